@@ -11,7 +11,6 @@ let package = Package(
     name: "occlumesh",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "occlumesh", targets: ["occlumesh"]),
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
     ],
     dependencies: [
@@ -33,23 +32,6 @@ let package = Package(
         .target(
             name: "VideoIngest",
             dependencies: ["CFFmpeg", "CV4L2"],
-            swiftSettings: vectorISA
-        ),
-
-        // MARK: Command line
-        .executableTarget(
-            name: "occlumesh",
-            dependencies: [
-                "VideoIngest",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: vectorISA
-        ),
-
-        // MARK: Tests
-        .testTarget(
-            name: "VideoIngestTests",
-            dependencies: ["VideoIngest"],
             swiftSettings: vectorISA
         ),
     ],
