@@ -1,0 +1,101 @@
+"""The ICT-FaceKit "Light" morphable model, and the name maps between MediaPipe and ICT blendshapes.
+
+A face is `neutral + identity_basis[:K] . alpha + expression_basis . beta` (centimetres, +y up, +z out of the face),
+alpha ~ N(0, 1) (modes are pre-scaled by their standard deviation), beta in [0, 1] with ARKit names.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import paths
+
+# MediaPipe's 52 blendshape categories, in its output order (index 0 is "_neutral", which has no ICT counterpart).
+MP_BLENDSHAPES = [
+    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff",
+    "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight",
+    "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight",
+    "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen", "jawRight",
+    "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight", "mouthFunnel",
+    "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight", "mouthPucker",
+    "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft",
+    "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
+    "noseSneerLeft", "noseSneerRight"]
+
+
+def mp_to_ict_name(name: str, ict_names) -> list[str]:
+    """ICT names fed by one MediaPipe blendshape ('browInnerUp' and 'cheekPuff' feed both sides;
+    'eyeBlinkLeft' -> 'eyeBlink_L', but 'jawLeft' and 'mouthLeft' keep their names)."""
+    if name in ("browInnerUp", "cheekPuff"):
+        return [name + "_L", name + "_R"]
+    for suffix, side in (("Left", "_L"), ("Right", "_R")):
+        if name.endswith(suffix) and name[:-len(suffix)] + side in ict_names:
+            return [name[:-len(suffix)] + side]
+    return [name]
+
+
+def blend_mp_to_ict(mp_scores: np.ndarray, ict_names) -> np.ndarray:
+    """(..., 52) MediaPipe scores -> (..., 53) ICT expression weights in ICT order."""
+    index = {n: i for i, n in enumerate(ict_names)}
+    out = np.zeros(mp_scores.shape[:-1] + (len(ict_names),), np.float32)
+    for j, name in enumerate(MP_BLENDSHAPES[1:], start=1):
+        for target in mp_to_ict_name(name, index):
+            out[..., index[target]] = mp_scores[..., j]
+    return out
+
+
+def flip_permutation(names) -> np.ndarray:
+    """Index permutation that swaps _L/_R (and Left/Right) names: used for horizontal-flip augmentation."""
+    names = list(names)
+    perm = []
+    for n in names:
+        if n.endswith("_L"):
+            m = n[:-2] + "_R"
+        elif n.endswith("_R"):
+            m = n[:-2] + "_L"
+        elif n.endswith("Left"):
+            m = n[:-4] + "Right"
+        elif n.endswith("Right"):
+            m = n[:-5] + "Left"
+        else:
+            m = n
+        perm.append(names.index(m))
+    return np.array(perm)
+
+
+# Multi-PIE 68-point left/right mirror permutation (0-based).
+FLIP68 = np.array(
+    list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 29, 30] + [35, 34, 33, 32, 31] +
+    [45, 44, 43, 42, 47, 46] + [39, 38, 37, 36, 41, 40] + [54, 53, 52, 51, 50, 49, 48] + [59, 58, 57, 56, 55] +
+    [64, 63, 62, 61, 60] + [67, 66, 65])
+
+
+@dataclass
+class FaceModel:
+    neutral: np.ndarray          # (V, 3)
+    identity: np.ndarray         # (K, V, 3)
+    expression: np.ndarray       # (53, V, 3)
+    expression_names: list
+    triangles: np.ndarray
+    landmarks68: np.ndarray      # (68,) vertex indices
+    face_vertices: int
+
+    @property
+    def K(self) -> int:
+        return self.identity.shape[0]
+
+    def vertices(self, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """(..., V, 3) shape for (..., K) identity and (..., 53) expression coefficients."""
+        return (self.neutral + np.einsum("...k,kvc->...vc", alpha, self.identity)
+                + np.einsum("...e,evc->...vc", beta, self.expression))
+
+    def subset(self, idx: np.ndarray) -> "FaceModel":
+        """The same model restricted to the vertices idx (landmarks only, for fast fitting and losses)."""
+        return FaceModel(self.neutral[idx], self.identity[:, idx], self.expression[:, idx], self.expression_names,
+                         np.zeros((0, 3), np.int32), np.zeros(0, np.int64), len(idx))
+
+
+def load(K: int = 40, path=None) -> FaceModel:
+    d = np.load(path or paths.FACE_MODEL)
+    return FaceModel(d["neutral"].astype(np.float32), d["identity_basis"][:K].astype(np.float32),
+                     d["expression_basis"].astype(np.float32), [str(n) for n in d["expression_names"]],
+                     d["triangles"], d["landmarks68"].astype(np.int64), int(d["face_area_vertex_count"]))
