@@ -11,6 +11,7 @@ let package = Package(
     name: "occlumesh",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "occlumesh", targets: ["occlumesh"]),
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
     ],
     dependencies: [
@@ -32,6 +33,23 @@ let package = Package(
         .target(
             name: "VideoIngest",
             dependencies: ["CFFmpeg", "CV4L2"],
+            swiftSettings: vectorISA
+        ),
+
+        // MARK: Command line
+        .executableTarget(
+            name: "occlumesh",
+            dependencies: [
+                "VideoIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: vectorISA
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "VideoIngestTests",
+            dependencies: ["VideoIngest"],
             swiftSettings: vectorISA
         ),
     ],

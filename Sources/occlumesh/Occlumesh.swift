@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `occlumesh` command line: tools around the daemon's pipeline for users and for checks.
+@main
+struct Occlumesh: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "occlumesh",
+        abstract: "Occlusion-robust 3D face meshes from video.",
+        subcommands: [ProbeCommand.self]
+    )
+}
