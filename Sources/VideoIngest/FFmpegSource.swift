@@ -55,6 +55,7 @@ public final class FFmpegSource: FrameSource {
     /// Opens `input` (a path or URL) and prepares its best video stream for decoding.
     public init(input: String, options: Options = Options()) throws {
         self.input = input
+        _ = ffmpegLoggingConfigured
         let isURL = input.contains("://")
         var fileKind: mode_t = 0
         if !isURL { fileKind = try Self.checkReadablePath(input) }

@@ -7,6 +7,7 @@ final class MJPEGDecoder {
     private var picture: UnsafeMutablePointer<AVFrame>?
 
     init?() {
+        _ = ffmpegLoggingConfigured
         guard let decoder = avcodec_find_decoder(AV_CODEC_ID_MJPEG), let context = avcodec_alloc_context3(decoder) else {
             return nil
         }
