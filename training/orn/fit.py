@@ -70,6 +70,12 @@ class Fitter:
         self.sub = self.model.subset(idx)
         self.lm68 = self.model.subset(self.model.landmarks68)
 
+    @staticmethod
+    def _blend(alpha, beta, m):
+        """Shape offsets A alpha + B beta at the subset's vertices, (B, N, 3)."""
+        n = m.neutral.shape[0]
+        return (alpha @ m.identity.reshape(len(m.identity), -1) + beta @ m.expression.reshape(len(m.expression), -1)).reshape(-1, n, 3)
+
     def fit(self, lm478: np.ndarray, beta_prior: np.ndarray) -> dict:
         """lm478 (B, >=468, 3) crop pixels; beta_prior (B, 53). Returns a dict of batched arrays."""
         cfg, sub = self.cfg, self.sub
@@ -86,17 +92,18 @@ class Fitter:
         prior = np.concatenate([np.zeros((B, K)), beta_prior], 1)
         rw = np.sqrt(w)[..., None] * np.array([1.0, 1.0, np.sqrt(cfg.z_weight)])  # (B, N, 3) row weights
         for _ in range(cfg.iters):
-            shape = sub.neutral + np.einsum("bk,knc->bnc", alpha, sub.identity) + np.einsum("be,enc->bnc", beta, sub.expression)
+            shape = sub.neutral + self._blend(alpha, beta, sub)
             s, R, t = umeyama_batch(shape, Q, w)
-            J = s[:, None, None, None] * np.einsum("bij,knj->bkni", R, basis)           # (B, K+E, N, 3)
+            J = s[:, None, None, None] * (basis[None] @ R.transpose(0, 2, 1)[:, None])  # (B, K+E, N, 3)
             r0 = Q - t[:, None] - s[:, None, None] * np.einsum("bij,nj->bni", R, sub.neutral)
             Jw = (J * rw[:, None]).reshape(B, K + E, -1)
             rw0 = (r0 * rw).reshape(B, -1)
             free = np.ones((B, K + E), bool)
             fixed_val = np.zeros((B, K + E))
+            JtJ0 = Jw @ Jw.transpose(0, 2, 1) + np.diag(reg)
+            Jtr0 = (Jw @ rw0[..., None])[..., 0] + reg * prior
             for _pass in range(3):  # active set for beta in [0, 1]
-                JtJ = np.einsum("bkm,blm->bkl", Jw, Jw) + np.diag(reg)
-                Jtr = np.einsum("bkm,bm->bk", Jw, rw0) + reg * prior
+                JtJ, Jtr = JtJ0, Jtr0
                 # fixed coefficients move to the right-hand side; their rows/cols become identity
                 Jtr = Jtr - np.einsum("bkl,bl->bk", JtJ * (~free)[:, None, :], fixed_val)
                 A = np.where(free[:, :, None] & free[:, None, :], JtJ, 0.0) + np.eye(K + E) * (~free)[:, :, None]
@@ -109,11 +116,11 @@ class Fitter:
                 free[:, K:] &= ~(over | under)
                 fixed_val[:, K:] = np.where(over, 1.0, np.where(under, 0.0, fixed_val[:, K:]))
             alpha, beta = x[:, :K], np.clip(x[:, K:], 0, 1)
-        shape = sub.neutral + np.einsum("bk,knc->bnc", alpha, sub.identity) + np.einsum("be,enc->bnc", beta, sub.expression)
+        shape = sub.neutral + self._blend(alpha, beta, sub)
         s, R, t = umeyama_batch(shape, Q, w)
         pred = project(shape, R, s, t[:, :2], cfg.crop)
         rms = np.sqrt(((pred - lm478[:, :468, :2]) ** 2).sum(-1).mean(-1))
-        v68 = self.lm68.neutral + np.einsum("bk,knc->bnc", alpha, self.lm68.identity) + np.einsum("be,enc->bnc", beta, self.lm68.expression)
+        v68 = self.lm68.neutral + self._blend(alpha, beta, self.lm68)
         return dict(alpha=alpha.astype(np.float32), beta=beta.astype(np.float32), R=R.astype(np.float32),
                     s=s.astype(np.float32), t=t[:, :2].astype(np.float32), rms_px=rms.astype(np.float32),
                     lm68=project(v68, R, s, t[:, :2], cfg.crop).astype(np.float32))
