@@ -49,7 +49,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "VideoIngestTests",
-            dependencies: ["VideoIngest"],
+            dependencies: ["VideoIngest", "CV4L2"],
             swiftSettings: vectorISA
         ),
     ],

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <libv4l2.h>
 
 const unsigned long occlumesh_vidioc_querycap = VIDIOC_QUERYCAP;
@@ -25,7 +27,27 @@ const uint32_t occlumesh_pix_fmt_yuyv = V4L2_PIX_FMT_YUYV;
 const uint32_t occlumesh_pix_fmt_nv12 = V4L2_PIX_FMT_NV12;
 
 int occlumesh_v4l2_open(const char *path) {
-    return v4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    // Ask the kernel first: libv4l2 prints to stderr when a file is not a V4L2 device.
+    int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd == -1) return -1;
+    struct v4l2_capability capability;
+    int result;
+    do {
+        result = ioctl(fd, VIDIOC_QUERYCAP, &capability);
+    } while (result == -1 && errno == EINTR);
+    if (result == -1) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    int wrapped = v4l2_fd_open(fd, 0);
+    if (wrapped == -1) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return wrapped;
 }
 
 int occlumesh_v4l2_close(int fd) {

@@ -162,6 +162,9 @@ public final class V4L2CameraSource: FrameSource {
         picture.width = Int32(mode.width)
         picture.height = Int32(mode.height)
         picture.format = (isNV12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUYV422).rawValue
+        // Cameras do not tag raw frames; "unspecified" makes swscale use its BT.601 default, as ffmpeg does.
+        picture.colorspace = AVCOL_SPC_UNSPECIFIED
+        picture.color_range = AVCOL_RANGE_UNSPECIFIED
         let start = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self))
         picture.data.0 = start
         picture.linesize.0 = Int32(bytesPerLine)

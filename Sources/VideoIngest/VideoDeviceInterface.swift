@@ -43,6 +43,7 @@ public final class LibV4L2Device: VideoDeviceInterface {
             case ENOENT: throw VideoIngestError.fileNotFound(path: path)
             case EACCES, EPERM: throw VideoIngestError.permissionDenied(path: path)
             case ENODEV, ENXIO: throw VideoIngestError.deviceVanished(device: path)
+            case ENOTTY, EINVAL: throw VideoIngestError.notACamera(device: path, reason: "VIDIOC_QUERYCAP is not supported")
             default: throw VideoIngestError.deviceFailure(device: path, operation: "open", errno: errno)
             }
         }

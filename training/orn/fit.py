@@ -88,34 +88,38 @@ class Fitter:
         beta = np.clip(beta_prior, 0, 1).astype(np.float64)
         lam_id = (cfg.sigma_px / cfg.crop) ** 2
         lam_ex = lam_id / cfg.sigma_blend ** 2
-        reg = np.concatenate([np.full(K, lam_id), np.full(E, lam_ex)])
         prior = np.concatenate([np.zeros((B, K)), beta_prior], 1)
         rw = np.sqrt(w)[..., None] * np.array([1.0, 1.0, np.sqrt(cfg.z_weight)])  # (B, N, 3) row weights
+        M = 1 + K + E + 3  # unknowns: scale, s*alpha, s*beta, t (linear for a fixed rotation)
+        eye3 = np.broadcast_to(np.eye(3)[:, None, :], (3, N, 3))
         for _ in range(cfg.iters):
             shape = sub.neutral + self._blend(alpha, beta, sub)
             s, R, t = umeyama_batch(shape, Q, w)
-            J = s[:, None, None, None] * (basis[None] @ R.transpose(0, 2, 1)[:, None])  # (B, K+E, N, 3)
-            r0 = Q - t[:, None] - s[:, None, None] * np.einsum("bij,nj->bni", R, sub.neutral)
-            Jw = (J * rw[:, None]).reshape(B, K + E, -1)
-            rw0 = (r0 * rw).reshape(B, -1)
-            free = np.ones((B, K + E), bool)
-            fixed_val = np.zeros((B, K + E))
-            JtJ0 = Jw @ Jw.transpose(0, 2, 1) + np.diag(reg)
-            Jtr0 = (Jw @ rw0[..., None])[..., 0] + reg * prior
-            for _pass in range(3):  # active set for beta in [0, 1]
-                JtJ, Jtr = JtJ0, Jtr0
-                # fixed coefficients move to the right-hand side; their rows/cols become identity
-                Jtr = Jtr - np.einsum("bkl,bl->bk", JtJ * (~free)[:, None, :], fixed_val)
-                A = np.where(free[:, :, None] & free[:, None, :], JtJ, 0.0) + np.eye(K + E) * (~free)[:, :, None]
-                rhs = np.where(free, Jtr, fixed_val)
-                x = np.linalg.solve(A, rhs[..., None])[..., 0]
-                b = x[:, K:]
-                over, under = (b > 1) & free[:, K:], (b < 0) & free[:, K:]
+            Rt = R.transpose(0, 2, 1)[:, None]
+            cols = np.concatenate([(sub.neutral[None, None] @ Rt), basis[None] @ Rt,
+                                   np.broadcast_to(eye3, (B, 3, N, 3))], 1)            # (B, M, N, 3)
+            Jw = (cols * rw[:, None]).reshape(B, M, -1)
+            Qw = (Q * rw).reshape(B, -1)
+            # MAP prior on alpha = a / s and beta = b / s, linearised at the current scale
+            reg = np.concatenate([np.zeros((B, 1)), np.repeat((np.r_[np.full(K, lam_id), np.full(E, lam_ex)])[None], B, 0)
+                                  / s[:, None] ** 2, np.zeros((B, 3))], 1)
+            target = np.concatenate([np.zeros((B, 1)), prior * s[:, None], np.zeros((B, 3))], 1)
+            JtJ = Jw @ Jw.transpose(0, 2, 1) + reg[:, :, None] * np.eye(M)
+            Jtr = (Jw @ Qw[..., None])[..., 0] + reg * target
+            free = np.ones((B, M), bool)
+            fixed_val = np.zeros((B, M))
+            ex = slice(1 + K, 1 + K + E)
+            for _pass in range(4):  # active set for beta = b / s in [0, 1]
+                rhs = Jtr - np.einsum("bkl,bl->bk", JtJ * (~free)[:, None, :], fixed_val)
+                A = np.where(free[:, :, None] & free[:, None, :], JtJ, 0.0) + np.eye(M) * (~free)[:, :, None]
+                x = np.linalg.solve(A, np.where(free, rhs, fixed_val)[..., None])[..., 0]
+                b = x[:, ex] / x[:, :1]
+                over, under = (b > 1) & free[:, ex], (b < 0) & free[:, ex]
                 if not (over.any() or under.any()):
                     break
-                free[:, K:] &= ~(over | under)
-                fixed_val[:, K:] = np.where(over, 1.0, np.where(under, 0.0, fixed_val[:, K:]))
-            alpha, beta = x[:, :K], np.clip(x[:, K:], 0, 1)
+                free[:, ex] &= ~(over | under)
+                fixed_val[:, ex] = np.where(over, x[:, :1], np.where(under, 0.0, fixed_val[:, ex]))
+            alpha, beta = x[:, 1:1 + K] / x[:, :1], np.clip(x[:, ex] / x[:, :1], 0, 1)
         shape = sub.neutral + self._blend(alpha, beta, sub)
         s, R, t = umeyama_batch(shape, Q, w)
         pred = project(shape, R, s, t[:, :2], cfg.crop)
@@ -124,3 +128,44 @@ class Fitter:
         return dict(alpha=alpha.astype(np.float32), beta=beta.astype(np.float32), R=R.astype(np.float32),
                     s=s.astype(np.float32), t=t[:, :2].astype(np.float32), rms_px=rms.astype(np.float32),
                     lm68=project(v68, R, s, t[:, :2], cfg.crop).astype(np.float32))
+
+
+def fit_cache(source: str, cfg: FitConfig = FitConfig(), batch: int = 256) -> None:
+    """Fit every labelled image of cache/teacher/{source}.npz; write cache/fit/{source}.npz."""
+    import time
+    src = np.load(paths.CACHE / "teacher" / f"{source}.npz")
+    fitter = Fitter(cfg)
+    ok = src["ok"]
+    idx = np.flatnonzero(ok)
+    prior = facemodel.blend_mp_to_ict(src["blend52"], fitter.model.expression_names)
+    keys = ["alpha", "beta", "R", "s", "t", "rms_px", "lm68"]
+    res = {k: [] for k in keys}
+    t0 = time.time()
+    for i in range(0, len(idx), batch):
+        j = idx[i:i + batch]
+        out = fitter.fit(src["lm478"][j], prior[j])
+        for k in keys:
+            res[k].append(out[k])
+        if (i // batch) % 10 == 0:
+            print(f"fit {source} {i}/{len(idx)} {time.time() - t0:.0f}s", flush=True)
+    res = {k: np.concatenate(v) for k, v in res.items()}
+    out_path = paths.CACHE / "fit" / f"{source}.npz"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_path, index=idx, names=src["names"][idx], K=cfg.K, **res)
+    print(f"fit {source}: {len(idx)} images, median rms {np.median(res['rms_px']):.2f} px, "
+          f"95% {np.percentile(res['rms_px'], 95):.2f} px, {time.time() - t0:.0f}s -> {out_path}", flush=True)
+
+
+def main(argv=None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(description="Fit ICT to the cached teacher labels (python -m orn.fit).")
+    ap.add_argument("--K", type=int, default=FitConfig.K)
+    ap.add_argument("sources", nargs="*", default=["video", "aflw"])
+    args = ap.parse_args(argv)
+    for source in args.sources:
+        fit_cache(source, FitConfig(K=args.K))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

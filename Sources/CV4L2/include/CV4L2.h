@@ -25,7 +25,8 @@ extern const uint32_t occlumesh_pix_fmt_mjpeg;
 extern const uint32_t occlumesh_pix_fmt_yuyv;
 extern const uint32_t occlumesh_pix_fmt_nv12;
 
-/// Opens a device through libv4l2 (O_RDWR | O_NONBLOCK | O_CLOEXEC); returns -1 and sets errno on failure.
+/// Opens a V4L2 device (O_RDWR | O_NONBLOCK | O_CLOEXEC) and hands it to libv4l2; returns -1 and sets errno
+/// on failure (ENOTTY or EINVAL when the file is not a V4L2 device).
 int occlumesh_v4l2_open(const char *path);
 /// Closes a descriptor opened with occlumesh_v4l2_open.
 int occlumesh_v4l2_close(int fd);
