@@ -52,6 +52,11 @@ let package = Package(
             dependencies: ["VideoIngest", "CV4L2"],
             swiftSettings: vectorISA
         ),
+        .testTarget(
+            name: "OcclumeshCommandTests",
+            dependencies: ["occlumesh"],
+            swiftSettings: vectorISA
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
