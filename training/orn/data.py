@@ -1,0 +1,218 @@
+"""Training samples: clean crops with the teacher's fitted labels, geometric and photometric augmentation, and
+(for the student) V differently occluded copies of each face.
+
+Coordinates: labels live in *crop fractions* (x right, y down, 0..1 across the network's input). A face projects as
+    p = scale * F(R v) + T,   F(x, y, z) = (x, -y)
+with v an ICT vertex in cm, R the head rotation, scale in crop fractions per cm, T = (tx, ty). An augmentation is a
+2-D similarity (and optional mirror) of the crop; the labels follow it exactly: for a similarity with zoom k, in-plane
+image rotation Q and shift, R' = Rz(Q^T) R, scale' = k scale, T' = k Q (T - c) + c + d; a mirror maps R to M R M
+(M = diag(-1, 1, 1)), T_x to 1 - T_x, swaps left/right expressions and mirrors the 68 landmarks. Identity is kept under
+a mirror (ICT's identity modes are near-symmetric: a small, documented approximation).
+"""
+import hashlib
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from . import facemodel, occlusion, paths
+
+INPUT = 128
+
+
+@dataclass
+class Labels:
+    """Per-image teacher labels (arrays over N images)."""
+    alpha: np.ndarray   # (N, K)
+    beta: np.ndarray    # (N, 53)
+    R: np.ndarray       # (N, 3, 3)
+    scale: np.ndarray   # (N,) crop fraction per cm
+    T: np.ndarray       # (N, 2) crop fraction, image axes
+    lm68: np.ndarray    # (N, 68, 2) crop fraction, image axes
+
+    def take(self, idx):
+        return Labels(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+
+
+def labels_from_fit(fit: dict, crop: int = paths.CROP) -> Labels:
+    """Convert cache/fit arrays (crop pixels; T with y up) to crop-fraction labels in image axes."""
+    T = np.stack([fit["t"][:, 0], -fit["t"][:, 1]], 1)
+    return Labels(fit["alpha"].astype(np.float32), fit["beta"].astype(np.float32), fit["R"].astype(np.float32),
+                  fit["s"].astype(np.float32), T.astype(np.float32), (fit["lm68"] / crop).astype(np.float32))
+
+
+def load_images(names, folder) -> np.ndarray:
+    return np.stack([np.asarray(Image.open(folder / n).convert("RGB")) for n in names])
+
+
+def load_dataset(max_rms_px: float = 3.0, limit: int | None = None):
+    """All labelled training images (AFLW crops + video crops) with their labels, and a hash of the data used.
+    Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures)."""
+    images, labels, names = [], [], []
+    for source in ("aflw", "video"):
+        fit = dict(np.load(paths.CACHE / "fit" / f"{source}.npz"))
+        keep = np.flatnonzero(fit["rms_px"] <= max_rms_px)
+        if limit:
+            keep = keep[:limit]
+        if source == "aflw":
+            cached = paths.CACHE / "images_aflw.npy"
+            if cached.exists() and not limit:
+                all_imgs = np.load(cached, mmap_mode="r")
+                imgs = np.asarray(all_imgs[keep])
+            else:
+                all_names = fit["names"]
+                if not limit:
+                    np.save(cached, load_images(all_names, paths.AFLW_TRAIN / "crops"))
+                    imgs = np.asarray(np.load(cached, mmap_mode="r")[keep])
+                else:
+                    imgs = load_images(all_names[keep], paths.AFLW_TRAIN / "crops")
+        else:
+            teacher = np.load(paths.CACHE / "teacher" / "video.npz")
+            imgs = teacher["crops"][fit["index"][keep]]
+        images.append(imgs)
+        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k not in ("K",)}))
+        names += [f"{source}/{n}" for n in fit["names"][keep]]
+    lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
+    digest = hashlib.sha256()
+    for n in names:
+        digest.update(n.encode())
+    digest.update(np.ascontiguousarray(lab.alpha).tobytes())
+    digest.update(np.ascontiguousarray(lab.beta).tobytes())
+    return np.concatenate(images), lab, names, digest.hexdigest()
+
+
+def split(names, val_fraction=0.03):
+    """Deterministic train/val split by name hash."""
+    h = np.array([int(hashlib.md5(n.encode()).hexdigest()[:8], 16) / 16 ** 8 for n in names])
+    return np.flatnonzero(h >= val_fraction), np.flatnonzero(h < val_fraction)
+
+
+# ---------------- augmentation ----------------
+
+M3 = np.diag([-1.0, 1.0, 1.0]).astype(np.float32)
+
+
+@dataclass
+class Geometry:
+    """Image-fraction map q = A p + b (A includes an optional mirror), with its parts for the labels."""
+    k: float
+    theta: float
+    d: np.ndarray
+    flip: bool
+
+    @property
+    def Q(self):
+        c, s = np.cos(self.theta), np.sin(self.theta)
+        return np.array([[c, -s], [s, c]], np.float32)
+
+    def apply_points(self, p):
+        q = self.k * (p - 0.5) @ self.Q.T + 0.5 + self.d
+        if self.flip:
+            q = np.stack([1 - q[..., 0], q[..., 1]], -1)
+        return q
+
+    def matrix(self):
+        """(A, b) with apply_points(p) = p @ A.T + b."""
+        A = self.k * self.Q
+        b = 0.5 + self.d - A @ np.array([0.5, 0.5], np.float32)
+        if self.flip:
+            F = np.diag([-1.0, 1.0]).astype(np.float32)
+            A, b = F @ A, F @ b + np.array([1.0, 0.0], np.float32)
+        return A, b
+
+
+def random_geometry(rng, strength=1.0) -> Geometry:
+    return Geometry(k=float(np.exp(rng.uniform(-0.1, 0.1) * strength)), theta=float(np.radians(rng.uniform(-15, 15) * strength)),
+                    d=(rng.uniform(-0.05, 0.05, 2) * strength).astype(np.float32), flip=bool(rng.uniform() < 0.5 * strength))
+
+
+IDENTITY_GEOMETRY = Geometry(1.0, 0.0, np.zeros(2, np.float32), False)
+
+
+def warp(image: np.ndarray, g: Geometry, out: int = INPUT) -> np.ndarray:
+    """Resample a square crop under the geometry into out x out (PIL samples at pixel centres)."""
+    n = image.shape[0]
+    A, b = g.matrix()
+    Ai = np.linalg.inv(A)
+    # output pixel (x, y) -> fraction q = (x, y)/out -> p = Ai (q - b) -> input pixel p * n
+    M = Ai * (n / out)
+    off = -Ai @ b * n
+    data = (M[0, 0], M[0, 1], off[0], M[1, 0], M[1, 1], off[1])
+    return np.asarray(Image.fromarray(image).transform((out, out), Image.AFFINE, data, resample=Image.BILINEAR))
+
+
+def transform_labels(lab: Labels, i: int, g: Geometry, flip_expr: np.ndarray) -> dict:
+    """Labels of image i under geometry g (see module docstring)."""
+    Qt = g.Q.T
+    Rz = np.eye(3, dtype=np.float32)
+    Rz[:2, :2] = Qt
+    R = Rz @ lab.R[i]
+    T = g.k * (lab.T[i] - 0.5) @ g.Q.T + 0.5 + g.d
+    beta, lm = lab.beta[i], g.apply_points(lab.lm68[i])
+    if g.flip:
+        R = M3 @ R @ M3
+        T = np.array([1 - T[0], T[1]], np.float32)
+        beta = beta[flip_expr]
+        lm = lm[facemodel.FLIP68]
+    return dict(alpha=lab.alpha[i], beta=beta, R=R.astype(np.float32), scale=np.float32(g.k * lab.scale[i]),
+                T=T.astype(np.float32), lm68=lm.astype(np.float32))
+
+
+def photometric(img: np.ndarray, rng) -> np.ndarray:
+    """Colour (brightness, contrast, saturation), blur, noise and JPEG, each at random."""
+    x = img.astype(np.float32)
+    x = x * rng.uniform(0.7, 1.3) + rng.uniform(-25, 25)
+    mean = x.mean()
+    x = (x - mean) * rng.uniform(0.7, 1.3) + mean
+    grey = x.mean(-1, keepdims=True)
+    x = grey + (x - grey) * rng.uniform(0.6, 1.4)
+    if rng.uniform() < 0.3:
+        x = x + rng.normal(0, rng.uniform(2, 10), x.shape)
+    out = Image.fromarray(np.clip(x, 0, 255).astype(np.uint8))
+    if rng.uniform() < 0.3:
+        out = out.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
+    if rng.uniform() < 0.4:
+        buf = io.BytesIO()
+        out.save(buf, "JPEG", quality=int(rng.integers(25, 90)))
+        out = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    return np.asarray(out)
+
+
+def in_crop(lm: np.ndarray) -> np.ndarray:
+    return (lm >= 0).all(-1) & (lm < 1).all(-1)
+
+
+def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlude_p: float = 0.0,
+               families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT) -> dict:
+    """A batch of len(idx) * copies samples, copies of one face adjacent (group g = rows g*copies ... +copies-1).
+    Copies share geometry (so they share every label) and differ in occlusion and photometrics."""
+    xs, vis, targets = [], [], []
+    for i in idx:
+        g = random_geometry(rng) if augment else IDENTITY_GEOMETRY
+        base = warp(images[i], g, out)
+        t = transform_labels(lab, i, g, flip_expr)
+        px = t["lm68"] * out
+        for _ in range(copies):
+            img, v = base, in_crop(t["lm68"])
+            if occlude_p and rng.uniform() < occlude_p:
+                try:
+                    o = occlusion.occlude(base, px, rng, families=families, coverage=coverage)
+                    img, v = o.image, v & o.visible
+                except ValueError:
+                    pass  # face too small or nothing fits: keep the clean copy
+            xs.append(photometric(img, rng) if augment else img)
+            vis.append(v)
+            targets.append(t)
+    batch = {k: np.stack([t[k] for t in targets]) for k in targets[0]}
+    batch["image"] = normalise(np.stack(xs))
+    batch["visible"] = np.stack(vis).astype(np.float32)
+    return batch
+
+
+MEAN, STD = 0.5, 0.5  # network input = (RGB / 255 - MEAN) / STD, NCHW
+
+
+def normalise(images: np.ndarray) -> np.ndarray:
+    """(B, H, W, 3) uint8 -> (B, 3, H, W) float32 network input."""
+    return ((images.astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2).copy()
