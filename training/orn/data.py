@@ -46,40 +46,35 @@ def load_images(names, folder) -> np.ndarray:
     return np.stack([np.asarray(Image.open(folder / n).convert("RGB")) for n in names])
 
 
-def load_dataset(max_rms_px: float = 3.0, limit: int | None = None):
-    """All labelled training images (AFLW crops + video crops) with their labels, and a hash of the data used.
-    Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures)."""
-    images, labels, names = [], [], []
-    for source in ("aflw", "video"):
-        fit = dict(np.load(paths.CACHE / "fit" / f"{source}.npz"))
-        keep = np.flatnonzero(fit["rms_px"] <= max_rms_px)
-        if limit:
-            keep = keep[:limit]
-        if source == "aflw":
-            cached = paths.CACHE / "images_aflw.npy"
-            if cached.exists() and not limit:
-                all_imgs = np.load(cached, mmap_mode="r")
-                imgs = np.asarray(all_imgs[keep])
-            else:
-                all_names = fit["names"]
-                if not limit:
-                    np.save(cached, load_images(all_names, paths.AFLW_TRAIN / "crops"))
-                    imgs = np.asarray(np.load(cached, mmap_mode="r")[keep])
-                else:
-                    imgs = load_images(all_names[keep], paths.AFLW_TRAIN / "crops")
-        else:
-            teacher = np.load(paths.CACHE / "teacher" / "video.npz")
-            imgs = teacher["crops"][fit["index"][keep]]
-        images.append(imgs)
-        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k not in ("K",)}))
-        names += [f"{source}/{n}" for n in fit["names"][keep]]
-    lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
+def data_hash(names, lab: Labels) -> str:
+    """sha256 over the image names and their identity/expression labels: names the exact training data."""
     digest = hashlib.sha256()
     for n in names:
         digest.update(n.encode())
     digest.update(np.ascontiguousarray(lab.alpha).tobytes())
     digest.update(np.ascontiguousarray(lab.beta).tobytes())
-    return np.concatenate(images), lab, names, digest.hexdigest()
+    return digest.hexdigest()
+
+
+def load_dataset(max_rms_px: float = 3.0, limit: int | None = None):
+    """All labelled training images (AFLW crops + video crops) with their labels, names and data hash.
+    Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures)."""
+    images, labels, names = [], [], []
+    for source in ("aflw", "video"):
+        fit = dict(np.load(paths.CACHE / "fit" / f"{source}.npz"))
+        keep = np.flatnonzero(fit["rms_px"] <= max_rms_px)[:limit]
+        if source == "aflw":
+            cached = paths.CACHE / "images_aflw.npy"  # all fitted AFLW crops, decoded once
+            if not cached.exists():
+                np.save(cached, load_images(fit["names"], paths.AFLW_TRAIN / "crops"))
+            imgs = np.asarray(np.load(cached, mmap_mode="r")[keep])
+        else:
+            imgs = np.load(paths.CACHE / "teacher" / "video.npz")["crops"][fit["index"][keep]]
+        images.append(imgs)
+        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k != "K"}))
+        names += [f"{source}/{n}" for n in fit["names"][keep]]
+    lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
+    return np.concatenate(images), lab, names, data_hash(names, lab)
 
 
 def split(names, val_fraction=0.03):

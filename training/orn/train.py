@@ -1,0 +1,150 @@
+"""Train the baseline (clean) or the ORN student (multi-occlusion distillation), with checkpoint and resume.
+
+    python -m orn.train configs/student.json [--minutes M] [--run NAME]
+
+A config (JSON) names: mode ("baseline" | "student"), model (K, width, input, feature), faces per batch, copies V
+(student >= 3), occlusion probability and coverage, loss weights, learning rate, the time budget in minutes (the
+learning-rate schedule is a cosine over the budget, so a run ends on time on any machine) and a step cap.
+Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
+log.jsonl, config.json. CPU by default; CUDA when available (never required).
+"""
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict
+
+import numpy as np
+import torch
+
+from . import data, facemodel, losses, occlusion, paths
+from .model import ORN, ModelConfig, count_macs
+
+DEFAULTS = dict(
+    mode="student", model=asdict(ModelConfig()), faces=24, copies=3, occlude_p=0.85, coverage=[0.1, 0.6],
+    weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
+    checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1)
+
+
+def load_config(path=None, **overrides) -> dict:
+    cfg = json.loads(json.dumps(DEFAULTS))
+    if path:
+        user = json.load(open(path))
+        for k, v in user.items():
+            if isinstance(v, dict) and isinstance(cfg.get(k), dict):
+                cfg[k].update(v)
+            else:
+                cfg[k] = v
+    cfg.update({k: v for k, v in overrides.items() if v is not None})
+    if cfg["mode"] == "baseline":
+        cfg["copies"], cfg["occlude_p"] = 1, 0.0
+    return cfg
+
+
+def to_tensors(batch, device):
+    return {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in batch.items()}
+
+
+def evaluate(model, geo, images, lab, idx, flip_expr, cfg, device, occlude_p):
+    """Mean validation terms on fixed faces (no augmentation; fixed-seed occlusions when occlude_p > 0)."""
+    model.eval()
+    rng = np.random.default_rng(1234)
+    w = losses.LossWeights(**cfg["weights"])
+    with torch.no_grad():
+        b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, 1, occlude_p, coverage=tuple(cfg["coverage"]),
+                                       augment=False, out=cfg["model"]["input"]), device)
+        terms = losses.per_sample(model(b["image"]), b, geo, w)
+    model.train()
+    return {k: float(v.mean()) for k, v in terms.items()}
+
+
+def train(cfg: dict, run: str, dataset=None) -> dict:
+    torch.set_num_threads(int(cfg.get("threads", 1)))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    out = paths.RUNS / run
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg["seed"])
+    images, lab, names, data_hash = dataset or data.load_dataset(cfg["max_rms_px"], cfg.get("limit"))
+    train_idx, val_idx = data.split(names)
+    if len(val_idx) == 0:
+        val_idx = train_idx[:2]
+    val_idx = val_idx[:cfg["val_faces"]]
+    fm = facemodel.load(cfg["model"]["K"])
+    flip_expr = facemodel.flip_permutation(fm.expression_names)
+    geo = losses.Geometry(fm).to(device)
+    model = ORN(ModelConfig(**cfg["model"])).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    state = dict(step=0, elapsed=0.0, rng=None)
+    ckpt = out / "ckpt.pt"
+    if ckpt.exists():
+        c = torch.load(ckpt, map_location=device)
+        model.load_state_dict(c["model"])
+        opt.load_state_dict(c["optimizer"])
+        state = c["state"]
+        print(f"resumed {run} at step {state['step']} ({state['elapsed'] / 60:.1f} min)", flush=True)
+    rng = np.random.default_rng(cfg["seed"] + state["step"])
+    meta = dict(config=cfg, data_hash=data_hash, train_images=len(train_idx), val_images=len(val_idx),
+                params=sum(p.numel() for p in model.parameters()), macs=count_macs(model), device=str(device))
+    json.dump(meta, open(out / "config.json", "w"), indent=1)
+    w = losses.LossWeights(**cfg["weights"])
+    budget = cfg["minutes"] * 60
+    log = open(out / "log.jsonl", "a")
+    t_start, t_ckpt = time.time() - state["elapsed"], time.time()
+    families = occlusion.TRAIN_FAMILIES
+
+    def save():
+        state["elapsed"] = time.time() - t_start
+        torch.save(dict(model=model.state_dict(), optimizer=opt.state_dict(), state=state, meta=meta), out / "ckpt.tmp")
+        (out / "ckpt.tmp").replace(ckpt)
+
+    model.train()
+    while state["step"] < cfg["max_steps"] and time.time() - t_start < budget:
+        frac = min(1.0, (time.time() - t_start) / budget)
+        lr = cfg["lr"] * (min(1.0, (state["step"] + 1) / 100) * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = rng.choice(train_idx, cfg["faces"], replace=len(train_idx) < cfg["faces"])
+        b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], cfg["occlude_p"], families,
+                                       tuple(cfg["coverage"]), out=cfg["model"]["input"]), device)
+        loss, logs = losses.total(model(b["image"]), b, geo, w, cfg["copies"])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        state["step"] += 1
+        if state["step"] % cfg["log_every"] == 0 or state["step"] == 1:
+            rec = dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, **{k: round(v, 5) for k, v in logs.items()})
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            print(json.dumps(rec), flush=True)
+        if state["step"] % cfg["val_every"] == 0:
+            for name, p in (("clean", 0.0), ("occluded", 1.0)):
+                v = evaluate(model, geo, images, lab, val_idx, flip_expr, cfg, device, p)
+                log.write(json.dumps(dict(step=state["step"], val=name, **{k: round(x, 5) for k, x in v.items()})) + "\n")
+            log.flush()
+        if time.time() - t_ckpt > cfg["checkpoint_minutes"] * 60:
+            save()
+            t_ckpt = time.time()
+    save()
+    final = {name: evaluate(model, geo, images, lab, val_idx, flip_expr, cfg, device, p) for name, p in (("clean", 0.0), ("occluded", 1.0))}
+    log.write(json.dumps(dict(step=state["step"], final=final)) + "\n")
+    log.close()
+    print(f"done {run}: {state['step']} steps, {state['elapsed'] / 60:.1f} min, val {json.dumps(final)}", flush=True)
+    return dict(model=model, meta=meta, final=final, steps=state["step"])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("config")
+    ap.add_argument("--run", default=None, help="run name (default: the config's file name)")
+    ap.add_argument("--minutes", type=float, default=None)
+    ap.add_argument("--max-steps", type=int, default=None)
+    args = ap.parse_args(argv)
+    from pathlib import Path
+    cfg = load_config(args.config, minutes=args.minutes, max_steps=args.max_steps)
+    train(cfg, args.run or Path(args.config).stem)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
