@@ -85,7 +85,8 @@ def export(ckpt_path, onnx_path=None, json_path=None):
 
 
 def constants_to_initializers(onnx_path) -> None:
-    """Turn Constant nodes (Clip bounds, Split sizes) into graph initializers: InferenceCore has no Constant op."""
+    """Turn Constant nodes (Clip bounds, Split sizes) into graph initializers and bypass Identity nodes:
+    InferenceCore implements neither op."""
     import onnx
     from onnx import numpy_helper
     m = onnx.load(str(onnx_path))
@@ -97,8 +98,27 @@ def constants_to_initializers(onnx_path) -> None:
             g.initializer.append(numpy_helper.from_array(numpy_helper.to_array(value.t), node.output[0]))
         else:
             keep.append(node)
+    graph_outputs = {o.name for o in g.output}
+    final = []
+    for node in keep:
+        if node.op_type != "Identity":
+            final.append(node)
+            continue
+        src, dst = node.input[0], node.output[0]
+        if dst in graph_outputs:  # the producer of src writes the graph output directly
+            for other in keep:
+                for i, name in enumerate(other.output):
+                    if name == src:
+                        other.output[i] = dst
+            old, new = src, dst
+        else:
+            old, new = dst, src
+        for other in keep:
+            for i, name in enumerate(other.input):
+                if name == old:
+                    other.input[i] = new
     del g.node[:]
-    g.node.extend(keep)
+    g.node.extend(final)
     onnx.checker.check_model(m)
     onnx.save(m, str(onnx_path))
 

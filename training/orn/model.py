@@ -78,7 +78,7 @@ class ORN(nn.Module):
             o = cfg.K
             b[o:o + 53] = -3.0
             b[o + 53:o + 59] = torch.tensor([1.0, 0, 0, 0, 1, 0])
-            b[o + 127:] = 2.0
+            b[o + 62:] = 2.0  # visibility: start confident that landmarks are visible
             self.head.bias.copy_(b)
         self.register_buffer("ts_scale", torch.tensor([0.1, 0.1, 0.01]))
         self.register_buffer("ts_offset", torch.tensor([0.5, 0.5, 0.04]))
