@@ -1,0 +1,83 @@
+"""Augmentation keeps image and labels together: warped pixels land where the transformed labels say, and the
+transformed pose reprojects the face onto the transformed landmarks (mirror included)."""
+import numpy as np
+import pytest
+
+from orn import data, facemodel
+from test_losses import tiny_model
+
+
+def labels_for(model, rng, n=3):
+    """Labels of n synthetic faces whose 68 landmarks are exactly the model's projection."""
+    R = []
+    for yaw in rng.uniform(-30, 30, n):
+        a = np.radians(yaw)
+        R.append([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    R = np.array(R, np.float32)
+    alpha = rng.normal(0, 1, (n, model.K)).astype(np.float32)
+    beta = rng.uniform(0, 1, (n, 53)).astype(np.float32)
+    scale = np.full(n, 0.03, np.float32)
+    T = rng.uniform(0.45, 0.55, (n, 2)).astype(np.float32)
+    lab = data.Labels(alpha, beta, R, scale, T, np.zeros((n, 68, 2), np.float32))
+    lab.lm68 = np.stack([project(model, lab, i) for i in range(n)])
+    return lab
+
+
+def project(model, lab_or_dict, i=None):
+    g = (lambda k: getattr(lab_or_dict, k)[i]) if i is not None else lab_or_dict.__getitem__
+    v = model.vertices(g("alpha"), g("beta"))[model.landmarks68]
+    cam = g("scale") * v @ g("R").T
+    return np.stack([cam[:, 0] + g("T")[0], -cam[:, 1] + g("T")[1]], -1).astype(np.float32)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_transformed_pose_reprojects_onto_transformed_landmarks(flip):
+    model = tiny_model(K=4, V=120)
+    # make the tiny model mirror-symmetric so a mirrored face is exactly representable: x -> -x, same vertex
+    model.neutral[:, 0] = 0
+    model.identity[:, :, 0] = 0
+    model.expression[:, :, 0] = 0
+    rng = np.random.default_rng(0)
+    lab = labels_for(model, rng)
+    flip_expr = np.arange(53)  # the tiny model's expressions have no sides
+    flip68 = facemodel.FLIP68
+    facemodel.FLIP68 = np.arange(68)  # and its "landmarks" are their own mirror images
+    try:
+        g = data.Geometry(k=1.08, theta=np.radians(12), d=np.array([0.03, -0.02], np.float32), flip=flip)
+        for i in range(3):
+            t = data.transform_labels(lab, i, g, flip_expr)
+            assert np.abs(project(model, t) - t["lm68"]).max() < 1e-5
+            assert np.allclose(t["R"] @ t["R"].T, np.eye(3), atol=1e-5) and np.linalg.det(t["R"]) > 0
+    finally:
+        facemodel.FLIP68 = flip68
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_warp_moves_pixels_with_the_points(flip):
+    img = np.zeros((120, 120, 3), np.uint8)
+    p = np.array([[0.3, 0.4]], np.float32)
+    y, x = int(p[0, 1] * 120), int(p[0, 0] * 120)
+    img[y - 2:y + 3, x - 2:x + 3] = 255  # a bright 5x5 dot centred on pixel (x, y) -> fraction (x+0.5)/120
+    centre = (np.array([[x, y]], np.float32) + 0.5) / 120
+    g = data.Geometry(k=1.1, theta=np.radians(-10), d=np.array([0.02, 0.04], np.float32), flip=flip)
+    out = data.warp(img, g, 128)
+    ys, xs = np.nonzero(out[..., 0] > 128)
+    found = np.array([xs.mean() + 0.5, ys.mean() + 0.5]) / 128
+    assert np.abs(found - g.apply_points(centre)[0]).max() < 1.0 / 128
+
+
+def test_flip_permutations_are_involutions():
+    names = ["browDown_L", "browDown_R", "jawLeft", "jawRight", "jawOpen", "eyeBlink_L", "eyeBlink_R"]
+    perm = facemodel.flip_permutation(names)
+    assert [names[i] for i in perm] == ["browDown_R", "browDown_L", "jawRight", "jawLeft", "jawOpen", "eyeBlink_R", "eyeBlink_L"]
+    assert (facemodel.FLIP68[facemodel.FLIP68] == np.arange(68)).all()
+    assert facemodel.FLIP68[36] == 45 and facemodel.FLIP68[48] == 54 and facemodel.FLIP68[8] == 8
+
+
+def test_blendshape_name_map():
+    ict = ["browInnerUp_L", "browInnerUp_R", "eyeBlink_L", "jawLeft"] + [f"x{i}" for i in range(49)]
+    names = facemodel.MP_BLENDSHAPES
+    assert facemodel.mp_to_ict_name("jawLeft", ict) == ["jawLeft"]
+    assert facemodel.mp_to_ict_name("eyeBlinkLeft", ict) == ["eyeBlink_L"]
+    assert facemodel.mp_to_ict_name("cheekPuff", ict) == ["cheekPuff_L", "cheekPuff_R"]
+    assert len(names) == 52 and names[0] == "_neutral"
