@@ -11,6 +11,10 @@ occluder families (the held-out one included); heavy with the held-out family on
 ground-truth landmarks with a fixed seed per image, so every method sees the same occluded pixels.
 The teacher (MediaPipe, needs setup.sh --teacher) is scored through the same ICT fit as training labels (468 -> 68);
 images where it finds no face are counted and left out of its NME.
+Stability (--stability, needs mediapipe for face boxes and video decoding): on every frame of the three videos the
+teacher's full-frame landmarks give a square box (AFLW-like framing), every method predicts 68 landmarks in that
+crop, and jitter = mean |p(t+1) - 2 p(t) + p(t-1)| (landmark acceleration, image pixels) / sqrt(w h) of the frame's
+teacher landmark box, in %: real head motion is smooth, so this is mostly frame-to-frame noise.
 Writes runs/eval.json and, with --write-card, the table into docs/model-card.md between the EVAL markers.
 """
 import argparse
@@ -103,6 +107,8 @@ def main(argv=None) -> int:
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--out", default=str(paths.RUNS / "eval.json"))
     ap.add_argument("--write-card", action="store_true")
+    ap.add_argument("--stability", action="store_true")
+    ap.add_argument("--merge", action="store_true", help="add to the methods already in --out (e.g. a teacher run)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     labels = np.load(paths.AFLW2000 / "labels.npz")
@@ -122,6 +128,12 @@ def main(argv=None) -> int:
     gt_crop = (gt - boxes[:, None, :2]) / side * S  # crop pixels
     results = dict(images=N, bin_counts=[int(((yaw > lo if lo else yaw >= 0) & (yaw <= hi)).sum()) for lo, hi in BINS],
                    methods={})
+    if args.merge and Path(args.out).exists():
+        old = json.load(open(args.out))
+        assert old["images"] == N, "merge only runs over the same images"
+        results["methods"].update(old["methods"])
+        if "stability" in old:
+            results["stability"] = old["stability"]
     for level in args.levels.split(","):
         spec = LEVELS[level]
         crops = clean.copy()
@@ -142,11 +154,52 @@ def main(argv=None) -> int:
             r["seconds"] = round(time.time() - t0, 1)
             results["methods"].setdefault(name, {})[level] = r
             print(level, name, json.dumps(r), flush=True)
+    if args.stability:
+        results.setdefault("stability", {}).update(stability(scorers, S))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     json.dump(results, open(args.out, "w"), indent=1)
     if args.write_card:
         write_card(results)
     return 0
+
+
+def stability(scorers, S, box_scale=1.47) -> dict:
+    """Landmark jitter per method on the videos (see module docstring)."""
+    import cv2
+    from orn import teacher
+    landmarker = teacher.make_landmarker()
+    out = {}
+    for video in sorted(paths.VIDEOS.glob("*.mp4")):
+        cap = cv2.VideoCapture(str(video))
+        crops, boxes, sizes = [], [], []
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            r = teacher.detect(landmarker, rgb)
+            if r is None:
+                crops.append(None)
+                continue
+            box = teacher.square_box(r[0], box_scale)
+            crops.append(teacher.crop_box(rgb, box, S))
+            boxes.append(box)
+            sizes.append(float(np.sqrt(np.ptp(r[0][:, 0]) * np.ptp(r[0][:, 1]))))
+        valid = np.array([c is not None for c in crops])
+        stack = np.stack([c for c in crops if c is not None])
+        boxes, sizes = np.array(boxes), np.array(sizes)
+        consecutive = valid[:-2] & valid[1:-1] & valid[2:]
+        pos = np.cumsum(valid) - 1  # frame -> row in stack
+        for name, scorer in scorers.items():
+            pred = np.concatenate([scorer.landmarks(stack[i:i + 64]) for i in range(0, len(stack), 64)])
+            img = pred * (boxes[:, 2] - boxes[:, 0])[:, None, None] + boxes[:, None, :2]
+            frames = np.flatnonzero(consecutive) + 1
+            a, b, c = img[pos[frames - 1]], img[pos[frames]], img[pos[frames + 1]]
+            acc = np.linalg.norm(c - 2 * b + a, axis=-1).mean(1) / sizes[pos[frames]]
+            acc = acc[~np.isnan(acc)]
+            out.setdefault(name, {})[video.name] = float(acc.mean() * 100) if len(acc) else float("nan")
+        print("stability", video.name, {k: v.get(video.name) for k, v in out.items()}, flush=True)
+    return out
 
 
 def table(results) -> str:
@@ -165,7 +218,14 @@ def write_card(results) -> None:
     start, end = "<!-- EVAL:START -->", "<!-- EVAL:END -->"
     body = (f"{start}\nAFLW2000-3D, {results['images']} images, ground-truth boxes, NME % (68 points, "
             f"normalised by sqrt(w h) of the ground-truth box); |yaw| bin sizes {results['bin_counts']}.\n\n"
-            f"{table(results)}\n{end}")
+            f"{table(results)}\n")
+    if "stability" in results:
+        vids = sorted(next(iter(results["stability"].values())))
+        body += ("\nStability on the three videos: landmark jitter (mean |second difference| / face size, %):\n\n"
+                 f"| method | {' | '.join(vids)} |\n|---|{'---|' * len(vids)}\n")
+        for name, r in results["stability"].items():
+            body += f"| {name} | {' | '.join(f'{r[v]:.3f}' for v in vids)} |\n"
+    body += end
     if start in text:
         text = text[:text.index(start)] + body + text[text.index(end) + len(end):]
     else:
