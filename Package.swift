@@ -12,6 +12,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
+        // MARK: face-model products
+        .library(name: "FaceModel", targets: ["FaceModel"]),
+        .library(name: "FaceTracking", targets: ["FaceTracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +35,28 @@ let package = Package(
         .target(
             name: "VideoIngest",
             dependencies: ["CFFmpeg", "CV4L2"],
+            swiftSettings: vectorISA
+        ),
+
+        // MARK: face-model targets (FaceModel, FaceTracking)
+        // Mesh evaluation and filters are numeric inner loops: compiled with -O even in debug builds.
+        .target(
+            name: "FaceModel",
+            swiftSettings: vectorISA + [.unsafeFlags(["-O"])]
+        ),
+        .target(
+            name: "FaceTracking",
+            dependencies: ["FaceModel"],
+            swiftSettings: vectorISA + [.unsafeFlags(["-O"])]
+        ),
+        .testTarget(
+            name: "FaceModelTests",
+            dependencies: ["FaceModel"],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(
+            name: "FaceTrackingTests",
+            dependencies: ["FaceTracking", "FaceModel"],
             swiftSettings: vectorISA
         ),
     ],
