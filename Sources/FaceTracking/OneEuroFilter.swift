@@ -6,14 +6,17 @@ import Darwin
 
 /// Settings of a One Euro filter (Casiez, Roussel and Vogel, CHI 2012): a low-pass filter whose cutoff rises
 /// with the signal's speed, so a still face is held steady and a moving one is followed with little lag.
-/// Defaults are MediaPipe's face-landmark settings.
+/// The defaults are MediaPipe's face-landmark settings.
 public struct OneEuroSettings: Sendable, Equatable, Codable {
     /// Cutoff (Hz) when the signal is still: lower means steadier and more lag. MediaPipe face: 0.05.
     public var minimumCutoff: Float
-    /// How fast the cutoff rises with speed (per unit of normalised speed). MediaPipe face: 80.
+    /// How fast the cutoff rises with (scale-normalised) speed. MediaPipe face: 80.
     public var beta: Float
     /// Cutoff (Hz) of the low-pass applied to the speed estimate. MediaPipe face: 1.
     public var derivativeCutoff: Float
+
+    /// MediaPipe's face-landmark settings: min cutoff 0.05 Hz, β 80, derivative cutoff 1 Hz.
+    public static let mediaPipeFace = OneEuroSettings(minimumCutoff: 0.05, beta: 80, derivativeCutoff: 1)
 
     /// Settings from their parts; the defaults are MediaPipe's face settings.
     public init(minimumCutoff: Float = 0.05, beta: Float = 80, derivativeCutoff: Float = 1) {
@@ -22,65 +25,77 @@ public struct OneEuroSettings: Sendable, Equatable, Codable {
         self.derivativeCutoff = derivativeCutoff
     }
 
-    /// Smoothing factor of a first-order low-pass with cutoff `cutoff` Hz at time step `interval` seconds.
+    /// Weight of a new sample in a first-order low-pass with cutoff `cutoff` Hz at time step `interval` s.
     @inline(__always)
     static func smoothingFactor(cutoff: Float, interval: Float) -> Float {
         let timeConstant = 1 / (2 * Float.pi * cutoff)
         return 1 / (1 + timeConstant / interval)
     }
+
+    /// The cutoff (Hz) for a filtered speed.
+    @inline(__always)
+    func cutoff(speed: Float) -> Float { minimumCutoff + beta * abs(speed) }
 }
 
-/// A One Euro filter over a fixed-length vector (expression weights, translation), scale-normalised:
-/// each sample's speed is divided by a caller-given scale (the face's size in the image, as MediaPipe does),
-/// so the same settings work for near and far faces. Storage is allocated once; `filter` does not allocate.
+/// A One Euro filter over a fixed-length vector (expression weights, translation), scale-normalised as in
+/// MediaPipe: the speed of each element is divided by a caller-given scale (the face's size, in the unit
+/// of the values), so one setting serves near and far faces. As in MediaPipe, speed is measured between raw
+/// samples. Its storage is allocated once; `filter` works in place and does not allocate.
 public struct OneEuroFilter: Sendable {
     /// The filter's settings; may be changed between samples.
     public var settings: OneEuroSettings
-    /// The filtered vector (empty until the first sample).
-    public private(set) var value: [Float]
-    private var derivative: [Float]
+    /// Number of elements filtered.
+    public let dimension: Int
+    private var filtered: [Float]
+    private var previousRaw: [Float]
+    private var speed: [Float]
     private var lastTime: Double?
-    private let dimension: Int
 
     /// A filter for vectors of `dimension` elements.
     public init(dimension: Int, settings: OneEuroSettings = OneEuroSettings()) {
         self.dimension = dimension
         self.settings = settings
-        value = [Float](repeating: 0, count: dimension)
-        derivative = [Float](repeating: 0, count: dimension)
+        filtered = [Float](repeating: 0, count: dimension)
+        previousRaw = filtered
+        speed = filtered
     }
+
+    /// Whether the filter has seen a sample since it was made or reset.
+    public var isPrimed: Bool { lastTime != nil }
 
     /// Forgets the history: the next sample passes through unchanged.
-    public mutating func reset() {
-        lastTime = nil
-    }
+    public mutating func reset() { lastTime = nil }
 
-    /// Filters `sample` taken at `time` (seconds, increasing); `scale` is the face's size (pixels or any unit,
-    /// > 0) used to normalise speed. Returns the filtered value, also kept in `value`.
-    @discardableResult
-    public mutating func filter(_ sample: [Float], time: Double, scale: Float = 1) -> [Float] {
-        precondition(sample.count == dimension, "sample has \(sample.count) elements, filter expects \(dimension)")
-        guard let previous = lastTime, time > previous else {
-            if lastTime == nil {
-                for index in 0..<dimension {
-                    value[index] = sample[index]
-                    derivative[index] = 0
-                }
-                lastTime = time
+    /// Replaces `values` (a sample taken at `time` seconds) by its filtered value. `scale` (> 0) is the
+    /// face's size in the unit of the values. A sample not later than the previous one is passed through
+    /// the current state without updating it.
+    public mutating func filter(_ values: inout [Float], time: Double, scale: Float = 1) {
+        precondition(values.count == dimension, "sample has \(values.count) elements, filter expects \(dimension)")
+        guard let previous = lastTime else {
+            for index in 0..<dimension {
+                filtered[index] = values[index]
+                previousRaw[index] = values[index]
+                speed[index] = 0
             }
-            return value
+            lastTime = time
+            return
+        }
+        guard time > previous else {
+            for index in 0..<dimension { values[index] = filtered[index] }
+            return
         }
         let interval = Float(time - previous)
         lastTime = time
         let inverseScale = 1 / max(scale, .leastNormalMagnitude)
-        let derivativeAlpha = OneEuroSettings.smoothingFactor(cutoff: settings.derivativeCutoff, interval: interval)
+        let speedAlpha = OneEuroSettings.smoothingFactor(cutoff: settings.derivativeCutoff, interval: interval)
         for index in 0..<dimension {
-            let speed = (sample[index] - value[index]) * inverseScale / interval
-            derivative[index] += derivativeAlpha * (speed - derivative[index])
-            let cutoff = settings.minimumCutoff + settings.beta * abs(derivative[index])
-            let alpha = OneEuroSettings.smoothingFactor(cutoff: cutoff, interval: interval)
-            value[index] += alpha * (sample[index] - value[index])
+            let raw = values[index]
+            let rawSpeed = (raw - previousRaw[index]) * inverseScale / interval
+            speed[index] += speedAlpha * (rawSpeed - speed[index])
+            let alpha = OneEuroSettings.smoothingFactor(cutoff: settings.cutoff(speed: speed[index]), interval: interval)
+            filtered[index] += alpha * (raw - filtered[index])
+            previousRaw[index] = raw
+            values[index] = filtered[index]
         }
-        return value
     }
 }
