@@ -96,6 +96,8 @@ def load_obj_folder(folder, landmarks_path, face_area_vertex_count):
 
 
 def load_source(source, landmarks_path, face_area_vertex_count=ICT_FACE_AREA_VERTEX_COUNT):
+    if not os.path.exists(source):
+        raise SystemExit(f"{source}: no such file or folder")
     if os.path.isdir(source):
         return load_obj_folder(source, landmarks_path, face_area_vertex_count)
     data = np.load(source)
@@ -115,7 +117,10 @@ def main():
                         help="OBJ source only: vertices 0..<N form the face area (ICT-FaceKit: 9409)")
     arguments = parser.parse_args()
     model = load_source(arguments.source, arguments.landmarks, arguments.face_area_vertex_count)
-    data = face_model_format.encode(model, arguments.identity_count)
+    try:
+        data = face_model_format.encode(model, arguments.identity_count)
+    except ValueError as error:
+        raise SystemExit(f"{arguments.source}: {error}")
     temporary = arguments.output + ".partial"
     with open(temporary, "wb") as file:
         file.write(data)

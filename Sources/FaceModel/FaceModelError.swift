@@ -19,6 +19,8 @@ public enum FaceModelError: Error, Equatable, CustomStringConvertible {
     case coefficientCountMismatch(kind: String, expected: Int, actual: Int)
     /// A caller-provided buffer was made for another model or mesh variant.
     case bufferSizeMismatch(kind: String, expected: Int, actual: Int)
+    /// A coefficients file could not be read or does not fit the model (named in `reason`).
+    case invalidCoefficients(path: String, reason: String)
     /// Writing an exported mesh failed.
     case cannotWrite(path: String, errno: Int32)
 
@@ -36,6 +38,7 @@ public enum FaceModelError: Error, Equatable, CustomStringConvertible {
         case .malformedHeader(let path, let reason): "\(path): malformed face-model header (\(reason))"
         case .coefficientCountMismatch(let kind, let expected, let actual): "\(kind) coefficients: expected \(expected), got \(actual)"
         case .bufferSizeMismatch(let kind, let expected, let actual): "\(kind) buffer: expected \(expected) elements, got \(actual)"
+        case .invalidCoefficients(let path, let reason): "\(path): invalid coefficients (\(reason))"
         case .cannotWrite(let path, let code): "\(path): cannot write mesh (errno \(code))"
         }
     }
