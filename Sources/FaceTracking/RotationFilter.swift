@@ -14,9 +14,10 @@ public struct RotationFilter: Sendable {
     private var lastTime: Double?
 
     /// Default rotation settings: a still head is held steady (0.05 Hz), a turning head followed.
-    /// β is per radian/second; MediaPipe's 80 is per face-size/second, a much smaller unit, so rotation
-    /// has its own default.
-    public static let defaultSettings = OneEuroSettings(minimumCutoff: 0.05, beta: 4, derivativeCutoff: 1)
+    /// β is per radian/second (MediaPipe's 80 is per face-size/second, another unit), so rotation has its
+    /// own default: β 4, derivative cutoff 1.5 Hz. Measured by FaceTrackingTests (0.5° noise per axis,
+    /// 30° turn, ten draws): ≥ 71 % less jitter, ≤ 1 frame lag.
+    public static let defaultSettings = OneEuroSettings(minimumCutoff: 0.05, beta: 4, derivativeCutoff: 1.5)
 
     /// A rotation filter with `settings`.
     public init(settings: OneEuroSettings = RotationFilter.defaultSettings) {

@@ -24,25 +24,31 @@ final class SmoothingTests: XCTestCase {
         return (reduction, stepLag(smoothed, stepFrame: stepFrame, target: level + step, stepSize: step))
     }
 
-    /// `measure` for a scalar One Euro filter with Gaussian noise of `noise`.
+    /// `measure` for a scalar One Euro filter with Gaussian noise of `noise`, over ten noise draws:
+    /// returns the smallest jitter reduction and the largest lag.
     private func measureScalar(level: Double, step: Double, noise: Double, seed: UInt64, scale: Float,
                                settings: OneEuroSettings = SmoothingSettings.defaultTranslation) -> (reduction: Double, lag: Int) {
-        var filter = OneEuroFilter(dimension: 1, settings: settings)
-        var source = NoiseSource(seed: seed)
-        var buffer: [Float] = [0]
-        return measure(level: level, step: step) { truth, time in
-            let sample = truth + source.gaussian(sigma: noise)
-            buffer[0] = Float(sample)
-            filter.filter(&buffer, time: time, scale: scale)
-            return (sample, Double(buffer[0]))
+        var worst = (reduction: Double.infinity, lag: 0)
+        for draw in 0..<10 {
+            var filter = OneEuroFilter(dimension: 1, settings: settings)
+            var source = NoiseSource(seed: seed &* 1000 &+ UInt64(draw))
+            var buffer: [Float] = [0]
+            let result = measure(level: level, step: step) { truth, time in
+                let sample = truth + source.gaussian(sigma: noise)
+                buffer[0] = Float(sample)
+                filter.filter(&buffer, time: time, scale: scale)
+                return (sample, Double(buffer[0]))
+            }
+            worst = (min(worst.reduction, result.reduction), max(worst.lag, result.lag))
         }
+        return worst
     }
 
     func testTranslationFilterCutsJitterAndFollowsAStepWithinAFrame() {
         // A 200-pixel face, 1.5-pixel noise, a 60-pixel jump (the head moves by 30 % of its size in a frame).
         for (step, noise) in [(60.0, 1.5), (30.0, 1.0)] {
             let result = measureScalar(level: 320, step: step, noise: noise, seed: 1, scale: 200)
-            print("translation (step \(step) px, noise \(noise) px, 200 px face): jitter cut \(percent(result.reduction)), step lag \(result.lag) frame(s)")
+            print("translation (10 draws, step \(step) px, noise \(noise) px, 200 px face): jitter cut ≥ \(percent(result.reduction)), step lag ≤ \(result.lag) frame(s)")
             XCTAssertGreaterThanOrEqual(result.reduction, 0.6)
             XCTAssertLessThanOrEqual(result.lag, 1)
         }
@@ -72,29 +78,33 @@ final class SmoothingTests: XCTestCase {
         for (step, noise) in [(0.5, 0.02), (0.4, 0.015)] {
             let result = measureScalar(level: 0.1, step: step, noise: noise, seed: 2, scale: settings.expressionScale,
                                        settings: settings.expression)
-            print("expression (step \(step), noise \(noise)): jitter cut \(percent(result.reduction)), step lag \(result.lag) frame(s)")
+            print("expression (10 draws, step \(step), noise \(noise)): jitter cut ≥ \(percent(result.reduction)), step lag ≤ \(result.lag) frame(s)")
             XCTAssertGreaterThanOrEqual(result.reduction, 0.6)
             XCTAssertLessThanOrEqual(result.lag, 1)
         }
     }
 
     func testRotationFilterCutsJitterAndFollowsATurnWithinAFrame() {
-        // Yaw 10° with 0.5° noise about random axes, turning to 40° in one frame; measured as yaw.
-        var filter = RotationFilter()
-        var source = NoiseSource(seed: 3)
+        // Yaw 10° with 0.5° noise about random axes, turning to 40° in one frame; measured as yaw; ten draws.
         func yawDegrees(_ rotation: Quaternion) -> Double {
             let forward = rotation.rotate(SIMD3(0, 0, 1))
             return Double(atan2f(forward.x, forward.z)) * 180 / .pi
         }
-        let result = measure(level: 10, step: 30) { truth, time in
-            let noise = SIMD3(Float(source.gaussian(sigma: 0.5)), Float(source.gaussian(sigma: 0.5)), Float(source.gaussian(sigma: 0.5)))
-            let sample = Quaternion(angle: Float(truth) * .pi / 180, axis: SIMD3(0, 1, 0))
-                * Quaternion(angle: (noise * noise).sum().squareRoot() * .pi / 180, axis: noise)
-            return (yawDegrees(sample), yawDegrees(filter.filter(sample, time: time)))
+        var worst = (reduction: Double.infinity, lag: 0)
+        for draw in 0..<10 {
+            var filter = RotationFilter()
+            var source = NoiseSource(seed: 3000 + UInt64(draw))
+            let result = measure(level: 10, step: 30) { truth, time in
+                let noise = SIMD3(Float(source.gaussian(sigma: 0.5)), Float(source.gaussian(sigma: 0.5)), Float(source.gaussian(sigma: 0.5)))
+                let sample = Quaternion(angle: Float(truth) * .pi / 180, axis: SIMD3(0, 1, 0))
+                    * Quaternion(angle: (noise * noise).sum().squareRoot() * .pi / 180, axis: noise)
+                return (yawDegrees(sample), yawDegrees(filter.filter(sample, time: time)))
+            }
+            worst = (min(worst.reduction, result.reduction), max(worst.lag, result.lag))
         }
-        print("rotation: jitter cut \(percent(result.reduction)), turn lag \(result.lag) frame(s)")
-        XCTAssertGreaterThanOrEqual(result.reduction, 0.6)
-        XCTAssertLessThanOrEqual(result.lag, 1)
+        print("rotation (10 draws): jitter cut ≥ \(percent(worst.reduction)), turn lag ≤ \(worst.lag) frame(s)")
+        XCTAssertGreaterThanOrEqual(worst.reduction, 0.6)
+        XCTAssertLessThanOrEqual(worst.lag, 1)
     }
 
     func testRotationFilterTreatsTheTwoSignsOfAQuaternionAsOneRotation() {
