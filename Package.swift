@@ -7,12 +7,20 @@ let vectorISA: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
 ]
 
+/// Numeric inner loops (mesh evaluation, filters, kernels) are compiled with -O even in debug builds,
+/// so the test suite runs them at a useful speed.
+let numericInDebug: [SwiftSetting] = [
+    .unsafeFlags(["-O"]),
+]
+
 let package = Package(
     name: "occlumesh",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "occlumesh", targets: ["occlumesh"]),
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
+        .library(name: "FaceModel", targets: ["FaceModel"]),
+        .library(name: "FaceTracking", targets: ["FaceTracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,11 +44,22 @@ let package = Package(
             swiftSettings: vectorISA
         ),
 
+        .target(
+            name: "FaceModel",
+            swiftSettings: vectorISA + numericInDebug
+        ),
+        .target(
+            name: "FaceTracking",
+            dependencies: ["FaceModel"],
+            swiftSettings: vectorISA + numericInDebug
+        ),
+
         // MARK: Command line
         .executableTarget(
             name: "occlumesh",
             dependencies: [
                 "VideoIngest",
+                "FaceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorISA
@@ -50,6 +69,16 @@ let package = Package(
         .testTarget(
             name: "VideoIngestTests",
             dependencies: ["VideoIngest", "CV4L2"],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(
+            name: "FaceModelTests",
+            dependencies: ["FaceModel"],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(
+            name: "FaceTrackingTests",
+            dependencies: ["FaceTracking", "FaceModel"],
             swiftSettings: vectorISA
         ),
         .testTarget(

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the image was fitted into the square detector input: scaled to fit, keeping its aspect ratio,
+/// centred, the rest padded (MediaPipe's letterbox). Maps detector coordinates back to image pixels.
+public struct Letterbox: Sendable, Equatable {
+    /// Input pixels per image pixel.
+    public let scale: Float
+    /// Padding (input pixels) left of and above the image.
+    public let padding: SIMD2<Float>
+    /// Input size in pixels.
+    public let inputSize: SIMD2<Float>
+
+    /// The letterbox of an image of this size in an input of this size.
+    public init(imageWidth: Int, imageHeight: Int, inputWidth: Int, inputHeight: Int) {
+        inputSize = SIMD2(Float(inputWidth), Float(inputHeight))
+        scale = min(inputSize.x / Float(imageWidth), inputSize.y / Float(imageHeight))
+        padding = (inputSize - scale * SIMD2(Float(imageWidth), Float(imageHeight))) / 2
+    }
+
+    /// Image pixel of a point given in input-normalised coordinates ([0, 1] across the input).
+    public func imagePoint(normalized point: SIMD2<Float>) -> SIMD2<Float> {
+        (point * inputSize - padding) / scale
+    }
+
+    /// Input-normalised coordinates of an image pixel.
+    public func normalizedPoint(image point: SIMD2<Float>) -> SIMD2<Float> {
+        (point * scale + padding) / inputSize
+    }
+}
+
+/// Turns the detector's raw outputs into faces: anchor decoding, score threshold, weighted non-maximum
+/// suppression (MediaPipe's blending of overlapping boxes), and the letterbox undone — several faces per frame.
+public struct DetectionDecoder: Sendable {
+    /// The network description the decoding follows.
+    public let specification: DetectorSpecification
+
+    /// A decoder for the network described by `specification`.
+    public init(specification: DetectorSpecification) {
+        self.specification = specification
+    }
+
+    /// Every anchor scoring at least `minimumScore` (default: the sidecar's), in input-normalised coordinates.
+    /// `regressors` has `anchors × numCoords` values, `classificators` one logit per anchor.
+    public func candidates(regressors: [Float], classificators: [Float], minimumScore: Float? = nil) throws(FaceTrackingError) -> [FaceDetection] {
+        let decoding = specification.decoding
+        let count = specification.anchors.count
+        guard regressors.count == count * decoding.numCoords else {
+            throw .outputSizeMismatch(output: "regressors", expected: count * decoding.numCoords, actual: regressors.count)
+        }
+        guard classificators.count == count else {
+            throw .outputSizeMismatch(output: "classificators", expected: count, actual: classificators.count)
+        }
+        let threshold = minimumScore ?? decoding.minScoreThresh
+        let scale = SIMD2(decoding.xScale, decoding.yScale), sizeScale = SIMD2(decoding.wScale, decoding.hScale)
+        var detections: [FaceDetection] = []
+        for anchor in 0..<count {
+            var logit = classificators[anchor]
+            var score = logit
+            if decoding.sigmoidScore {
+                logit = min(max(logit, -decoding.scoreClippingThresh), decoding.scoreClippingThresh)
+                score = 1 / (1 + expf(-logit))
+            }
+            guard score >= threshold else { continue }
+            let row = anchor * decoding.numCoords
+            let center = SIMD2(specification.anchors.centers[anchor][0], specification.anchors.centers[anchor][1])
+            let box = decoding.boxCoordOffset + row
+            var offset = SIMD2(regressors[box], regressors[box + 1])
+            var size = SIMD2(regressors[box + 2], regressors[box + 3])
+            if !decoding.reverseOutputOrder {
+                offset = SIMD2(offset.y, offset.x)
+                size = SIMD2(size.y, size.x)
+            }
+            let boxCenter = offset / scale + center, boxSize = size / sizeScale
+            var keypoints: [SIMD2<Float>] = []
+            keypoints.reserveCapacity(decoding.numKeypoints)
+            for keypoint in 0..<decoding.numKeypoints {
+                let index = row + decoding.keypointCoordOffset + keypoint * decoding.numValuesPerKeypoint
+                var value = SIMD2(regressors[index], regressors[index + 1])
+                if !decoding.reverseOutputOrder { value = SIMD2(value.y, value.x) }
+                keypoints.append(value / scale + center)
+            }
+            detections.append(FaceDetection(
+                box: BoundingBox(minimum: boxCenter - boxSize / 2, maximum: boxCenter + boxSize / 2),
+                score: score, keypoints: keypoints))
+        }
+        return detections
+    }
+
+    /// The faces in an image of `imageWidth × imageHeight` that was letterboxed into the input: candidates,
+    /// then weighted non-maximum suppression, then mapped to image pixels; best first.
+    public func faces(regressors: [Float], classificators: [Float], imageWidth: Int, imageHeight: Int,
+                      minimumScore: Float? = nil) throws(FaceTrackingError) -> [FaceDetection] {
+        let letterbox = Letterbox(imageWidth: imageWidth, imageHeight: imageHeight,
+                                  inputWidth: specification.inputWidth, inputHeight: specification.inputHeight)
+        let merged = WeightedSuppression.apply(
+            try candidates(regressors: regressors, classificators: classificators, minimumScore: minimumScore),
+            threshold: specification.nonMaximumSuppression.minSuppressionThreshold)
+        return merged.map { detection in
+            FaceDetection(
+                box: BoundingBox(minimum: letterbox.imagePoint(normalized: detection.box.minimum),
+                                 maximum: letterbox.imagePoint(normalized: detection.box.maximum)),
+                score: detection.score,
+                keypoints: detection.keypoints.map { letterbox.imagePoint(normalized: $0) })
+        }
+    }
+}
+
+/// MediaPipe's weighted non-maximum suppression: the best remaining detection absorbs every other whose
+/// IoU with it exceeds the threshold; the merged box and keypoints are the score-weighted mean of the
+/// absorbed ones, the score that of the best. Steadier boxes than plain suppression.
+public enum WeightedSuppression {
+    /// The merged detections, best first.
+    public static func apply(_ detections: [FaceDetection], threshold: Float) -> [FaceDetection] {
+        var remaining = detections.sorted { $0.score > $1.score }
+        var result: [FaceDetection] = []
+        while let best = remaining.first {
+            var absorbed: [FaceDetection] = []
+            var kept: [FaceDetection] = []
+            for detection in remaining {
+                if detection.box.intersectionOverUnion(best.box) > threshold || detection == best {
+                    absorbed.append(detection)
+                } else {
+                    kept.append(detection)
+                }
+            }
+            let total = absorbed.reduce(Float(0)) { $0 + $1.score }
+            var minimum = SIMD2<Float>.zero, maximum = SIMD2<Float>.zero
+            var keypoints = [SIMD2<Float>](repeating: .zero, count: best.keypoints.count)
+            for detection in absorbed {
+                let weight = detection.score / total
+                minimum += weight * detection.box.minimum
+                maximum += weight * detection.box.maximum
+                for index in keypoints.indices where index < detection.keypoints.count {
+                    keypoints[index] += weight * detection.keypoints[index]
+                }
+            }
+            result.append(FaceDetection(box: BoundingBox(minimum: minimum, maximum: maximum), score: best.score, keypoints: keypoints))
+            remaining = kept
+        }
+        return result
+    }
+}

@@ -1,0 +1,44 @@
+/// An axis-aligned box, corners in the unit of its use (input-normalised or image pixels).
+public struct BoundingBox: Sendable, Equatable {
+    /// Top-left corner (x0, y0).
+    public var minimum: SIMD2<Float>
+    /// Bottom-right corner (x1, y1).
+    public var maximum: SIMD2<Float>
+
+    /// A box from its corners.
+    public init(minimum: SIMD2<Float>, maximum: SIMD2<Float>) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    /// Width times height (0 for an empty box).
+    public var area: Float {
+        let size = maximum - minimum
+        return max(size.x, 0) * max(size.y, 0)
+    }
+
+    /// Intersection over union with `other` (0 when either is empty).
+    public func intersectionOverUnion(_ other: BoundingBox) -> Float {
+        let low = pointwiseMax(minimum, other.minimum), high = pointwiseMin(maximum, other.maximum)
+        let overlap = BoundingBox(minimum: low, maximum: high).area
+        let union = area + other.area - overlap
+        return union > 0 ? overlap / union : 0
+    }
+}
+
+/// One face found by the detector.
+public struct FaceDetection: Sendable, Equatable {
+    /// The face box.
+    public var box: BoundingBox
+    /// Confidence in [0, 1].
+    public var score: Float
+    /// The detector's keypoints (BlazeFace: right eye, left eye, nose tip, mouth centre, right and left ear tragion).
+    public var keypoints: [SIMD2<Float>]
+
+    /// A detection from its parts.
+    public init(box: BoundingBox, score: Float, keypoints: [SIMD2<Float>]) {
+        self.box = box
+        self.score = score
+        self.keypoints = keypoints
+    }
+}

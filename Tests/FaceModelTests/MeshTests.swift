@@ -1,0 +1,114 @@
+import FaceModel
+import Foundation
+import XCTest
+
+final class MeshTests: XCTestCase {
+    func testEvaluationMatchesADoublePrecisionSum() throws {
+        let contents = SyntheticModel.contents()
+        let model = try MorphableModel(path: SyntheticModel.write(contents.encoded()))
+        let identity: [Float] = [0.7, -1.3, 0.25], expression: [Float] = [0.9, 0]
+        for variant in MeshVariant.allCases {
+            var mesh = model.makeMesh(variant)
+            try model.evaluate(identity: identity, expression: expression, into: &mesh)
+            XCTAssertEqual(mesh.vertexCount, variant == .wholeHead ? 100 : 70)
+            var worst: Double = 0
+            for index in 0..<(mesh.vertexCount * 3) {
+                var expected = Double(contents.neutral[index])
+                for mode in 0..<3 { expected += Double(identity[mode]) * Double(contents.identityModes[mode][index]) }
+                for mode in 0..<2 { expected += Double(expression[mode]) * Double(contents.expressionModes[mode][index]) }
+                worst = max(worst, abs(expected - Double(mesh.positions[index])))
+            }
+            XCTAssertLessThan(worst, 1e-5, "\(variant)")
+        }
+    }
+
+    func testWrongCoefficientCountsAndBuffersAreRejected() throws {
+        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        var mesh = model.makeMesh(.wholeHead)
+        XCTAssertThrowsError(try model.evaluate(identity: [1, 2], expression: [0, 0], into: &mesh)) { error in
+            XCTAssertEqual(error as? FaceModelError, .coefficientCountMismatch(kind: "identity", expected: 3, actual: 2))
+        }
+        XCTAssertThrowsError(try model.evaluate(identity: [0, 0, 0], expression: [0], into: &mesh)) { error in
+            XCTAssertEqual(error as? FaceModelError, .coefficientCountMismatch(kind: "expression", expected: 2, actual: 1))
+        }
+        var points = [SIMD2<Float>](repeating: .zero, count: 5)
+        XCTAssertThrowsError(try mesh.projected(by: .identity, into: &points)) { error in
+            XCTAssertEqual(error as? FaceModelError, .bufferSizeMismatch(kind: "projected point", expected: 100, actual: 5))
+        }
+    }
+
+    func testPoseRotatesScalesTranslatesAndProjectsWithYDown() throws {
+        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        var mesh = model.makeMesh(.wholeHead)
+        try model.evaluate(identity: [0, 0, 0], expression: [0, 0], into: &mesh)
+        // 90° about +y takes +x to −z and +z to +x.
+        let pose = FacePose(rotation: Quaternion(angle: .pi / 2, axis: SIMD3(0, 1, 0)), translation: SIMD3(100, 50, 3), scale: 2)
+        var posed = [SIMD3<Float>](repeating: .zero, count: mesh.vertexCount)
+        var projected = [SIMD2<Float>](repeating: .zero, count: mesh.vertexCount)
+        try mesh.posed(by: pose, into: &posed)
+        try mesh.projected(by: pose, into: &projected)
+        for index in [0, 37, 99] {
+            let v = mesh.vertex(index)
+            let expected = SIMD3<Float>(2 * v.z + 100, 2 * v.y + 50, -2 * v.x + 3)
+            XCTAssertLessThan(maxDifference(posed[index], expected), 1e-5)
+            XCTAssertLessThan(maxDifference(projected[index], SIMD2(2 * v.z + 100, 50 - 2 * v.y)), 1e-5)
+            XCTAssertLessThan(maxDifference(pose.apply(v), expected), 1e-5)
+        }
+    }
+
+    func testJawLandmarksSwitchToTheSideFacingTheCamera() throws {
+        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        var indices = [Int32](repeating: 0, count: 68)
+        try model.landmarkVertexIndices(for: .identity, into: &indices)
+        XCTAssertEqual(indices, (0..<68).map { Int32($0) })
+        // Positive yaw about +y turns the subject's right cheek (−x) toward the camera (+z).
+        try model.landmarkVertexIndices(for: Quaternion(angle: 0.6, axis: SIMD3(0, 1, 0)), into: &indices)
+        XCTAssertEqual(Array(indices[0..<8]), (80..<88).map { Int32($0) })
+        XCTAssertEqual(Array(indices[8..<68]), (8..<68).map { Int32($0) })
+        try model.landmarkVertexIndices(for: Quaternion(angle: -0.6, axis: SIMD3(0, 1, 0)), into: &indices)
+        XCTAssertEqual(Array(indices[9..<17]), (88..<96).map { Int32($0) })
+        XCTAssertEqual(Array(indices[0..<9]), (0..<9).map { Int32($0) })
+        // Below the 20° switch angle nothing changes; pitch alone changes nothing.
+        try model.landmarkVertexIndices(for: Quaternion(angle: 0.3, axis: SIMD3(0, 1, 0)), into: &indices)
+        XCTAssertEqual(indices, (0..<68).map { Int32($0) })
+        try model.landmarkVertexIndices(for: Quaternion(angle: 0.8, axis: SIMD3(1, 0, 0)), into: &indices)
+        XCTAssertEqual(indices, (0..<68).map { Int32($0) })
+    }
+
+    func testLandmarksAreTheProjectedVertices() throws {
+        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        var mesh = model.makeMesh(.wholeHead)
+        try model.evaluate(identity: [1, 0, -1], expression: [0.5, 0.5], into: &mesh)
+        let pose = FacePose(rotation: Quaternion(angle: 0.6, axis: SIMD3(0, 1, 0)), translation: SIMD3(10, 20, 0), scale: 3)
+        var indices = [Int32](repeating: 0, count: 68)
+        var points = [SIMD2<Float>](repeating: .zero, count: 68)
+        var points3D = [SIMD3<Float>](repeating: .zero, count: 68)
+        try model.landmarks(of: mesh, pose: pose, indices: &indices, into: &points)
+        try model.landmarks3D(of: mesh, pose: pose, indices: &indices, into: &points3D)
+        XCTAssertEqual(indices[0], 80)
+        for slot in [0, 8, 30, 67] {
+            XCTAssertEqual(points[slot], pose.project(mesh.vertex(Int(indices[slot]))))
+            XCTAssertEqual(points3D[slot], pose.apply(mesh.vertex(Int(indices[slot]))))
+        }
+        // The face-area mesh (70 vertices) cannot hold the substitutes at 80…95.
+        var faceArea = model.makeMesh(.faceArea)
+        try model.evaluate(identity: [1, 0, -1], expression: [0.5, 0.5], into: &faceArea)
+        XCTAssertThrowsError(try model.landmarks(of: faceArea, pose: pose, indices: &indices, into: &points))
+    }
+
+    func testQuaternionSlerpAndProducts() {
+        let a = Quaternion(angle: 0.2, axis: SIMD3(0, 0, 1)), b = Quaternion(angle: 1.0, axis: SIMD3(0, 0, 1))
+        XCTAssertEqual(a.slerp(to: b, t: 0.5).angle, 0.6, accuracy: 1e-5)
+        XCTAssertEqual((a * b).angle, 1.2, accuracy: 1e-5)
+        XCTAssertEqual(a.angle(to: b), 0.8, accuracy: 1e-4)
+        // −b is the same rotation: slerp must take the short way.
+        let negated = Quaternion(vector: -b.vector)
+        XCTAssertEqual(a.slerp(to: negated, t: 0.5).angle, 0.6, accuracy: 1e-5)
+        let rotated = Quaternion(angle: .pi / 2, axis: SIMD3(0, 0, 1)).rotate(SIMD3(1, 0, 0))
+        XCTAssertLessThan(maxDifference(rotated, SIMD3(0, 1, 0)), 1e-6)
+    }
+}
+
+func maxDifference<V: SIMD>(_ a: V, _ b: V) -> Float where V.Scalar == Float {
+    (a - b).indices.map { abs(a[$0] - b[$0]) }.max() ?? 0
+}

@@ -1,0 +1,129 @@
+import FaceTracking
+import Foundation
+import XCTest
+
+/// The committed detector sidecars, and decoding of raw outputs built by code (the network itself runs in
+/// InferenceCore; its outputs are checked against TFLite by tools/convert-detector.py).
+final class DetectionDecodingTests: XCTestCase {
+    static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("models")
+
+    private func shortRange() throws -> DetectorSpecification {
+        try DetectorSpecification.load(path: Self.models.appendingPathComponent("face_detection_short_range.json").path)
+    }
+
+    func testCommittedSidecarsDescribeTheirNetworks() throws {
+        let short = try shortRange()
+        XCTAssertEqual(short.model, "face_detection_short_range.onnx")
+        XCTAssertEqual(short.input.shape, [1, 3, 128, 128])
+        XCTAssertEqual(short.anchors.count, 896)
+        XCTAssertEqual(short.decoding.numCoords, 16)
+        XCTAssertEqual(short.keypoints.count, 6)
+        XCTAssertEqual(short.input.normalization.scale * 255 + short.input.normalization.offset, 1, accuracy: 1e-6)
+        // 16×16 cells with 2 anchors each at stride 8, then 8×8 cells with 6 anchors each.
+        XCTAssertEqual(short.anchors.centers[0], [0.03125, 0.03125])
+        XCTAssertEqual(short.anchors.centers[1], [0.03125, 0.03125])
+        XCTAssertEqual(short.anchors.centers[2], [0.09375, 0.03125])
+        XCTAssertEqual(short.anchors.centers[512], [0.0625, 0.0625])
+        XCTAssertEqual(short.anchors.centers[895], [0.9375, 0.9375])
+        let full = try DetectorSpecification.load(path: Self.models.appendingPathComponent("face_detection_full_range.json").path)
+        XCTAssertEqual(full.input.shape, [1, 3, 192, 192])
+        XCTAssertEqual(full.anchors.count, 48 * 48)
+        XCTAssertEqual(full.decoding.minScoreThresh, 0.6)
+        for name in ["face_detection_short_range.onnx", "face_detection_full_range.onnx", "LICENSE-mediapipe.txt"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: Self.models.appendingPathComponent(name).path), name)
+        }
+    }
+
+    /// Raw outputs with every anchor at logit −10 except the ones given: (anchor, logit, box dx, dy, w, h in input px).
+    private func raw(_ specification: DetectorSpecification, faces: [(Int, Float, SIMD4<Float>)]) -> (regressors: [Float], classificators: [Float]) {
+        var regressors = [Float](repeating: 0, count: specification.anchors.count * 16)
+        var classificators = [Float](repeating: -10, count: specification.anchors.count)
+        for (anchor, logit, box) in faces {
+            classificators[anchor] = logit
+            for index in 0..<4 { regressors[anchor * 16 + index] = box[index] }
+            for keypoint in 0..<6 {  // keypoints spread around the box centre
+                regressors[anchor * 16 + 4 + 2 * keypoint] = box.x + Float(keypoint) - 2.5
+                regressors[anchor * 16 + 5 + 2 * keypoint] = box.y + Float(keypoint % 2)
+            }
+        }
+        return (regressors, classificators)
+    }
+
+    func testAnAnchorDecodesToItsBoxAndKeypoints() throws {
+        let specification = try shortRange()
+        let anchor = 2 * (16 * 5 + 7)  // cell x 7, y 5 of the stride-8 grid: centre (7.5/16, 5.5/16)
+        let outputs = raw(specification, faces: [(anchor, 3, SIMD4(2, -4, 40, 48))])
+        let decoder = DetectionDecoder(specification: specification)
+        let found = try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators)
+        XCTAssertEqual(found.count, 1)
+        let center = SIMD2<Float>(7.5 / 16 + 2.0 / 128, 5.5 / 16 - 4.0 / 128)
+        XCTAssertEqual(found[0].score, 1 / (1 + expf(-3)), accuracy: 1e-6)
+        XCTAssertLessThan(maxDifference(found[0].box.minimum, center - SIMD2(20, 24) / 128), 1e-6)
+        XCTAssertLessThan(maxDifference(found[0].box.maximum, center + SIMD2(20, 24) / 128), 1e-6)
+        XCTAssertLessThan(maxDifference(found[0].keypoints[5], SIMD2(7.5 / 16 + 4.5 / 128, 5.5 / 16 - 3.0 / 128)), 1e-6)
+        // A lower threshold lets the −10 logits through.
+        XCTAssertEqual(try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators, minimumScore: 0).count, 896)
+    }
+
+    func testOverlappingBoxesMergeByScoreAndSeparateFacesStay() throws {
+        let specification = try shortRange()
+        let first = 2 * (16 * 5 + 7)
+        let outputs = raw(specification, faces: [
+            (first, 3, SIMD4(0, 0, 40, 40)),           // score 0.953
+            (first + 1, 1, SIMD4(4, 0, 40, 40)),       // score 0.731, IoU 0.82 with the first
+            (2 * (16 * 12 + 2), 2, SIMD4(0, 0, 30, 30)),  // another face, far away
+        ])
+        let decoder = DetectionDecoder(specification: specification)
+        let candidates = try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators)
+        XCTAssertEqual(candidates.count, 3)
+        let merged = WeightedSuppression.apply(candidates, threshold: specification.nonMaximumSuppression.minSuppressionThreshold)
+        XCTAssertEqual(merged.count, 2)
+        let high = 1 / (1 + expf(-3)), low = 1 / (1 + expf(-1))
+        XCTAssertEqual(merged[0].score, high, accuracy: 1e-6)
+        // The merged box moved toward the weaker one by its share of the score.
+        let shift = (4.0 / 128) * low / (high + low)
+        XCTAssertEqual(merged[0].box.minimum.x, 7.5 / 16 - 20.0 / 128 + shift, accuracy: 1e-6)
+        XCTAssertEqual(merged[1].score, 1 / (1 + expf(-2)), accuracy: 1e-6)
+    }
+
+    func testFacesAreMappedOutOfTheLetterboxIntoImagePixels() throws {
+        let specification = try shortRange()
+        let anchor = 2 * (16 * 8 + 8)  // centre (8.5/16, 8.5/16) of the input
+        let outputs = raw(specification, faces: [(anchor, 4, SIMD4(0, 0, 32, 32))])
+        let faces = try DetectionDecoder(specification: specification)
+            .faces(regressors: outputs.regressors, classificators: outputs.classificators, imageWidth: 640, imageHeight: 480)
+        XCTAssertEqual(faces.count, 1)
+        // 640×480 in 128×128: scale 0.2, 16 px of padding above and below.
+        let letterbox = Letterbox(imageWidth: 640, imageHeight: 480, inputWidth: 128, inputHeight: 128)
+        XCTAssertEqual(letterbox.scale, 0.2)
+        XCTAssertEqual(letterbox.padding, SIMD2(0, 16))
+        let centerInput = SIMD2<Float>(8.5 / 16, 8.5 / 16) * 128
+        XCTAssertLessThan(maxDifference(faces[0].box.minimum, (centerInput - 16 - SIMD2(0, 16)) / 0.2), 1e-3)
+        XCTAssertLessThan(maxDifference(faces[0].box.maximum, (centerInput + 16 - SIMD2(0, 16)) / 0.2), 1e-3)
+        let point = SIMD2<Float>(123, 456)
+        XCTAssertLessThan(maxDifference(letterbox.imagePoint(normalized: letterbox.normalizedPoint(image: point)), point), 1e-3)
+    }
+
+    func testWrongOutputSizesAndBrokenSidecarsAreRejected() throws {
+        let specification = try shortRange()
+        let decoder = DetectionDecoder(specification: specification)
+        XCTAssertThrowsError(try decoder.candidates(regressors: [1, 2], classificators: [Float](repeating: 0, count: 896))) { error in
+            XCTAssertEqual(error as? FaceTrackingError, .outputSizeMismatch(output: "regressors", expected: 896 * 16, actual: 2))
+        }
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.models.appendingPathComponent("face_detection_short_range.json"))) as! [String: Any]
+        var anchors = json["anchors"] as! [String: Any]
+        anchors["count"] = 895
+        json["anchors"] = anchors
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString).json").path
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try DetectorSpecification.load(path: path)) { error in
+            XCTAssertEqual(error as? FaceTrackingError, .invalidSpecification(path: path, reason: "anchor count and centres disagree"))
+        }
+        XCTAssertThrowsError(try DetectorSpecification.load(path: "/nonexistent.json")) { error in
+            XCTAssertEqual(error as? FaceTrackingError, .cannotReadSpecification(path: "/nonexistent.json", reason: "cannot read the file"))
+        }
+    }
+}
+
+func maxDifference(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float { max(abs(a.x - b.x), abs(a.y - b.y)) }
