@@ -12,6 +12,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
+        // MARK: Publishing side (issue 6)
+        .library(name: "MeshPublisher", targets: ["MeshPublisher"]),
+        .library(name: "OcclumeshClient", targets: ["OcclumeshClient"]),
+        .library(name: "DaemonConfiguration", targets: ["DaemonConfiguration"]),
+        .library(name: "SystemdNotify", targets: ["SystemdNotify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,6 +39,22 @@ let package = Package(
             dependencies: ["CFFmpeg", "CV4L2"],
             swiftSettings: vectorISA
         ),
+
+        // MARK: Publishing side (issue 6): wire protocol, socket server, client, config, systemd
+        .target(name: "UnixSocket", swiftSettings: vectorISA),
+        .target(name: "MeshProtocol", swiftSettings: vectorISA),
+        .target(name: "MeshPublisher", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
+        .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
+        .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "MeshPublisherTests",
+            dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket"],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
     ],
     swiftLanguageModes: [.v6]
 )
