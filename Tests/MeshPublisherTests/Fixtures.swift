@@ -25,7 +25,7 @@ enum Fixtures {
             modelIdentifier: "grid-test-\(vertexCount)", vertexCount: rows * columns, triangles: triangles,
             textureCoordinates: (0..<(rows * columns)).map { SIMD2(Float($0 % columns) / Float(columns), Float($0 / columns) / Float(rows)) },
             faceAreaVertices: faceArea, faceAreaTriangles: faceTriangles,
-            landmarkIndices: (0..<68).map { UInt32($0 * 40) },
+            landmarkIndices: (0..<68).map { UInt32($0 * (vertexCount / 68)) },
             expressionNames: (0..<53).map { "expression\($0)" }, identityDimension: 80)
     }
 
