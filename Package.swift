@@ -21,6 +21,10 @@ let package = Package(
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
         .library(name: "FaceModel", targets: ["FaceModel"]),
         .library(name: "FaceTracking", targets: ["FaceTracking"]),
+        .library(name: "MeshPublisher", targets: ["MeshPublisher"]),
+        .library(name: "OcclumeshClient", targets: ["OcclumeshClient"]),
+        .library(name: "DaemonConfiguration", targets: ["DaemonConfiguration"]),
+        .library(name: "SystemdNotify", targets: ["SystemdNotify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +58,14 @@ let package = Package(
             swiftSettings: vectorISA + numericInDebug
         ),
 
+        // MARK: Publishing and daemon plumbing: wire protocol, socket server, client, config, systemd
+        .target(name: "UnixSocket", swiftSettings: vectorISA),
+        .target(name: "MeshProtocol", swiftSettings: vectorISA),
+        .target(name: "MeshPublisher", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
+        .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
+
         // MARK: Command line
         .executableTarget(
             name: "occlumesh",
@@ -86,6 +98,14 @@ let package = Package(
             dependencies: ["occlumesh"],
             swiftSettings: vectorISA
         ),
+        .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "MeshPublisherTests",
+            dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket"],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
     ],
     swiftLanguageModes: [.v6]
 )

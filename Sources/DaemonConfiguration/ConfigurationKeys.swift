@@ -1,0 +1,85 @@
+/// A config entry being read into a field, with typed accessors that throw errors naming the key.
+struct KeyValue {
+    let entry: TOMLEntry
+
+    private func wrongType(_ expected: String) -> ConfigurationError {
+        .wrongType(entry.key, expected: expected, found: entry.value.typeName, line: entry.line)
+    }
+
+    private func outOfRange(_ reason: String) -> ConfigurationError {
+        .invalidValue(entry.key, reason, line: entry.line)
+    }
+
+    func string(nonEmpty: Bool = false) throws(ConfigurationError) -> String {
+        guard case .string(let text) = entry.value else { throw wrongType("a string") }
+        if nonEmpty, text.isEmpty { throw outOfRange("must not be empty") }
+        return text
+    }
+
+    func integer(_ range: ClosedRange<Int64>) throws(ConfigurationError) -> Int {
+        guard case .integer(let number) = entry.value else { throw wrongType("an integer") }
+        guard range.contains(number) else { throw outOfRange("\(number) is outside \(range.lowerBound)…\(range.upperBound)") }
+        return Int(number)
+    }
+
+    /// A float; integers are accepted too (`fps = 30`).
+    func number(_ range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        let number: Double
+        switch entry.value {
+        case .float(let value): number = value
+        case .integer(let value): number = Double(value)
+        default: throw wrongType("a number")
+        }
+        guard range.contains(number) else { throw outOfRange("\(number) is outside \(range.lowerBound)…\(range.upperBound)") }
+        return number
+    }
+
+    func boolean() throws(ConfigurationError) -> Bool {
+        guard case .boolean(let flag) = entry.value else { throw wrongType("true or false") }
+        return flag
+    }
+
+    func choice<Choice: RawRepresentable & CaseIterable>(_: Choice.Type) throws(ConfigurationError) -> Choice
+    where Choice.RawValue == String {
+        let text = try string()
+        guard let choice = Choice(rawValue: text) else {
+            throw outOfRange("'\(text)' is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
+}
+
+/// Every key the config file may hold, and the field it sets.
+enum ConfigurationKeys {
+    /// Sets one field; throws only `ConfigurationError` (closure literals cannot spell typed throws here).
+    typealias Binding = @Sendable (inout DaemonConfiguration, KeyValue) throws -> Void
+
+    static let bindings: [String: Binding] = [
+        "source.input": { $0.source.input = try $1.string(nonEmpty: true) },
+        "source.width": { $0.source.width = try $1.integer(0...16384) },
+        "source.height": { $0.source.height = try $1.integer(0...16384) },
+        "source.fps": { $0.source.framesPerSecond = try $1.number(0...1000) },
+        "source.realtime": { $0.source.realtime = try $1.boolean() },
+        "model.network": { $0.model.network = try $1.string(nonEmpty: true) },
+        "model.face_model": { $0.model.faceModel = try $1.string(nonEmpty: true) },
+        "model.detector": { $0.model.detector = try $1.string(nonEmpty: true) },
+        "tracking.max_faces": { $0.tracking.maximumFaces = try $1.integer(1...64) },
+        "tracking.detector_interval": { $0.tracking.detectorInterval = try $1.integer(1...10000) },
+        "tracking.min_confidence": { $0.tracking.minimumConfidence = try $1.number(0...1) },
+        "tracking.track_loss_frames": { $0.tracking.trackLossFrames = try $1.integer(0...10000) },
+        "smoothing.min_cutoff": { $0.smoothing.minimumCutoff = try $1.number(0.000_001...1000) },
+        "smoothing.beta": { $0.smoothing.beta = try $1.number(0...1000) },
+        "smoothing.derivative_cutoff": { $0.smoothing.derivativeCutoff = try $1.number(0.000_001...1000) },
+        "smoothing.identity_momentum": { $0.smoothing.identityMomentum = try $1.number(0...1) },
+        "socket.path": { $0.socket.path = try $1.string(nonEmpty: true) },
+        "socket.mode": { $0.socket.mode = UInt32(try $1.integer(0...0o777)) },
+        "socket.group": { $0.socket.group = try $1.string() },
+        "clients.max_clients": { $0.clients.maximumClients = try $1.integer(1...1024) },
+        "clients.queue_capacity": { $0.clients.queueCapacity = try $1.integer(1...1024) },
+        "clients.stall_timeout": { $0.clients.stallTimeout = try $1.number(0.001...3600) },
+        "clients.handshake_timeout": { $0.clients.handshakeTimeout = try $1.number(0.001...3600) },
+        "clients.send_buffer_bytes": { $0.clients.sendBufferBytes = try $1.integer(0...(64 << 20)) },
+        "log.level": { $0.log.level = try $1.choice(DaemonConfiguration.LogLevel.self) },
+        "log.status_interval": { $0.log.statusInterval = try $1.number(0.1...86400) },
+    ]
+}

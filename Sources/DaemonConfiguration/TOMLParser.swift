@@ -1,0 +1,229 @@
+/// Parses the subset of TOML 1.0 that hand-edited daemon configs need: comments, `[table]` and
+/// `[dotted.table]` headers, bare and quoted keys, basic and literal strings, integers (with `_`, `0x`,
+/// `0o`, `0b`), floats, booleans and arrays (which may span lines).
+///
+/// Not accepted (each a syntax error naming the line): inline tables, arrays of tables, dates and times,
+/// multi-line strings, dotted keys on the left of `=`. LebJe/TOMLKit was the alternative, but its manifest
+/// needs a package not mirrored here and it compiles a large C++ library; this file is all we need.
+public struct TOMLParser {
+    private var characters: [Character]
+    private var position = 0
+    private var line = 1
+
+    /// Parses `text` into entries with full dotted keys, in file order.
+    public static func parse(_ text: String) throws(ConfigurationError) -> [TOMLEntry] {
+        var parser = TOMLParser(characters: Array(text))
+        return try parser.document()
+    }
+
+    private init(characters: [Character]) {
+        self.characters = characters
+    }
+
+    private var current: Character? { position < characters.count ? characters[position] : nil }
+
+    private mutating func advance() {
+        if current == "\n" { line += 1 }
+        position += 1
+    }
+
+    private func fail(_ message: String) -> ConfigurationError { .syntax(line: line, message: message) }
+
+    private mutating func skipSpaces() {
+        while let character = current, character == " " || character == "\t" { advance() }
+    }
+
+    /// Skips spaces, comments and newlines (used between lines and inside arrays).
+    private mutating func skipBlank() {
+        while let character = current {
+            if character == " " || character == "\t" || character == "\n" || character == "\r\n" || character == "\r" {
+                advance()
+            } else if character == "#" {
+                while let next = current, next != "\n", next != "\r\n" { advance() }
+            } else {
+                return
+            }
+        }
+    }
+
+    /// After a value or header: only spaces and a comment may follow on the line.
+    private mutating func endOfLine() throws(ConfigurationError) {
+        skipSpaces()
+        if current == "#" { while let next = current, next != "\n", next != "\r\n" { advance() } }
+        guard current == nil || current == "\n" || current == "\r\n" else {
+            throw fail("unexpected '\(current!)' after the value; one key per line")
+        }
+    }
+
+    private mutating func document() throws(ConfigurationError) -> [TOMLEntry] {
+        var entries: [TOMLEntry] = []
+        var seenKeys: Set<String> = []
+        var seenTables: Set<String> = []
+        var table = ""
+        while true {
+            skipBlank()
+            guard let character = current else { return entries }
+            if character == "[" {
+                advance()
+                if current == "[" { throw fail("arrays of tables ([[…]]) are not supported") }
+                var parts: [String] = []
+                repeat {
+                    skipSpaces()
+                    parts.append(try key())
+                    skipSpaces()
+                    if current == "." { advance() } else { break }
+                } while true
+                guard current == "]" else { throw fail("expected ']' to close the table header") }
+                advance()
+                table = parts.joined(separator: ".")
+                guard seenTables.insert(table).inserted else { throw .duplicateKey("[\(table)]", line: line) }
+                try endOfLine()
+                continue
+            }
+            let keyLine = line
+            let name = try key()
+            skipSpaces()
+            if current == "." { throw fail("dotted keys are not supported; use a [table] header") }
+            guard current == "=" else { throw fail("expected '=' after key \(name)") }
+            advance()
+            skipSpaces()
+            let fullKey = table.isEmpty ? name : "\(table).\(name)"
+            let parsed = try value()
+            guard seenKeys.insert(fullKey).inserted else { throw .duplicateKey(fullKey, line: keyLine) }
+            entries.append(TOMLEntry(key: fullKey, value: parsed, line: keyLine))
+            try endOfLine()
+        }
+    }
+
+    private mutating func key() throws(ConfigurationError) -> String {
+        if current == "\"" { return try basicString() }
+        if current == "'" { return try literalString() }
+        var name = ""
+        while let character = current, character.isASCII, character.isLetter || character.isNumber || character == "_" || character == "-" {
+            name.append(character)
+            advance()
+        }
+        guard !name.isEmpty else { throw fail("expected a key, found \(current.map { "'\($0)'" } ?? "end of file")") }
+        return name
+    }
+
+    private mutating func value() throws(ConfigurationError) -> TOMLValue {
+        switch current {
+        case "\"":
+            if position + 2 < characters.count, characters[position + 1] == "\"", characters[position + 2] == "\"" {
+                throw fail("multi-line strings are not supported")
+            }
+            return .string(try basicString())
+        case "'": return .string(try literalString())
+        case "[": return try array()
+        case "{": throw fail("inline tables are not supported")
+        case nil: throw fail("expected a value, found end of file")
+        default: return try scalar()
+        }
+    }
+
+    private mutating func array() throws(ConfigurationError) -> TOMLValue {
+        advance()
+        var elements: [TOMLValue] = []
+        while true {
+            skipBlank()
+            if current == "]" {
+                advance()
+                return .array(elements)
+            }
+            elements.append(try value())
+            skipBlank()
+            if current == "," {
+                advance()
+            } else if current != "]" {
+                throw fail("expected ',' or ']' in array")
+            }
+        }
+    }
+
+    private mutating func basicString() throws(ConfigurationError) -> String {
+        advance()
+        var text = ""
+        while true {
+            guard let character = current, character != "\n", character != "\r\n" else {
+                throw fail("unterminated string")
+            }
+            advance()
+            if character == "\"" { return text }
+            guard character == "\\" else {
+                text.append(character)
+                continue
+            }
+            guard let escape = current else { throw fail("unterminated string") }
+            advance()
+            switch escape {
+            case "\"": text.append("\"")
+            case "\\": text.append("\\")
+            case "n": text.append("\n")
+            case "t": text.append("\t")
+            case "r": text.append("\r")
+            case "b": text.append("\u{8}")
+            case "f": text.append("\u{C}")
+            case "u", "U":
+                let digits = escape == "u" ? 4 : 8
+                var hex = ""
+                for _ in 0..<digits {
+                    guard let digit = current, digit.isHexDigit else { throw fail("bad \\\(escape) escape") }
+                    hex.append(digit)
+                    advance()
+                }
+                guard let scalar = UInt32(hex, radix: 16).flatMap(Unicode.Scalar.init) else { throw fail("bad \\\(escape) escape") }
+                text.unicodeScalars.append(scalar)
+            default:
+                throw fail("unknown escape \\\(escape)")
+            }
+        }
+    }
+
+    private mutating func literalString() throws(ConfigurationError) -> String {
+        advance()
+        var text = ""
+        while true {
+            guard let character = current, character != "\n", character != "\r\n" else {
+                throw fail("unterminated string")
+            }
+            advance()
+            if character == "'" { return text }
+            text.append(character)
+        }
+    }
+
+    /// A bare word up to whitespace, `,`, `]` or `#`: boolean, integer or float.
+    private mutating func scalar() throws(ConfigurationError) -> TOMLValue {
+        var word = ""
+        while let character = current, !" \t\n\r,]#".contains(character), character != "\r\n" {
+            word.append(character)
+            advance()
+        }
+        switch word {
+        case "true": return .boolean(true)
+        case "false": return .boolean(false)
+        case "inf", "+inf": return .float(.infinity)
+        case "-inf": return .float(-.infinity)
+        case "nan", "+nan", "-nan": return .float(.nan)
+        default: break
+        }
+        guard !word.contains("__"), word.first != "_", word.last != "_" else { throw fail("misplaced '_' in number \(word)") }
+        let digits = String(word.filter { $0 != "_" })
+        for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where digits.hasPrefix(prefix) {
+            guard let number = Int64(digits.dropFirst(2), radix: radix) else { throw fail("invalid number \(word)") }
+            return .integer(number)
+        }
+        let unsigned = digits.hasPrefix("+") || digits.hasPrefix("-") ? String(digits.dropFirst()) : digits
+        if unsigned.count > 1, unsigned.hasPrefix("0"), unsigned.allSatisfy(\.isNumber) {
+            throw fail("leading zeros are not allowed in \(word) (octal is written 0o…)")
+        }
+        if let number = Int64(digits) { return .integer(number) }
+        if digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let number = Double(digits),
+            !digits.hasPrefix("."), !digits.hasSuffix(".")
+        {
+            return .float(number)
+        }
+        throw fail(word.isEmpty ? "expected a value" : "invalid value \(word) (strings need quotes)")
+    }
+}

@@ -1,0 +1,224 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MeshProtocol
+import UnixSocket
+
+/// The `poll(2)` loop: the only code that accepts, reads, writes and closes client sockets.
+extension MeshPublisher {
+    /// How often, at most, timeouts are checked when nothing else happens, in milliseconds.
+    private static let tickMilliseconds: Int32 = 50
+
+    func runLoop() {
+        var pollDescriptors: [pollfd] = []
+        var order: [Int] = []
+        while true {
+            pollDescriptors.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            let stopping = state.withLock { state -> Bool in
+                pollDescriptors.append(pollfd(fd: wakeDescriptors.read, events: Int16(POLLIN), revents: 0))
+                pollDescriptors.append(
+                    pollfd(fd: state.stopping ? -1 : listener.descriptor, events: Int16(POLLIN), revents: 0))
+                for (identifier, client) in state.clients {
+                    let events = Int16(POLLIN) | (client.queue.isEmpty ? 0 : Int16(POLLOUT))
+                    pollDescriptors.append(pollfd(fd: client.descriptor, events: events, revents: 0))
+                    order.append(identifier)
+                }
+                return state.stopping
+            }
+            if stopping, finishStopping() { return }
+            _ = poll(&pollDescriptors, nfds_t(pollDescriptors.count), Self.tickMilliseconds)
+            drainWakePipe()
+            var events: [PublisherEvent] = []
+            state.withLock { state in
+                let now = MonotonicClock.now()
+                if pollDescriptors[1].revents & Int16(POLLIN) != 0 { acceptClients(&state, now: now, events: &events) }
+                for (position, identifier) in order.enumerated() {
+                    let revents = pollDescriptors[position + 2].revents
+                    guard revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { continue }
+                    readClient(identifier, &state, events: &events)
+                }
+                for identifier in Array(state.clients.keys) { flushClient(identifier, &state, now: now, events: &events) }
+                enforceTimeouts(&state, now: now, events: &events)
+            }
+            for event in events { eventHandler(event) }
+        }
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(wakeDescriptors.read, &buffer, buffer.count) > 0 {}
+    }
+
+    /// While stopping: true once every goodbye is out or the deadline passed, after closing everything.
+    private func finishStopping() -> Bool {
+        var events: [PublisherEvent] = []
+        let done = state.withLock { state -> Bool in
+            let now = MonotonicClock.now()
+            for identifier in Array(state.clients.keys) { flushClient(identifier, &state, now: now, events: &events) }
+            guard state.clients.isEmpty || now >= state.stopDeadline else { return false }
+            for identifier in Array(state.clients.keys) {
+                disconnect(identifier, .serverStopping, &state, events: &events)
+            }
+            listener.closeAndRemove()
+            events.append(.stopped)
+            return true
+        }
+        for event in events { eventHandler(event) }
+        return done
+    }
+
+    private func acceptClients(_ state: inout State, now: Double, events: inout [PublisherEvent]) {
+        while true {
+            guard let descriptor = Descriptor.acceptNonBlocking(listener.descriptor) else { return }
+            guard state.clients.count < configuration.maximumClients else {
+                let goodbye = MessageEncoder.goodbye(Goodbye(
+                    code: .tooManyClients, reason: "server already serves \(configuration.maximumClients) clients"))
+                _ = goodbye.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(descriptor)
+                state.statistics.connectionsRefused += 1
+                events.append(.clientRefused(maximumClients: configuration.maximumClients))
+                continue
+            }
+            if var size = configuration.sendBufferSize.map(Int32.init) {
+                setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
+            let identifier = state.nextIdentifier
+            state.nextIdentifier += 1
+            state.clients[identifier] = ClientConnection(
+                identifier: identifier, descriptor: descriptor, queueCapacity: configuration.queueCapacity, now: now)
+            state.statistics.connectionsAccepted += 1
+            state.statistics.clients = state.clients.count
+            events.append(.clientConnected(identifier))
+        }
+    }
+
+    /// Reads everything the client sent and acts on each complete message.
+    private func readClient(_ identifier: Int, _ state: inout State, events: inout [PublisherEvent]) {
+        guard let descriptor = state.clients[identifier]?.descriptor else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if received < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                disconnect(identifier, .socketFailure(.systemCall("recv", errno, "client \(identifier)")), &state, events: &events)
+                return
+            }
+            if received == 0 {
+                let midMessage = state.clients[identifier]!.framer.hasPartialMessage
+                disconnect(identifier, midMessage ? .closedMidMessage : .closedByClient, &state, events: &events)
+                return
+            }
+            buffer.withUnsafeBytes { state.clients[identifier]!.framer.append(UnsafeRawBufferPointer(rebasing: $0[..<received])) }
+            do {
+                while let (type, body) = try state.clients[identifier]!.framer.nextMessage() {
+                    let message = try MessageDecoder.clientMessage(type: type, body: body)
+                    if let reason = handle(message, identifier, &state, events: &events) {
+                        disconnect(identifier, reason, &state, events: &events, farewell: true)
+                        return
+                    }
+                }
+            } catch {
+                disconnect(identifier, .protocolViolation(error), &state, events: &events, farewell: true)
+                return
+            }
+        }
+    }
+
+    /// Advances the handshake; returns a reason to disconnect, or nil.
+    private func handle(
+        _ message: ClientMessage, _ identifier: Int, _ state: inout State, events: inout [PublisherEvent]
+    ) -> DisconnectReason? {
+        switch (state.clients[identifier]!.phase, message) {
+        case (.awaitingHello, .hello(let version)):
+            guard version == ProtocolConstants.version else { return .unsupportedVersion(version) }
+            let welcome = Welcome(
+                version: ProtocolConstants.version, queueCapacity: UInt16(configuration.queueCapacity),
+                serverName: configuration.serverName)
+            _ = state.clients[identifier]!.queue.push(MessageEncoder.welcome(welcome), droppable: false)
+            state.clients[identifier]!.phase = .awaitingSubscription
+        case (.awaitingSubscription, .subscribe(let subscription)):
+            let regionTopology = RegionTopology(topology, region: subscription.region)
+            _ = state.clients[identifier]!.queue.push(MessageEncoder.topology(regionTopology), droppable: false)
+            state.clients[identifier]!.phase = .streaming(subscription)
+            events.append(.clientSubscribed(identifier, subscription))
+        case (.streaming(let previous), .subscribe(let subscription)):
+            if subscription.region != previous.region {
+                let regionTopology = RegionTopology(topology, region: subscription.region)
+                _ = state.clients[identifier]!.queue.push(MessageEncoder.topology(regionTopology), droppable: false)
+            }
+            state.clients[identifier]!.phase = .streaming(subscription)
+            events.append(.clientSubscribed(identifier, subscription))
+        case (_, .hello):
+            return .protocolViolation(.unexpectedMessage(.hello))
+        case (_, .subscribe):
+            return .protocolViolation(.unexpectedMessage(.subscribe))
+        }
+        return nil
+    }
+
+    /// Writes what the client's socket takes now; closes it after a queued goodbye went out.
+    private func flushClient(_ identifier: Int, _ state: inout State, now: Double, events: inout [PublisherEvent]) {
+        guard var client = state.clients[identifier] else { return }
+        var failure: Int32?
+        let written = client.queue.drain { bytes in
+            while true {
+                let sent = send(client.descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if sent >= 0 { return sent }
+                if errno == EINTR { continue }
+                if errno != EAGAIN && errno != EWOULDBLOCK { failure = errno }
+                return nil
+            }
+        }
+        if written > 0 || client.queue.isEmpty { client.lastProgress = now }
+        state.clients[identifier] = client
+        if let failure {
+            let reason: DisconnectReason = failure == EPIPE || failure == ECONNRESET
+                ? .closedByClient : .socketFailure(.systemCall("send", failure, "client \(identifier)"))
+            disconnect(identifier, reason, &state, events: &events)
+        } else if client.closeWhenFlushed, client.queue.isEmpty {
+            disconnect(identifier, .serverStopping, &state, events: &events)
+        }
+    }
+
+    private func enforceTimeouts(_ state: inout State, now: Double, events: inout [PublisherEvent]) {
+        for (identifier, client) in state.clients {
+            if client.subscription == nil, now - client.connectedAt > configuration.handshakeTimeout {
+                disconnect(identifier, .handshakeTimeout, &state, events: &events, farewell: true)
+            } else if !client.queue.isEmpty, now - client.lastProgress > configuration.stallTimeout {
+                disconnect(identifier, .stalled, &state, events: &events)
+            }
+        }
+    }
+
+    /// Closes a client's connection; with `farewell`, first tries once, without blocking, to send a goodbye
+    /// (only if nothing half-written is in the way).
+    func disconnect(
+        _ identifier: Int, _ reason: DisconnectReason, _ state: inout State, events: inout [PublisherEvent],
+        farewell: Bool = false
+    ) {
+        guard let client = state.clients.removeValue(forKey: identifier) else { return }
+        if farewell, let code = Self.goodbyeCode(for: reason), client.queue.isEmpty {
+            let goodbye = MessageEncoder.goodbye(Goodbye(code: code, reason: reason.description))
+            _ = goodbye.withUnsafeBytes { send(client.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        }
+        close(client.descriptor)
+        state.statistics.clients = state.clients.count
+        switch reason {
+        case .closedByClient, .serverStopping: break
+        default: state.statistics.clientsEvicted += 1
+        }
+        events.append(.clientDisconnected(identifier, reason))
+    }
+
+    private static func goodbyeCode(for reason: DisconnectReason) -> GoodbyeCode? {
+        switch reason {
+        case .unsupportedVersion: return .unsupportedVersion
+        case .protocolViolation, .handshakeTimeout: return .protocolViolation
+        case .stalled: return .stalled
+        case .serverStopping: return .serverStopping
+        case .closedByClient, .closedMidMessage, .socketFailure: return nil
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import MeshProtocol
+import MeshPublisher
+import OcclumeshClient
+import XCTest
+
+/// What a subscription changes in the stream: rate, identity, status, resubscription.
+final class SubscriptionTests: XCTestCase {
+    private let topology = Fixtures.topology(vertexCount: 500)
+
+    private func publisher(_ recorder: EventRecorder = EventRecorder()) throws -> (MeshPublisher, String) {
+        let path = Fixtures.socketPath()
+        return (try MeshPublisher(configuration: PublisherConfiguration(socketPath: path), topology: topology, eventHandler: recorder.handler), path)
+    }
+
+    private func waitForSubscribers(_ recorder: EventRecorder, _ count: Int) {
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            recorder.all.filter { if case .clientSubscribed = $0 { true } else { false } }.count >= count
+        })
+    }
+
+    func testMaximumRateSkipsFramesBySourceTime() throws {
+        let recorder = EventRecorder()
+        let (server, path) = try publisher(recorder)
+        defer { server.stop() }
+        let reader = ReaderThread(path: path, subscription: Subscription(vertexFormat: .none, landmarks: false, maximumRate: 10))
+        waitForSubscribers(recorder, 1)
+        for sequence in 0..<30 { server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology)) }
+        XCTAssertTrue(waitUntil(timeout: 10) { reader.snapshot.frames.count == 10 })
+        XCTAssertEqual(reader.snapshot.frames.map(\.sequence), stride(from: 0, to: 30, by: 3).map { UInt64($0) })
+    }
+
+    func testIdentityIsSentOnlyWhenItChanges() throws {
+        let recorder = EventRecorder()
+        let (server, path) = try publisher(recorder)
+        defer { server.stop() }
+        let connection = try RawConnection(path: path)
+        try connection.send(MessageEncoder.hello() + MessageEncoder.subscribe(.coefficientsOnly))
+        guard case .welcome = try connection.next(), case .topology = try connection.next() else { return XCTFail("handshake") }
+        waitForSubscribers(recorder, 1)
+        let epochs = [0, 0, 1, 1]
+        for (sequence, epoch) in epochs.enumerated() {
+            server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology, faceCount: 1, identityEpoch: epoch))
+        }
+        var identityCounts: [Int] = []
+        for _ in epochs {
+            guard case .frame(let frame) = try connection.next() else { return XCTFail("expected a frame") }
+            identityCounts.append(frame.faces[0].identity.count)
+            XCTAssertTrue(frame.faces[0].vertices.isEmpty && frame.faces[0].landmarks.isEmpty, "coefficients only")
+        }
+        XCTAssertEqual(identityCounts, [80, 0, 80, 0])
+    }
+
+    func testStatusCarriesPipelineAndPublisherCounters() throws {
+        let recorder = EventRecorder()
+        let (server, path) = try publisher(recorder)
+        defer { server.stop() }
+        let reader = ReaderThread(path: path, subscription: Subscription())
+        waitForSubscribers(recorder, 1)
+        server.publish(Fixtures.frame(sequence: 0, topology: topology))
+        server.publishStatus([StatusCounter("frames_in", 42), StatusCounter("stage_regress_ms", 3.5)])
+        XCTAssertTrue(waitUntil(timeout: 10) { !reader.snapshot.statuses.isEmpty })
+        let status = reader.snapshot.statuses[0]
+        XCTAssertEqual(status["frames_in"], 42)
+        XCTAssertEqual(status["stage_regress_ms"], 3.5)
+        XCTAssertEqual(status["clients"], 1)
+        XCTAssertEqual(status["frames_published"], 1)
+        XCTAssertEqual(status.droppedForClient, 0)
+    }
+
+    func testResubscribingToAnotherRegionSendsItsTopology() throws {
+        let recorder = EventRecorder()
+        let (server, path) = try publisher(recorder)
+        defer { server.stop() }
+        let client = try OcclumeshClient(socketPath: path, subscription: Subscription(region: .faceArea))
+        XCTAssertEqual(client.topology.vertexCount, topology.faceAreaVertices.count)
+        XCTAssertEqual(client.topology.headVertexIndices, topology.faceAreaVertices)
+        try client.resubscribe(Subscription(region: .wholeHead))
+        guard case .topology(let whole) = try client.nextMessage() else { return XCTFail("expected topology") }
+        XCTAssertEqual(whole, RegionTopology(topology, region: .wholeHead))
+        waitForSubscribers(recorder, 2)
+        server.publish(Fixtures.frame(sequence: 5, topology: topology))
+        XCTAssertEqual(try client.nextFrame()?.faces.first?.vertices.count, topology.vertexCount)
+    }
+
+    func testSlowReaderSeesHowManyFramesWereDroppedBeforeEachFrame() throws {
+        let recorder = EventRecorder()
+        let path = Fixtures.socketPath()
+        let server = try MeshPublisher(
+            configuration: PublisherConfiguration(socketPath: path, queueCapacity: 2, stallTimeout: 30, sendBufferSize: 4096),
+            topology: topology, eventHandler: recorder.handler)
+        defer { server.stop() }
+        let connection = try RawConnection(path: path)
+        try connection.send(MessageEncoder.hello() + MessageEncoder.subscribe(Subscription(vertexFormat: .float32, region: .wholeHead)))
+        waitForSubscribers(recorder, 1)
+        let frameCount = 40
+        for sequence in 0..<frameCount { server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology)) }
+        var sequences: [UInt64] = []
+        var dropped: [UInt32] = []
+        while sequences.last != UInt64(frameCount - 1) {
+            guard let message = try connection.next() else { return XCTFail("connection closed") }
+            if case .frame(let frame) = message {
+                sequences.append(frame.sequence)
+                dropped.append(frame.droppedBefore)
+            }
+        }
+        XCTAssertLessThan(sequences.count, frameCount, "some frames were dropped")
+        var previous: Int64 = -1
+        for (sequence, droppedBefore) in zip(sequences, dropped) {
+            XCTAssertEqual(Int64(sequence) - previous - 1, Int64(droppedBefore), "gap before frame \(sequence)")
+            previous = Int64(sequence)
+        }
+        XCTAssertEqual(server.statistics.messagesDropped, UInt64(frameCount - sequences.count))
+    }
+}

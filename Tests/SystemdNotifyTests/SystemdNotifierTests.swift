@@ -1,0 +1,77 @@
+import Foundation
+import Glibc
+import SystemdNotify
+import UnixSocket
+import XCTest
+
+/// Notifications received on a real datagram socket, as systemd's manager would receive them.
+final class SystemdNotifierTests: XCTestCase {
+    /// A bound datagram socket standing in for systemd's notification socket.
+    private final class Listener {
+        let descriptor: Int32
+
+        init(address: UnixSocketAddress) throws {
+            descriptor = try Descriptor.unixSocket(type: Int32(SOCK_DGRAM.rawValue), nonBlocking: false)
+            let bound = address.withSocketAddress { bind(descriptor, $0, $1) }
+            XCTAssertEqual(bound, 0, "bind \(address): \(errorText(errno))")
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(descriptor) }
+
+        func receive() -> String? {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            return count < 0 ? nil : String(decoding: buffer[0..<count], as: UTF8.self)
+        }
+    }
+
+    func testPathSocketReceivesReadyStatusWatchdogAndStopping() throws {
+        let directory = "/tmp/ocm-notify-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/notify"
+        let listener = try Listener(address: try UnixSocketAddress(path))
+        let notifier = try SystemdNotifier(notifySocket: path)
+        XCTAssertTrue(notifier.isEnabled)
+        try notifier.ready(status: "30.0 fps, 2 clients")
+        XCTAssertEqual(listener.receive(), "READY=1\nSTATUS=30.0 fps, 2 clients\n")
+        try notifier.watchdog()
+        XCTAssertEqual(listener.receive(), "WATCHDOG=1\n")
+        try notifier.status("two\nlines")
+        XCTAssertEqual(listener.receive(), "STATUS=two lines\n")
+        try notifier.stopping()
+        XCTAssertEqual(listener.receive(), "STOPPING=1\nSTATUS=stopping\n")
+    }
+
+    func testAbstractNamespaceAddress() throws {
+        let name = "@occlumesh-notify-test-\(UUID().uuidString.prefix(8))"
+        let listener = try Listener(address: try UnixSocketAddress(name))
+        let notifier = try SystemdNotifier(notifySocket: name)
+        try notifier.notify([.reloading, .monotonicMicroseconds(1234), .ready])
+        XCTAssertEqual(listener.receive(), "RELOADING=1\nMONOTONIC_USEC=1234\nREADY=1\n")
+    }
+
+    func testMissingOrUnusableSocket() throws {
+        let off = try SystemdNotifier(notifySocket: nil)
+        XCTAssertFalse(off.isEnabled)
+        XCTAssertNoThrow(try off.ready(status: "nobody listens"))
+        XCTAssertThrowsError(try SystemdNotifier(notifySocket: "vsock:2:1234")) {
+            XCTAssertEqual($0 as? SystemdNotifyError, .unsupportedAddress("vsock:2:1234"))
+        }
+        let nobody = try SystemdNotifier(notifySocket: "/tmp/ocm-no-such-notify-socket")
+        XCTAssertThrowsError(try nobody.watchdog()) {
+            guard case .socket(let error) = $0 as? SystemdNotifyError else { return XCTFail("\($0)") }
+            XCTAssertEqual(error.errorNumber, ENOENT)
+        }
+    }
+
+    func testWatchdogIntervalIsHalfTheConfiguredTimeoutForThisProcess() {
+        XCTAssertEqual(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "10000000", watchdogProcess: nil, processIdentifier: 7), 5)
+        XCTAssertEqual(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "4000000", watchdogProcess: "7", processIdentifier: 7), 2)
+        XCTAssertNil(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "4000000", watchdogProcess: "8", processIdentifier: 7))
+        XCTAssertNil(SystemdNotifier.watchdogInterval(watchdogMicroseconds: nil, watchdogProcess: nil, processIdentifier: 7))
+        XCTAssertNil(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "0", watchdogProcess: nil, processIdentifier: 7))
+    }
+}
