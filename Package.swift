@@ -12,9 +12,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
+        .library(name: "InferenceCore", targets: ["InferenceCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C shims
@@ -32,6 +34,29 @@ let package = Package(
         .target(
             name: "VideoIngest",
             dependencies: ["CFFmpeg", "CV4L2"],
+            swiftSettings: vectorISA
+        ),
+
+        // MARK: InferenceCore (issue 3)
+        // Numeric kernels are compiled with -O even in debug builds, so whole-network tests stay quick.
+        .target(
+            name: "InferenceCore",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: vectorISA + [.unsafeFlags(["-O"])]
+        ),
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        .testTarget(
+            name: "InferenceCoreTests",
+            dependencies: ["InferenceCore", "CMallocCounter"],
+            exclude: ["Fixtures"],
+            swiftSettings: vectorISA
+        ),
+        // Stand-in executable for `occlumesh model run|bench` until the lead wires ModelCommand.swift
+        // into the real `occlumesh` executable; Sources/InferenceTool/ModelCommand.swift is a symlink.
+        .executableTarget(
+            name: "inference-tool",
+            dependencies: ["InferenceCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/InferenceTool",
             swiftSettings: vectorISA
         ),
     ],

@@ -1,0 +1,59 @@
+/// Max and average pooling over NHWC tensors, vectorised over channels.
+enum PoolingKernels {
+    /// One image. Average pooling divides by the number of in-bounds taps, or, with
+    /// `countIncludePad`, by the window clipped to the padded extent (onnxruntime's rule).
+    static func pool(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int,
+                     geometry g: WindowGeometry, padBottom: Int, padRight: Int, isMax: Bool, countIncludePad: Bool) {
+        for oy in 0..<g.outputHeight {
+            let y0 = oy * g.strideY - g.padTop
+            let yEndPadded = min(y0 + g.kernelHeight, g.inputHeight + padBottom)
+            let yFirst = max(y0, 0), yLast = min(y0 + g.kernelHeight, g.inputHeight)
+            for ox in 0..<g.outputWidth {
+                let x0 = ox * g.strideX - g.padLeft
+                let xEndPadded = min(x0 + g.kernelWidth, g.inputWidth + padRight)
+                let xFirst = max(x0, 0), xLast = min(x0 + g.kernelWidth, g.inputWidth)
+                let destination = output + (oy * g.outputWidth + ox) * channels
+                let taps = max(0, yLast - yFirst) * max(0, xLast - xFirst)
+                let divisor = Float(countIncludePad ? (yEndPadded - y0) * (xEndPadded - x0) : max(taps, 1))
+                var channel = 0
+                while channel < channels {
+                    let lanes = min(8, channels - channel)
+                    var accumulator = SIMD8<Float>(repeating: isMax ? -Float.infinity : 0)
+                    for iy in yFirst..<max(yFirst, yLast) {
+                        for ix in xFirst..<max(xFirst, xLast) {
+                            let source = input + (iy * g.inputWidth + ix) * channels + channel
+                            var value = SIMD8<Float>()
+                            if lanes == 8 {
+                                value = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)
+                            } else {
+                                for lane in 0..<lanes { value[lane] = source[lane] }
+                            }
+                            accumulator = isMax ? pointwiseMax(accumulator, value) : accumulator + value
+                        }
+                    }
+                    if !isMax { accumulator /= divisor }
+                    for lane in 0..<lanes { destination[channel + lane] = accumulator[lane] }
+                    channel += 8
+                }
+            }
+        }
+    }
+
+    /// Mean over all pixels of one NHWC image, per channel.
+    static func globalAverage(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pixels: Int, channels: Int) {
+        output.update(repeating: 0, count: channels)
+        for pixel in 0..<pixels {
+            let source = input + pixel * channels
+            var channel = 0
+            while channel + 8 <= channels {
+                let sum = UnsafeRawPointer(output + channel).loadUnaligned(as: SIMD8<Float>.self)
+                    + UnsafeRawPointer(source + channel).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(output + channel).storeBytes(of: sum, as: SIMD8<Float>.self)
+                channel += 8
+            }
+            while channel < channels { output[channel] += source[channel]; channel += 1 }
+        }
+        let scale = 1 / Float(max(pixels, 1))
+        for channel in 0..<channels { output[channel] *= scale }
+    }
+}
