@@ -69,10 +69,7 @@ enum ConvolutionKernels {
                             accumulator = accumulator.addingProduct(value, weight)
                         }
                     }
-                    if let residual {
-                        accumulator += UnsafeRawPointer(residual + outputPixel + channel).loadUnaligned(as: Vector.self)
-                    }
-                    UnsafeMutableRawPointer(output + outputPixel + channel).storeBytes(of: activation.apply(accumulator), as: Vector.self)
+                    UnsafeMutableRawPointer(output + outputPixel + channel).storeBytes(of: accumulator, as: Vector.self)
                     block += 1
                 }
                 var channel = fullBlocks * 8
@@ -85,11 +82,13 @@ enum ConvolutionKernels {
                                 * weights[(ky * g.kernelWidth + kx) * paddedChannels + channel]
                         }
                     }
-                    if let residual { accumulator += residual[outputPixel + channel] }
-                    output[outputPixel + channel] = activation.apply(accumulator)
+                    output[outputPixel + channel] = accumulator
                     channel += 1
                 }
             }
+            let rowStart = oy * g.outputWidth * channels
+            finishResults(output + rowStart, count: g.outputWidth * channels, bias: nil,
+                          residual: residual.map { $0 + rowStart }, activation: activation)
         }
     }
 }

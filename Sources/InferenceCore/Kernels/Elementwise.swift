@@ -7,19 +7,33 @@ enum BinaryOperator: Sendable {
     case preluSlope
 
     @inline(__always)
-    func apply<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float {
+    func apply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .add: return a + b
         case .subtract: return a - b
         case .multiply: return a * b
         case .divide: return a / b
-        case .maximum: return pointwiseMax(a, b)
-        case .minimum: return pointwiseMin(a, b)
-        case .preluSlope: return a.replacing(with: a * b, where: a .< 0)
+        case .maximum: return SIMDMath.maximum(a, b)
+        case .minimum: return SIMDMath.minimum(a, b)
+        case .preluSlope: return SIMDMath.select(a, a * b, where: a .< SIMD8<Float>())
         case .power:
             var result = a
-            for lane in 0..<V.scalarCount { result[lane] = Foundation.pow(a[lane], b[lane]) }
+            for lane in 0..<8 { result[lane] = Foundation.pow(a[lane], b[lane]) }
             return result
+        }
+    }
+
+    @inline(__always)
+    func apply(_ a: Float, _ b: Float) -> Float {
+        switch self {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        case .maximum: return Swift.max(a, b)
+        case .minimum: return Swift.min(a, b)
+        case .preluSlope: return a < 0 ? a * b : a
+        case .power: return Foundation.pow(a, b)
         }
     }
 }
@@ -120,8 +134,7 @@ struct BroadcastPlan: Sendable {
                     break
                 }
                 while index < n {
-                    destination[index] = op.apply(SIMD2(repeating: a[index * leftInnerStride]),
-                                                  SIMD2(repeating: b[index * rightInnerStride]))[0]
+                    destination[index] = op.apply(a[index * leftInnerStride], b[index * rightInnerStride])
                     index += 1
                 }
                 destination += n

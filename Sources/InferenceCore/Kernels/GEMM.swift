@@ -80,61 +80,85 @@ enum GEMM {
             let panelPointer = b + panel * k * 16
             let column = panel * 16
             let width = min(16, packed.columns - column)
-            let bias = UnsafeRawPointer(epilogue.bias + column).loadUnaligned(as: Vector.self)
             for block in rowBlocks {
                 let row = block * blockRows
-                if row + blockRows <= m {
-                    let a0 = a + row * lda
-                    var c0 = bias, c1 = bias, c2 = bias, c3 = bias, c4 = bias, c5 = bias
-                    var index = 0
-                    while index < k {
-                        let bv = UnsafeRawPointer(panelPointer + index * 16).loadUnaligned(as: Vector.self)
-                        c0 = c0.addingProduct(Vector(repeating: a0[index]), bv)
-                        c1 = c1.addingProduct(Vector(repeating: a0[lda + index]), bv)
-                        c2 = c2.addingProduct(Vector(repeating: a0[2 * lda + index]), bv)
-                        c3 = c3.addingProduct(Vector(repeating: a0[3 * lda + index]), bv)
-                        c4 = c4.addingProduct(Vector(repeating: a0[4 * lda + index]), bv)
-                        c5 = c5.addingProduct(Vector(repeating: a0[5 * lda + index]), bv)
-                        index += 1
+                if row + blockRows <= m && width == 16 {
+                    // Raw products straight into C, then the epilogue over the (L1-hot) block.
+                    microKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+                    for line in row..<(row + blockRows) {
+                        finish(row: line, column: column, width: 16, c: c, ldc: ldc, epilogue: epilogue)
                     }
-                    store(c0, row: row, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                    store(c1, row: row + 1, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                    store(c2, row: row + 2, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                    store(c3, row: row + 3, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                    store(c4, row: row + 4, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                    store(c5, row: row + 5, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
                 } else {
-                    for single in row..<m {
-                        let a0 = a + single * lda
-                        var c0 = bias
-                        for index in 0..<k {
-                            let bv = UnsafeRawPointer(panelPointer + index * 16).loadUnaligned(as: Vector.self)
-                            c0 = c0.addingProduct(Vector(repeating: a0[index]), bv)
+                    for line in row..<min(m, row + blockRows) {
+                        let value = rowKernel(k: k, a: a + line * lda, b: panelPointer)
+                        let destination = c + line * ldc + column
+                        if width == 16 {
+                            UnsafeMutableRawPointer(destination).storeBytes(of: value, as: Vector.self)
+                        } else {
+                            for lane in 0..<width { destination[lane] = value[lane] }
                         }
-                        store(c0, row: single, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
+                        finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
                     }
                 }
             }
         }
     }
 
-    @inline(__always)
-    private static func store(_ value: Vector, row: Int, column: Int, width: Int, c: UnsafeMutablePointer<Float>,
-                              ldc: Int, epilogue: GEMMEpilogue) {
-        var result = value
-        let destination = c + row * ldc + column
-        if width == 16 {
-            if let residual = epilogue.residual {
-                result += UnsafeRawPointer(residual + row * epilogue.residualStride + column).loadUnaligned(as: Vector.self)
-            }
-            UnsafeMutableRawPointer(destination).storeBytes(of: epilogue.activation.apply(result), as: Vector.self)
-        } else {
-            if let residual = epilogue.residual {
-                let source = residual + row * epilogue.residualStride + column
-                for lane in 0..<width { result[lane] += source[lane] }
-            }
-            result = epilogue.activation.apply(result)
-            for lane in 0..<width { destination[lane] = result[lane] }
+    /// The 6×16 register block: twelve 8-lane accumulators, two B vectors and one broadcast A
+    /// value, which fills the sixteen AVX2 registers. Kept out of line so that nothing of the
+    /// caller competes for registers inside the loop.
+    @inline(never)
+    private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int) {
+        typealias Half = SIMD8<Float>
+        var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
+        var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        var pointer = UnsafeRawPointer(b)
+        for index in 0..<k {
+            let b0 = pointer.loadUnaligned(as: Half.self)
+            let b1 = pointer.loadUnaligned(fromByteOffset: 32, as: Half.self)
+            pointer += 64
+            var x = Half(repeating: a0[index])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = Half(repeating: a1[index])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = Half(repeating: a2[index])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = Half(repeating: a3[index])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = Half(repeating: a4[index])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = Half(repeating: a5[index])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         }
+        func put(_ low: Half, _ high: Half, _ line: Int) {
+            let destination = UnsafeMutableRawPointer(c + line * ldc)
+            destination.storeBytes(of: low, as: Half.self)
+            destination.storeBytes(of: high, toByteOffset: 32, as: Half.self)
+        }
+        put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2); put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
+    }
+
+    /// One row of A against one panel.
+    @inline(__always)
+    private static func rowKernel(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>) -> Vector {
+        var low = SIMD8<Float>(), high = SIMD8<Float>()
+        var pointer = UnsafeRawPointer(b)
+        for index in 0..<k {
+            let x = SIMD8<Float>(repeating: a[index])
+            low = low.addingProduct(x, pointer.loadUnaligned(as: SIMD8<Float>.self))
+            high = high.addingProduct(x, pointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            pointer += 64
+        }
+        return Vector(lowHalf: low, highHalf: high)
+    }
+
+    @inline(__always)
+    private static func finish(row: Int, column: Int, width: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                               epilogue: GEMMEpilogue) {
+        finishResults(c + row * ldc + column, count: width, bias: epilogue.bias + column,
+                      residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
+                      activation: epilogue.activation)
     }
 }

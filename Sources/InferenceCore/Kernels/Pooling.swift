@@ -15,25 +15,26 @@ enum PoolingKernels {
                 let destination = output + (oy * g.outputWidth + ox) * channels
                 let taps = max(0, yLast - yFirst) * max(0, xLast - xFirst)
                 let divisor = Float(countIncludePad ? (yEndPadded - y0) * (xEndPadded - x0) : max(taps, 1))
-                var channel = 0
-                while channel < channels {
-                    let lanes = min(8, channels - channel)
-                    var accumulator = SIMD8<Float>(repeating: isMax ? -Float.infinity : 0)
-                    for iy in yFirst..<max(yFirst, yLast) {
-                        for ix in xFirst..<max(xFirst, xLast) {
-                            let source = input + (iy * g.inputWidth + ix) * channels + channel
-                            var value = SIMD8<Float>()
-                            if lanes == 8 {
-                                value = UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)
-                            } else {
-                                for lane in 0..<lanes { value[lane] = source[lane] }
-                            }
-                            accumulator = isMax ? pointwiseMax(accumulator, value) : accumulator + value
+                // Plain per-channel loops: LLVM vectorises them (vmaxps / vaddps).
+                var first = true
+                for iy in yFirst..<max(yFirst, yLast) {
+                    for ix in xFirst..<max(xFirst, xLast) {
+                        let source = input + (iy * g.inputWidth + ix) * channels
+                        if first {
+                            destination.update(from: source, count: channels)
+                            first = false
+                        } else if isMax {
+                            for channel in 0..<channels { destination[channel] = Swift.max(destination[channel], source[channel]) }
+                        } else {
+                            for channel in 0..<channels { destination[channel] += source[channel] }
                         }
                     }
-                    if !isMax { accumulator /= divisor }
-                    for lane in 0..<lanes { destination[channel + lane] = accumulator[lane] }
-                    channel += 8
+                }
+                if first {
+                    destination.update(repeating: 0, count: channels)
+                } else if !isMax {
+                    let scale = 1 / divisor
+                    for channel in 0..<channels { destination[channel] *= scale }
                 }
             }
         }

@@ -1,0 +1,1 @@
+../occlumesh/ModelCommand.swift
