@@ -64,7 +64,7 @@ enum Activation: Sendable, Equatable {
         case .identity:
             return
         case .clip(let lower, let upper):
-            for index in 0..<count { buffer[index] = Swift.min(Swift.max(buffer[index], lower), upper) }
+            for index in 0..<count { buffer[index] = clampScalar(buffer[index], lower, upper) }
             return
         default:
             break
@@ -82,6 +82,14 @@ enum Activation: Sendable, Equatable {
     }
 }
 
+/// Clamp written as two compares-and-selects, the form LLVM vectorises to vmaxps/vminps
+/// (`Swift.max`'s NaN handling blocks that).
+@inline(__always)
+func clampScalar(_ value: Float, _ lower: Float, _ upper: Float) -> Float {
+    let raised = value < lower ? lower : value
+    return raised > upper ? upper : raised
+}
+
 /// Finishes `count` contiguous results in place: adds a bias vector and a residual when given,
 /// then applies the activation. Written as plain loops so LLVM vectorises them.
 @inline(__always)
@@ -97,26 +105,24 @@ func finishResults(_ destination: UnsafeMutablePointer<Float>, count: Int, bias:
     switch (bias, residual) {
     case (let bias?, let residual?):
         for index in 0..<count {
-            destination[index] = Swift.min(Swift.max(destination[index] + bias[index] + residual[index], lower), upper)
+            destination[index] = clampScalar(destination[index] + bias[index] + residual[index], lower, upper)
         }
     case (let bias?, nil):
-        for index in 0..<count { destination[index] = Swift.min(Swift.max(destination[index] + bias[index], lower), upper) }
+        for index in 0..<count { destination[index] = clampScalar(destination[index] + bias[index], lower, upper) }
     case (nil, let residual?):
-        for index in 0..<count { destination[index] = Swift.min(Swift.max(destination[index] + residual[index], lower), upper) }
+        for index in 0..<count { destination[index] = clampScalar(destination[index] + residual[index], lower, upper) }
     case (nil, nil):
-        for index in 0..<count { destination[index] = Swift.min(Swift.max(destination[index], lower), upper) }
+        for index in 0..<count { destination[index] = clampScalar(destination[index], lower, upper) }
     }
     if other { activation.apply(destination, count: count) }
 }
 
-/// Vector helpers on concrete AVX2-sized vectors (compare + bitwise blend, polynomial exp).
+/// Vector helpers on concrete AVX2-sized vectors (compare + blend, polynomial exp).
 enum SIMDMath {
     /// Lanes of `b` where `mask` is set, of `a` elsewhere.
     @inline(__always)
     static func select(_ a: SIMD8<Float>, _ b: SIMD8<Float>, where mask: SIMDMask<SIMD8<Int32>>) -> SIMD8<Float> {
-        let bits = mask._storage
-        let left = unsafeBitCast(a, to: SIMD8<Int32>.self), right = unsafeBitCast(b, to: SIMD8<Int32>.self)
-        return unsafeBitCast((left & ~bits) | (right & bits), to: SIMD8<Float>.self)
+        a.replacing(with: b, where: mask)   // on the concrete type this lowers to one blend (or vmaxps/vminps)
     }
 
     @inline(__always)

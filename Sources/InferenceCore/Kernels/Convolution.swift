@@ -57,6 +57,35 @@ enum ConvolutionKernels {
                 while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
                 let outputPixel = (oy * g.outputWidth + ox) * channels
                 var block = 0
+                // Four independent accumulators (32 channels) so the FMA chains overlap.
+                while block + 4 <= fullBlocks {
+                    let channel = block * 8
+                    var a0 = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+                    var a1 = UnsafeRawPointer(bias + channel + 8).loadUnaligned(as: Vector.self)
+                    var a2 = UnsafeRawPointer(bias + channel + 16).loadUnaligned(as: Vector.self)
+                    var a3 = UnsafeRawPointer(bias + channel + 24).loadUnaligned(as: Vector.self)
+                    for ky in kyFirst..<kyLast {
+                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
+                        for kx in kxFirst..<kxLast {
+                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels)
+                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels)
+                            a0 = a0.addingProduct(value.loadUnaligned(as: Vector.self), weight.loadUnaligned(as: Vector.self))
+                            a1 = a1.addingProduct(value.loadUnaligned(fromByteOffset: 32, as: Vector.self),
+                                                  weight.loadUnaligned(fromByteOffset: 32, as: Vector.self))
+                            a2 = a2.addingProduct(value.loadUnaligned(fromByteOffset: 64, as: Vector.self),
+                                                  weight.loadUnaligned(fromByteOffset: 64, as: Vector.self))
+                            a3 = a3.addingProduct(value.loadUnaligned(fromByteOffset: 96, as: Vector.self),
+                                                  weight.loadUnaligned(fromByteOffset: 96, as: Vector.self))
+                        }
+                    }
+                    let destination = UnsafeMutableRawPointer(output + outputPixel + channel)
+                    destination.storeBytes(of: a0, as: Vector.self)
+                    destination.storeBytes(of: a1, toByteOffset: 32, as: Vector.self)
+                    destination.storeBytes(of: a2, toByteOffset: 64, as: Vector.self)
+                    destination.storeBytes(of: a3, toByteOffset: 96, as: Vector.self)
+                    block += 4
+                }
                 while block < fullBlocks {
                     let channel = block * 8
                     var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)

@@ -82,23 +82,24 @@ enum GEMM {
             let width = min(16, packed.columns - column)
             for block in rowBlocks {
                 let row = block * blockRows
-                if row + blockRows <= m && width == 16 {
+                let rows = min(blockRows, m - row)
+                if rows == blockRows && width == 16 {
                     // Raw products straight into C, then the epilogue over the (L1-hot) block.
-                    microKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
-                    for line in row..<(row + blockRows) {
-                        finish(row: line, column: column, width: 16, c: c, ldc: ldc, epilogue: epilogue)
-                    }
+                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+                } else if rows == blockRows && width == 8 {
+                    halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
                 } else {
-                    for line in row..<min(m, row + blockRows) {
-                        let value = rowKernel(k: k, a: a + line * lda, b: panelPointer)
-                        let destination = c + line * ldc + column
-                        if width == 16 {
-                            UnsafeMutableRawPointer(destination).storeBytes(of: value, as: Vector.self)
-                        } else {
-                            for lane in 0..<width { destination[lane] = value[lane] }
+                    // Partial block: compute into a 6×16 tile on the stack, copy out the live part.
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * 16) { tile in
+                        let tilePointer = tile.baseAddress!
+                        microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: 16)
+                        for line in 0..<rows {
+                            (c + (row + line) * ldc + column).update(from: tilePointer + line * 16, count: width)
                         }
-                        finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
                     }
+                }
+                for line in row..<(row + rows) {
+                    finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
                 }
             }
         }
@@ -108,12 +109,15 @@ enum GEMM {
     /// value, which fills the sixteen AVX2 registers. Kept out of line so that nothing of the
     /// caller competes for registers inside the loop.
     @inline(never)
-    private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
+    private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                     c: UnsafeMutablePointer<Float>, ldc: Int) {
         typealias Half = SIMD8<Float>
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        let last = rows - 1
+        let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda
+        let a3 = a + min(3, last) * lda, a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
@@ -140,18 +144,30 @@ enum GEMM {
         put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2); put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
     }
 
-    /// One row of A against one panel.
-    @inline(__always)
-    private static func rowKernel(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>) -> Vector {
-        var low = SIMD8<Float>(), high = SIMD8<Float>()
+    /// The 6×8 block for panels with exactly eight live columns (layers with 8·n channels).
+    @inline(never)
+    private static func halfKernel(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+        typealias Half = SIMD8<Float>
+        var c0 = Half(), c1 = Half(), c2 = Half(), c3 = Half(), c4 = Half(), c5 = Half()
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
-            let x = SIMD8<Float>(repeating: a[index])
-            low = low.addingProduct(x, pointer.loadUnaligned(as: SIMD8<Float>.self))
-            high = high.addingProduct(x, pointer.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            let b0 = pointer.loadUnaligned(as: Half.self)
             pointer += 64
+            c0 = c0.addingProduct(Half(repeating: a0[index]), b0)
+            c1 = c1.addingProduct(Half(repeating: a1[index]), b0)
+            c2 = c2.addingProduct(Half(repeating: a2[index]), b0)
+            c3 = c3.addingProduct(Half(repeating: a3[index]), b0)
+            c4 = c4.addingProduct(Half(repeating: a4[index]), b0)
+            c5 = c5.addingProduct(Half(repeating: a5[index]), b0)
         }
-        return Vector(lowHalf: low, highHalf: high)
+        UnsafeMutableRawPointer(c).storeBytes(of: c0, as: Half.self)
+        UnsafeMutableRawPointer(c + ldc).storeBytes(of: c1, as: Half.self)
+        UnsafeMutableRawPointer(c + 2 * ldc).storeBytes(of: c2, as: Half.self)
+        UnsafeMutableRawPointer(c + 3 * ldc).storeBytes(of: c3, as: Half.self)
+        UnsafeMutableRawPointer(c + 4 * ldc).storeBytes(of: c4, as: Half.self)
+        UnsafeMutableRawPointer(c + 5 * ldc).storeBytes(of: c5, as: Half.self)
     }
 
     @inline(__always)

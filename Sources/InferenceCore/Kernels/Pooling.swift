@@ -24,7 +24,7 @@ enum PoolingKernels {
                             destination.update(from: source, count: channels)
                             first = false
                         } else if isMax {
-                            for channel in 0..<channels { destination[channel] = Swift.max(destination[channel], source[channel]) }
+                            for channel in 0..<channels { let value = source[channel]; destination[channel] = value > destination[channel] ? value : destination[channel] }
                         } else {
                             for channel in 0..<channels { destination[channel] += source[channel] }
                         }
