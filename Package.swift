@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "occlumesh", targets: ["occlumesh"]),
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
+        .library(name: "InferenceCore", targets: ["InferenceCore"]),
         .library(name: "FaceModel", targets: ["FaceModel"]),
         .library(name: "FaceTracking", targets: ["FaceTracking"]),
         .library(name: "MeshPublisher", targets: ["MeshPublisher"]),
@@ -28,6 +29,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C shims
@@ -48,6 +50,11 @@ let package = Package(
             swiftSettings: vectorISA
         ),
 
+        .target(
+            name: "InferenceCore",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: vectorISA + numericInDebug
+        ),
         .target(
             name: "FaceModel",
             swiftSettings: vectorISA + numericInDebug
@@ -71,6 +78,7 @@ let package = Package(
             name: "occlumesh",
             dependencies: [
                 "VideoIngest",
+                "InferenceCore",
                 "FaceModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -106,6 +114,14 @@ let package = Package(
         ),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "InferenceCoreTests",
+            dependencies: ["InferenceCore", "CMallocCounter"],
+            exclude: ["Fixtures"],
+            swiftSettings: vectorISA
+        ),
+        // Counts malloc calls, for the test that proves inference allocates nothing per run.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,54 @@
+/// Why a model could not be loaded, planned or run. Every case reads as one line naming the
+/// file, node or tensor at fault.
+public enum InferenceError: Error, Equatable, CustomStringConvertible {
+    /// The model file could not be read from disk.
+    case unreadableFile(path: String, reason: String)
+    /// The bytes are not a valid protobuf encoding of an ONNX model.
+    case malformedModel(reason: String)
+    /// The bytes decode as protobuf but hold no ONNX graph.
+    case notAModel(reason: String)
+    /// The model imports a default-domain opset we do not implement.
+    case unsupportedOpset(version: Int)
+    /// A node uses an operator (or operator variant) this runtime does not implement.
+    case unsupportedOperator(operatorType: String, node: String, detail: String)
+    /// A node reads a tensor that no node, input or initializer defines.
+    case missingTensor(name: String, node: String)
+    /// The nodes cannot be ordered: some node depends on its own output.
+    case graphCycle(node: String)
+    /// A node's inputs have shapes the operator cannot accept.
+    case shapeMismatch(node: String, detail: String)
+    /// An attribute or constant operand has a value the operator cannot accept.
+    case invalidAttribute(node: String, name: String, detail: String)
+    /// A tensor would be larger than the runtime's limit (protects against absurd dimensions).
+    case tensorTooLarge(name: String, detail: String)
+    /// An initializer's stored data does not match its declared type and shape.
+    case invalidTensorData(name: String, detail: String)
+    /// A tensor has an element type the runtime does not handle.
+    case unsupportedDataType(name: String, dataType: Int)
+    /// `run` was given the wrong number of inputs or outputs.
+    case argumentCountMismatch(kind: String, expected: Int, actual: Int)
+    /// A run-time input or output buffer does not have the shape the model declares.
+    case tensorShapeMismatch(name: String, expected: [Int], actual: [Int])
+
+    /// One line naming the cause.
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason): "\(path): cannot read model (\(reason))"
+        case .malformedModel(let reason): "not a valid ONNX protobuf (\(reason))"
+        case .notAModel(let reason): "protobuf is not an ONNX model (\(reason))"
+        case .unsupportedOpset(let version): "unsupported ONNX opset \(version) (13 to 21 are supported)"
+        case .unsupportedOperator(let op, let node, let detail):
+            "node '\(node)': operator \(op) is not supported\(detail.isEmpty ? "" : " (\(detail))")"
+        case .missingTensor(let name, let node): "node '\(node)': input tensor '\(name)' is not defined"
+        case .graphCycle(let node): "graph has a cycle through node '\(node)'"
+        case .shapeMismatch(let node, let detail): "node '\(node)': shape mismatch (\(detail))"
+        case .invalidAttribute(let node, let name, let detail): "node '\(node)': invalid '\(name)' (\(detail))"
+        case .tensorTooLarge(let name, let detail): "tensor '\(name)' is too large (\(detail))"
+        case .invalidTensorData(let name, let detail): "tensor '\(name)': invalid data (\(detail))"
+        case .unsupportedDataType(let name, let dataType): "tensor '\(name)': unsupported element type \(dataType)"
+        case .argumentCountMismatch(let kind, let expected, let actual): "expected \(expected) \(kind), got \(actual)"
+        case .tensorShapeMismatch(let name, let expected, let actual):
+            "tensor '\(name)': expected shape \(expected), got \(actual)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// Runs one model on its own preallocated arena. A session allocates everything at creation;
+/// `run(inputs:outputs:)` performs no heap allocation. Runs on one session must not overlap;
+/// use one session per pipeline stage (sessions of the same model are independent).
+public final class Session: @unchecked Sendable {
+    /// The model this session runs.
+    public let model: Model
+    /// Threads large layers may use.
+    public let threads: Int
+    private let arena: UnsafeMutablePointer<Float>
+    private let buffers: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+
+    init(model: Model, threads: Int) {
+        self.model = model
+        self.threads = threads
+        let plan = model.plan
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaCount, 16) * 4 + 64, alignment: 64)
+        arena = raw.bindMemory(to: Float.self, capacity: max(plan.arenaCount, 16) + 16)
+        arena.initialize(repeating: 0, count: max(plan.arenaCount, 16) + 16)
+        buffers = .allocate(capacity: max(plan.storages.count, 1))
+        for (index, slot) in plan.storages.enumerated() {
+            buffers[index] = arena + slot.offset
+            if let values = slot.initialValues {
+                values.withUnsafeBufferPointer { buffers[index].update(from: $0.baseAddress!, count: values.count) }
+            }
+        }
+    }
+
+    deinit {
+        buffers.deallocate()
+        arena.deallocate()
+    }
+
+    /// Base address of the session's arena; stable for the session's life (tests use it to show
+    /// that runs reuse the same memory).
+    public var arenaAddress: UnsafeRawPointer { UnsafeRawPointer(arena) }
+
+    /// Output tensors of the right shapes, to pass to `run(inputs:outputs:)` again and again.
+    public func makeOutputBuffers() -> [Tensor] {
+        model.outputs.map { Tensor(zeros: $0.shape) }
+    }
+
+    /// Runs the model on `inputs` (in `model.inputs` order) and writes the results into the
+    /// caller's `outputs` (in `model.outputs` order, shapes as `makeOutputBuffers()` makes them).
+    /// Performs no heap allocation when `outputs` hold uniquely referenced storage.
+    public func run(inputs: [Tensor], outputs: inout [Tensor]) throws(InferenceError) {
+        let plan = model.plan
+        guard inputs.count == plan.inputs.count else {
+            throw .argumentCountMismatch(kind: "inputs", expected: plan.inputs.count, actual: inputs.count)
+        }
+        guard outputs.count == plan.outputs.count else {
+            throw .argumentCountMismatch(kind: "outputs", expected: plan.outputs.count, actual: outputs.count)
+        }
+        for index in 0..<inputs.count where inputs[index].shape != plan.inputs[index].value.shape {
+            throw .tensorShapeMismatch(name: plan.inputs[index].name, expected: plan.inputs[index].value.shape,
+                                       actual: inputs[index].shape)
+        }
+        for index in 0..<outputs.count where outputs[index].shape != plan.outputs[index].value.shape {
+            throw .tensorShapeMismatch(name: plan.outputs[index].name, expected: plan.outputs[index].value.shape,
+                                       actual: outputs[index].shape)
+        }
+        for index in 0..<inputs.count {
+            let destination = buffers[plan.inputs[index].value.storage]
+            let tensor = inputs[index]
+            tensor.elements.withUnsafeBufferPointer { source in
+                if tensor.layout == .nhwc && tensor.shape.count == 4 {
+                    let (n, c, h, w) = (tensor.shape[0], tensor.shape[1], tensor.shape[2], tensor.shape[3])
+                    for image in 0..<n {
+                        for channel in 0..<c {
+                            for pixel in 0..<(h * w) {
+                                destination[(image * c + channel) * h * w + pixel] = source[(image * h * w + pixel) * c + channel]
+                            }
+                        }
+                    }
+                } else {
+                    destination.update(from: source.baseAddress!, count: source.count)
+                }
+            }
+        }
+        let context = ExecutionContext(buffers: buffers, threads: threads)
+        for step in plan.steps { step.execute(context) }
+        for index in 0..<outputs.count {
+            let source = buffers[plan.outputs[index].value.storage]
+            outputs[index].layout = .nchw
+            outputs[index].elements.withUnsafeMutableBufferPointer { destination in
+                if let base = destination.baseAddress { base.update(from: source, count: destination.count) }
+            }
+        }
+    }
+
+    /// Convenience form that allocates and returns fresh output tensors.
+    public func run(inputs: [Tensor]) throws(InferenceError) -> [Tensor] {
+        var outputs = makeOutputBuffers()
+        try run(inputs: inputs, outputs: &outputs)
+        return outputs
+    }
+}

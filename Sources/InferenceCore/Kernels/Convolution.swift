@@ -1,0 +1,123 @@
+/// Geometry of a 2-D convolution or pooling window over an NHWC tensor.
+struct WindowGeometry: Sendable {
+    var inputHeight: Int, inputWidth: Int
+    var outputHeight: Int, outputWidth: Int
+    var kernelHeight: Int, kernelWidth: Int
+    var strideY: Int, strideX: Int
+    var dilationY: Int, dilationX: Int
+    var padTop: Int, padLeft: Int
+}
+
+/// Convolution kernels over NHWC tensors (channels innermost).
+enum ConvolutionKernels {
+    /// Writes the im2col matrix of one image: one row per output pixel, columns ordered
+    /// (kernel y, kernel x, channel) over `channels` channels starting at `firstChannel`.
+    static func im2col(input: UnsafePointer<Float>, channelStride: Int, firstChannel: Int, channels: Int,
+                       geometry g: WindowGeometry, output: UnsafeMutablePointer<Float>) {
+        let rowLength = g.kernelHeight * g.kernelWidth * channels
+        var destination = output
+        for oy in 0..<g.outputHeight {
+            for ox in 0..<g.outputWidth {
+                var column = destination
+                for ky in 0..<g.kernelHeight {
+                    let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                    for kx in 0..<g.kernelWidth {
+                        let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                        if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
+                            column.update(from: input + (iy * g.inputWidth + ix) * channelStride + firstChannel, count: channels)
+                        } else {
+                            column.update(repeating: 0, count: channels)
+                        }
+                        column += channels
+                    }
+                }
+                destination += rowLength
+            }
+        }
+    }
+
+    /// Depthwise convolution of one image: every channel convolved with its own kernel,
+    /// eight channels per SIMD vector. `weights` is [kernelHeight][kernelWidth][paddedChannels],
+    /// `bias` has `paddedChannels` entries; padding lanes are zero.
+    static func depthwise(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int,
+                          geometry g: WindowGeometry, weights: UnsafePointer<Float>, paddedChannels: Int,
+                          bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?, activation: Activation,
+                          rows: Range<Int>) {
+        typealias Vector = SIMD8<Float>
+        let fullBlocks = channels / 8
+        for oy in rows {
+            let iy0 = oy * g.strideY - g.padTop
+            var kyFirst = 0, kyLast = g.kernelHeight
+            while kyFirst < kyLast && iy0 + kyFirst * g.dilationY < 0 { kyFirst += 1 }
+            while kyLast > kyFirst && iy0 + (kyLast - 1) * g.dilationY >= g.inputHeight { kyLast -= 1 }
+            for ox in 0..<g.outputWidth {
+                let ix0 = ox * g.strideX - g.padLeft
+                var kxFirst = 0, kxLast = g.kernelWidth
+                while kxFirst < kxLast && ix0 + kxFirst * g.dilationX < 0 { kxFirst += 1 }
+                while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
+                let outputPixel = (oy * g.outputWidth + ox) * channels
+                var block = 0
+                // Four independent accumulators (32 channels) so the FMA chains overlap.
+                while block + 4 <= fullBlocks {
+                    let channel = block * 8
+                    var a0 = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+                    var a1 = UnsafeRawPointer(bias + channel + 8).loadUnaligned(as: Vector.self)
+                    var a2 = UnsafeRawPointer(bias + channel + 16).loadUnaligned(as: Vector.self)
+                    var a3 = UnsafeRawPointer(bias + channel + 24).loadUnaligned(as: Vector.self)
+                    for ky in kyFirst..<kyLast {
+                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
+                        for kx in kxFirst..<kxLast {
+                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels)
+                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels)
+                            a0 = a0.addingProduct(value.loadUnaligned(as: Vector.self), weight.loadUnaligned(as: Vector.self))
+                            a1 = a1.addingProduct(value.loadUnaligned(fromByteOffset: 32, as: Vector.self),
+                                                  weight.loadUnaligned(fromByteOffset: 32, as: Vector.self))
+                            a2 = a2.addingProduct(value.loadUnaligned(fromByteOffset: 64, as: Vector.self),
+                                                  weight.loadUnaligned(fromByteOffset: 64, as: Vector.self))
+                            a3 = a3.addingProduct(value.loadUnaligned(fromByteOffset: 96, as: Vector.self),
+                                                  weight.loadUnaligned(fromByteOffset: 96, as: Vector.self))
+                        }
+                    }
+                    let destination = UnsafeMutableRawPointer(output + outputPixel + channel)
+                    destination.storeBytes(of: a0, as: Vector.self)
+                    destination.storeBytes(of: a1, toByteOffset: 32, as: Vector.self)
+                    destination.storeBytes(of: a2, toByteOffset: 64, as: Vector.self)
+                    destination.storeBytes(of: a3, toByteOffset: 96, as: Vector.self)
+                    block += 4
+                }
+                while block < fullBlocks {
+                    let channel = block * 8
+                    var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+                    for ky in kyFirst..<kyLast {
+                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
+                        for kx in kxFirst..<kxLast {
+                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels).loadUnaligned(as: Vector.self)
+                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels).loadUnaligned(as: Vector.self)
+                            accumulator = accumulator.addingProduct(value, weight)
+                        }
+                    }
+                    UnsafeMutableRawPointer(output + outputPixel + channel).storeBytes(of: accumulator, as: Vector.self)
+                    block += 1
+                }
+                var channel = fullBlocks * 8
+                while channel < channels {
+                    var accumulator = bias[channel]
+                    for ky in kyFirst..<kyLast {
+                        for kx in kxFirst..<kxLast {
+                            let iy = iy0 + ky * g.dilationY, ix = ix0 + kx * g.dilationX
+                            accumulator += input[(iy * g.inputWidth + ix) * channels + channel]
+                                * weights[(ky * g.kernelWidth + kx) * paddedChannels + channel]
+                        }
+                    }
+                    output[outputPixel + channel] = accumulator
+                    channel += 1
+                }
+            }
+            let rowStart = oy * g.outputWidth * channels
+            finishResults(output + rowStart, count: g.outputWidth * channels, bias: nil,
+                          residual: residual.map { $0 + rowStart }, activation: activation)
+        }
+    }
+}

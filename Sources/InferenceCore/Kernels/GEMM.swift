@@ -1,0 +1,180 @@
+
+/// The right-hand matrix of a GEMM, packed at load time into panels of 16 columns so the
+/// micro-kernel reads it sequentially: panel p holds rows 0..<k of columns 16p..<16p+16,
+/// zero-padded past `columns`.
+struct PackedMatrix: Sendable {
+    static let panelWidth = 16
+    let rows: Int
+    let columns: Int
+    let panels: [Float]
+
+    /// Packs `columns` columns of a `rows` x `columns` matrix read through `element(row, column)`.
+    init(rows: Int, columns: Int, element: (Int, Int) -> Float) {
+        self.rows = rows
+        self.columns = columns
+        let panelCount = (columns + Self.panelWidth - 1) / Self.panelWidth
+        var data = [Float](repeating: 0, count: panelCount * rows * Self.panelWidth)
+        for panel in 0..<panelCount {
+            for row in 0..<rows {
+                for lane in 0..<Self.panelWidth {
+                    let column = panel * Self.panelWidth + lane
+                    if column < columns {
+                        data[(panel * rows + row) * Self.panelWidth + lane] = element(row, column)
+                    }
+                }
+            }
+        }
+        self.panels = data
+    }
+}
+
+/// What happens to each result of a GEMM before it is stored: per-column bias, an optional
+/// residual tensor added element-wise, then an activation.
+struct GEMMEpilogue {
+    /// Bias per output column, padded with zeros to a multiple of 16.
+    var bias: UnsafePointer<Float>
+    var residual: UnsafePointer<Float>?
+    var residualStride: Int
+    var activation: Activation
+}
+
+/// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
+/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators) does the work.
+enum GEMM {
+    typealias Vector = SIMD16<Float>
+    static let blockRows = 6
+
+    static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, threads: Int) {
+        let panelCount = (packed.columns + 15) / 16
+        let rowBlocks = (m + blockRows - 1) / blockRows
+        let work = m * packed.rows * packed.columns
+        if threads > 1 && work >= 1 << 18 {
+            if rowBlocks >= threads * 2 {
+                let perThread = (rowBlocks + threads - 1) / threads
+                concurrentlyPerform(threads) { part in
+                    let first = part * perThread, last = min(rowBlocks, first + perThread)
+                    if first < last {
+                        run(rowBlocks: first..<last, panels: 0..<panelCount, m: m, a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
+                    }
+                }
+            } else {
+                let perThread = (panelCount + threads - 1) / threads
+                concurrentlyPerform(threads) { part in
+                    let first = part * perThread, last = min(panelCount, first + perThread)
+                    if first < last {
+                        run(rowBlocks: 0..<rowBlocks, panels: first..<last, m: m, a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
+                    }
+                }
+            }
+        } else {
+            run(rowBlocks: 0..<rowBlocks, panels: 0..<panelCount, m: m, a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
+        }
+    }
+
+    private static func run(rowBlocks: Range<Int>, panels: Range<Int>, m: Int, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+                            epilogue: GEMMEpilogue) {
+        let k = packed.rows
+        for panel in panels {
+            let panelPointer = b + panel * k * 16
+            let column = panel * 16
+            let width = min(16, packed.columns - column)
+            for block in rowBlocks {
+                let row = block * blockRows
+                let rows = min(blockRows, m - row)
+                if rows == blockRows && width == 16 {
+                    // Raw products straight into C, then the epilogue over the (L1-hot) block.
+                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+                } else if rows == blockRows && width == 8 {
+                    halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+                } else {
+                    // Partial block: compute into a 6×16 tile on the stack, copy out the live part.
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * 16) { tile in
+                        let tilePointer = tile.baseAddress!
+                        microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: 16)
+                        for line in 0..<rows {
+                            (c + (row + line) * ldc + column).update(from: tilePointer + line * 16, count: width)
+                        }
+                    }
+                }
+                for line in row..<(row + rows) {
+                    finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
+                }
+            }
+        }
+    }
+
+    /// The 6×16 register block: twelve 8-lane accumulators, two B vectors and one broadcast A
+    /// value, which fills the sixteen AVX2 registers. Kept out of line so that nothing of the
+    /// caller competes for registers inside the loop.
+    @inline(never)
+    /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
+    private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int) {
+        typealias Half = SIMD8<Float>
+        var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
+        var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
+        let last = rows - 1
+        let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda
+        let a3 = a + min(3, last) * lda, a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda
+        var pointer = UnsafeRawPointer(b)
+        for index in 0..<k {
+            let b0 = pointer.loadUnaligned(as: Half.self)
+            let b1 = pointer.loadUnaligned(fromByteOffset: 32, as: Half.self)
+            pointer += 64
+            var x = Half(repeating: a0[index])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = Half(repeating: a1[index])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = Half(repeating: a2[index])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = Half(repeating: a3[index])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = Half(repeating: a4[index])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = Half(repeating: a5[index])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+        }
+        func put(_ low: Half, _ high: Half, _ line: Int) {
+            let destination = UnsafeMutableRawPointer(c + line * ldc)
+            destination.storeBytes(of: low, as: Half.self)
+            destination.storeBytes(of: high, toByteOffset: 32, as: Half.self)
+        }
+        put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2); put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
+    }
+
+    /// The 6×8 block for panels with exactly eight live columns (layers with 8·n channels).
+    @inline(never)
+    private static func halfKernel(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+        typealias Half = SIMD8<Float>
+        var c0 = Half(), c1 = Half(), c2 = Half(), c3 = Half(), c4 = Half(), c5 = Half()
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        var pointer = UnsafeRawPointer(b)
+        for index in 0..<k {
+            let b0 = pointer.loadUnaligned(as: Half.self)
+            pointer += 64
+            c0 = c0.addingProduct(Half(repeating: a0[index]), b0)
+            c1 = c1.addingProduct(Half(repeating: a1[index]), b0)
+            c2 = c2.addingProduct(Half(repeating: a2[index]), b0)
+            c3 = c3.addingProduct(Half(repeating: a3[index]), b0)
+            c4 = c4.addingProduct(Half(repeating: a4[index]), b0)
+            c5 = c5.addingProduct(Half(repeating: a5[index]), b0)
+        }
+        UnsafeMutableRawPointer(c).storeBytes(of: c0, as: Half.self)
+        UnsafeMutableRawPointer(c + ldc).storeBytes(of: c1, as: Half.self)
+        UnsafeMutableRawPointer(c + 2 * ldc).storeBytes(of: c2, as: Half.self)
+        UnsafeMutableRawPointer(c + 3 * ldc).storeBytes(of: c3, as: Half.self)
+        UnsafeMutableRawPointer(c + 4 * ldc).storeBytes(of: c4, as: Half.self)
+        UnsafeMutableRawPointer(c + 5 * ldc).storeBytes(of: c5, as: Half.self)
+    }
+
+    @inline(__always)
+    private static func finish(row: Int, column: Int, width: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                               epilogue: GEMMEpilogue) {
+        finishResults(c + row * ldc + column, count: width, bias: epilogue.bias + column,
+                      residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
+                      activation: epilogue.activation)
+    }
+}

@@ -1,0 +1,249 @@
+import Dispatch
+
+/// What a step sees at run time: one base pointer per storage slot of the session's arena.
+struct ExecutionContext {
+    let buffers: UnsafePointer<UnsafeMutablePointer<Float>>
+    let threads: Int
+
+    @inline(__always) subscript(_ storage: Int) -> UnsafeMutablePointer<Float> { buffers[storage] }
+}
+
+/// One operation of an execution plan. Steps are immutable and shared by all sessions of a model;
+/// they address memory only through storage indices, so the same plan runs on any session's arena.
+protocol ExecutionStep: Sendable {
+    func execute(_ context: ExecutionContext)
+}
+
+/// Wraps a value the compiler cannot prove Sendable; used only for pointers into memory that
+/// parallel kernel invocations write in disjoint parts.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+/// `DispatchQueue.concurrentPerform` for a non-escaping body that captures raw pointers.
+func concurrentlyPerform(_ iterations: Int, _ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { escapable in
+        let box = UncheckedSendable(value: escapable)
+        DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
+    }
+}
+
+/// Splits `count` rows over the session's threads when there is enough work.
+@inline(__always)
+func forEachRowRange(_ count: Int, threads: Int, work: Int, _ body: (Range<Int>) -> Void) {
+    if threads > 1 && count >= threads && work >= 1 << 16 {
+        let perThread = (count + threads - 1) / threads
+        concurrentlyPerform(threads) { part in
+            let first = part * perThread, last = min(count, first + perThread)
+            if first < last { body(first..<last) }
+        }
+    } else {
+        body(0..<count)
+    }
+}
+
+/// A 1×1 stride-1 convolution, or a Gemm/MatMul with constant weights: one packed GEMM.
+struct PackedGEMMStep: ExecutionStep {
+    let input: Int, output: Int, residual: Int?
+    let rows: Int, inputStride: Int, outputStride: Int
+    let packed: PackedMatrix
+    let weights: WeightBuffer
+    let bias: WeightBuffer
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        let epilogue = GEMMEpilogue(bias: bias.pointer, residual: residual.map { UnsafePointer(context[$0]) },
+                                    residualStride: outputStride, activation: activation)
+        GEMM.multiply(rows: rows, a: context[input], lda: inputStride, b: weights.pointer, packed: packed,
+                      c: context[output], ldc: outputStride, epilogue: epilogue, threads: context.threads)
+    }
+}
+
+/// A general (grouped, strided, padded, any kernel size) convolution: im2col into a scratch
+/// slot, then the packed GEMM per group.
+struct Im2colConvolutionStep: ExecutionStep {
+    let input: Int, output: Int, residual: Int?, scratch: Int
+    let batch: Int, inputChannels: Int, outputChannels: Int, groups: Int
+    let geometry: WindowGeometry
+    /// One packed matrix per group, concatenated in `weights` at `groupOffsets`.
+    let packed: PackedMatrix
+    let weights: WeightBuffer
+    let groupWeightStride: Int
+    /// Bias per group, each padded to a multiple of 16.
+    let bias: WeightBuffer
+    let groupBiasStride: Int
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        let inputImage = geometry.inputHeight * geometry.inputWidth * inputChannels
+        let pixels = geometry.outputHeight * geometry.outputWidth
+        let outputImage = pixels * outputChannels
+        let groupInput = inputChannels / groups, groupOutput = outputChannels / groups
+        for image in 0..<batch {
+            for group in 0..<groups {
+                ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
+                                          firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
+                                          output: context[scratch])
+                let offset = image * outputImage + group * groupOutput
+                let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
+                                            residual: residual.map { UnsafePointer(context[$0] + offset) },
+                                            residualStride: outputChannels, activation: activation)
+                GEMM.multiply(rows: pixels, a: context[scratch], lda: packed.rows, b: weights.pointer + group * groupWeightStride,
+                              packed: packed, c: context[output] + offset, ldc: outputChannels, epilogue: epilogue,
+                              threads: context.threads)
+            }
+        }
+    }
+}
+
+/// Depthwise convolution (one filter per channel).
+struct DepthwiseConvolutionStep: ExecutionStep {
+    let input: Int, output: Int, residual: Int?
+    let batch: Int, channels: Int, paddedChannels: Int
+    let geometry: WindowGeometry
+    let weights: WeightBuffer
+    let bias: WeightBuffer
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        let inputImage = geometry.inputHeight * geometry.inputWidth * channels
+        let outputImage = geometry.outputHeight * geometry.outputWidth * channels
+        for image in 0..<batch {
+            let source = UnsafePointer(context[input] + image * inputImage)
+            let destination = context[output] + image * outputImage
+            let residualPointer = residual.map { UnsafePointer(context[$0] + image * outputImage) }
+            let work = outputImage * geometry.kernelHeight * geometry.kernelWidth
+            forEachRowRange(geometry.outputHeight, threads: context.threads, work: work) { rows in
+                ConvolutionKernels.depthwise(input: source, output: destination, channels: channels, geometry: geometry,
+                                             weights: weights.pointer, paddedChannels: paddedChannels, bias: bias.pointer,
+                                             residual: residualPointer, activation: activation, rows: rows)
+            }
+        }
+    }
+}
+
+/// MaxPool / AveragePool over NHWC.
+struct PoolingStep: ExecutionStep {
+    let input: Int, output: Int
+    let batch: Int, channels: Int
+    let geometry: WindowGeometry
+    let padBottom: Int, padRight: Int
+    let isMax: Bool, countIncludePad: Bool
+
+    func execute(_ context: ExecutionContext) {
+        let inputImage = geometry.inputHeight * geometry.inputWidth * channels
+        let outputImage = geometry.outputHeight * geometry.outputWidth * channels
+        for image in 0..<batch {
+            PoolingKernels.pool(input: context[input] + image * inputImage, output: context[output] + image * outputImage,
+                                channels: channels, geometry: geometry, padBottom: padBottom, padRight: padRight,
+                                isMax: isMax, countIncludePad: countIncludePad)
+        }
+    }
+}
+
+/// GlobalAveragePool over NHWC; the result [N,1,1,C] is also valid plain [N,C,1,1].
+struct GlobalAveragePoolStep: ExecutionStep {
+    let input: Int, output: Int
+    let batch: Int, pixels: Int, channels: Int
+
+    func execute(_ context: ExecutionContext) {
+        for image in 0..<batch {
+            PoolingKernels.globalAverage(input: context[input] + image * pixels * channels,
+                                         output: context[output] + image * channels, pixels: pixels, channels: channels)
+        }
+    }
+}
+
+/// A broadcast binary operator.
+struct BinaryStep: ExecutionStep {
+    let left: Int, right: Int, output: Int
+    let op: BinaryOperator
+    let plan: BroadcastPlan
+
+    func execute(_ context: ExecutionContext) {
+        plan.run(op, left: context[left], right: context[right], output: context[output])
+    }
+}
+
+/// A standalone activation.
+struct ActivationStep: ExecutionStep {
+    let input: Int, output: Int, count: Int
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        context[output].update(from: context[input], count: count)
+        activation.apply(context[output], count: count)
+    }
+}
+
+/// Transpose, Slice or a layout conversion.
+struct StridedCopyStep: ExecutionStep {
+    let input: Int, output: Int
+    let copy: StridedCopy
+
+    func execute(_ context: ExecutionContext) { copy.run(input: context[input], output: context[output]) }
+}
+
+/// Pad.
+struct GatherStep: ExecutionStep {
+    let input: Int, output: Int
+    let gather: GatherTable
+
+    func execute(_ context: ExecutionContext) { gather.run(input: context[input], output: context[output]) }
+}
+
+/// One input's share of a Concat, or one output's share of a Split.
+struct BlockCopyStep: ExecutionStep {
+    let source: Int, destination: Int
+    let outer: Int, chunk: Int
+    let sourceOffset: Int, sourceStride: Int
+    let destinationOffset: Int, destinationStride: Int
+
+    func execute(_ context: ExecutionContext) {
+        BlockCopy.copy(outer: outer, chunk: chunk, source: context[source] + sourceOffset, sourceStride: sourceStride,
+                       destination: context[destination] + destinationOffset, destinationStride: destinationStride)
+    }
+}
+
+/// Softmax / LogSoftmax.
+struct SoftmaxStep: ExecutionStep {
+    let input: Int, output: Int
+    let outer: Int, axis: Int, inner: Int
+    let logarithm: Bool
+
+    func execute(_ context: ExecutionContext) {
+        SoftmaxKernel.run(input: context[input], output: context[output], outer: outer, axis: axis, inner: inner,
+                          logarithm: logarithm)
+    }
+}
+
+/// Resize of NHWC images.
+struct ResizeStep: ExecutionStep {
+    let input: Int, output: Int
+    let batch: Int, channels: Int
+    let inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int
+    let tables: ResizeTables
+
+    func execute(_ context: ExecutionContext) {
+        for image in 0..<batch {
+            tables.run(input: context[input] + image * inputHeight * inputWidth * channels,
+                       output: context[output] + image * outputHeight * outputWidth * channels,
+                       inputWidth: inputWidth, channels: channels)
+        }
+    }
+}
+
+/// MatMul with two run-time operands (batched, right operand broadcast when it has no batch).
+struct MatMulStep: ExecutionStep {
+    let left: Int, right: Int, output: Int
+    let batch: Int, m: Int, k: Int, n: Int
+    let rightBatchStride: Int
+
+    func execute(_ context: ExecutionContext) {
+        for index in 0..<batch {
+            NaiveMatMul.run(a: context[left] + index * m * k, b: context[right] + index * rightBatchStride,
+                            c: context[output] + index * m * n, m: m, k: k, n: n,
+                            aRowStride: k, aColumnStride: 1, bRowStride: n, bColumnStride: 1)
+        }
+    }
+}

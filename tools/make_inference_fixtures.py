@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Builds the ONNX models and onnxruntime golden outputs that InferenceCore's tests compare against.
+
+Usage: tools/make_inference_fixtures.py [OUTPUT_DIR]   (default Tests/InferenceCoreTests/Fixtures)
+Needs: pip install onnx onnxruntime numpy  (see tools/requirements-inference.txt)
+
+For every case NAME it writes NAME.onnx, NAME.in0.npy ... (fixed seeded inputs) and NAME.out0.npy ...
+(onnxruntime's outputs, single-threaded, all graph optimisations off so the reference is the plain
+operator semantics). Weights are random but seeded, so re-running reproduces the same files.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(20221)
+
+
+class Builder:
+    """Accumulates nodes and initializers for one graph."""
+
+    def __init__(self, opset=13):
+        self.nodes, self.inits, self.counter, self.opset = [], [], 0, opset
+
+    def name(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def const(self, array, prefix="c"):
+        name = self.name(prefix)
+        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def op(self, op_type, inputs, outputs=1, **attrs):
+        outs = [self.name(op_type.lower()) for _ in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=self.name(op_type + "_node"), **attrs))
+        return outs[0] if outputs == 1 else outs
+
+    def conv(self, x, cin, cout, k, stride=1, pads=None, group=1, bias=True, dilation=1):
+        kh, kw = (k, k) if isinstance(k, int) else k
+        fan = cin // group * kh * kw
+        w = self.const((rng.standard_normal((cout, cin // group, kh, kw)) * np.sqrt(2.0 / fan)).astype(np.float32), "w")
+        inputs = [x, w]
+        if bias:
+            inputs.append(self.const((rng.standard_normal(cout) * 0.1).astype(np.float32), "b"))
+        if pads is None:
+            pads = [(kh - 1) // 2 * dilation, (kw - 1) // 2 * dilation] * 2
+        return self.op("Conv", inputs, kernel_shape=[kh, kw], strides=[stride, stride], pads=pads, group=group,
+                       dilations=[dilation, dilation])
+
+    def bn(self, x, c):
+        scale = self.const((1 + 0.2 * rng.standard_normal(c)).astype(np.float32), "bn_scale")
+        shift = self.const((0.1 * rng.standard_normal(c)).astype(np.float32), "bn_shift")
+        mean = self.const((0.1 * rng.standard_normal(c)).astype(np.float32), "bn_mean")
+        var = self.const((0.5 + rng.random(c)).astype(np.float32), "bn_var")
+        return self.op("BatchNormalization", [x, scale, shift, mean, var], epsilon=1e-5)
+
+    def relu6(self, x):
+        return self.op("Clip", [x, self.const(np.array(0, np.float32)), self.const(np.array(6, np.float32))])
+
+    def model(self, inputs, outputs):
+        graph = helper.make_graph(
+            self.nodes, "g",
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+            initializer=self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
+        model.ir_version = 8
+        model = onnx.shape_inference.infer_shapes(model)
+        return model
+
+
+def single(op_type, shapes, attrs=None, consts=(), opset=13, outputs=1):
+    """One node over run-time inputs of `shapes` followed by constant operands `consts`."""
+    b = Builder(opset)
+    names = [f"x{i}" for i in range(len(shapes))]
+    inputs = names + [b.const(np.asarray(c)) if c is not None else "" for c in consts]
+    out = b.op(op_type, inputs, outputs=outputs, **(attrs or {}))
+    outs = out if isinstance(out, list) else [out]
+    return b.model(list(zip(names, shapes)), outs)
+
+
+def f32(*shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def operator_cases():
+    cases = {}
+    # Convolutions: odd sizes, asymmetric padding, stride 2, groups, depthwise, dilation, 1x1, auto_pad.
+    b = Builder(); cases["conv3x3_odd"] = b.model([("x", [1, 3, 7, 9])], [b.conv("x", 3, 5, 3)])
+    b = Builder(); cases["conv3x3_stride2_asym"] = b.model([("x", [1, 4, 11, 10])], [b.conv("x", 4, 6, 3, stride=2, pads=[0, 1, 1, 0])])
+    b = Builder(); cases["conv5x5_dilated"] = b.model([("x", [2, 3, 12, 12])], [b.conv("x", 3, 8, 5, dilation=2)])
+    b = Builder(); cases["conv_groups2"] = b.model([("x", [1, 6, 8, 8])], [b.conv("x", 6, 4, 3, group=2)])
+    b = Builder(); cases["conv_depthwise_s2"] = b.model([("x", [1, 24, 9, 9])], [b.conv("x", 24, 24, 3, stride=2, group=24)])
+    b = Builder(); cases["conv_depthwise5_odd"] = b.model([("x", [1, 10, 7, 6])], [b.conv("x", 10, 10, 5, group=10, bias=False)])
+    b = Builder(); cases["conv_depthwise_multiplier"] = b.model([("x", [1, 4, 6, 6])], [b.conv("x", 4, 8, 3, group=4)])
+    b = Builder(); cases["conv1x1"] = b.model([("x", [1, 20, 5, 7])], [b.conv("x", 20, 37, 1)])
+    b = Builder(); cases["conv1x1_stride2"] = b.model([("x", [1, 8, 6, 6])], [b.conv("x", 8, 16, 1, stride=2, pads=[0, 0, 0, 0])])
+    b = Builder()
+    y = b.op("Conv", ["x", b.const(f32(6, 3, 3, 3))], kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER")
+    cases["conv_same_upper"] = b.model([("x", [1, 3, 9, 8])], [y])
+    b = Builder(); y = b.relu6(b.bn(b.conv("x", 3, 16, 3, stride=2, bias=False), 16))
+    cases["conv_bn_relu6"] = b.model([("x", [1, 3, 16, 16])], [y])
+    b = Builder(); y = b.op("Relu", [b.op("Add", [b.conv("x", 8, 8, 3), "x"])])
+    cases["conv_residual_relu"] = b.model([("x", [1, 8, 6, 6])], [y])
+    b = Builder(14); y = b.op("HardSwish", [b.conv("x", 8, 12, 1)])
+    cases["conv_hardswish"] = b.model([("x", [1, 8, 5, 5])], [y])
+    b = Builder(); y = b.bn("x", 5)
+    cases["batchnorm"] = b.model([("x", [2, 5, 4, 3])], [y])
+    # Activations.
+    cases["relu"] = single("Relu", [[2, 3, 4, 5]])
+    cases["clip"] = single("Clip", [[1, 7, 3, 3]], consts=[np.array(-0.5, np.float32), np.array(0.7, np.float32)])
+    cases["leakyrelu"] = single("LeakyRelu", [[3, 10]], {"alpha": 0.2})
+    cases["prelu"] = single("PRelu", [[1, 4, 3, 3]], consts=[f32(4, 1, 1)])
+    cases["sigmoid"] = single("Sigmoid", [[1, 3, 5, 7]])
+    cases["hardsigmoid"] = single("HardSigmoid", [[1, 3, 5, 7]], {"alpha": 0.25, "beta": 0.4})
+    cases["hardswish"] = single("HardSwish", [[1, 3, 5, 7]], opset=14)
+    cases["tanh"] = single("Tanh", [[4, 9]])
+    # Elementwise with broadcasting.
+    cases["add_channel_constant"] = single("Add", [[1, 6, 4, 5]], consts=[f32(6, 1, 1)])
+    cases["mul_scalar"] = single("Mul", [[1, 3, 4, 4]], consts=[np.array(1.7, np.float32)])
+    cases["sub_row"] = single("Sub", [[2, 3, 5]], consts=[f32(5)])
+    cases["div_constant"] = single("Div", [[1, 3, 4, 4]], consts=[np.abs(f32(1, 3, 1, 4)) + 0.5])
+    cases["add_two_inputs"] = single("Add", [[1, 4, 6, 6], [1, 4, 1, 6]])
+    b = Builder(); y = b.op("Mul", [b.conv("x", 3, 4, 3), b.const(f32(1, 4, 1, 1))])
+    cases["conv_then_mul_channels"] = b.model([("x", [1, 3, 6, 6])], [y])
+    # Pooling.
+    cases["maxpool_ceil"] = single("MaxPool", [[1, 5, 9, 9]], {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1})
+    cases["maxpool2x2"] = single("MaxPool", [[1, 3, 8, 6]], {"kernel_shape": [2, 2], "strides": [2, 2]})
+    cases["avgpool_exclude_pad"] = single("AveragePool", [[1, 9, 7, 7]], {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]})
+    cases["avgpool_include_pad"] = single("AveragePool", [[1, 4, 6, 5]], {"kernel_shape": [3, 2], "pads": [1, 0, 1, 1], "count_include_pad": 1})
+    cases["globalaveragepool"] = single("GlobalAveragePool", [[2, 11, 5, 4]])
+    # Matrix products.
+    cases["gemm_transb"] = single("Gemm", [[3, 20]], {"transB": 1, "alpha": 0.5, "beta": 2.0}, consts=[f32(17, 20), f32(17)])
+    cases["matmul_constant"] = single("MatMul", [[2, 3, 8]], consts=[f32(8, 21)])
+    cases["matmul_runtime"] = single("MatMul", [[2, 4, 5], [2, 5, 3]])
+    # Shapes and data movement.
+    cases["flatten"] = single("Flatten", [[2, 3, 4, 5]], {"axis": 2})
+    cases["reshape"] = single("Reshape", [[2, 3, 4, 5]], consts=[np.array([0, -1, 5], np.int64)])
+    cases["transpose_nhwc"] = single("Transpose", [[1, 3, 4, 5]], {"perm": [0, 2, 3, 1]})
+    cases["transpose_3d"] = single("Transpose", [[2, 3, 4]], {"perm": [2, 0, 1]})
+    b = Builder(); y = b.op("Concat", [b.conv("x", 3, 5, 3), b.conv("x", 3, 3, 1), "x"], axis=1)
+    cases["concat_channels"] = b.model([("x", [1, 3, 5, 6])], [y])
+    cases["concat_axis2"] = single("Concat", [[1, 2, 3, 4], [1, 2, 5, 4]], {"axis": 2})
+    cases["split"] = single("Split", [[1, 6, 4, 4]], {"axis": 1}, consts=[np.array([1, 2, 3], np.int64)], outputs=3)
+    cases["slice_steps"] = single("Slice", [[3, 10, 6]], consts=[np.array([1, -1], np.int64), np.array([9, -7], np.int64),
+                                                                np.array([1, 2], np.int64), np.array([2, -2], np.int64)])
+    b = Builder(); y = b.op("Unsqueeze", [b.op("Squeeze", ["x", b.const(np.array([2], np.int64))]), b.const(np.array([0], np.int64))])
+    cases["squeeze_unsqueeze"] = b.model([("x", [2, 3, 1, 4])], [y])
+    cases["pad_constant_asym"] = single("Pad", [[1, 3, 4, 5]], {"mode": "constant"}, consts=[np.array([0, 0, 1, 2, 0, 0, 2, 0], np.int64), np.array(0.5, np.float32)])
+    cases["pad_reflect"] = single("Pad", [[1, 2, 5, 5]], {"mode": "reflect"}, consts=[np.array([0, 0, 2, 1, 0, 0, 1, 2], np.int64)])
+    cases["pad_edge"] = single("Pad", [[1, 2, 4, 3]], {"mode": "edge"}, consts=[np.array([0, 0, 1, 1, 0, 0, 2, 2], np.int64)])
+    b = Builder(); y = b.op("Pad", [b.conv("x", 3, 6, 3), b.const(np.array([0, 0, 0, 0, 0, 4, 0, 0], np.int64))], mode="constant")
+    cases["pad_channels_nhwc"] = b.model([("x", [1, 3, 5, 5])], [y])
+    cases["resize_nearest"] = single("Resize", [[1, 3, 4, 5]], {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
+                                     consts=[None, np.array([1, 1, 2, 2], np.float32)])
+    cases["resize_bilinear"] = single("Resize", [[1, 3, 5, 4]], {"mode": "linear"}, consts=[None, np.array([1, 1, 2, 1.5], np.float32)])
+    cases["resize_align_corners"] = single("Resize", [[1, 2, 4, 4]], {"mode": "linear", "coordinate_transformation_mode": "align_corners"},
+                                           consts=[None, None, np.array([1, 2, 7, 9], np.int64)])
+    cases["resize_nearest_sizes"] = single("Resize", [[1, 2, 6, 6]], {"mode": "nearest"}, consts=[None, None, np.array([1, 2, 4, 9], np.int64)])
+    cases["softmax_last"] = single("Softmax", [[2, 3, 7]], {"axis": -1})
+    cases["softmax_channels"] = single("Softmax", [[1, 5, 3, 3]], {"axis": 1})
+    # Exporter-style shape arithmetic: Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+    b = Builder()
+    y = b.conv("x", 3, 4, 3)
+    batch = b.op("Unsqueeze", [b.op("Gather", [b.op("Shape", [y]), b.const(np.array(0, np.int64))], axis=0), b.const(np.array([0], np.int64))])
+    shape = b.op("Concat", [batch, b.const(np.array([-1], np.int64))], axis=0)
+    cases["shape_arithmetic_flatten"] = b.model([("x", [1, 3, 5, 5])], [b.op("Reshape", [y, shape])])
+    return cases
+
+
+def mobilenet_v2(width=0.5, resolution=128, classes=128):
+    def divisible(v, d=8):
+        new = max(d, int(v + d / 2) // d * d)
+        return new + d if new < 0.9 * v else new
+
+    b = Builder()
+    c = divisible(32 * width)
+    x = b.relu6(b.bn(b.conv("input", 3, c, 3, stride=2, bias=False), c))
+    settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+    for t, channels, n, s in settings:
+        out = divisible(channels * width)
+        for i in range(n):
+            stride = s if i == 0 else 1
+            hidden = c * t
+            y = x
+            if t != 1:
+                y = b.relu6(b.bn(b.conv(y, c, hidden, 1, bias=False), hidden))
+            y = b.relu6(b.bn(b.conv(y, hidden, hidden, 3, stride=stride, group=hidden, bias=False), hidden))
+            y = b.bn(b.conv(y, hidden, out, 1, bias=False), out)
+            x = b.op("Add", [x, y]) if stride == 1 and c == out else y
+            c = out
+    last = 1280
+    x = b.relu6(b.bn(b.conv(x, c, last, 1, bias=False), last))
+    x = b.op("Flatten", [b.op("GlobalAveragePool", [x])])
+    x = b.op("Gemm", [x, b.const(f32(classes, last, scale=0.03)), b.const(f32(classes, scale=0.1))], transB=1)
+    return b.model([("input", [1, 3, resolution, resolution])], [x])
+
+
+def blazeface(resolution=128):
+    """The BlazeFace front model's structure (MediaPipe, as ported to PyTorch) with random weights."""
+    b = Builder()
+
+    def block(x, cin, cout, stride):
+        y = x
+        if stride == 2:
+            y = b.op("Pad", [y, b.const(np.array([0, 0, 0, 0, 0, 0, 2, 2], np.int64))], mode="constant")
+            y = b.conv(y, cin, cin, 3, stride=2, pads=[0, 0, 0, 0], group=cin)
+            x = b.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+        else:
+            y = b.conv(y, cin, cin, 3, group=cin)
+        y = b.conv(y, cin, cout, 1)
+        if cout > cin:
+            x = b.op("Pad", [x, b.const(np.array([0, 0, 0, 0, 0, cout - cin, 0, 0], np.int64))], mode="constant")
+        return b.op("Relu", [b.op("Add", [y, x])])
+
+    x = b.op("Pad", ["input", b.const(np.array([0, 0, 1, 1, 0, 0, 2, 2], np.int64))], mode="constant")
+    x = b.op("Relu", [b.conv(x, 3, 24, 5, stride=2, pads=[0, 0, 0, 0])])
+    channels = [(24, 24, 1), (24, 28, 1), (28, 32, 2), (32, 36, 1), (36, 42, 1), (42, 48, 2), (48, 56, 1), (56, 64, 1),
+                (64, 72, 1), (72, 80, 1), (80, 88, 1)]
+    for cin, cout, s in channels:
+        x = block(x, cin, cout, s)
+    x16 = x
+    channels2 = [(88, 96, 2), (96, 96, 1), (96, 96, 1), (96, 96, 1), (96, 96, 1)]
+    for cin, cout, s in channels2:
+        x = block(x, cin, cout, s)
+    x8 = x
+
+    def head(feature, cin, anchors, values):
+        y = b.conv(feature, cin, anchors * values, 1)
+        y = b.op("Transpose", [y], perm=[0, 2, 3, 1])
+        return b.op("Reshape", [y, b.const(np.array([1, -1, values], np.int64))])
+
+    scores = b.op("Concat", [head(x16, 88, 2, 1), head(x8, 96, 6, 1)], axis=1)
+    boxes = b.op("Concat", [head(x16, 88, 2, 16), head(x8, 96, 6, 16)], axis=1)
+    return b.model([("input", [1, 3, resolution, resolution])], [b.op("Sigmoid", [scores]), boxes])
+
+
+def save(directory, name, model):
+    path = os.path.join(directory, f"{name}.onnx")
+    onnx.save(model, path)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    feeds = {}
+    for index, value in enumerate(session.get_inputs()):
+        feeds[value.name] = f32(*value.shape)
+        np.save(os.path.join(directory, f"{name}.in{index}.npy"), feeds[value.name])
+    for index, output in enumerate(session.run(None, feeds)):
+        np.save(os.path.join(directory, f"{name}.out{index}.npy"), output.astype(np.float32))
+
+
+def main():
+    directory = sys.argv[1] if len(sys.argv) > 1 else "Tests/InferenceCoreTests/Fixtures"
+    os.makedirs(directory, exist_ok=True)
+    for name, model in operator_cases().items():
+        save(directory, name, model)
+    save(directory, "mobilenetv2_050_128", mobilenet_v2())
+    save(directory, "blazeface_128", blazeface())
+    print(f"wrote fixtures to {directory}")
+
+
+if __name__ == "__main__":
+    main()
