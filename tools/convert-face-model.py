@@ -26,7 +26,7 @@ ICT_POLYGON_COUNT = 11144
 LANDMARK_KEYS = ("landmarks68", "jaw_right_substitutes", "jaw_left_substitutes")
 
 
-def read_obj(path, with_topology):
+def read_obj(path, with_topology, polygon_count=ICT_POLYGON_COUNT):
     """Vertices (N, 3) and, when asked, triangles (fan-split polygons) and per-vertex UVs (first corner wins)."""
     vertices, texcoords, polygons = [], [], []
     with open(path) as file:
@@ -44,7 +44,7 @@ def read_obj(path, with_topology):
     vertices = np.asarray(vertices, dtype=np.float64)
     if not with_topology:
         return vertices, None, None
-    polygons = polygons[:ICT_POLYGON_COUNT]
+    polygons = polygons[:polygon_count]
     triangles, uv = [], np.zeros((len(vertices), 2), dtype=np.float32)
     seen = np.zeros(len(vertices), dtype=bool)
     for corners in polygons:
@@ -68,11 +68,11 @@ def load_landmarks(path):
     return {key: np.asarray(data[key]) for key in LANDMARK_KEYS}
 
 
-def load_obj_folder(folder, landmarks_path, face_area_vertex_count):
+def load_obj_folder(folder, landmarks_path, face_area_vertex_count, polygon_count=ICT_POLYGON_COUNT):
     """The ICT-FaceKit FaceXModel folder as a dict shaped like the npz (bases are OBJ minus neutral)."""
     with open(os.path.join(folder, "vertex_indices.json")) as file:
         names = json.load(file)["expressions"]
-    neutral, triangles, uv = read_obj(os.path.join(folder, "generic_neutral_mesh.obj"), with_topology=True)
+    neutral, triangles, uv = read_obj(os.path.join(folder, "generic_neutral_mesh.obj"), True, polygon_count)
     keep = ICT_VERTEX_COUNT
 
     def delta(name):
@@ -95,11 +95,11 @@ def load_obj_folder(folder, landmarks_path, face_area_vertex_count):
     return model
 
 
-def load_source(source, landmarks_path, face_area_vertex_count=ICT_FACE_AREA_VERTEX_COUNT):
+def load_source(source, landmarks_path, face_area_vertex_count=ICT_FACE_AREA_VERTEX_COUNT, polygon_count=ICT_POLYGON_COUNT):
     if not os.path.exists(source):
         raise SystemExit(f"{source}: no such file or folder")
     if os.path.isdir(source):
-        return load_obj_folder(source, landmarks_path, face_area_vertex_count)
+        return load_obj_folder(source, landmarks_path, face_area_vertex_count, polygon_count)
     data = np.load(source)
     model = {key: data[key] for key in data.files}
     if landmarks_path is not None:
@@ -115,8 +115,10 @@ def main():
     parser.add_argument("--landmarks", help="landmark indices (json/npz) for the OBJ source")
     parser.add_argument("--face-area-vertex-count", type=int, default=ICT_FACE_AREA_VERTEX_COUNT,
                         help="OBJ source only: vertices 0..<N form the face area (ICT-FaceKit: 9409)")
+    parser.add_argument("--polygon-count", type=int, default=ICT_POLYGON_COUNT,
+                        help="OBJ source only: keep the first N polygons, face and head (ICT-FaceKit: 11144 quads)")
     arguments = parser.parse_args()
-    model = load_source(arguments.source, arguments.landmarks, arguments.face_area_vertex_count)
+    model = load_source(arguments.source, arguments.landmarks, arguments.face_area_vertex_count, arguments.polygon_count)
     try:
         data = face_model_format.encode(model, arguments.identity_count)
     except ValueError as error:

@@ -51,23 +51,20 @@ extension MorphableModel {
     /// written into `points` (68 elements). `indices` is scratch space of 68 elements.
     public func landmarks(of mesh: FaceMesh, pose: FacePose, rule: JawContourRule = JawContourRule(),
                           indices: inout [Int32], into points: inout [SIMD2<Float>]) throws(FaceModelError) {
-        try landmarkVertexIndices(for: pose.rotation, rule: rule, into: &indices)
-        guard points.count == indices.count else {
-            throw .bufferSizeMismatch(kind: "landmark point", expected: indices.count, actual: points.count)
-        }
-        for (slot, vertex) in indices.enumerated() {
-            guard Int(vertex) < mesh.vertexCount else {
-                throw .bufferSizeMismatch(kind: "mesh vertex", expected: Int(vertex) + 1, actual: mesh.vertexCount)
-            }
-            points[slot] = pose.project(mesh.vertex(Int(vertex)))
-        }
+        try gatherLandmarks(of: mesh, rotation: pose.rotation, rule: rule, indices: &indices, into: &points, pose.project)
     }
 
     /// The 68 landmarks of `mesh` in 3D after `pose`, with the pose-dependent jaw contour, written into
     /// `points` (68 elements). `indices` is scratch space of 68 elements.
     public func landmarks3D(of mesh: FaceMesh, pose: FacePose, rule: JawContourRule = JawContourRule(),
                             indices: inout [Int32], into points: inout [SIMD3<Float>]) throws(FaceModelError) {
-        try landmarkVertexIndices(for: pose.rotation, rule: rule, into: &indices)
+        try gatherLandmarks(of: mesh, rotation: pose.rotation, rule: rule, indices: &indices, into: &points, pose.apply)
+    }
+
+    /// Picks the landmark vertices for `rotation` and writes `transform` of each into `points`.
+    private func gatherLandmarks<Point>(of mesh: FaceMesh, rotation: Quaternion, rule: JawContourRule, indices: inout [Int32],
+                                        into points: inout [Point], _ transform: (SIMD3<Float>) -> Point) throws(FaceModelError) {
+        try landmarkVertexIndices(for: rotation, rule: rule, into: &indices)
         guard points.count == indices.count else {
             throw .bufferSizeMismatch(kind: "landmark point", expected: indices.count, actual: points.count)
         }
@@ -75,7 +72,7 @@ extension MorphableModel {
             guard Int(vertex) < mesh.vertexCount else {
                 throw .bufferSizeMismatch(kind: "mesh vertex", expected: Int(vertex) + 1, actual: mesh.vertexCount)
             }
-            points[slot] = pose.apply(mesh.vertex(Int(vertex)))
+            points[slot] = transform(mesh.vertex(Int(vertex)))
         }
     }
 }

@@ -4,7 +4,7 @@ import XCTest
 
 final class CoefficientsFileTests: XCTestCase {
     private func model() throws -> MorphableModel {
-        try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
     }
 
     private func parse(_ json: String, model: MorphableModel) throws -> CoefficientsFile {

@@ -15,12 +15,6 @@ final class ConverterTests: XCTestCase {
                           "\(Repository.faceModelNPZ.path) is absent: tests on the ICT-FaceKit model skipped")
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("converter-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     private func convert(_ arguments: [String]) throws {
         let result = try Repository.runPython("convert-face-model.py", arguments)
         XCTAssertEqual(result.status, 0, result.output)
@@ -37,9 +31,19 @@ final class ConverterTests: XCTestCase {
                 for index in 0..<(positions.count / 3) {
                     text += "vt \(contents.textureCoordinates[2 * index]) \(contents.textureCoordinates[2 * index + 1])\n"
                 }
-                for start in stride(from: 0, to: contents.triangles.count, by: 3) {
-                    let corners = contents.triangles[start..<(start + 3)].map { "\($0 + 1)/\($0 + 1)" }
-                    text += "f " + corners.joined(separator: " ") + "\n"
+                // Consecutive triangles (a, b, c), (a, c, d) are written as the quad a b c d, as ICT's OBJs
+                // hold quads; the converter must split them back the same way.
+                let t = contents.triangles
+                var start = 0
+                while start < t.count {
+                    var corners = Array(t[start..<(start + 3)])
+                    if start + 6 <= t.count, t[start + 3] == t[start], t[start + 4] == t[start + 2] {
+                        corners.append(t[start + 5])
+                        start += 6
+                    } else {
+                        start += 3
+                    }
+                    text += "f " + corners.map { "\($0 + 1)/\($0 + 1)" }.joined(separator: " ") + "\n"
                 }
             }
             return text
@@ -65,7 +69,7 @@ final class ConverterTests: XCTestCase {
     func testOBJFolderConversionGivesTheSameModel() throws {
         try requireNumpy()
         let contents = SyntheticModel.contents()
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         let folder = directory.appendingPathComponent("FaceXModel")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try writeOBJFolder(contents, to: folder)
@@ -73,7 +77,7 @@ final class ConverterTests: XCTestCase {
         try convert([folder.path, "--output", output, "--identity-count", "2", "--face-area-vertex-count", "70",
                      "--landmarks", folder.appendingPathComponent("landmarks.json").path])
         let converted = try MorphableModel(path: output)
-        let written = try MorphableModel(path: SyntheticModel.write(contents.encoded(identityCount: 2)))
+        let written = try MorphableModel(path: writeTemporary(contents.encoded(identityCount: 2)))
         XCTAssertEqual(converted.identityCount, 2)
         XCTAssertEqual(converted.storedIdentityCount, 2)
         XCTAssertEqual(converted.expressionNames, written.expressionNames)
@@ -96,7 +100,7 @@ final class ConverterTests: XCTestCase {
 
     func testConverterRefusesMoreModesThanTheSourceHas() throws {
         try requireSharedModel()
-        let output = try temporaryDirectory().appendingPathComponent("model.ocfm").path
+        let output = try makeTemporaryDirectory().appendingPathComponent("model.ocfm").path
         let result = try Repository.runPython("convert-face-model.py", [Repository.faceModelNPZ.path, "--output", output, "--identity-count", "101"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.output.contains("identity count 101 outside 1...100"), result.output)
@@ -105,7 +109,7 @@ final class ConverterTests: XCTestCase {
 
     func testICTModelMatchesTheNumpyReference() throws {
         try requireSharedModel()
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         let modelPath = directory.appendingPathComponent("ict.ocfm").path
         try convert([Repository.faceModelNPZ.path, "--output", modelPath])  // default K = 40
         let model = try MorphableModel(path: modelPath)
@@ -146,7 +150,7 @@ final class ConverterTests: XCTestCase {
 
     func testSwiftWriterReproducesTheConverterByteForByte() throws {
         try requireSharedModel()
-        let modelPath = try temporaryDirectory().appendingPathComponent("ict.ocfm").path
+        let modelPath = try makeTemporaryDirectory().appendingPathComponent("ict.ocfm").path
         try convert([Repository.faceModelNPZ.path, "--output", modelPath, "--identity-count", "8"])
         let model = try MorphableModel(path: modelPath)
         let contents = ModelFileContents(

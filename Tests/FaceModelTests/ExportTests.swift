@@ -4,11 +4,11 @@ import XCTest
 
 final class ExportTests: XCTestCase {
     func testOBJHoldsVerticesUVsAndTheVariantsTriangles() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         for variant in MeshVariant.allCases {
             var mesh = model.makeMesh(variant)
             try model.evaluate(identity: [0.5, 0.5, 0.5], expression: [1, 0], into: &mesh)
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("mesh-\(UUID().uuidString).obj").path
+            let path = try makeTemporaryDirectory().appendingPathComponent("mesh.obj").path
             try MeshExport.writeOBJ(mesh, model: model, to: path)
             let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             let vertices = lines.filter { $0.hasPrefix("v ") }, uvs = lines.filter { $0.hasPrefix("vt ") }
@@ -33,7 +33,7 @@ final class ExportTests: XCTestCase {
     }
 
     func testPLYIsBinaryLittleEndianWithSTCoordinates() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var mesh = model.makeMesh(.wholeHead)
         try model.evaluate(identity: [0, 1, 0], expression: [0, 1], into: &mesh)
         let pose = FacePose(rotation: Quaternion(angle: 0.3, axis: SIMD3(1, 0, 0)), translation: SIMD3(1, 2, 3), scale: 2)
@@ -57,7 +57,7 @@ final class ExportTests: XCTestCase {
     }
 
     func testWritingIntoAMissingDirectoryFails() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         let mesh = model.makeMesh(.faceArea)
         XCTAssertThrowsError(try MeshExport.writeOBJ(mesh, model: model, to: "/nonexistent/dir/mesh.obj")) { error in
             XCTAssertEqual(error as? FaceModelError, .cannotWrite(path: "/nonexistent/dir/mesh.obj", errno: ENOENT))

@@ -5,7 +5,7 @@ import XCTest
 final class MeshTests: XCTestCase {
     func testEvaluationMatchesADoublePrecisionSum() throws {
         let contents = SyntheticModel.contents()
-        let model = try MorphableModel(path: SyntheticModel.write(contents.encoded()))
+        let model = try MorphableModel(path: writeTemporary(contents.encoded()))
         let identity: [Float] = [0.7, -1.3, 0.25], expression: [Float] = [0.9, 0]
         for variant in MeshVariant.allCases {
             var mesh = model.makeMesh(variant)
@@ -23,7 +23,7 @@ final class MeshTests: XCTestCase {
     }
 
     func testWrongCoefficientCountsAndBuffersAreRejected() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var mesh = model.makeMesh(.wholeHead)
         XCTAssertThrowsError(try model.evaluate(identity: [1, 2], expression: [0, 0], into: &mesh)) { error in
             XCTAssertEqual(error as? FaceModelError, .coefficientCountMismatch(kind: "identity", expected: 3, actual: 2))
@@ -38,7 +38,7 @@ final class MeshTests: XCTestCase {
     }
 
     func testPoseRotatesScalesTranslatesAndProjectsWithYDown() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var mesh = model.makeMesh(.wholeHead)
         try model.evaluate(identity: [0, 0, 0], expression: [0, 0], into: &mesh)
         // 90° about +y takes +x to −z and +z to +x.
@@ -57,7 +57,7 @@ final class MeshTests: XCTestCase {
     }
 
     func testJawLandmarksSwitchToTheSideFacingTheCamera() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var indices = [Int32](repeating: 0, count: 68)
         try model.landmarkVertexIndices(for: .identity, into: &indices)
         XCTAssertEqual(indices, (0..<68).map { Int32($0) })
@@ -76,7 +76,7 @@ final class MeshTests: XCTestCase {
     }
 
     func testLandmarksAreTheProjectedVertices() throws {
-        let model = try MorphableModel(path: SyntheticModel.write(SyntheticModel.contents().encoded()))
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var mesh = model.makeMesh(.wholeHead)
         try model.evaluate(identity: [1, 0, -1], expression: [0.5, 0.5], into: &mesh)
         let pose = FacePose(rotation: Quaternion(angle: 0.6, axis: SIMD3(0, 1, 0)), translation: SIMD3(10, 20, 0), scale: 3)

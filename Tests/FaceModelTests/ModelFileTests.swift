@@ -15,7 +15,7 @@ final class ModelFileTests: XCTestCase {
 
     func testRoundTripKeepsEveryArray() throws {
         let contents = SyntheticModel.contents()
-        let path = try SyntheticModel.write(contents.encoded())
+        let path = try writeTemporary(contents.encoded())
         let model = try MorphableModel(path: path)
         XCTAssertEqual(model.vertexCount, SyntheticModel.vertexCount)
         XCTAssertEqual(model.faceAreaVertexCount, SyntheticModel.faceAreaVertexCount)
@@ -41,7 +41,7 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testFewerIdentityModesCanBeUsedButNotMore() throws {
-        let path = try SyntheticModel.write(SyntheticModel.contents().encoded(identityCount: 2))
+        let path = try writeTemporary(SyntheticModel.contents().encoded(identityCount: 2))
         XCTAssertEqual(try MorphableModel(path: path).storedIdentityCount, 2)
         XCTAssertEqual(try MorphableModel(path: path, identityCount: 1).identityCount, 1)
         XCTAssertThrowsError(try MorphableModel(path: path, identityCount: 3)) { error in
@@ -53,11 +53,11 @@ final class ModelFileTests: XCTestCase {
     func testWrongMagicIsRejected() throws {
         var bytes = SyntheticModel.contents().encoded()
         bytes[0] = UInt8(ascii: "X")
-        let path = try SyntheticModel.write(bytes)
+        let path = try writeTemporary(bytes)
         XCTAssertThrowsError(try MorphableModel(path: path)) { error in
             XCTAssertEqual(error as? FaceModelError, .wrongMagic(path: path))
         }
-        let text = try SyntheticModel.write(Array("v 1 2 3\nv 4 5 6\n".utf8), name: "mesh.obj")
+        let text = try writeTemporary(Array("v 1 2 3\nv 4 5 6\n".utf8), name: "mesh.obj")
         XCTAssertThrowsError(try MorphableModel(path: text)) { error in
             XCTAssertEqual(error as? FaceModelError, .wrongMagic(path: text))
         }
@@ -66,7 +66,7 @@ final class ModelFileTests: XCTestCase {
     func testTruncatedFilesAreRejected() throws {
         let bytes = SyntheticModel.contents().encoded()
         for length in [bytes.count - 1, bytes.count / 2, 100] {
-            let path = try SyntheticModel.write(Array(bytes.prefix(length)))
+            let path = try writeTemporary(Array(bytes.prefix(length)))
             XCTAssertThrowsError(try MorphableModel(path: path), "length \(length)") { error in
                 let expected = length < ModelFileLayout.headerSize ? ModelFileLayout.headerSize : bytes.count
                 XCTAssertEqual(error as? FaceModelError, .truncated(path: path, expectedBytes: expected, actualBytes: length))
@@ -77,7 +77,7 @@ final class ModelFileTests: XCTestCase {
     func testCorruptedContentsFailTheChecksum() throws {
         var bytes = SyntheticModel.contents().encoded()
         bytes[bytes.count / 2] ^= 0x10
-        let path = try SyntheticModel.write(bytes)
+        let path = try writeTemporary(bytes)
         XCTAssertThrowsError(try MorphableModel(path: path)) { error in
             guard case .checksumMismatch(let errorPath, let stored, let computed)? = error as? FaceModelError else {
                 return XCTFail("expected a checksum mismatch, got \(error)")
@@ -91,7 +91,7 @@ final class ModelFileTests: XCTestCase {
     func testOtherVersionsAndMissingFilesAreRejected() throws {
         var bytes = SyntheticModel.contents().encoded()
         bytes[8] = 2
-        let path = try SyntheticModel.write(bytes)
+        let path = try writeTemporary(bytes)
         XCTAssertThrowsError(try MorphableModel(path: path)) { error in
             XCTAssertEqual(error as? FaceModelError, .unsupportedVersion(path: path, version: 2))
         }

@@ -115,7 +115,10 @@ final class DetectionDecodingTests: XCTestCase {
         var anchors = json["anchors"] as! [String: Any]
         anchors["count"] = 895
         json["anchors"] = anchors
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString).json").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("face_detection_short_range.json").path
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try DetectorSpecification.load(path: path)) { error in
             XCTAssertEqual(error as? FaceTrackingError, .invalidSpecification(path: path, reason: "anchor count and centres disagree"))
