@@ -1,6 +1,10 @@
 """Smoke: fit 8 real AFLW training crops from committed teacher labels, train the student briefly, resume from the
-checkpoint, export to ONNX, and check the export against PyTorch with onnxruntime."""
+checkpoint, export to ONNX, and check the export against PyTorch with onnxruntime and, when an `occlumesh` binary
+has been built (or OCCLUMESH_BIN names one), with InferenceCore (`occlumesh model run`)."""
 import json
+import os
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -26,25 +30,75 @@ def tiny_dataset():
     return images, lab, names, data.data_hash(names, lab)
 
 
-def test_smoke_train_resume_export_parity(tiny_dataset, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("smoke")
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_dataset, tmp_path):
+    """Train, resume, export once for the module; returns (onnx, json, ckpt, the two train results)."""
     from orn import export, paths, train
-    monkeypatch.setattr(paths, "RUNS", tmp_path)
-    cfg = train.load_config(None, mode="student", faces=4, copies=3, minutes=1.0, max_steps=60, val_every=10 ** 6,
-                            log_every=5, lr=3e-3, model=dict(K=40, width=0.35, input=128, feature=128))
-    res = train.train(cfg, "smoke", dataset=tiny_dataset)
+    saved = paths.RUNS
+    paths.RUNS = tmp_path
+    try:
+        cfg = train.load_config(None, mode="student", faces=4, copies=3, minutes=1.0, max_steps=60, val_every=10 ** 6,
+                                log_every=5, lr=3e-3, model=dict(K=40, width=0.35, input=128, feature=128))
+        res = train.train(cfg, "smoke", dataset=tiny_dataset)
+        cfg["max_steps"] = res["steps"] + 3
+        res2 = train.train(cfg, "smoke", dataset=tiny_dataset)
+    finally:
+        paths.RUNS = saved
+    ckpt = tmp_path / "smoke" / "ckpt.pt"
+    onnx_path, json_path = export.export(ckpt, tmp_path / "orn.onnx", tmp_path / "orn.json")
+    return onnx_path, json_path, ckpt, res, res2
+
+
+def test_smoke_train_resume_export_parity(exported, tiny_dataset, tmp_path):
+    from orn import export
+    onnx_path, json_path, ckpt, res, res2 = exported
     assert res["steps"] >= 10
     log = [json.loads(l) for l in open(tmp_path / "smoke" / "log.jsonl")]
     losses = [r["loss"] for r in log if "loss" in r]
     assert np.mean(losses[-3:]) < losses[0]  # it learns something on 8 faces
-    # resume: a second call continues from the checkpoint's step instead of starting over
-    cfg["max_steps"] = res["steps"] + 3
-    res2 = train.train(cfg, "smoke", dataset=tiny_dataset)
+    # resume: the second call continued from the checkpoint's step instead of starting over
     assert res2["steps"] == res["steps"] + 3
     # export + sidecar + parity
-    onnx_path, json_path = export.export(tmp_path / "smoke" / "ckpt.pt", tmp_path / "orn.onnx", tmp_path / "orn.json")
     side = json.load(open(json_path))
     assert side["input"]["shape"] == [1, 3, 128, 128] and side["identity_modes"] == 40
     assert len(side["expression_names"]) == 53 and side["data_hash"] == tiny_dataset[3]
-    report = export.check(onnx_path, tmp_path / "smoke" / "ckpt.pt")
+    report = export.check(onnx_path, ckpt)
     assert report["max_abs_diff"] < 1e-4
     assert set(report["ops"]) <= export.ALLOWED_OPS
+
+
+def occlumesh_binary():
+    if os.environ.get("OCCLUMESH_BIN"):
+        return os.environ["OCCLUMESH_BIN"]
+    from orn import paths
+    for build in ("release", "debug"):
+        p = paths.REPO / ".build" / build / "occlumesh"
+        if p.exists():
+            return str(p)
+    return shutil.which("occlumesh")
+
+
+def test_inference_core_parity(exported, tmp_path):
+    """InferenceCore (the daemon's runtime) gives PyTorch's outputs for the exported model."""
+    binary = occlumesh_binary()
+    if not binary:
+        pytest.skip("no occlumesh binary built (.build/{release,debug}/occlumesh) and OCCLUMESH_BIN unset")
+    from orn.export import load_model
+    from orn.model import ORN
+    onnx_path, _, ckpt, _, _ = exported
+    model, _ = load_model(ckpt)
+    x = np.random.default_rng(5).uniform(-1, 1, (1, 3, 128, 128)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    outs = [f"{n}={tmp_path / n}.npy" for n in ORN.OUTPUTS]
+    subprocess.run([binary, "model", "run", str(onnx_path), "--input", str(tmp_path / "x.npy")]
+                   + sum((["--output", o] for o in outs), []), check=True, capture_output=True, timeout=120)
+    with torch.no_grad():
+        ref = [o.numpy() for o in model(torch.from_numpy(x))]
+    for name, r in zip(ORN.OUTPUTS, ref):
+        got = np.load(tmp_path / f"{name}.npy").reshape(r.shape)
+        assert np.abs(got - r).max() < 1e-4, name
