@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "InferenceCore", targets: ["InferenceCore"]),
         .library(name: "FaceModel", targets: ["FaceModel"]),
         .library(name: "FaceTracking", targets: ["FaceTracking"]),
+        .library(name: "FaceRegression", targets: ["FaceRegression"]),
         .library(name: "MeshPublisher", targets: ["MeshPublisher"]),
         .library(name: "OcclumeshClient", targets: ["OcclumeshClient"]),
         .library(name: "DaemonConfiguration", targets: ["DaemonConfiguration"]),
@@ -64,6 +65,11 @@ let package = Package(
             dependencies: ["FaceModel"],
             swiftSettings: vectorISA + numericInDebug
         ),
+        .target(
+            name: "FaceRegression",
+            dependencies: ["InferenceCore", "FaceModel"],
+            swiftSettings: vectorISA + numericInDebug
+        ),
 
         // MARK: Publishing and daemon plumbing: wire protocol, socket server, client, config, systemd
         .target(name: "UnixSocket", swiftSettings: vectorISA),
@@ -99,6 +105,11 @@ let package = Package(
         .testTarget(
             name: "FaceTrackingTests",
             dependencies: ["FaceTracking", "FaceModel"],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(
+            name: "FaceRegressionTests",
+            dependencies: ["FaceRegression", "FaceModel", "InferenceCore"],
             swiftSettings: vectorISA
         ),
         .testTarget(

@@ -1,0 +1,104 @@
+import FaceModel
+import Foundation
+import InferenceCore
+
+/// Runs the ORN regressor (`models/orn.onnx`, described by `models/orn.json`) on face crops and
+/// reads its outputs as identity, expression, pose and landmark visibility.
+///
+/// One regressor owns one inference session and its input and output buffers, so a run allocates
+/// nothing but the arrays of the returned value; use one regressor per pipeline stage.
+public final class FaceRegressor {
+    /// The sidecar the regressor was loaded with.
+    public let specification: RegressorSpecification
+    private let session: Session
+    private var input: [Tensor]
+    private var outputs: [Tensor]
+
+    /// Loads the model at `modelPath` and its sidecar at `specificationPath`, and checks that they agree.
+    public init(modelPath: String, specificationPath: String) throws(FaceRegressionError) {
+        specification = try RegressorSpecification.load(path: specificationPath)
+        let model: Model
+        do {
+            model = try Model(contentsOf: URL(fileURLWithPath: modelPath))
+        } catch {
+            throw .inference(error)
+        }
+        let side = specification.inputSide
+        guard model.inputs.count == 1, model.inputs[0].shape == [1, 3, side, side] else {
+            throw .modelMismatch(path: modelPath, reason: "input \(model.inputs.map(\.shape)) is not [1, 3, \(side), \(side)]")
+        }
+        let expectedOutputs = [specification.identityModes, specification.expressionNames.count, 6, 3, specification.landmarkCount]
+        guard model.outputs.map({ $0.shape.reduce(1, *) }) == expectedOutputs else {
+            throw .modelMismatch(path: modelPath, reason: "output sizes \(model.outputs.map { $0.shape.reduce(1, *) }) are not \(expectedOutputs)")
+        }
+        session = model.makeSession()
+        input = [Tensor(zeros: [1, 3, side, side])]
+        outputs = session.makeOutputBuffers()
+    }
+
+    /// Values one crop holds: 3 × side × side.
+    public var cropValueCount: Int { 3 * specification.inputSide * specification.inputSide }
+
+    /// Regresses one crop given as normalised planar floats (channel-major RGB, `cropValueCount` values),
+    /// as the crop stage writes them per the sidecar's normalisation.
+    public func regress(normalisedCrop: UnsafeBufferPointer<Float>) throws(FaceRegressionError) -> RegressedFace {
+        guard normalisedCrop.count == cropValueCount else {
+            throw .cropSizeMismatch(expected: cropValueCount, actual: normalisedCrop.count)
+        }
+        input[0].elements.withUnsafeMutableBufferPointer { destination in
+            _ = destination.initialize(from: normalisedCrop)
+        }
+        do {
+            try session.run(inputs: input, outputs: &outputs)
+        } catch {
+            throw .inference(error)
+        }
+        return decodeOutputs()
+    }
+
+    /// Regresses one crop given as packed 8-bit RGB rows (`side × side` pixels), normalising it first.
+    public func regress(rgbCrop: UnsafeBufferPointer<UInt8>, bytesPerRow: Int) throws(FaceRegressionError) -> RegressedFace {
+        let side = specification.inputSide
+        guard bytesPerRow >= side * 3, rgbCrop.count >= bytesPerRow * (side - 1) + side * 3 else {
+            throw .cropSizeMismatch(expected: side * side * 3, actual: rgbCrop.count)
+        }
+        let scale = specification.pixelScale
+        let offset = specification.mean / specification.standardDeviation
+        let gain = SIMD3<Float>(repeating: scale) / specification.standardDeviation
+        let plane = side * side
+        input[0].elements.withUnsafeMutableBufferPointer { destination in
+            for row in 0..<side {
+                for column in 0..<side {
+                    let source = row * bytesPerRow + column * 3
+                    let pixel = SIMD3<Float>(Float(rgbCrop[source]), Float(rgbCrop[source + 1]), Float(rgbCrop[source + 2]))
+                    let value = pixel * gain - offset
+                    let index = row * side + column
+                    destination[index] = value.x
+                    destination[plane + index] = value.y
+                    destination[2 * plane + index] = value.z
+                }
+            }
+        }
+        do {
+            try session.run(inputs: input, outputs: &outputs)
+        } catch {
+            throw .inference(error)
+        }
+        return decodeOutputs()
+    }
+
+    /// Reads the five outputs; pose follows the sidecar's projection
+    /// `pixel = S · (scale·(R v)_x + tx, −scale·(R v)_y + ty)`, which is `FacePose.project` in crop pixels.
+    private func decodeOutputs() -> RegressedFace {
+        let side = Float(specification.inputSide)
+        let rotation = outputs[2].elements
+        let translationScale = outputs[3].elements
+        let pose = FacePose(
+            rotation: SixDimensionalRotation.quaternion(SIMD3(rotation[0], rotation[1], rotation[2]),
+                                                        SIMD3(rotation[3], rotation[4], rotation[5])),
+            translation: SIMD3(side * translationScale[0], side * translationScale[1], 0),
+            scale: side * translationScale[2])
+        return RegressedFace(identity: outputs[0].elements, expression: outputs[1].elements, pose: pose,
+                             visibility: outputs[4].elements)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// What `models/orn.json` says about the ORN regressor: how to build its input and how to read its
+/// outputs. The daemon reads it beside `orn.onnx`, so nothing about the network is hard-coded twice.
+public struct RegressorSpecification: Sendable, Equatable {
+    /// Side of the square input crop in pixels (the network sees `1×3×side×side`).
+    public let inputSide: Int
+    /// Name of the network's input tensor.
+    public let inputName: String
+    /// Per-channel normalisation: `value = (pixel · pixelScale − mean[c]) / standardDeviation[c]`.
+    public let pixelScale: Float
+    /// Per-channel mean subtracted after scaling (R, G, B).
+    public let mean: SIMD3<Float>
+    /// Per-channel standard deviation divided by after subtracting the mean (R, G, B).
+    public let standardDeviation: SIMD3<Float>
+    /// Number of identity coefficients the network regresses.
+    public let identityModes: Int
+    /// ARKit-style names of the expression weights, in output order.
+    public let expressionNames: [String]
+    /// Landmarks the visibility output covers (68, Multi-PIE order).
+    public let landmarkCount: Int
+    /// Human-readable description of how the face is framed in the crop, from the sidecar.
+    public let cropConvention: String
+
+    /// The sidecar format this code reads.
+    public static let format = "occlumesh-orn/1"
+
+    /// Reads and checks the sidecar at `path`.
+    public static func load(path: String) throws(FaceRegressionError) -> RegressorSpecification {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try parse(data, path: path)
+    }
+
+    /// Parses sidecar JSON; `path` is used in error messages.
+    public static func parse(_ data: Data, path: String) throws(FaceRegressionError) -> RegressorSpecification {
+        let sidecar: Sidecar
+        do {
+            sidecar = try JSONDecoder().decode(Sidecar.self, from: data)
+        } catch {
+            throw .invalidSpecification(path: path, reason: Self.describe(error))
+        }
+        guard sidecar.format == format else {
+            throw .invalidSpecification(path: path, reason: "format '\(sidecar.format)' is not '\(format)'")
+        }
+        let shape = sidecar.input.shape
+        guard shape.count == 4, shape[0] == 1, shape[1] == 3, shape[2] == shape[3], shape[2] > 0,
+              shape[2] == sidecar.crop.size else {
+            throw .invalidSpecification(path: path, reason: "input shape \(shape) is not 1×3×S×S with S = crop.size")
+        }
+        let normalisation = sidecar.input.normalisation
+        guard normalisation.mean.count == 3, normalisation.std.count == 3, normalisation.std.allSatisfy({ $0 > 0 }) else {
+            throw .invalidSpecification(path: path, reason: "normalisation needs three means and three positive deviations")
+        }
+        let expected: [(String, Int)] = [
+            ("identity", sidecar.identity_modes), ("expression", sidecar.expression_names.count),
+            ("rotation6d", 6), ("translation_scale", 3), ("visibility", 68),
+        ]
+        let declared = sidecar.outputs.map { ($0.name, $0.shape.reduce(1, *)) }
+        guard declared.map(\.0) == expected.map(\.0), declared.map(\.1) == expected.map(\.1) else {
+            throw .invalidSpecification(path: path, reason: "outputs \(declared) are not \(expected)")
+        }
+        return RegressorSpecification(
+            inputSide: shape[2], inputName: sidecar.input.name, pixelScale: normalisation.scale,
+            mean: SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2]),
+            standardDeviation: SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2]),
+            identityModes: sidecar.identity_modes, expressionNames: sidecar.expression_names, landmarkCount: 68,
+            cropConvention: sidecar.crop.convention)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "missing key '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// The part of the JSON this code relies on, spelled as the training exporter writes it.
+    private struct Sidecar: Decodable {
+        struct Input: Decodable {
+            struct Normalisation: Decodable {
+                let scale: Float
+                let mean: [Float]
+                let std: [Float]
+            }
+            let name: String
+            let shape: [Int]
+            let normalisation: Normalisation
+        }
+        struct Crop: Decodable {
+            let convention: String
+            let size: Int
+        }
+        struct Output: Decodable {
+            let name: String
+            let shape: [Int]
+        }
+        let format: String
+        let input: Input
+        let crop: Crop
+        let outputs: [Output]
+        let identity_modes: Int
+        let expression_names: [String]
+    }
+}
