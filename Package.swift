@@ -78,6 +78,7 @@ let package = Package(
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "Daemon", swiftSettings: vectorISA),
 
         // MARK: Command line
         .executableTarget(
@@ -112,6 +113,7 @@ let package = Package(
             dependencies: ["FaceRegression", "FaceModel", "InferenceCore"],
             swiftSettings: vectorISA
         ),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon"], swiftSettings: vectorISA),
         .testTarget(
             name: "OcclumeshCommandTests",
             dependencies: ["occlumesh"],
