@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing occlumesh needs on Debian 12: the FFmpeg and libv4l2
-# development packages and the ffmpeg/ffprobe tools the tests compare against.
+# development packages, the ffmpeg/ffprobe tools the tests compare against, numpy, and the
+# training environment (training/setup.sh).
 # Idempotent: installs only what is missing. Swift 6 itself must already be on PATH.
 set -euo pipefail
 
@@ -24,3 +25,6 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
     fi
 fi
 command -v swift >/dev/null || { echo "setup: swift 6 is not on PATH (install it from swift.org)" >&2; exit 1; }
+
+# The training package's environment (Debian's CPU PyTorch, onnx, onnxruntime), which its tests use.
+"$(dirname "$0")/../training/setup.sh"
