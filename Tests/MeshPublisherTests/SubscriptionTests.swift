@@ -8,9 +8,12 @@ import XCTest
 final class SubscriptionTests: XCTestCase {
     private let topology = Fixtures.topology(vertexCount: 500)
 
+    /// A server whose client queues hold every frame these tests publish back to back, so that no frame is
+    /// dropped however the threads are scheduled.
     private func publisher(_ recorder: EventRecorder = EventRecorder()) throws -> (MeshPublisher, String) {
         let path = Fixtures.socketPath()
-        return (try MeshPublisher(configuration: PublisherConfiguration(socketPath: path), topology: topology, eventHandler: recorder.handler), path)
+        let configuration = PublisherConfiguration(socketPath: path, queueCapacity: 64)
+        return (try MeshPublisher(configuration: configuration, topology: topology, eventHandler: recorder.handler), path)
     }
 
     private func waitForSubscribers(_ recorder: EventRecorder, _ count: Int) {
