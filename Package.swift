@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "OcclumeshClient", targets: ["OcclumeshClient"]),
         .library(name: "DaemonConfiguration", targets: ["DaemonConfiguration"]),
         .library(name: "SystemdNotify", targets: ["SystemdNotify"]),
+        .library(name: "DaemonRuntime", targets: ["DaemonRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,15 @@ let package = Package(
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "DaemonRuntime", dependencies: ["SystemdNotify"], swiftSettings: vectorISA),
+        // A service with the daemon's lifecycle (config, socket, notify, watchdog, signals) and synthetic
+        // frames, run by scripts/systemd-integration.sh under a real systemd until occlumeshd exists.
+        .executableTarget(
+            name: "occlumesh-systemd-probe",
+            dependencies: ["DaemonConfiguration", "DaemonRuntime", "MeshPublisher", "SystemdNotify"],
+            path: "Tests/SystemdProbe",
+            swiftSettings: vectorISA
+        ),
         .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
@@ -55,6 +65,7 @@ let package = Package(
         ),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
+        .testTarget(name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "UnixSocket"], swiftSettings: vectorISA),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import MeshProtocol
+@_exported import MeshProtocol
 import Synchronization
 import UnixSocket
 
