@@ -11,6 +11,8 @@ import UnixSocket
 /// A thread of its own runs a `poll(2)` loop that accepts, reads and writes every client socket, all
 /// non-blocking. `publish` encodes a frame for each client on the caller's thread, appends it to the client's
 /// bounded queue (dropping that client's oldest frame when full) and wakes the loop: it never waits for a client.
+/// Call `publish` from one queue at a time (concurrent calls are serialised). The loop thread keeps the
+/// publisher alive until `stop()`, which is also what removes the socket file.
 public final class MeshPublisher: Sendable {
     struct State {
         var clients: [Int: ClientConnection] = [:]

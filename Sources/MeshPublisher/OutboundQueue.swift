@@ -31,6 +31,9 @@ struct OutboundQueue {
 
     private var droppableCount: Int { entries.reduce(0) { $0 + ($1.droppable ? 1 : 0) } }
 
+    /// Messages queued that are never dropped (welcome, topology, goodbye).
+    var undroppableCount: Int { entries.count - droppableCount }
+
     /// Appends a message; returns how many older messages were dropped to make room.
     mutating func push(_ bytes: [UInt8], droppable: Bool) -> Int {
         var dropped = 0
