@@ -57,6 +57,10 @@ let package = Package(
             path: "Tests/SystemdProbe",
             swiftSettings: vectorISA
         ),
+        .executableTarget(
+            name: "occlumesh-client-sample", dependencies: ["OcclumeshClient"], path: "samples/SwiftClient",
+            swiftSettings: vectorISA
+        ),
         .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
