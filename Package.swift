@@ -61,6 +61,10 @@ let package = Package(
             name: "occlumesh-client-sample", dependencies: ["OcclumeshClient"], path: "samples/SwiftClient",
             swiftSettings: vectorISA
         ),
+        .executableTarget(
+            name: "occlumesh-publisher-benchmark", dependencies: ["MeshPublisher", "OcclumeshClient"],
+            path: "Benchmarks/PublisherBenchmark", swiftSettings: vectorISA
+        ),
         .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
