@@ -48,7 +48,10 @@ let package = Package(
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
-        .target(name: "DaemonRuntime", dependencies: ["SystemdNotify"], swiftSettings: vectorISA),
+        .target(
+            name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshPublisher"],
+            swiftSettings: vectorISA
+        ),
         // A service with the daemon's lifecycle (config, socket, notify, watchdog, signals) and synthetic
         // frames, run by scripts/systemd-integration.sh under a real systemd until occlumeshd exists.
         .executableTarget(
@@ -73,7 +76,10 @@ let package = Package(
         ),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
-        .testTarget(name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "UnixSocket"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "DaemonConfiguration", "MeshPublisher", "UnixSocket"],
+            swiftSettings: vectorISA
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

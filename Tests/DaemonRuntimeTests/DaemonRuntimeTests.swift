@@ -1,7 +1,9 @@
+import DaemonConfiguration
 import DaemonRuntime
 import Dispatch
 import Foundation
 import Glibc
+import MeshPublisher
 import Synchronization
 import SystemdNotify
 import UnixSocket
@@ -49,5 +51,30 @@ final class DaemonRuntimeTests: XCTestCase {
         kill(getpid(), SIGUSR2)
         XCTAssertEqual(delivered.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(received.withLock { $0 }, [SIGHUP, SIGUSR2])
+    }
+}
+
+/// The config file's socket and client settings reach the publisher unchanged.
+final class PublisherConfigurationMappingTests: XCTestCase {
+    func testDaemonConfigurationMapsOntoPublisherConfiguration() throws {
+        let configuration = try DaemonConfiguration.parse("""
+            [socket]
+            path = "/run/occlumesh/test.sock"
+            mode = 0o640
+            group = "video"
+            [clients]
+            max_clients = 3
+            queue_capacity = 7
+            stall_timeout = 2.5
+            handshake_timeout = 1.5
+            send_buffer_bytes = 0
+            """)
+        XCTAssertEqual(
+            PublisherConfiguration(configuration, serverName: "test"),
+            PublisherConfiguration(
+                socketPath: "/run/occlumesh/test.sock", socketMode: 0o640, socketGroup: "video", maximumClients: 3,
+                queueCapacity: 7, stallTimeout: 2.5, handshakeTimeout: 1.5, sendBufferSize: nil, serverName: "test"))
+        XCTAssertNil(PublisherConfiguration(DaemonConfiguration()).socketGroup, "an empty group keeps the process's")
+        XCTAssertEqual(PublisherConfiguration(DaemonConfiguration()).sendBufferSize, 262_144)
     }
 }

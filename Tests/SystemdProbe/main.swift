@@ -73,17 +73,10 @@ let topology = MeshTopology(
     landmarkIndices: (0..<68).map { UInt32($0) }, expressionNames: (0..<53).map { "expression\($0)" }, identityDimension: 4)
 
 let socket = configuration.socket
-let clients = configuration.clients
 let publisher: MeshPublisher
 do {
     publisher = try MeshPublisher(
-        configuration: PublisherConfiguration(
-            socketPath: socket.path, socketMode: socket.mode, socketGroup: socket.group.isEmpty ? nil : socket.group,
-            maximumClients: clients.maximumClients, queueCapacity: clients.queueCapacity,
-            stallTimeout: clients.stallTimeout, handshakeTimeout: clients.handshakeTimeout,
-            sendBufferSize: clients.sendBufferBytes == 0 ? nil : clients.sendBufferBytes,
-            serverName: "occlumesh-systemd-probe"),
-        topology: topology)
+        configuration: PublisherConfiguration(configuration, serverName: "occlumesh-systemd-probe"), topology: topology)
 } catch {
     log("\(error)")
     exit(69)  // EX_UNAVAILABLE
