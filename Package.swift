@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "OcclumeshClient", targets: ["OcclumeshClient"]),
         .library(name: "DaemonConfiguration", targets: ["DaemonConfiguration"]),
         .library(name: "SystemdNotify", targets: ["SystemdNotify"]),
+        .library(name: "DaemonRuntime", targets: ["DaemonRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -78,6 +79,10 @@ let package = Package(
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
+        .target(
+            name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshPublisher"],
+            swiftSettings: vectorISA
+        ),
         .target(name: "Daemon", swiftSettings: vectorISA),
 
         // MARK: Command line
@@ -87,9 +92,28 @@ let package = Package(
                 "VideoIngest",
                 "InferenceCore",
                 "FaceModel",
+                "OcclumeshClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorISA
+        ),
+
+        // MARK: Tools, samples and benchmarks
+        // A service with the daemon's lifecycle (config, socket, notify, watchdog, signals) and synthetic
+        // frames, run by scripts/systemd-integration.sh under a real systemd until occlumeshd exists.
+        .executableTarget(
+            name: "occlumesh-systemd-probe",
+            dependencies: ["DaemonConfiguration", "DaemonRuntime", "MeshPublisher", "SystemdNotify"],
+            path: "Tests/SystemdProbe",
+            swiftSettings: vectorISA
+        ),
+        .executableTarget(
+            name: "occlumesh-client-sample", dependencies: ["OcclumeshClient"], path: "samples/SwiftClient",
+            swiftSettings: vectorISA
+        ),
+        .executableTarget(
+            name: "occlumesh-publisher-benchmark", dependencies: ["MeshPublisher", "OcclumeshClient"],
+            path: "Benchmarks/PublisherBenchmark", swiftSettings: vectorISA
         ),
 
         // MARK: Tests
@@ -127,6 +151,10 @@ let package = Package(
         ),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "DaemonConfiguration", "MeshPublisher", "UnixSocket"],
+            swiftSettings: vectorISA
+        ),
         .testTarget(
             name: "InferenceCoreTests",
             dependencies: ["InferenceCore", "CMallocCounter"],

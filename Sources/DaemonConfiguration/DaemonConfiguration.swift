@@ -173,6 +173,19 @@ extension DaemonConfiguration {
 
     /// Log severities, as swift-log names them.
     public enum LogLevel: String, Sendable, Equatable, CaseIterable {
-        case trace, debug, info, notice, warning, error, critical
+        /// Everything, including per-frame detail.
+        case trace
+        /// Diagnostics for developers.
+        case debug
+        /// Start, stop, clients connecting, periodic status.
+        case info
+        /// Conditions worth attention that need no action.
+        case notice
+        /// Problems the daemon works around (dropped frames, evicted clients).
+        case warning
+        /// Failures of an operation.
+        case error
+        /// Failures that stop the daemon.
+        case critical
     }
 }

@@ -141,7 +141,12 @@ public struct TOMLParser {
         }
     }
 
-    private mutating func basicString() throws(ConfigurationError) -> String {
+    private mutating func basicString() throws(ConfigurationError) -> String { try quoted("\"", escapes: true) }
+
+    private mutating func literalString() throws(ConfigurationError) -> String { try quoted("'", escapes: false) }
+
+    /// A single-line string between `quote`s; basic strings (`escapes`) interpret backslash escapes.
+    private mutating func quoted(_ quote: Character, escapes: Bool) throws(ConfigurationError) -> String {
         advance()
         var text = ""
         while true {
@@ -149,47 +154,39 @@ public struct TOMLParser {
                 throw fail("unterminated string")
             }
             advance()
-            if character == "\"" { return text }
-            guard character == "\\" else {
+            if character == quote { return text }
+            if escapes, character == "\\" {
+                try appendEscape(to: &text)
+            } else {
                 text.append(character)
-                continue
-            }
-            guard let escape = current else { throw fail("unterminated string") }
-            advance()
-            switch escape {
-            case "\"": text.append("\"")
-            case "\\": text.append("\\")
-            case "n": text.append("\n")
-            case "t": text.append("\t")
-            case "r": text.append("\r")
-            case "b": text.append("\u{8}")
-            case "f": text.append("\u{C}")
-            case "u", "U":
-                let digits = escape == "u" ? 4 : 8
-                var hex = ""
-                for _ in 0..<digits {
-                    guard let digit = current, digit.isHexDigit else { throw fail("bad \\\(escape) escape") }
-                    hex.append(digit)
-                    advance()
-                }
-                guard let scalar = UInt32(hex, radix: 16).flatMap(Unicode.Scalar.init) else { throw fail("bad \\\(escape) escape") }
-                text.unicodeScalars.append(scalar)
-            default:
-                throw fail("unknown escape \\\(escape)")
             }
         }
     }
 
-    private mutating func literalString() throws(ConfigurationError) -> String {
+    /// Reads the escape after a backslash and appends the character it stands for.
+    private mutating func appendEscape(to text: inout String) throws(ConfigurationError) {
+        guard let escape = current else { throw fail("unterminated string") }
         advance()
-        var text = ""
-        while true {
-            guard let character = current, character != "\n", character != "\r\n" else {
-                throw fail("unterminated string")
+        switch escape {
+        case "\"": text.append("\"")
+        case "\\": text.append("\\")
+        case "n": text.append("\n")
+        case "t": text.append("\t")
+        case "r": text.append("\r")
+        case "b": text.append("\u{8}")
+        case "f": text.append("\u{C}")
+        case "u", "U":
+            let digits = escape == "u" ? 4 : 8
+            var hex = ""
+            for _ in 0..<digits {
+                guard let digit = current, digit.isHexDigit else { throw fail("bad \\\(escape) escape") }
+                hex.append(digit)
+                advance()
             }
-            advance()
-            if character == "'" { return text }
-            text.append(character)
+            guard let scalar = UInt32(hex, radix: 16).flatMap(Unicode.Scalar.init) else { throw fail("bad \\\(escape) escape") }
+            text.unicodeScalars.append(scalar)
+        default:
+            throw fail("unknown escape \\\(escape)")
         }
     }
 

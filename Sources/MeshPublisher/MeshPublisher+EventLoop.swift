@@ -145,6 +145,8 @@ extension MeshPublisher {
             events.append(.clientSubscribed(identifier, subscription))
         case (.streaming(let previous), .subscribe(let subscription)):
             if subscription.region != previous.region {
+                // Welcome and first topology may still be queued; one more topology is allowed, not a pile of them.
+                guard state.clients[identifier]!.queue.undroppableCount < 3 else { return .resubscribingTooFast }
                 let regionTopology = RegionTopology(topology, region: subscription.region)
                 _ = state.clients[identifier]!.queue.push(MessageEncoder.topology(regionTopology), droppable: false)
             }
@@ -215,7 +217,7 @@ extension MeshPublisher {
     private static func goodbyeCode(for reason: DisconnectReason) -> GoodbyeCode? {
         switch reason {
         case .unsupportedVersion: return .unsupportedVersion
-        case .protocolViolation, .handshakeTimeout: return .protocolViolation
+        case .protocolViolation, .handshakeTimeout, .resubscribingTooFast: return .protocolViolation
         case .stalled: return .stalled
         case .serverStopping: return .serverStopping
         case .closedByClient, .closedMidMessage, .socketFailure: return nil

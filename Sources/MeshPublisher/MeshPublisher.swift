@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import MeshProtocol
+@_exported import MeshProtocol
 import Synchronization
 import UnixSocket
 
@@ -11,6 +11,8 @@ import UnixSocket
 /// A thread of its own runs a `poll(2)` loop that accepts, reads and writes every client socket, all
 /// non-blocking. `publish` encodes a frame for each client on the caller's thread, appends it to the client's
 /// bounded queue (dropping that client's oldest frame when full) and wakes the loop: it never waits for a client.
+/// Call `publish` from one queue at a time (concurrent calls are serialised). The loop thread keeps the
+/// publisher alive until `stop()`, which is also what removes the socket file.
 public final class MeshPublisher: Sendable {
     struct State {
         var clients: [Int: ClientConnection] = [:]
@@ -103,17 +105,21 @@ public final class MeshPublisher: Sendable {
                 return targets
             }
             guard !targets.isEmpty else { return }
+            // Clients that want the same bytes share one encoding (arrays are copy-on-write, and the queue
+            // writes into a frame only when it has drops to report).
+            var encodings: [FrameEncodingKey: [UInt8]] = [:]
             let encoded = targets.map { identifier, subscription, identitiesSent in
-                var included: [UInt32: [Float]] = [:]
-                let bytes = MessageEncoder.frame(
+                let included = frame.faces.filter { identitiesSent[$0.trackIdentifier] != $0.identity }
+                let includedTracks = Set(included.map(\.trackIdentifier))
+                let key = FrameEncodingKey(
+                    vertexFormat: subscription.vertexFormat, region: subscription.region,
+                    landmarks: subscription.landmarks, identityTracks: includedTracks)
+                let bytes = encodings[key] ?? MessageEncoder.frame(
                     frame, latency: latency, subscription: subscription, faceAreaVertices: topology.faceAreaVertices
-                ) { track in
-                    let identity = frame.faces.first { $0.trackIdentifier == track }!.identity
-                    guard identitiesSent[track] != identity else { return false }
-                    included[track] = identity
-                    return true
-                }
-                return (identifier, bytes, included)
+                ) { includedTracks.contains($0) }
+                encodings[key] = bytes
+                let identities = Dictionary(included.map { ($0.trackIdentifier, $0.identity) }) { _, last in last }
+                return (identifier, bytes, identities)
             }
             state.withLock { state in
                 for (identifier, bytes, included) in encoded {
@@ -166,4 +172,13 @@ public final class MeshPublisher: Sendable {
         var byte: UInt8 = 1
         _ = write(wakeDescriptors.write, &byte, 1)
     }
+}
+
+/// What makes two clients' copies of a frame differ: the fields of their subscriptions that shape the bytes,
+/// and the tracks whose identity each still needs.
+struct FrameEncodingKey: Hashable {
+    let vertexFormat: VertexFormat
+    let region: MeshRegion
+    let landmarks: Bool
+    let identityTracks: Set<UInt32>
 }

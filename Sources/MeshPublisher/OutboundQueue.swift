@@ -31,6 +31,9 @@ struct OutboundQueue {
 
     private var droppableCount: Int { entries.reduce(0) { $0 + ($1.droppable ? 1 : 0) } }
 
+    /// Messages queued that are never dropped (welcome, topology, goodbye).
+    var undroppableCount: Int { entries.count - droppableCount }
+
     /// Appends a message; returns how many older messages were dropped to make room.
     mutating func push(_ bytes: [UInt8], droppable: Bool) -> Int {
         var dropped = 0
@@ -66,7 +69,8 @@ struct OutboundQueue {
     mutating func drain(_ write: (UnsafeRawBufferPointer) -> Int?) -> Int {
         var total = 0
         while !entries.isEmpty {
-            if headOffset == 0, entries[0].isFrame {
+            // Frames are encoded with 0 there; writing only when needed keeps shared encodings uncopied.
+            if headOffset == 0, entries[0].isFrame, entries[0].framesDroppedBefore > 0 {
                 let count = entries[0].framesDroppedBefore.littleEndian
                 withUnsafeBytes(of: count) { raw in
                     for index in 0..<4 { entries[0].bytes[MessageEncoder.droppedBeforeOffset + index] = raw[index] }

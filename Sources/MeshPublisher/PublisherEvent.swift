@@ -13,6 +13,9 @@ public enum DisconnectReason: Sendable, Equatable, CustomStringConvertible {
     case unsupportedVersion(UInt16)
     /// The client left queued messages unread for longer than the stall timeout.
     case stalled
+    /// The client keeps changing region while earlier topologies are still unread, which would grow its
+    /// queue without bound (topologies are never dropped).
+    case resubscribingTooFast
     /// The client did not finish its handshake in time.
     case handshakeTimeout
     /// Reading or writing the socket failed.
@@ -29,6 +32,7 @@ public enum DisconnectReason: Sendable, Equatable, CustomStringConvertible {
         case .unsupportedVersion(let version):
             return "unsupported protocol version \(version) (server speaks \(ProtocolConstants.version))"
         case .stalled: return "client read nothing for longer than the stall timeout"
+        case .resubscribingTooFast: return "client changed region again before reading the previous topology"
         case .handshakeTimeout: return "client did not complete the handshake in time"
         case .socketFailure(let error): return error.description
         case .serverStopping: return "server stopping"

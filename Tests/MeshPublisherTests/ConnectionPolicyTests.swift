@@ -96,4 +96,16 @@ final class ConnectionPolicyTests: XCTestCase {
         publisher.publish(Fixtures.frame(sequence: 0, topology: Fixtures.topology(vertexCount: 500)))
         publisher.stop()
     }
+
+    func testRegionFloodIsCutOffBeforeTopologiesPileUp() throws {
+        let recorder = EventRecorder()
+        let (publisher, path) = try startPublisher(recorder)
+        defer { publisher.stop() }
+        let connection = try RawConnection(path: path)
+        var flood = MessageEncoder.hello() + MessageEncoder.subscribe(Subscription(region: .faceArea))
+        for index in 0..<50 { flood += MessageEncoder.subscribe(Subscription(region: index % 2 == 0 ? .wholeHead : .faceArea)) }
+        try connection.send(flood)
+        recorder.wait { $0 == .clientDisconnected(1, .resubscribingTooFast) }
+        XCTAssertNoThrow(try OcclumeshClient(socketPath: path), "the server still serves others")
+    }
 }

@@ -8,9 +8,12 @@ import XCTest
 final class SubscriptionTests: XCTestCase {
     private let topology = Fixtures.topology(vertexCount: 500)
 
+    /// A server whose client queues hold every frame these tests publish back to back, so that no frame is
+    /// dropped however the threads are scheduled.
     private func publisher(_ recorder: EventRecorder = EventRecorder()) throws -> (MeshPublisher, String) {
         let path = Fixtures.socketPath()
-        return (try MeshPublisher(configuration: PublisherConfiguration(socketPath: path), topology: topology, eventHandler: recorder.handler), path)
+        let configuration = PublisherConfiguration(socketPath: path, queueCapacity: 64)
+        return (try MeshPublisher(configuration: configuration, topology: topology, eventHandler: recorder.handler), path)
     }
 
     private func waitForSubscribers(_ recorder: EventRecorder, _ count: Int) {
@@ -90,11 +93,20 @@ final class SubscriptionTests: XCTestCase {
             configuration: PublisherConfiguration(socketPath: path, queueCapacity: 2, stallTimeout: 30, sendBufferSize: 4096),
             topology: topology, eventHandler: recorder.handler)
         defer { server.stop() }
+        let subscription = Subscription(vertexFormat: .float32, region: .wholeHead)
         let connection = try RawConnection(path: path)
-        try connection.send(MessageEncoder.hello() + MessageEncoder.subscribe(Subscription(vertexFormat: .float32, region: .wholeHead)))
-        waitForSubscribers(recorder, 1)
+        try connection.send(MessageEncoder.hello() + MessageEncoder.subscribe(subscription))
+        // A reader with the same subscription shares each frame's encoding with the slow one.
+        let reader = ReaderThread(path: path, subscription: subscription)
+        waitForSubscribers(recorder, 2)
         let frameCount = 40
-        for sequence in 0..<frameCount { server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology)) }
+        for sequence in 0..<frameCount {
+            server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology))
+            XCTAssertTrue(waitUntil(timeout: 10) { reader.snapshot.frames.count == sequence + 1 })
+        }
+        XCTAssertEqual(reader.snapshot.frames.map(\.sequence), (0..<UInt64(frameCount)).map { $0 })
+        XCTAssertEqual(reader.snapshot.frames.map(\.droppedBefore), Array(repeating: 0, count: frameCount),
+            "the slow client's drop counts are written into its own copy only")
         var sequences: [UInt64] = []
         var dropped: [UInt32] = []
         while sequences.last != UInt64(frameCount - 1) {

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+
+/// Delivers SIGTERM, SIGINT, SIGHUP (or any signals given) as ordinary callbacks on a Dispatch queue.
+///
+/// The signals' default actions are replaced by "ignore", so the process is not killed before the handler
+/// runs; Dispatch still sees them and calls `handler` with the signal number, outside signal context, where
+/// stopping the publisher or reloading the config is safe.
+public final class SignalEvents: Sendable {
+    /// Dispatch sources are thread-safe; Linux's Dispatch overlay just does not mark them `Sendable`.
+    nonisolated(unsafe) private let sources: [DispatchSourceSignal]
+
+    /// Starts delivering `signals` to `handler` on `queue`.
+    public init(signals: [Int32] = [SIGTERM, SIGINT, SIGHUP], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { handler(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Stops delivering; the signals stay ignored.
+    public func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Runs systemd/occlumesh.service under a real systemd and checks readiness, the socket, a client, reload,
+# watchdog restart of a hung process, and a graceful stop.
+#
+# Usage: scripts/systemd-integration.sh BINARY [HANG_FLAG]
+#   BINARY     the daemon to run as /usr/local/bin/occlumeshd (today: .build/debug/occlumesh-systemd-probe)
+#   HANG_FLAG  argument that makes BINARY hang after a second, for the watchdog check (default: --hang-after 1)
+#
+# systemd runs as PID 1 of a new PID and mount namespace (unshare), and is driven with nsenter + systemctl.
+# That systemd shares the host's file systems, so it must not act on them as a booting system would: its
+# tmpfiles service would empty the host's /tmp, its enabled services (databases, timers) would start on the
+# host's data. So inside the namespace only:
+#   - /etc is a copy in which every unit any *.wants directory pulls in is masked (journald excepted), no
+#     host service is enabled, journald keeps its journal in memory, and an "occlumesh" user (in group
+#     video), the unit and the config are installed;
+#   - /tmp, /var/tmp, /run, /var/lib/systemd and /usr/local/bin are fresh tmpfs mounts (the last one holding
+#     BINARY as /usr/local/bin/occlumeshd); mounts are private to the namespace.
+# The scratch directory lives under the worktree's .build, not /tmp.
+# Exits 0 when every check passes, 1 on a failed check, 77 (skip) when the machine cannot boot systemd so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+binary=$(realpath "${1:?usage: scripts/systemd-integration.sh BINARY [HANG_FLAG]}")
+hang_flag=${2:---hang-after 1}
+
+skip() { echo "systemd-integration: SKIP: $*" >&2; exit 77; }
+[[ $(id -u) -eq 0 ]] || skip "needs root to create namespaces"
+for tool in unshare nsenter python3; do command -v $tool >/dev/null || skip "$tool not found"; done
+[[ -x /lib/systemd/systemd ]] || skip "/lib/systemd/systemd not found (apt-get install systemd)"
+python3 -c 'import numpy' 2>/dev/null || skip "python3 numpy not found (the check client needs it)"
+
+mkdir -p .build
+work=$(mktemp -d "$repo/.build/systemd-integration.XXXXXX")
+unshare_pid=""
+cleanup() {
+    if [[ -n ${systemd_pid:-} ]]; then kill -KILL "$systemd_pid" 2>/dev/null || true; fi
+    if [[ -n $unshare_pid ]]; then wait "$unshare_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The /etc the namespace sees.
+cp -a /etc "$work/etc"
+rm -rf "$work"/etc/systemd/system/*.wants
+for unit in /usr/lib/systemd/system/*.wants/* /etc/systemd/system/*.wants/*; do
+    name=$(basename "$unit")
+    case $name in systemd-journald*) continue ;; esac
+    ln -sfn /dev/null "$work/etc/systemd/system/$name"
+done
+echo "# none" > "$work/etc/fstab"
+mkdir -p "$work/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\n' > "$work/etc/systemd/journald.conf.d/volatile.conf"
+getent group video >/dev/null || echo "video:x:44:" >> "$work/etc/group"
+sed -i 's/^\(video:[^:]*:[^:]*:\)\(.*\)$/\1\2,occlumesh/; s/^\(video:[^:]*:[^:]*:\),/\1/' "$work/etc/group"
+echo "occlumesh:x:990:" >> "$work/etc/group"
+echo "occlumesh:x:990:990:occlumesh daemon:/nonexistent:/usr/sbin/nologin" >> "$work/etc/passwd"
+[[ -f $work/etc/shadow ]] && echo "occlumesh:!:19000::::::" >> "$work/etc/shadow"
+install -D -m 0644 systemd/occlumesh.service "$work/etc/systemd/system/occlumesh.service"
+install -D -m 0644 config/occlumesh.toml "$work/etc/occlumesh/occlumesh.toml"
+install -D -m 0755 "$binary" "$work/bin/occlumeshd"
+
+unshare --pid --mount --fork --mount-proc /bin/bash -c "
+    set -e
+    mount --bind '$work/etc' /etc
+    mount -t tmpfs -o mode=0755 tmpfs /usr/local/bin
+    cp '$work/bin/occlumeshd' /usr/local/bin/occlumeshd
+    for directory in /tmp /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs \$directory; done
+    for directory in /run /var/lib/systemd; do mount -t tmpfs -o mode=0755 tmpfs \$directory; done
+    exec /lib/systemd/systemd --system --unit=basic.target --log-level=warning
+" > "$work/systemd.log" 2>&1 &
+unshare_pid=$!
+for _ in $(seq 100); do
+    systemd_pid=$(pgrep -P "$unshare_pid" || true)
+    [[ -n $systemd_pid ]] && break
+    sleep 0.1
+done
+[[ -n ${systemd_pid:-} ]] || skip "systemd did not start in a namespace: $(cat "$work/systemd.log")"
+in_namespace() { nsenter -t "$systemd_pid" -p -m "$@"; }
+state=""
+for _ in $(seq 300); do
+    state=$(in_namespace systemctl is-system-running 2>/dev/null || true)
+    [[ $state == running || $state == degraded ]] && break
+    sleep 0.1
+done
+[[ $state == running || $state == degraded ]] || skip "systemd in the namespace did not come up (state '$state')"
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+    local description=$1; shift
+    if "$@"; then echo "ok    $description"; else echo "FAIL  $description"; failures=$((failures + 1)); fi
+}
+property() { in_namespace systemctl show -P "$1" occlumesh.service; }
+
+milliseconds() { date +%s%3N; }
+start=$(milliseconds)
+check "systemctl start returns after READY=1" in_namespace systemctl start occlumesh.service
+echo "      start took $(( $(milliseconds) - start )) ms"
+check "service is active" in_namespace systemctl is-active --quiet occlumesh.service
+check "runs as user occlumesh" test "$(in_namespace ps -o user= -p "$(property MainPID)" | tr -d ' ')" = occlumesh
+check "socket is mode 660, group occlumesh" test "$(in_namespace stat -c '%a %G' /run/occlumesh/mesh.sock)" = "660 occlumesh"
+receive_frames() { in_namespace python3 "$repo/clients/python/check_stream.py" /run/occlumesh/mesh.sock 5 f32 face-area > "$work/client.json"; }
+check "a client receives 5 frames" receive_frames
+check "reload (SIGHUP) keeps it active" in_namespace systemctl reload occlumesh.service
+check "still active after reload" in_namespace systemctl is-active --quiet occlumesh.service
+
+# Watchdog: the same unit, told to hang after a second, with a 2 s watchdog.
+mkdir -p "$work/etc/systemd/system/occlumesh.service.d"
+cat > "$work/etc/systemd/system/occlumesh.service.d/hang.conf" <<CONF
+[Service]
+ExecStart=
+ExecStart=/usr/local/bin/occlumeshd --config /etc/occlumesh/occlumesh.toml $hang_flag
+WatchdogSec=2s
+CONF
+in_namespace systemctl daemon-reload
+in_namespace systemctl restart occlumesh.service
+restarted=false
+for _ in $(seq 150); do
+    if [[ $(property NRestarts) -ge 1 ]]; then restarted=true; break; fi
+    sleep 0.1
+done
+check "hung process is killed by the watchdog and restarted" $restarted
+journal=$(in_namespace journalctl -u occlumesh.service --no-pager 2>/dev/null || true)
+check "journal records the watchdog timeout" grep -q "Watchdog timeout" <<<"$journal"
+rm -r "$work/etc/systemd/system/occlumesh.service.d"
+in_namespace systemctl daemon-reload
+in_namespace systemctl restart occlumesh.service
+
+start=$(milliseconds)
+check "systemctl stop succeeds" in_namespace systemctl stop occlumesh.service
+echo "      stop took $(( $(milliseconds) - start )) ms"
+check "stopped cleanly (Result=success)" test "$(property Result)" = success
+check "socket file removed" test ! -e /proc/"$systemd_pid"/root/run/occlumesh/mesh.sock
+
+if [[ $failures -gt 0 ]]; then
+    echo "systemd-integration: $failures check(s) failed; journal:"
+    in_namespace journalctl -u occlumesh.service --no-pager | tail -40 || true
+    exit 1
+fi
+echo "systemd-integration: all checks passed"
