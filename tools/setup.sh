@@ -5,7 +5,7 @@
 # Idempotent: installs only what is missing. Swift 6 itself must already be on PATH.
 set -euo pipefail
 
-packages=(pkg-config ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libv4l-dev)
+packages=(pkg-config systemd ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libv4l-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
