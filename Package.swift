@@ -61,7 +61,7 @@ let package = Package(
         ),
         .target(
             name: "FaceTracking",
-            dependencies: ["FaceModel"],
+            dependencies: ["FaceModel", "InferenceCore", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
 
@@ -80,6 +80,7 @@ let package = Package(
                 "VideoIngest",
                 "InferenceCore",
                 "FaceModel",
+                "FaceTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorISA
@@ -98,7 +99,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "FaceModel"],
+            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest"],
+            exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(
