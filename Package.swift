@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "FaceTracking",
-            dependencies: ["FaceModel"],
+            dependencies: ["FaceModel", "InferenceCore", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
         .target(
@@ -93,6 +93,7 @@ let package = Package(
                 "InferenceCore",
                 "FaceModel",
                 "OcclumeshClient",
+                "FaceTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorISA
@@ -129,7 +130,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "FaceModel"],
+            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest"],
+            exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(

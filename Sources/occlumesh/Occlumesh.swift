@@ -6,6 +6,6 @@ struct Occlumesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "occlumesh",
         abstract: "Occlusion-robust 3D face meshes from video.",
-        subcommands: [ProbeCommand.self, ModelCommand.self, MeshCommand.self, SubscribeCommand.self]
+        subcommands: [ProbeCommand.self, ModelCommand.self, MeshCommand.self, DetectCommand.self, SubscribeCommand.self]
     )
 }
