@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "occlumesh", targets: ["occlumesh"]),
+        .executable(name: "occlumeshd", targets: ["occlumeshd"]),
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
         .library(name: "InferenceCore", targets: ["InferenceCore"]),
         .library(name: "FaceModel", targets: ["FaceModel"]),
@@ -83,7 +84,14 @@ let package = Package(
             name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshPublisher"],
             swiftSettings: vectorISA
         ),
-        .target(name: "Daemon", swiftSettings: vectorISA),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "VideoIngest", "FaceTracking", "FaceRegression", "FaceModel", "MeshPublisher", "DaemonConfiguration",
+                "DaemonRuntime", "SystemdNotify",
+            ],
+            swiftSettings: vectorISA
+        ),
 
         // MARK: Command line
         .executableTarget(
@@ -94,8 +102,15 @@ let package = Package(
                 "FaceModel",
                 "OcclumeshClient",
                 "FaceTracking",
+                "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: vectorISA
+        ),
+
+        .executableTarget(
+            name: "occlumeshd",
+            dependencies: ["Daemon", "DaemonConfiguration", "DaemonRuntime", "MeshPublisher", "SystemdNotify", "VideoIngest"],
             swiftSettings: vectorISA
         ),
 
@@ -139,7 +154,11 @@ let package = Package(
             dependencies: ["FaceRegression", "FaceModel", "InferenceCore"],
             swiftSettings: vectorISA
         ),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "DaemonConfiguration", "FaceTracking", "FaceModel", "VideoIngest", "OcclumeshClient", "UnixSocket"],
+            swiftSettings: vectorISA
+        ),
         .testTarget(
             name: "OcclumeshCommandTests",
             dependencies: ["occlumesh"],

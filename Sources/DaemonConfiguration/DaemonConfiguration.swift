@@ -12,7 +12,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var model = Models()
     /// `[tracking]`: detection and tracking.
     public var tracking = Tracking()
-    /// `[smoothing]`: temporal filters of pose, expression and identity.
+    /// `[smoothing.expression]`, `[smoothing.translation]`, `[smoothing.rotation]`, `[smoothing.identity]`.
     public var smoothing = Smoothing()
     /// `[socket]`: the mesh socket file.
     public var socket = Socket()
@@ -67,6 +67,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         guard socket.path.hasPrefix("/"), socket.path.utf8.count <= 107 else {
             throw .invalidValue("socket.path", "must be an absolute path of at most 107 bytes", line: nil)
         }
+        guard tracking.trackLossFrames >= tracking.detectorInterval else {
+            throw .invalidValue("tracking.track_loss_frames",
+                                "\(tracking.trackLossFrames) must be at least tracking.detector_interval (\(tracking.detectorInterval))", line: nil)
+        }
         guard (source.width == 0) == (source.height == 0) else {
             throw .invalidValue("source.width", "source.width and source.height must both be 0 or both be set", line: nil)
         }
@@ -107,12 +111,18 @@ extension DaemonConfiguration {
 
     /// `[model]`.
     public struct Models: Sendable, Equatable {
-        /// Trained ORN network weights.
-        public var network = "/usr/share/occlumesh/orn.weights"
-        /// The 3D morphable face model (mean shape, identity and expression bases, topology).
-        public var faceModel = "/usr/share/occlumesh/face-model.bin"
-        /// Face detector weights.
-        public var detector = "/usr/share/occlumesh/detector.weights"
+        /// The ORN regressor network (ONNX); its sidecar, the same path with `.json`, lies beside it.
+        public var regressor = "/usr/share/occlumesh/orn.onnx"
+        /// The 3D morphable face model file written by `tools/setup-face-model.sh`.
+        public var faceModel = "/usr/share/occlumesh/ict-face-model.ocfm"
+        /// The face detector's JSON sidecar; the ONNX file it names lies beside it.
+        public var detector = "/usr/share/occlumesh/face_detection_short_range.json"
+
+        /// The regressor's sidecar: `regressor` with its extension replaced by `.json`.
+        public var regressorSidecar: String {
+            let name = regressor.hasSuffix(".onnx") ? String(regressor.dropLast(5)) : regressor
+            return name + ".json"
+        }
     }
 
     /// `[tracking]`.
@@ -121,22 +131,52 @@ extension DaemonConfiguration {
         public var maximumFaces = 4
         /// Full detection every this many frames; tracking alone in between.
         public var detectorInterval = 10
-        /// Detections below this confidence are ignored.
+        /// Detections scoring below this are ignored.
         public var minimumConfidence = 0.5
-        /// Frames a track survives without a match before it is dropped.
+        /// A regressed face whose mean landmark visibility is below this does not count as seen, and the
+        /// detector runs on the next frame.
+        public var minimumVisibility = 0.3
+        /// Frames a track survives unseen before it ends (at least `detectorInterval`).
         public var trackLossFrames = 15
     }
 
-    /// `[smoothing]`: One Euro filters on pose and expression, an exponential average on identity.
+    /// One One Euro filter's settings.
+    public struct OneEuro: Sendable, Equatable {
+        /// Minimum cutoff frequency in Hz: lower is steadier at rest but lags more.
+        public var minimumCutoff: Double
+        /// Speed coefficient: higher follows fast motion with less lag but lets more jitter through.
+        public var beta: Double
+        /// Cutoff frequency of the speed estimate in Hz.
+        public var derivativeCutoff: Double
+
+        /// Settings from their parts.
+        public init(minimumCutoff: Double, beta: Double, derivativeCutoff: Double) {
+            self.minimumCutoff = minimumCutoff
+            self.beta = beta
+            self.derivativeCutoff = derivativeCutoff
+        }
+    }
+
+    /// Identity averaging settings.
+    public struct IdentityAveraging: Sendable, Equatable {
+        /// Weight factor of a frame judged occluded.
+        public var occludedWeight = 0.1
+        /// Occlusion (1 − mean landmark visibility) at or above which a frame counts as occluded.
+        public var occlusionThreshold = 0.3
+        /// Total weight at which the running mean becomes an exponential average.
+        public var maximumWeight = 300.0
+    }
+
+    /// `[smoothing.*]`: the per-track filters; defaults are FaceTracking's `SmoothingSettings` defaults.
     public struct Smoothing: Sendable, Equatable {
-        /// One Euro minimum cutoff frequency in Hz: lower is smoother at rest.
-        public var minimumCutoff = 1.0
-        /// One Euro speed coefficient: higher follows fast motion with less lag.
-        public var beta = 0.05
-        /// One Euro cutoff for the derivative, in Hz.
-        public var derivativeCutoff = 1.0
-        /// Weight of the previous identity estimate per frame, 0…1 (1 freezes it).
-        public var identityMomentum = 0.95
+        /// Expression weights.
+        public var expression = OneEuro(minimumCutoff: 0.05, beta: 10, derivativeCutoff: 1.5)
+        /// Translation and scale (speed normalised by the face size).
+        public var translation = OneEuro(minimumCutoff: 0.05, beta: 30, derivativeCutoff: 1)
+        /// Rotation (speed in radians per second, filtered on the quaternion sphere).
+        public var rotation = OneEuro(minimumCutoff: 0.05, beta: 4, derivativeCutoff: 1.5)
+        /// Identity averaging.
+        public var identity = IdentityAveraging()
     }
 
     /// `[socket]`.

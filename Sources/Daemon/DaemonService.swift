@@ -1,0 +1,255 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DaemonConfiguration
+import DaemonRuntime
+import Dispatch
+import FaceTracking
+import Foundation
+import MeshPublisher
+import Synchronization
+import SystemdNotify
+import VideoIngest
+
+/// occlumeshd's lifecycle around the pipeline: open the source and models, serve the mesh socket, tell systemd
+/// (READY, WATCHDOG from the pipeline's progress, STATUS, STOPPING), log and publish status periodically, reload
+/// on request, stop gracefully.
+public final class DaemonService: Sendable {
+    /// Exit codes, from sysexits.h where one fits.
+    public enum ExitCode {
+        /// Stopped by a signal, or the file source ended.
+        public static let success: Int32 = 0
+        /// The pipeline failed while running (a source error, a stage error).
+        public static let failure: Int32 = 1
+        /// The source could not be opened (`EX_NOINPUT`).
+        public static let noInput: Int32 = 66
+        /// A model file or the socket is unavailable (`EX_UNAVAILABLE`).
+        public static let unavailable: Int32 = 69
+        /// The configuration is invalid (`EX_CONFIG`).
+        public static let configuration: Int32 = 78
+    }
+
+    private let configurationPath: String?
+    private let overrides: @Sendable (inout DaemonConfiguration) -> Void
+    private let initial: DaemonConfiguration
+    private let log: DaemonLog
+    private let waitForSubscribers: Int
+    private let state = Mutex(Running())
+    private let subscriptions = Atomic<Int>(0)
+
+    struct Running {
+        var pipeline: Pipeline?
+        var stopRequested = false
+        var configuration: DaemonConfiguration
+        init(configuration: DaemonConfiguration = DaemonConfiguration()) { self.configuration = configuration }
+    }
+
+    /// A service for `configuration` (already loaded and overridden).
+    ///
+    /// - Parameters:
+    ///   - configurationPath: the file SIGHUP re-reads (nil: reload keeps the running settings).
+    ///   - overrides: re-applies the command line's overrides after a reload.
+    ///   - waitForSubscribers: file sources only: hold the first frame until this many clients subscribed, so
+    ///     that they receive every frame of the file.
+    public init(configuration: DaemonConfiguration, configurationPath: String?,
+                overrides: @escaping @Sendable (inout DaemonConfiguration) -> Void = { _ in },
+                log: DaemonLog, waitForSubscribers: Int = 0) {
+        initial = configuration
+        self.configurationPath = configurationPath
+        self.overrides = overrides
+        self.log = log
+        self.waitForSubscribers = waitForSubscribers
+        state.withLock { $0.configuration = configuration }
+    }
+
+    /// Runs until a stop request, the end of a file source or a failure; returns the process's exit code.
+    public func run() -> Int32 {
+        let configuration = initial
+        let notifier: SystemdNotifier
+        do { notifier = try SystemdNotifier() } catch {
+            log.log(.critical, "\(error)")
+            return ExitCode.unavailable
+        }
+        let settings = PipelineSettings(configuration)
+        let models: PipelineModels
+        do { models = try PipelineModels(settings: settings) } catch {
+            log.log(.critical, "\(error)")
+            return ExitCode.unavailable
+        }
+        let source: any FrameSource
+        do { source = try Self.openSource(configuration.source) } catch {
+            log.log(.critical, "cannot open source \(configuration.source.input): \(error)")
+            return ExitCode.noInput
+        }
+        let format = source.format
+        let live = source.isLive
+        let publisher: MeshPublisher
+        do {
+            publisher = try MeshPublisher(configuration: PublisherConfiguration(configuration), topology: models.topology) {
+                [self] event in
+                if case .clientSubscribed = event { subscriptions.add(1, ordering: .relaxed) }
+                switch event {
+                case .clientDisconnected(_, let reason) where reason != .closedByClient && reason != .serverStopping: log.log(.warning, "\(event)")
+                default: log.log(.info, "\(event)")
+                }
+            }
+        } catch {
+            log.log(.critical, "\(error)")
+            return ExitCode.unavailable
+        }
+        let heartbeat = WatchdogHeartbeat(notifier: notifier, interval: SystemdNotifier.watchdogInterval() ?? 3600)
+        let wanted = live ? 0 : waitForSubscribers
+        var gate: (@Sendable () -> Void)?
+        if wanted > 0 { gate = { @Sendable [self] in self.waitForClients(wanted) } }
+        let progress: @Sendable () -> Void = { heartbeat.beat() }
+        let sink = PublisherSink(publisher: publisher)
+        let pipeline: Pipeline
+        do {
+            pipeline = try Pipeline(source: source, inputName: configuration.source.input, settings: settings, models: models,
+                                    sink: sink, gate: gate, progress: progress)
+        } catch {
+            log.log(.critical, "\(error)")
+            publisher.stop()
+            return ExitCode.unavailable
+        }
+        let stopEarly = state.withLock { running -> Bool in
+            running.pipeline = pipeline
+            return running.stopRequested
+        }
+        if stopEarly { pipeline.stop() }
+        let signals = SignalEvents(queue: DispatchQueue(label: "occlumeshd.signals")) { [self] number in
+            if number == SIGHUP { reload(notifier: notifier) } else {
+                log.log(.notice, "stopping on signal \(number)")
+                stop()
+            }
+        }
+        let status = StatusReporter(pipeline: pipeline, publisher: publisher, notifier: notifier, log: log,
+                                    interval: configuration.log.statusInterval)
+        pipeline.run()
+        heartbeat.start()
+        status.start()
+        let description = "\(configuration.source.input) \(format.width)x\(format.height) \(live ? "live" : "file"), "
+            + "socket \(configuration.socket.path)"
+        log.log(.notice, "ready: \(description)")
+        try? notifier.ready(status: "serving \(description)")
+        let failure = pipeline.wait()
+        signals.cancel()
+        try? notifier.stopping(status: failure.map { "failed: \($0)" } ?? "stopping")
+        heartbeat.stop()
+        status.stop()
+        log.log(.notice, pipeline.statistics.summary(framesPerSecond: status.framesPerSecond()))
+        publisher.stop(reason: failure == nil ? "server stopping" : "pipeline failed")
+        if let failure {
+            log.log(.error, "\(failure)")
+            return ExitCode.failure
+        }
+        log.log(.notice, "stopped")
+        return ExitCode.success
+    }
+
+    /// Blocks until `count` clients have subscribed in all, or a stop was requested.
+    private func waitForClients(_ count: Int) {
+        log.log(.notice, "waiting for \(count) clients to subscribe before the first frame")
+        while subscriptions.load(ordering: .relaxed) < count, !state.withLock({ $0.stopRequested }) { usleep(5000) }
+    }
+
+    /// Graceful stop: decoding ends, frames in flight reach the clients, clients get a goodbye, the socket goes.
+    public func stop() {
+        let pipeline = state.withLock { running -> Pipeline? in
+            running.stopRequested = true
+            return running.pipeline
+        }
+        pipeline?.stop()
+    }
+
+    /// Re-reads the config file and applies what can change while running: smoothing, the detector's minimum
+    /// score, the log level. Other changes are logged as needing a restart; an invalid file changes nothing.
+    func reload(notifier: SystemdNotifier) {
+        guard let configurationPath else { return }
+        try? notifier.notify([.reloading, .monotonicMicroseconds(UInt64(MonotonicClock.now() * 1_000_000))])
+        defer { try? notifier.notify([.ready, .status("configuration reloaded")]) }
+        var next: DaemonConfiguration
+        do {
+            next = try DaemonConfiguration.load(path: configurationPath)
+            overrides(&next)
+            try next.validate()
+        } catch {
+            log.log(.error, "reload refused, keeping the running configuration: \(error)")
+            return
+        }
+        let (previous, pipeline) = state.withLock { running in
+            defer { running.configuration = next }
+            return (running.configuration, running.pipeline)
+        }
+        log.setLevel(next.log.level)
+        pipeline?.reload(smoothing: SmoothingSettings(next.smoothing), minimumDetectionScore: Float(next.tracking.minimumConfidence))
+        var unchanged = next
+        unchanged.smoothing = previous.smoothing
+        unchanged.tracking.minimumConfidence = previous.tracking.minimumConfidence
+        unchanged.log = previous.log
+        if unchanged != previous {
+            log.log(.warning, "configuration reloaded; source, model, socket, client and tracking changes other than "
+                    + "tracking.min_confidence take effect after a restart")
+        } else {
+            log.log(.notice, "configuration reloaded")
+        }
+    }
+
+    /// Opens `source.input`: a V4L2 camera at the configured size and rate, or FFmpeg for files and URLs
+    /// (scaled to the configured size unless it is 0 × 0).
+    static func openSource(_ source: DaemonConfiguration.Source) throws -> any FrameSource {
+        let size = source.width > 0 && source.height > 0 ? OutputSize(width: source.width, height: source.height) : nil
+        var status = stat()
+        if !source.input.contains("://"), stat(source.input, &status) == 0, (status.st_mode & S_IFMT) == S_IFCHR {
+            return try V4L2CameraSource(device: source.input, options: .init(
+                width: source.width > 0 ? source.width : 640, height: source.height > 0 ? source.height : 480,
+                framesPerSecond: source.framesPerSecond > 0 ? source.framesPerSecond : 30))
+        }
+        return try FFmpegSource(input: source.input, options: .init(outputSize: size))
+    }
+}
+
+/// Every `interval` seconds: the pipeline's and publisher's counters to clients (status message), to the log, and
+/// to systemd (STATUS=).
+final class StatusReporter: Sendable {
+    nonisolated(unsafe) private let timer: DispatchSourceTimer
+    private let last = Mutex<(time: Double, frames: UInt64)>((0, 0))
+    private let rate = Mutex<Double>(0)
+    private let pipeline: Pipeline
+
+    init(pipeline: Pipeline, publisher: MeshPublisher, notifier: SystemdNotifier, log: DaemonLog, interval: Double) {
+        self.pipeline = pipeline
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "occlumeshd.status"))
+        last.withLock { $0 = (MonotonicClock.now(), 0) }
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            let statistics = pipeline.statistics
+            let fps = framesPerSecond(statistics: statistics)
+            publisher.publishStatus(statistics.counters(framesPerSecond: fps))
+            let clients = publisher.statistics.clients
+            log.log(.info, statistics.summary(framesPerSecond: fps) + "; \(clients) clients")
+            try? notifier.status("\(Int(fps.rounded())) fps, \(clients) clients, \(statistics.framesOut) frames")
+        }
+    }
+
+    /// Frames per second since the previous report.
+    private func framesPerSecond(statistics: PipelineStatistics) -> Double {
+        let now = MonotonicClock.now()
+        let value = last.withLock { last -> Double in
+            defer { last = (now, statistics.framesOut) }
+            return now > last.time ? Double(statistics.framesOut - last.frames) / (now - last.time) : 0
+        }
+        rate.withLock { $0 = value }
+        return value
+    }
+
+    /// The last rate measured (or the rate since the last report, if none yet).
+    func framesPerSecond() -> Double {
+        let measured = rate.withLock { $0 }
+        return measured > 0 ? measured : framesPerSecond(statistics: pipeline.statistics)
+    }
+
+    func start() { timer.resume() }
+    func stop() { timer.cancel() }
+}

@@ -1,0 +1,283 @@
+import FaceModel
+import FaceTracking
+import Foundation
+import Synchronization
+import VideoIngest
+
+/// The streaming pipeline: decode → detect/track → crop + regress → smooth + mesh → sink, each stage on a thread
+/// of its own with a bounded `StageHandoff` to the next, so decoding, inference and publishing overlap.
+///
+/// Live sources never queue up: every hand-off holds one item and replaces it when the next stage is behind,
+/// counting the drop. Files lose nothing: hand-offs wait, so every frame reaches the sink in order, as fast as the
+/// slowest stage (or at the file's own pace with `realtime`). The regressor's landmarks go back to the tracker so
+/// the next crop follows the face; for files the tracker waits for the landmarks of the frame two back, which
+/// makes the output the same on every run while tracking and regression still overlap.
+public final class Pipeline: Sendable {
+    /// Whether the source is live (newest frame wins) or a file (every frame).
+    public let isLive: Bool
+    /// The shared models.
+    public let models: PipelineModels
+    private let recorder = StatisticsRecorder()
+    private let decoded: StageHandoff<VideoFrame>
+    private let tracked: StageHandoff<TrackedFrame>
+    private let regressed: StageHandoff<RegressedFrame>
+    private let meshed: StageHandoff<ProcessedFrame>
+    private let feedback = ObservationMailbox()
+    private let control = Mutex(Control())
+    private let finished = DispatchGroup()
+    private let stopping = Atomic<Bool>(false)
+    private let start: Mutex<StartState?>
+
+    struct Control {
+        var failure: PipelineError?
+        var pendingSmoothing: SmoothingSettings?
+        var pendingDetectionScore: Float?
+    }
+
+    /// The non-`Sendable` parts, moved onto their threads by `run`.
+    final class StartState: @unchecked Sendable {
+        let source: any FrameSource
+        let tracking: TrackingStage
+        let regression: RegressionStage
+        let mesh: MeshStage
+        let sink: any FrameSink
+        let realtime: Bool
+        let inputName: String
+        let gate: (@Sendable () -> Void)?
+        let progress: (@Sendable () -> Void)?
+        init(source: any FrameSource, tracking: TrackingStage, regression: RegressionStage, mesh: MeshStage, sink: any FrameSink,
+             realtime: Bool, inputName: String, gate: (@Sendable () -> Void)?, progress: (@Sendable () -> Void)?) {
+            self.source = source
+            self.tracking = tracking
+            self.regression = regression
+            self.mesh = mesh
+            self.sink = sink
+            self.realtime = realtime
+            self.inputName = inputName
+            self.gate = gate
+            self.progress = progress
+        }
+    }
+
+    /// Loads the models and builds the stages around an open source; `start()` runs them.
+    ///
+    /// - Parameters:
+    ///   - inputName: names the source in error messages.
+    ///   - gate: called on the decode thread before the first frame is read (e.g. to wait for clients).
+    ///   - progress: called after each frame reached the sink (the watchdog's heartbeat).
+    public init(source: any FrameSource, inputName: String, settings: PipelineSettings, models: PipelineModels,
+                sink: any FrameSink, gate: (@Sendable () -> Void)? = nil, progress: (@Sendable () -> Void)? = nil) throws(PipelineError) {
+        self.models = models
+        let tracking = try TrackingStage(settings: settings, convention: models.convention)
+        let regression = try RegressionStage(settings: settings, convention: models.convention, model: models.model)
+        let mesh = MeshStage(model: models.model, settings: settings.smoothing)
+        isLive = source.isLive
+        let policy: StageHandoff<VideoFrame>.OverflowPolicy = isLive ? .replaceOldest : .waitForSpace
+        let capacity = isLive ? 1 : 2
+        decoded = StageHandoff(capacity: capacity, policy: policy)
+        tracked = StageHandoff(capacity: capacity, policy: isLive ? .replaceOldest : .waitForSpace)
+        regressed = StageHandoff(capacity: capacity, policy: isLive ? .replaceOldest : .waitForSpace)
+        meshed = StageHandoff(capacity: capacity, policy: isLive ? .replaceOldest : .waitForSpace)
+        start = Mutex(StartState(source: source, tracking: tracking, regression: regression, mesh: mesh, sink: sink,
+                                 realtime: settings.realtime && !source.isLive, inputName: inputName, gate: gate, progress: progress))
+    }
+
+    /// Starts the stage threads (once).
+    public func run() {
+        guard let parts = start.withLock({ state -> StartState? in defer { state = nil }; return state }) else { return }
+        launch("decode") { self.decodeLoop(parts) }
+        launch("track") { self.trackLoop(parts.tracking) }
+        launch("regress") { self.regressLoop(parts.regression) }
+        launch("mesh") { self.meshLoop(parts.mesh) }
+        launch("publish") { self.publishLoop(parts.sink, progress: parts.progress) }
+    }
+
+    /// Asks the pipeline to stop: decoding ends after the current frame, and frames already decoded still flow
+    /// through to the sink. `wait()` returns once they have.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+    }
+
+    /// Blocks until every stage has ended (end of the source, `stop()`, or a failure); returns the failure, if any.
+    @discardableResult
+    public func wait() -> PipelineError? {
+        finished.wait()
+        return control.withLock { $0.failure }
+    }
+
+    /// Counters now.
+    public var statistics: PipelineStatistics {
+        recorder.snapshot(dropped: UInt64(decoded.droppedCount + tracked.droppedCount + regressed.droppedCount + meshed.droppedCount))
+    }
+
+    /// Applies reloadable settings from the next frame on: smoothing filters and the detector's minimum score.
+    public func reload(smoothing: SmoothingSettings, minimumDetectionScore: Float) {
+        control.withLock {
+            $0.pendingSmoothing = smoothing
+            $0.pendingDetectionScore = minimumDetectionScore
+        }
+    }
+
+    // MARK: - Stage threads
+
+    private func launch(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        finished.enter()
+        let thread = Thread { [finished] in
+            body()
+            finished.leave()
+        }
+        thread.name = "occlumesh.\(name)"
+        thread.start()
+    }
+
+    private func fail(_ error: PipelineError) {
+        control.withLock { if $0.failure == nil { $0.failure = error } }
+        stopping.store(true, ordering: .relaxed)
+        decoded.close()
+        tracked.close()
+        regressed.close()
+        meshed.close()
+        feedback.close()
+    }
+
+    private func decodeLoop(_ parts: StartState) {
+        defer { decoded.close() }
+        parts.gate?()
+        var firstTimes: (presentation: Double, wall: Double)?
+        while !stopping.load(ordering: .relaxed) {
+            let began = MonotonicClock.now()
+            let frame: VideoFrame?
+            do {
+                frame = try parts.source.nextFrame()
+            } catch {
+                fail(.source(input: parts.inputName, reason: "\(error)"))
+                return
+            }
+            guard let frame else { return }
+            recorder.stage(0, seconds: MonotonicClock.now() - began)
+            recorder.frameIn()
+            if parts.realtime {
+                let times = firstTimes ?? (frame.presentationTime, MonotonicClock.now())
+                firstTimes = times
+                let delay = times.wall + (frame.presentationTime - times.presentation) - MonotonicClock.now()
+                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            }
+            guard decoded.put(frame) else { return }
+        }
+    }
+
+    private func trackLoop(_ stage: TrackingStage) {
+        defer { tracked.close() }
+        while let frame = decoded.take() {
+            if let score = control.withLock({ state -> Float? in defer { state.pendingDetectionScore = nil }; return state.pendingDetectionScore }) {
+                stage.update(minimumDetectionScore: score)
+            }
+            // Files: the landmarks of the frame two back decide this frame's crops, on every run alike.
+            let observations = isLive ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2)
+            let began = MonotonicClock.now()
+            do {
+                let result = try stage.process(frame, observations: observations)
+                recorder.stage(1, seconds: MonotonicClock.now() - began)
+                guard tracked.put(result) else { return }
+            } catch {
+                fail(error)
+                return
+            }
+        }
+    }
+
+    private func regressLoop(_ stage: RegressionStage) {
+        defer {
+            regressed.close()
+            feedback.close()
+        }
+        while let frame = tracked.take() {
+            let began = MonotonicClock.now()
+            do {
+                let (result, observations) = try stage.process(frame)
+                feedback.post(observations, frame: frame.frame.index)
+                recorder.stage(2, seconds: MonotonicClock.now() - began)
+                guard regressed.put(result) else { return }
+            } catch {
+                fail(error)
+                return
+            }
+        }
+    }
+
+    private func meshLoop(_ stage: MeshStage) {
+        defer { meshed.close() }
+        while let frame = regressed.take() {
+            if let settings = control.withLock({ state -> SmoothingSettings? in defer { state.pendingSmoothing = nil }; return state.pendingSmoothing }) {
+                stage.update(settings: settings)
+            }
+            let began = MonotonicClock.now()
+            do {
+                let result = try stage.process(frame)
+                recorder.stage(3, seconds: MonotonicClock.now() - began)
+                guard meshed.put(result) else { return }
+            } catch {
+                fail(error)
+                return
+            }
+        }
+    }
+
+    private func publishLoop(_ sink: any FrameSink, progress: (@Sendable () -> Void)?) {
+        while let frame = meshed.take() {
+            let began = MonotonicClock.now()
+            do {
+                try sink.consume(frame)
+            } catch {
+                fail(.stage(name: "output", frame: frame.index, reason: "\(error)"))
+                return
+            }
+            let now = MonotonicClock.now()
+            recorder.stage(4, seconds: now - began)
+            recorder.frameOut(latency: now - frame.published.captureTime, faces: frame.faces.count)
+            progress?()
+        }
+    }
+}
+
+/// The regressor's observations on their way back to the tracker, with the index of the last frame regressed.
+final class ObservationMailbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [TrackObservation] = []
+    private var lastFrame = -1
+    private var closed = false
+
+    func post(_ observations: [TrackObservation], frame: Int) {
+        condition.withLock {
+            pending += observations
+            lastFrame = frame
+            condition.broadcast()
+        }
+    }
+
+    func close() {
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
+    }
+
+    /// Everything posted so far.
+    func drain() -> [TrackObservation] {
+        condition.withLock {
+            defer { pending = [] }
+            return pending
+        }
+    }
+
+    /// Waits until frame `frame` was regressed (or the mailbox closed), then takes the observations of frames
+    /// up to `frame`, leaving later ones for the next call.
+    func drain(waitingFor frame: Int) -> [TrackObservation] {
+        condition.lock()
+        defer { condition.unlock() }
+        while lastFrame < frame && !closed { condition.wait() }
+        let taken = pending.filter { $0.frame <= frame }
+        pending.removeAll { $0.frame <= frame }
+        return taken
+    }
+}

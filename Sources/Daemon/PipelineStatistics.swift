@@ -1,0 +1,97 @@
+import MeshProtocol
+import Synchronization
+
+/// The pipeline's counters: frames in, out and dropped, time spent per stage, capture→publish latency.
+public struct PipelineStatistics: Sendable, Equatable {
+    /// The stages, in pipeline order, as counters name them (`stage_<name>_ms`).
+    public static let stageNames = ["decode", "track", "regress", "mesh", "publish"]
+
+    /// Frames the source delivered.
+    public var framesIn: UInt64 = 0
+    /// Frames that reached the sink.
+    public var framesOut: UInt64 = 0
+    /// Frames dropped because a stage was behind (live sources only).
+    public var framesDropped: UInt64 = 0
+    /// Faces in the frames that reached the sink.
+    public var facesOut: UInt64 = 0
+    /// Seconds spent in each stage, in `stageNames` order.
+    public var stageSeconds = [Double](repeating: 0, count: PipelineStatistics.stageNames.count)
+    /// Frames each stage processed, in `stageNames` order.
+    public var stageFrames = [UInt64](repeating: 0, count: PipelineStatistics.stageNames.count)
+    /// Recent capture→sink latencies in seconds (the last `latencyWindow`).
+    public var recentLatencies: [Double] = []
+    /// How many latencies `recentLatencies` keeps.
+    public static let latencyWindow = 1024
+
+    /// The latency below which `fraction` of the recent frames stayed (0 when none).
+    public func latencyQuantile(_ fraction: Double) -> Double {
+        guard !recentLatencies.isEmpty else { return 0 }
+        let sorted = recentLatencies.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+    }
+
+    /// Mean milliseconds per frame in stage `index`.
+    public func stageMilliseconds(_ index: Int) -> Double {
+        stageFrames[index] == 0 ? 0 : 1000 * stageSeconds[index] / Double(stageFrames[index])
+    }
+
+    /// The counters of the status message (`frames_in`, `frames_out`, `frames_dropped`, `stage_<name>_ms`,
+    /// `latency_p50_ms`, `latency_p99_ms`, and `fps` given by the caller, who knows the interval).
+    public func counters(framesPerSecond: Double) -> [StatusCounter] {
+        var counters = [
+            StatusCounter("frames_in", Double(framesIn)), StatusCounter("frames_out", Double(framesOut)),
+            StatusCounter("frames_dropped", Double(framesDropped)), StatusCounter("fps", framesPerSecond),
+        ]
+        for (index, name) in Self.stageNames.enumerated() {
+            counters.append(StatusCounter("stage_\(name)_ms", stageMilliseconds(index)))
+        }
+        counters.append(StatusCounter("latency_p50_ms", 1000 * latencyQuantile(0.5)))
+        counters.append(StatusCounter("latency_p99_ms", 1000 * latencyQuantile(0.99)))
+        return counters
+    }
+
+    /// One log line.
+    public func summary(framesPerSecond: Double) -> String {
+        let stages = Self.stageNames.indices.map { "\(Self.stageNames[$0]) \(format(stageMilliseconds($0)))" }.joined(separator: ", ")
+        return "frames in \(framesIn), out \(framesOut), dropped \(framesDropped), faces \(facesOut), \(format(framesPerSecond)) fps; "
+            + "ms per frame: \(stages); latency p50 \(format(1000 * latencyQuantile(0.5))) ms, p99 \(format(1000 * latencyQuantile(0.99))) ms"
+    }
+
+    private func format(_ value: Double) -> String {
+        let hundredths = (value * 100).rounded()
+        return "\(Int(hundredths) / 100).\(String(format2: Int(abs(hundredths)) % 100))"
+    }
+}
+
+private extension String {
+    init(format2 value: Int) { self = value < 10 ? "0\(value)" : "\(value)" }
+}
+
+/// The counters shared by the stage threads.
+final class StatisticsRecorder: Sendable {
+    private let state = Mutex(PipelineStatistics())
+
+    func frameIn() { state.withLock { $0.framesIn += 1 } }
+
+    func stage(_ index: Int, seconds: Double) {
+        state.withLock {
+            $0.stageSeconds[index] += seconds
+            $0.stageFrames[index] += 1
+        }
+    }
+
+    func frameOut(latency: Double, faces: Int) {
+        state.withLock {
+            $0.framesOut += 1
+            $0.facesOut += UInt64(faces)
+            if $0.recentLatencies.count == PipelineStatistics.latencyWindow { $0.recentLatencies.removeFirst() }
+            $0.recentLatencies.append(latency)
+        }
+    }
+
+    func snapshot(dropped: UInt64) -> PipelineStatistics {
+        var copy = state.withLock { $0 }
+        copy.framesDropped = dropped
+        return copy
+    }
+}

@@ -1,0 +1,233 @@
+import FaceModel
+import FaceRegression
+import FaceTracking
+import Foundation
+import MeshProtocol
+import VideoIngest
+
+/// The regressor's landmarks for a track on a frame, fed back to the tracker so the next crop follows them.
+public struct TrackObservation: Sendable {
+    /// The track.
+    public var track: Int
+    /// The frame the landmarks belong to.
+    public var frame: Int
+    /// The 68 landmarks in image pixels.
+    public var landmarks: [SIMD2<Float>]
+    /// Mean landmark visibility, the observation's confidence.
+    public var confidence: Float
+}
+
+/// Detect/track stage: runs the tracker on a frame and picks the faces to regress. One per pipeline; not thread-safe.
+public final class TrackingStage {
+    let tracker: FaceTracker
+    let detector: FaceDetector
+    let convention: CropConvention
+    let maximumFaces: Int
+
+    /// Loads the detector and makes a tracker.
+    public init(settings: PipelineSettings, convention: CropConvention) throws(PipelineError) {
+        do {
+            detector = try FaceDetector(sidecarPath: settings.detectorSidecarPath)
+        } catch {
+            throw .modelUnavailable(path: settings.detectorSidecarPath, reason: "\(error)")
+        }
+        detector.minimumScore = settings.minimumDetectionScore
+        do {
+            tracker = try FaceTracker(detector: detector, configuration: settings.tracker)
+        } catch {
+            throw .stage(name: "tracking", frame: 0, reason: "\(error)")
+        }
+        self.convention = convention
+        maximumFaces = settings.maximumFaces
+    }
+
+    /// Changes the detector's minimum score (a reload).
+    public func update(minimumDetectionScore: Float) { detector.minimumScore = minimumDetectionScore }
+
+    /// Applies the regressor's observations of earlier frames, then tracks `frame`.
+    public func process(_ frame: VideoFrame, observations: [TrackObservation]) throws(PipelineError) -> TrackedFrame {
+        for observation in observations {
+            tracker.observe(id: observation.track, frame: observation.frame, landmarks: observation.landmarks,
+                            confidence: observation.confidence)
+        }
+        let tracks: [FaceTrack]
+        do {
+            tracks = try tracker.process(frame)
+        } catch {
+            throw .stage(name: "tracking", frame: frame.index, reason: "\(error)")
+        }
+        let faces = tracks.prefix(maximumFaces).map { track in
+            TrackedFace(track: track.id, confidence: track.confidence, box: track.box, region: track.cropRegion(convention: convention))
+        }
+        return TrackedFrame(frame: frame, faces: faces)
+    }
+
+    /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own,
+    /// numbered from 1, since a single picture cannot confirm a track.
+    public func detectStill(_ frame: VideoFrame) throws(PipelineError) -> TrackedFrame {
+        let detections: [FaceDetection]
+        do {
+            detections = try detector.detect(in: frame)
+        } catch {
+            throw .stage(name: "detection", frame: frame.index, reason: "\(error)")
+        }
+        let faces = detections.prefix(maximumFaces).enumerated().map { offset, detection in
+            TrackedFace(track: offset + 1, confidence: detection.score, box: detection.box,
+                        region: convention.region(detection: detection.box))
+        }
+        return TrackedFrame(frame: frame, faces: faces)
+    }
+}
+
+/// Crop + regress stage: cuts each face's crop out of the frame, runs the ORN regressor, maps its pose to image
+/// pixels and computes the raw landmarks the tracker follows. One per pipeline; not thread-safe.
+public final class RegressionStage {
+    let regressor: FaceRegressor
+    let cropper: FaceCropper
+    let model: MorphableModel
+    /// Model expression index of each regressor expression output.
+    let expressionOrder: [Int]
+    private var crop: [Float]
+    private var mesh: FaceMesh
+    private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
+    private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
+    private var expression: [Float]
+
+    /// Loads the regressor and checks it against the crop convention and the face model.
+    public init(settings: PipelineSettings, convention: CropConvention, model: MorphableModel) throws(PipelineError) {
+        do {
+            regressor = try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath)
+        } catch {
+            throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
+        }
+        let specification = regressor.specification
+        guard specification.inputSide == convention.size else {
+            throw .modelsDisagree(reason: "crop size \(convention.size) is not the network's input side \(specification.inputSide)")
+        }
+        guard specification.identityModes == model.identityCount else {
+            throw .modelsDisagree(reason: "\(specification.identityModes) identity modes regressed, the face model uses \(model.identityCount)")
+        }
+        var order: [Int] = []
+        for name in specification.expressionNames {
+            guard let index = model.expressionIndex(named: name) else {
+                throw .modelsDisagree(reason: "expression '\(name)' is not in the face model")
+            }
+            order.append(index)
+        }
+        guard Set(order).count == model.expressionCount else {
+            throw .modelsDisagree(reason: "the regressor's \(order.count) expressions do not cover the model's \(model.expressionCount)")
+        }
+        expressionOrder = order
+        cropper = FaceCropper(convention: convention)
+        self.model = model
+        crop = [Float](repeating: 0, count: cropper.elementCount)
+        mesh = model.makeMesh(.wholeHead)
+        expression = [Float](repeating: 0, count: model.expressionCount)
+    }
+
+    /// Regresses every face of `tracked`; returns the frame's faces and the observations for the tracker.
+    public func process(_ tracked: TrackedFrame) throws(PipelineError) -> (RegressedFrame, [TrackObservation]) {
+        var faces: [RegressedImageFace] = []
+        var observations: [TrackObservation] = []
+        faces.reserveCapacity(tracked.faces.count)
+        for face in tracked.faces {
+            let (regressed, points) = try regress(tracked.frame, region: face.region)
+            faces.append(RegressedImageFace(tracked: face, face: regressed))
+            observations.append(TrackObservation(track: face.track, frame: tracked.frame.index, landmarks: points,
+                                                 confidence: regressed.meanVisibility))
+        }
+        let frame = tracked.frame
+        return (RegressedFrame(index: frame.index, presentationTime: frame.presentationTime, captureTime: frame.captureTime, faces: faces),
+                observations)
+    }
+
+    /// Regresses the crop of `region`: the face with its pose in image pixels and expressions in model order,
+    /// and its raw landmarks in image pixels.
+    public func regress(_ frame: VideoFrame, region: CropRegion) throws(PipelineError) -> (RegressedFace, [SIMD2<Float>]) {
+        let transform = cropper.transform(for: region)
+        cropper.crop(frame, transform: transform, into: &crop)
+        var face: RegressedFace
+        do {
+            face = try crop.withUnsafeBufferPointer { buffer throws(FaceRegressionError) in try regressor.regress(normalisedCrop: buffer) }
+        } catch {
+            throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
+        }
+        for (output, index) in expressionOrder.enumerated() { expression[index] = face.expression[output] }
+        face.expression = expression
+        face.pose = transform.imagePose(fromCrop: face.pose)
+        do {
+            try model.evaluate(identity: face.identity, expression: face.expression, into: &mesh)
+            try model.landmarks(of: mesh, pose: face.pose, indices: &landmarkIndices, into: &landmarks)
+        } catch {
+            throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
+        }
+        return (face, landmarks)
+    }
+}
+
+/// Smooth + mesh stage: one smoother (identity estimate and filters) per track, then the whole-head mesh,
+/// the 68 landmarks with visibility, and the camera-space pose. One per pipeline; not thread-safe.
+public final class MeshStage {
+    let model: MorphableModel
+    private(set) var settings: SmoothingSettings
+    private var smoothers: [Int: FaceSmoother] = [:]
+    private var mesh: FaceMesh
+    private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
+    private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
+
+    /// A stage building meshes of `model` with `settings`.
+    public init(model: MorphableModel, settings: SmoothingSettings) {
+        self.model = model
+        self.settings = settings
+        mesh = model.makeMesh(.wholeHead)
+    }
+
+    /// Changes the filters' settings; every track keeps its history.
+    public func update(settings: SmoothingSettings) {
+        self.settings = settings
+        for key in smoothers.keys { smoothers[key]!.update(settings: settings) }
+    }
+
+    /// Tracks with a smoother now.
+    public var trackCount: Int { smoothers.count }
+
+    /// Smooths each face with its track's filters (tracks absent from the frame have ended and are forgotten;
+    /// with `smooth` false every face is taken as regressed, for unrelated still images) and builds the frame.
+    public func process(_ frame: RegressedFrame, smooth: Bool = true) throws(PipelineError) -> ProcessedFrame {
+        let present = Set(frame.faces.map(\.tracked.track))
+        for track in smoothers.keys where !present.contains(track) { smoothers[track] = nil }
+        var published: [PublishedFace] = []
+        var processed: [ProcessedFace] = []
+        for face in frame.faces {
+            var parameters = FaceParameters(identity: face.face.identity, expression: face.face.expression, pose: face.face.pose)
+            let box = face.tracked.box
+            if smooth {
+                var smoother = smoothers[face.tracked.track]
+                    ?? FaceSmoother(identityCount: model.identityCount, expressionCount: model.expressionCount, settings: settings)
+                let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
+                smoother.smooth(&parameters, time: frame.presentationTime, faceSize: size, confidence: face.tracked.confidence,
+                                occlusion: 1 - face.face.meanVisibility)
+                smoothers[face.tracked.track] = smoother
+            }
+            var vertices = [SIMD3<Float>](repeating: .zero, count: model.vertexCount)
+            let camera = parameters.pose.cameraSpacePose
+            do {
+                try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
+                try model.landmarks(of: mesh, pose: parameters.pose, indices: &landmarkIndices, into: &landmarks)
+                try mesh.posed(by: camera, into: &vertices)
+            } catch {
+                throw .stage(name: "mesh", frame: frame.index, reason: "\(error)")
+            }
+            let face = PublishedFace(
+                trackIdentifier: UInt32(face.tracked.track), confidence: min(max(face.tracked.confidence, 0), 1),
+                pose: MeshProtocol.FacePose(rotation: camera.rotation.vector, translation: camera.translation, scale: camera.scale),
+                expressionWeights: parameters.expression, identity: parameters.identity, landmarks: landmarks,
+                landmarkVisibility: face.face.visibility, vertices: vertices)
+            published.append(face)
+            processed.append(ProcessedFace(published: face, box: box, imagePose: parameters.pose))
+        }
+        let frameOut = PublishedFrame(sequence: UInt64(frame.index), sourceTimestamp: frame.presentationTime,
+                                      captureTime: frame.captureTime, faces: published)
+        return ProcessedFrame(index: frame.index, published: frameOut, faces: processed)
+    }
+}
