@@ -1,0 +1,100 @@
+import ArgumentParser
+import Daemon
+import Foundation
+
+/// `occlumesh run`: the whole pipeline offline on a video, a camera, an image or a folder of images.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Reconstruct faces in a video, camera, image or folder of images, writing what the protocol carries.",
+        discussion: """
+            One JSON line per frame (or image): {"source", "frame", "sequence", "timestamp", "faces": [{"track", \
+            "confidence", "box", "rotation" [x, y, z, w], "translation", "scale", "expression" {name: weight}, "identity", \
+            "landmarks68", "visibility68", "vertices"}]}. Pose, landmarks and boxes are in image pixels (camera space: x \
+            right, y down, z away from the viewer). --obj-dir writes each face's whole-head mesh in the same space, one \
+            OBJ per frame and face. Videos go through the streaming pipeline (tracked and smoothed, every frame in \
+            order); images are analysed one by one.
+            """)
+
+    @Argument(help: "A video file, stream URL, V4L2 device, image, or folder of images.")
+    var input: String
+
+    @Option(help: "Write the JSON lines to this file instead of standard output.")
+    var jsonl: String?
+
+    @Option(help: "Write one OBJ mesh per frame and face into this folder.")
+    var objDir: String?
+
+    @Option(help: "Folder holding orn.onnx, orn.json, ict-face-model.ocfm and face_detection_short_range.{json,onnx}.")
+    var models: String = "models"
+
+    @Option(help: "Most faces per frame.")
+    var maxFaces: Int = 4
+
+    func run() throws {
+        do {
+            let analysis = try OfflineAnalysis(modelFolder: models, maximumFaces: maxFaces)
+            let writer = try OfflineWriter(jsonLinesPath: jsonl, objectDirectory: objDir, format: .run,
+                                           model: analysis.models.model, sourceName: input)
+            defer { writer.close() }
+            switch try OfflineInput.classify(input) {
+            case .video(let path):
+                let statistics = try analysis.video(path, writer: writer)
+                printError(statistics.summary(framesPerSecond: 0))
+            case .images(let paths):
+                try analysis.images(paths, boxes: nil, writer: writer)
+            }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `occlumesh landmarks`: the 68 landmarks with visibility per face, one JSON line per image or frame.
+struct LandmarksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "landmarks",
+        abstract: "Print the 68 landmarks and their visibility of each face in an image, a folder of images or a video.",
+        discussion: """
+            Each line: {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], "landmarks68": \
+            [[x, y], …], "visibility68": [...]}]}, in image pixels. With --boxes (a JSON object from image file name to \
+            [x0, y0, x1, y1]) detection is skipped and each image's face is cropped on its given box, as benchmarks \
+            with ground-truth boxes require.
+            """)
+
+    @Argument(help: "An image, a folder of images, or a video.")
+    var input: String
+
+    @Option(help: "JSON object from image file name to its face box [x0, y0, x1, y1]; skips detection.")
+    var boxes: String?
+
+    @Option(help: "Write the JSON lines to this file instead of standard output.")
+    var jsonl: String?
+
+    @Option(help: "Folder holding orn.onnx, orn.json, ict-face-model.ocfm and face_detection_short_range.{json,onnx}.")
+    var models: String = "models"
+
+    @Option(help: "Most faces per frame.")
+    var maxFaces: Int = 4
+
+    func run() throws {
+        do {
+            let given = try boxes.map(OfflineAnalysis.loadBoxes)
+            let analysis = try OfflineAnalysis(modelFolder: models, maximumFaces: maxFaces)
+            let writer = try OfflineWriter(jsonLinesPath: jsonl, objectDirectory: nil, format: .landmarks,
+                                           model: analysis.models.model, sourceName: input)
+            defer { writer.close() }
+            switch try OfflineInput.classify(input) {
+            case .video(let path):
+                guard given == nil else { throw OfflineError("--boxes applies to images, not to the video \(path)") }
+                _ = try analysis.video(path, writer: writer)
+            case .images(let paths):
+                try analysis.images(paths, boxes: given, writer: writer)
+            }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
