@@ -156,7 +156,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "DaemonConfiguration", "FaceTracking", "FaceModel", "VideoIngest", "OcclumeshClient", "UnixSocket"],
+            dependencies: [
+                "Daemon", "DaemonConfiguration", "FaceTracking", "FaceModel", "VideoIngest", "OcclumeshClient", "UnixSocket",
+                "occlumeshd",
+            ],
             swiftSettings: vectorISA
         ),
         .testTarget(

@@ -1,0 +1,96 @@
+import Daemon
+import FaceTracking
+import Foundation
+import Synchronization
+import Testing
+import VideoIngest
+
+/// Collects what the pipeline delivers.
+final class CollectingSink: FrameSink {
+    let frames = Mutex<[ProcessedFrame]>([])
+    func consume(_ frame: ProcessedFrame) { frames.withLock { $0.append(frame) } }
+}
+
+/// The pipeline on a real clip with the trained regressor, the face model and the detector.
+@Suite("pipeline", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
+struct PipelineTests {
+    static func settings() throws -> PipelineSettings {
+        let models = TestResources.models
+        return PipelineSettings(
+            regressorPath: models.appendingPathComponent("orn.onnx").path, regressorSidecarPath: models.appendingPathComponent("orn.json").path,
+            faceModelPath: try TestResources.faceModelPath(),
+            detectorSidecarPath: models.appendingPathComponent("face_detection_short_range.json").path)
+    }
+
+    static func run(_ path: String, live: Bool) throws -> (frames: [ProcessedFrame], statistics: PipelineStatistics) {
+        let settings = try settings()
+        let sink = CollectingSink()
+        let source = try FFmpegSource(input: path, options: .init(isLive: live))
+        let pipeline = try Pipeline(source: source, inputName: path, settings: settings, models: try PipelineModels(settings: settings), sink: sink)
+        pipeline.run()
+        if let failure = pipeline.wait() { throw failure }
+        return (sink.frames.withLock { $0 }, pipeline.statistics)
+    }
+
+    @Test("a file: every frame in order, one track on the talking face, landmarks on it; the same output on every run")
+    func fileSource() throws {
+        let folder = TestResources.temporaryFolder("file")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 30, in: folder)
+        let (frames, statistics) = try Self.run(clip, live: false)
+        #expect(frames.map(\.index) == Array(0..<30))
+        #expect(frames.map(\.published.sequence) == (0..<30).map { UInt64($0) })
+        #expect(statistics.framesIn == 30 && statistics.framesOut == 30 && statistics.framesDropped == 0)
+        // The tracker confirms a face on its second detection, so frame 0 has none.
+        let withFaces = frames.filter { !$0.faces.isEmpty }
+        #expect(withFaces.count == 29, "faces in \(withFaces.count) of 30 frames")
+        #expect(Set(withFaces.flatMap { $0.published.faces.map(\.trackIdentifier) }) == [1])
+        for frame in withFaces {
+            let face = frame.published.faces[0]
+            #expect(face.landmarks.count == 68 && face.landmarkVisibility.count == 68 && face.vertices.count == 11248)
+            #expect(face.expressionWeights.count == 53)
+            let box = frame.faces[0].box
+            let inside = face.landmarks.filter {
+                $0.x >= box.minimum.x - 40 && $0.x <= box.maximum.x + 40 && $0.y >= box.minimum.y - 40 && $0.y <= box.maximum.y + 40
+            }
+            #expect(inside.count >= 60, "frame \(frame.index): \(inside.count) of 68 landmarks near the face box \(box)")
+            let nose = face.vertices[0]
+            #expect(nose.x > 0 && nose.x < 480 && nose.y > 0 && nose.y < 480, "camera-space vertices lie on the image")
+        }
+        let again = try Self.run(clip, live: false).frames
+        let same = again.map(\.published.faces) == frames.map(\.published.faces)
+        #expect(same, "file output is deterministic")
+    }
+
+    @Test("a live source never queues: frames out plus frames dropped make frames in, in increasing order")
+    func liveSource() throws {
+        let folder = TestResources.temporaryFolder("live")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 60, in: folder)
+        let (frames, statistics) = try Self.run(clip, live: true)
+        print("live: \(statistics.summary(framesPerSecond: 0))")
+        #expect(statistics.framesIn == 60)
+        #expect(statistics.framesOut == UInt64(frames.count))
+        #expect(statistics.framesOut + statistics.framesDropped == statistics.framesIn)
+        #expect(zip(frames, frames.dropFirst()).allSatisfy { $0.index < $1.index })
+        #expect(frames.last?.index == 59, "the newest frame always gets through")
+    }
+
+    @Test("a still image: the detected face with landmarks, or the face on a given box")
+    func stillImage() throws {
+        let folder = TestResources.temporaryFolder("still")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 1, in: folder)
+        let settings = try Self.settings()
+        let analyzer = try StillImageAnalyzer(settings: settings, models: try PipelineModels(settings: settings))
+        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
+        let detected = try analyzer.analyze(frame)
+        #expect(detected.faces.count == 1)
+        let given = BoundingBox(minimum: SIMD2(100, 170), maximum: SIMD2(365, 435))
+        let boxed = try analyzer.analyze(frame, boxes: [given])
+        #expect(boxed.faces.count == 1 && boxed.faces[0].box == given)
+        let a = try #require(detected.faces.first?.published.landmarks), b = try #require(boxed.faces.first?.published.landmarks)
+        let distance = zip(a, b).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.reduce(0, +) / 68
+        #expect(distance < 15, "the refined landmarks agree whichever box started them (mean \(distance) px)")
+    }
+}
