@@ -1,0 +1,182 @@
+import Foundation
+import MeshProtocol
+import OcclumeshClient
+import Synchronization
+import Testing
+
+/// occlumeshd end to end: the built daemon on a real clip, clients on its real socket, signals, config errors.
+@Suite("occlumeshd end to end", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
+struct DaemonEndToEndTests {
+    /// A config for the clip in `folder`, with the repository's models and a socket in `folder`.
+    static func writeConfig(in folder: URL, clip: String, extra: String = "") throws -> (config: String, socket: String) {
+        let models = TestResources.models.path
+        let socket = folder.appendingPathComponent("mesh.sock").path
+        let text = """
+            [source]
+            input = "\(clip)"
+            width = 0
+            height = 0
+            [model]
+            regressor = "\(models)/orn.onnx"
+            face_model = "\(try TestResources.faceModelPath())"
+            detector = "\(models)/face_detection_short_range.json"
+            [socket]
+            path = "\(socket)"
+            [clients]
+            queue_capacity = 128
+            stall_timeout = 1.0
+            [log]
+            status_interval = 0.5
+            \(extra)
+            """
+        let path = folder.appendingPathComponent("occlumesh.toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return (path, socket)
+    }
+
+    /// What a well-behaved client received, read on a thread of its own until the goodbye.
+    final class Reader: Sendable {
+        struct Received: Sendable {
+            var sequences: [UInt64] = []
+            var faceCounts: [Int] = []
+            var vertexCounts: Set<Int> = []
+            var landmarkCounts: Set<Int> = []
+            var goodbye: GoodbyeCode?
+            var regionVertexCount = 0
+            var error: String?
+        }
+        let received = Mutex(Received())
+        let done = DispatchSemaphore(value: 0)
+
+        init(socketPath: String, subscription: Subscription, onFrame: (@Sendable (Int) -> Void)? = nil) {
+            Thread { [self] in
+                defer { done.signal() }
+                do {
+                    let client = try OcclumeshClient(socketPath: socketPath, subscription: subscription)
+                    received.withLock { $0.regionVertexCount = client.topology.vertexCount }
+                    while let frame = try client.nextFrame() {
+                        let count = received.withLock { state -> Int in
+                            state.sequences.append(frame.sequence)
+                            state.faceCounts.append(frame.faces.count)
+                            for face in frame.faces {
+                                state.vertexCounts.insert(face.vertices.count)
+                                state.landmarkCounts.insert(face.landmarks.count)
+                            }
+                            return state.sequences.count
+                        }
+                        onFrame?(count)
+                    }
+                    received.withLock { $0.goodbye = client.goodbye?.code }
+                } catch {
+                    received.withLock { $0.error = "\(error)" }
+                }
+            }.start()
+        }
+
+        func result(timeout: Double = 60) -> Received? {
+            done.wait(timeout: .now() + timeout) == .success ? received.withLock { $0 } : nil
+        }
+    }
+
+    @Test("good clients get every frame of the file in order, with faces; a stalled, a junk and a half-message client do not matter")
+    func clientsOverTheSocket() throws {
+        let folder = TestResources.temporaryFolder("e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let frameCount = 40
+        let clip = try TestResources.clip(frames: frameCount, in: folder)
+        let (config, socket) = try Self.writeConfig(in: folder, clip: clip)
+        let daemon = try DaemonProcess(["--config", config, "--wait-for-clients", "3"], logPath: folder.appendingPathComponent("daemon.log").path)
+        #expect(daemon.waitForSocket(socket), "the socket appears: \(daemon.log)")
+
+        let junk = try RawClient(socketPath: socket)
+        try junk.send([0xFF, 0xFF, 0xFF, 0x7F, 0x42, 0x13, 0x37])
+        let halfMessage = try RawClient(socketPath: socket)
+        try halfMessage.send(MessageEncoder.hello() + Array(MessageEncoder.subscribe(Subscription()).prefix(6)))
+        halfMessage.close()
+        let stalled = try RawClient(socketPath: socket)
+        try stalled.send(MessageEncoder.hello() + MessageEncoder.subscribe(Subscription(vertexFormat: .float32, region: .wholeHead)))
+        let full = Reader(socketPath: socket, subscription: Subscription(vertexFormat: .float32, region: .faceArea, landmarks: true))
+        let coefficients = Reader(socketPath: socket, subscription: .coefficientsOnly)
+
+        #expect(junk.serverCloses(), "the junk client is disconnected")
+        junk.close()
+        for (name, reader) in [("full", full), ("coefficients", coefficients)] {
+            let result = try #require(reader.result(), "\(name) client finished")
+            #expect(result.error == nil, "\(name): \(result.error ?? "")")
+            #expect(result.sequences == (0..<UInt64(frameCount)).map { $0 }, "\(name) got every frame in order")
+            #expect(result.faceCounts.filter { $0 == 1 }.count >= frameCount - 1, "\(name): one face from the second frame on")
+            #expect(result.goodbye == .serverStopping)
+            if name == "full" {
+                #expect(result.vertexCounts == [result.regionVertexCount] && result.landmarkCounts == [68])
+            } else {
+                #expect(result.vertexCounts == [0] && result.landmarkCounts == [0])
+            }
+        }
+        #expect(daemon.waitForExit() == 0, "the daemon ends with the file: \(daemon.log)")
+        stalled.close()
+        let log = daemon.log
+        #expect(log.contains("protocol violation"), "\(log)")
+        #expect(log.contains("in the middle of a message"), "\(log)")
+        #expect(log.contains("frames in \(frameCount), out \(frameCount), dropped 0"), "\(log)")
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket file is removed")
+    }
+
+    @Test("SIGHUP reloads, SIGTERM stops gracefully: clients are told, the socket is removed, exit 0")
+    func signals() throws {
+        let folder = TestResources.temporaryFolder("signals")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 150, in: folder)
+        let (config, socket) = try Self.writeConfig(in: folder, clip: clip)
+        let daemon = try DaemonProcess(["--config", config, "--realtime", "--wait-for-clients", "1"],
+                                       logPath: folder.appendingPathComponent("daemon.log").path)
+        #expect(daemon.waitForSocket(socket), "the socket appears: \(daemon.log)")
+        let pid = daemon.process.processIdentifier
+        let signalled = Atomic<Bool>(false)
+        let reader = Reader(socketPath: socket, subscription: .coefficientsOnly) { count in
+            if count == 5 {
+                try? (try? String(contentsOfFile: config, encoding: .utf8))?
+                    .replacingOccurrences(of: "[log]", with: "[smoothing.rotation]\nbeta = 2.0\n[log]")
+                    .write(toFile: config, atomically: true, encoding: .utf8)
+                kill(pid, SIGHUP)
+            }
+            if count == 15, !signalled.exchange(true, ordering: .relaxed) { kill(pid, SIGTERM) }
+        }
+        let result = try #require(reader.result())
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.goodbye == .serverStopping)
+        #expect(result.sequences.count >= 15 && result.sequences.count < 150, "stopped early: \(result.sequences.count) frames")
+        #expect(result.sequences == (0..<UInt64(result.sequences.count)).map { $0 }, "every frame up to the stop, in order")
+        #expect(daemon.waitForExit() == 0)
+        let log = daemon.log
+        #expect(log.contains("configuration reloaded"), "\(log)")
+        #expect(log.contains("stopping on signal 15"), "\(log)")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+    }
+
+    @Test("an invalid config or flag stops the daemon with one line naming the key, exit 78; a missing model, exit 69")
+    func configurationErrors() throws {
+        let folder = TestResources.temporaryFolder("config")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases: [(String, String)] = [
+            ("[tracking]\ntrack_loss_frames = 3\n", "tracking.track_loss_frames"),
+            ("[model]\nnetwork = \"/x.weights\"\n", "model.network"),
+            ("[smoothing.rotation]\nbeta = -1\n", "smoothing.rotation.beta"),
+            ("[clients]\nmax_clients = \"many\"\n", "clients.max_clients"),
+        ]
+        for (text, key) in cases {
+            let path = folder.appendingPathComponent("bad.toml").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let (status, log) = try DaemonProcess.run(["--config", path], in: folder)
+            #expect(status == 78, "\(key): \(log)")
+            #expect(log.split(separator: "\n").count == 1 && log.contains(key), "\(key): \(log)")
+        }
+        let (status, log) = try DaemonProcess.run(["--socket", "relative.sock"], in: folder)
+        #expect(status == 78 && log.contains("socket.path"), "\(log)")
+        let (config, _) = try Self.writeConfig(in: folder, clip: "/nonexistent.mp4")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "\(TestResources.models.path)/orn.onnx", with: "/nonexistent/orn.onnx")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let missing = try DaemonProcess.run(["--config", config], in: folder)
+        #expect(missing.status == 69 && missing.log.contains("/nonexistent/orn"), "\(missing.log)")
+    }
+}
