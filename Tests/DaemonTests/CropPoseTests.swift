@@ -1,4 +1,5 @@
 import Daemon
+import DaemonConfiguration
 import FaceModel
 import FaceTracking
 import Foundation
@@ -34,5 +35,35 @@ struct CropPoseTests {
             #expect(abs(posed.x - projected.x) < 1e-3 && abs(posed.y - projected.y) < 1e-3)
             #expect(abs(posed.z + pose.apply(vertex).z) < 1e-3, "the nose (+z toward the viewer) has smaller camera depth")
         }
+    }
+}
+
+/// The config's documented defaults are the smoothing code's own defaults, and its keys reach the pipeline.
+@Suite("pipeline settings from the config")
+struct PipelineSettingsTests {
+    @Test("[smoothing.*] defaults equal FaceTracking's SmoothingSettings defaults")
+    func smoothingDefaults() {
+        #expect(SmoothingSettings(DaemonConfiguration().smoothing) == SmoothingSettings())
+    }
+
+    @Test("tracking and model keys map onto the pipeline's settings")
+    func mapping() throws {
+        let configuration = try DaemonConfiguration.parse("""
+            [model]
+            regressor = "/opt/m/orn.onnx"
+            [tracking]
+            max_faces = 2
+            detector_interval = 5
+            min_confidence = 0.7
+            min_visibility = 0.4
+            track_loss_frames = 9
+            [smoothing.expression]
+            beta = 3.5
+            """)
+        let settings = PipelineSettings(configuration)
+        #expect(settings.regressorPath == "/opt/m/orn.onnx" && settings.regressorSidecarPath == "/opt/m/orn.json")
+        #expect(settings.maximumFaces == 2 && settings.minimumDetectionScore == 0.7)
+        #expect(settings.tracker == TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 9, minimumConfidence: 0.4))
+        #expect(settings.smoothing.expression.beta == 3.5)
     }
 }
