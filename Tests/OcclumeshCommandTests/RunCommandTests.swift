@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// What the run and landmarks tests need: the trained regressor, the face model file and a real clip.
+enum RunCommandResources {
+    static let root = ProbeCommandTests.repositoryRoot
+    static let clipSource = root.deletingLastPathComponent().appendingPathComponent("shared/data/videos/d6.mp4").path
+    static var available: Bool {
+        ["models/orn.onnx", "models/orn.json", "models/ict-face-model.ocfm"].allSatisfy {
+            FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path)
+        } && FileManager.default.fileExists(atPath: clipSource)
+    }
+    static let skipReason: Comment = "skipped: needs models/orn.onnx + orn.json, models/ict-face-model.ocfm (tools/setup-face-model.sh) and ../shared/data/videos"
+
+}
+
+/// `occlumesh run` and `occlumesh landmarks` as a user runs them, on a real clip and a still cut from it.
+@Suite("occlumesh run and landmarks", .enabled(if: RunCommandResources.available, RunCommandResources.skipReason), .serialized)
+struct RunCommandTests {
+    static let root = RunCommandResources.root
+    static let clipSource = RunCommandResources.clipSource
+
+    static func ffmpeg(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ffmpeg", "-v", "error", "-y"] + arguments
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    struct LandmarksLine: Decodable {
+        struct Face: Decodable {
+            let box: [Float]
+            let landmarks68: [[Float]]
+            let visibility68: [Float]
+        }
+        let source: String
+        let frame: Int
+        let faces: [Face]
+    }
+
+    @Test("run: one line per frame, in order, with pose, expressions and landmarks; one OBJ per frame and face")
+    func runOnVideo() throws {
+        let folder = try DetectCommandTests.temporaryFolder("run")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = folder.appendingPathComponent("clip.mp4").path
+        try Self.ffmpeg(["-i", Self.clipSource, "-frames:v", "12", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
+        let jsonl = folder.appendingPathComponent("out.jsonl").path
+        let objects = folder.appendingPathComponent("meshes").path
+        let result = try ProbeCommandTests.run(["run", clip, "--jsonl", jsonl, "--obj-dir", objects,
+                                                "--models", Self.root.appendingPathComponent("models").path])
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 12)
+        var meshes = 0
+        for (index, line) in lines.enumerated() {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["frame"] as? Int == index && object["source"] as? String == "clip.mp4")
+            let faces = try #require(object["faces"] as? [[String: Any]])
+            meshes += faces.count
+            for face in faces {
+                #expect((face["rotation"] as? [Double])?.count == 4 && (face["expression"] as? [String: Double])?.count == 53)
+                #expect((face["landmarks68"] as? [[Double]])?.count == 68 && face["track"] as? Int == 1)
+            }
+        }
+        #expect(meshes == 11, "a face from the second frame on")
+        let files = try FileManager.default.contentsOfDirectory(atPath: objects)
+        #expect(files.count == meshes && files.allSatisfy { $0.hasPrefix("clip_frame0000") && $0.hasSuffix("_track1.obj") })
+    }
+
+    @Test("landmarks: a folder of images, detected or on the boxes given; an image without a box is an error")
+    func landmarksOnImages() throws {
+        let folder = try DetectCommandTests.temporaryFolder("landmarks")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        try Self.ffmpeg(["-i", Self.clipSource, "-vf", "select=eq(n\\,0)+eq(n\\,30)", "-vsync", "0", images.appendingPathComponent("face%02d.png").path])
+        let models = Self.root.appendingPathComponent("models").path
+        let detected = try ProbeCommandTests.run(["landmarks", images.path, "--models", models])
+        #expect(detected.status == 0, "\(detected.errors)")
+        let lines = try detected.output.split(separator: "\n").map { try JSONDecoder().decode(LandmarksLine.self, from: Data($0.utf8)) }
+        #expect(lines.map(\.source) == ["face01.png", "face02.png"] && lines.allSatisfy { $0.frame == 0 && $0.faces.count == 1 })
+        for face in lines.flatMap(\.faces) {
+            #expect(face.landmarks68.count == 68 && face.visibility68.count == 68)
+            #expect(face.visibility68.allSatisfy { $0 >= 0 && $0 <= 1 })
+        }
+        let boxes = folder.appendingPathComponent("boxes.json").path
+        try #"{"face01.png": [100, 170, 365, 435], "face02.png": [90, 150, 370, 440]}"#.write(toFile: boxes, atomically: true, encoding: .utf8)
+        let given = try ProbeCommandTests.run(["landmarks", images.path, "--boxes", boxes, "--models", models])
+        #expect(given.status == 0, "\(given.errors)")
+        let boxed = try given.output.split(separator: "\n").map { try JSONDecoder().decode(LandmarksLine.self, from: Data($0.utf8)) }
+        #expect(boxed.map { $0.faces.map(\.box) } == [[[100, 170, 365, 435]], [[90, 150, 370, 440]]])
+        try #"{"face01.png": [100, 170, 365, 435]}"#.write(toFile: boxes, atomically: true, encoding: .utf8)
+        let missing = try ProbeCommandTests.run(["landmarks", images.path, "--boxes", boxes, "--models", models])
+        #expect(missing.status == 1 && missing.errors.contains("face02.png: no box"), "\(missing.errors)")
+    }
+}
