@@ -3,7 +3,9 @@
 #
 # Usage: scripts/install.sh --binary PATH [--model-dir DIR] [--destdir DIR]
 #   --binary     the built daemon executable (e.g. .build/release/occlumeshd)
-#   --model-dir  directory whose files go to /usr/share/occlumesh (the paths in [model] of the config)
+#   --model-dir  directory whose files go to /usr/share/occlumesh (the paths in [model] of the config): normally
+#                models/, holding orn.onnx + orn.json, ict-face-model.ocfm (tools/setup-face-model.sh) and
+#                face_detection_short_range.json + .onnx
 #   --destdir    stage into DIR instead of / (packaging, tests); skips creating the user and reloading systemd
 set -euo pipefail
 cd "$(dirname "$0")/.."

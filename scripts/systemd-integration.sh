@@ -3,8 +3,16 @@
 # watchdog restart of a hung process, and a graceful stop.
 #
 # Usage: scripts/systemd-integration.sh BINARY [HANG_FLAG]
-#   BINARY     the daemon to run as /usr/local/bin/occlumeshd (today: .build/debug/occlumesh-systemd-probe)
-#   HANG_FLAG  argument that makes BINARY hang after a second, for the watchdog check (default: --hang-after 1)
+#   BINARY     the daemon to run as /usr/local/bin/occlumeshd: the real one (.build/debug/occlumeshd) or the
+#              lifecycle probe with synthetic frames (.build/debug/occlumesh-systemd-probe)
+#   HANG_FLAG  arguments that make BINARY's pipeline stop making progress after about a second, for the
+#              watchdog check. Probe default: --hang-after 1. occlumeshd default: --source of a clip whose
+#              frame 30 is stamped 1000 s after frame 29, which --realtime pacing waits for: the pipeline
+#              stalls, its heartbeat stops, and WATCHDOG=1 must stop with it.
+#
+# With the real daemon the service plays the first 20 s of ../shared/data/videos/d6.mp4 at its own pace
+# (source.realtime), with the repository's models (models/orn.onnx + orn.json, models/ict-face-model.ocfm, the
+# short-range detector); without them the script skips (77).
 #
 # systemd runs as PID 1 of a new PID and mount namespace (unshare), and is driven with nsenter + systemctl.
 # That systemd shares the host's file systems, so it must not act on them as a booting system would: its
@@ -21,7 +29,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 binary=$(realpath "${1:?usage: scripts/systemd-integration.sh BINARY [HANG_FLAG]}")
-hang_flag=${2:---hang-after 1}
+real_daemon=false
+[[ $(basename "$binary") == occlumeshd ]] && real_daemon=true
+hang_flag=${2:-}
 
 skip() { echo "systemd-integration: SKIP: $*" >&2; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root to create namespaces"
@@ -58,6 +68,29 @@ echo "occlumesh:x:990:990:occlumesh daemon:/nonexistent:/usr/sbin/nologin" >> "$
 install -D -m 0644 systemd/occlumesh.service "$work/etc/systemd/system/occlumesh.service"
 install -D -m 0644 config/occlumesh.toml "$work/etc/occlumesh/occlumesh.toml"
 install -D -m 0755 "$binary" "$work/bin/occlumeshd"
+if $real_daemon; then
+    # Models and clips the service user can read, and a config pointing at them.
+    clip=../shared/data/videos/d6.mp4
+    for file in "$clip" models/orn.onnx models/orn.json models/ict-face-model.ocfm models/face_detection_short_range.json \
+        models/face_detection_short_range.onnx; do
+        [[ -f $file ]] || skip "$file not found (the real daemon needs the models and ../shared/data)"
+    done
+    command -v ffmpeg >/dev/null || skip "ffmpeg not found (cuts the test clips)"
+    chmod 0755 "$work"
+    install -d -m 0755 "$work/share"
+    install -m 0644 -t "$work/share" models/orn.onnx models/orn.json models/ict-face-model.ocfm \
+        models/face_detection_short_range.json models/face_detection_short_range.onnx
+    ffmpeg -v error -i "$clip" -t 20 -an -c:v libx264 -pix_fmt yuv420p "$work/share/talk.mp4"
+    ffmpeg -v error -i "$clip" -frames:v 60 -vf "setpts='if(gte(N,30),PTS+1000/TB,PTS)'" -fps_mode passthrough \
+        -an -c:v libx264 -pix_fmt yuv420p "$work/share/stall.mp4"
+    chmod 0644 "$work"/share/*.mp4
+    sed -e "s|^input = .*|input = \"$work/share/talk.mp4\"|; s|^width = .*|width = 0|; s|^height = .*|height = 0|" \
+        -e "s|^realtime = .*|realtime = true|; s|\"/usr/share/occlumesh/|\"$work/share/|" \
+        config/occlumesh.toml > "$work/etc/occlumesh/occlumesh.toml"
+    hang_flag=${hang_flag:---source $work/share/stall.mp4}
+else
+    hang_flag=${hang_flag:---hang-after 1}
+fi
 
 unshare --pid --mount --fork --mount-proc /bin/bash -c "
     set -e

@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
 scripts/verify-unit.sh
-status=0
-scripts/systemd-integration.sh .build/debug/occlumesh-systemd-probe || status=$?
-if [ "$status" -eq 77 ]; then
-    echo "systemd integration test skipped: systemd cannot run as PID 1 in a namespace on this machine"
-elif [ "$status" -ne 0 ]; then
-    exit "$status"
-fi
+# The unit under a real systemd: with the lifecycle probe (synthetic frames), then with the real daemon
+# (which needs the trained model, the face model file and ../shared/data; skipped without them).
+for binary in .build/debug/occlumesh-systemd-probe .build/debug/occlumeshd; do
+    status=0
+    scripts/systemd-integration.sh "$binary" || status=$?
+    if [ "$status" -eq 77 ]; then
+        echo "systemd integration test with $binary skipped (see the SKIP line above)"
+    elif [ "$status" -ne 0 ]; then
+        exit "$status"
+    fi
+done
 training/.venv/bin/python -m pytest training/tests -q
