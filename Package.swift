@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest"],
+            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest", "CMallocCounter"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
