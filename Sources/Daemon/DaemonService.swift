@@ -137,7 +137,8 @@ public final class DaemonService: Sendable {
         try? notifier.stopping(status: failure.map { "failed: \($0)" } ?? "stopping")
         heartbeat.stop()
         status.stop()
-        log.log(.notice, pipeline.statistics.summary(framesPerSecond: status.framesPerSecond()))
+        let final = pipeline.statistics
+        log.log(.notice, final.summary(framesPerSecond: final.averageFramesPerSecond) + " (whole run)")
         publisher.stop(reason: failure == nil ? "server stopping" : "pipeline failed")
         if let failure {
             log.log(.error, "\(failure)")

@@ -15,6 +15,7 @@ import VideoIngest
 public final class Pipeline: Sendable {
     /// Whether the source is live (newest frame wins) or a file (every frame).
     public let isLive: Bool
+    private let followLandmarks: Bool
     /// The shared models.
     public let models: PipelineModels
     private let recorder = StatisticsRecorder()
@@ -72,6 +73,7 @@ public final class Pipeline: Sendable {
         let regression = try RegressionStage(settings: settings, convention: models.convention, model: models.model)
         let mesh = MeshStage(model: models.model, settings: settings.smoothing)
         isLive = source.isLive
+        followLandmarks = settings.followLandmarks
         let policy: StageHandoff<VideoFrame>.OverflowPolicy = isLive ? .replaceOldest : .waitForSpace
         let capacity = isLive ? 1 : 2
         decoded = StageHandoff(capacity: capacity, policy: policy)
@@ -173,7 +175,7 @@ public final class Pipeline: Sendable {
                 stage.update(minimumDetectionScore: score)
             }
             // Files: the landmarks of the frame two back decide this frame's crops, on every run alike.
-            let observations = isLive ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2)
+            let observations = isLive || !followLandmarks ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2)
             let began = MonotonicClock.now()
             do {
                 let result = try stage.process(frame, observations: observations)

@@ -21,11 +21,13 @@ public struct PipelineSettings: Sendable {
     public var smoothing: SmoothingSettings
     /// Files only: play at the file's own pace instead of as fast as possible.
     public var realtime: Bool
+    /// Frame each face's next crop on its regressed landmarks (true) or on its last detector box (false).
+    public var followLandmarks: Bool
 
     /// Settings from their parts.
     public init(regressorPath: String, regressorSidecarPath: String, faceModelPath: String, detectorSidecarPath: String,
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
-                smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false) {
+                smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -35,6 +37,7 @@ public struct PipelineSettings: Sendable {
         self.minimumDetectionScore = minimumDetectionScore
         self.smoothing = smoothing
         self.realtime = realtime
+        self.followLandmarks = followLandmarks
     }
 
     /// The settings the daemon config asks for.
@@ -47,7 +50,8 @@ public struct PipelineSettings: Sendable {
             tracker: TrackerConfiguration(detectionInterval: tracking.detectorInterval, maximumUnseenFrames: tracking.trackLossFrames,
                                           minimumConfidence: Float(tracking.minimumVisibility)),
             minimumDetectionScore: Float(tracking.minimumConfidence),
-            smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime)
+            smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
+            followLandmarks: tracking.followLandmarks)
     }
 }
 

@@ -1,4 +1,5 @@
 import MeshProtocol
+import VideoIngest
 import Synchronization
 
 /// The pipeline's counters: frames in, out and dropped, time spent per stage, capture→publish latency.
@@ -20,6 +21,14 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var stageFrames = [UInt64](repeating: 0, count: PipelineStatistics.stageNames.count)
     /// Recent capture→sink latencies in seconds (the last `latencyWindow`).
     public var recentLatencies: [Double] = []
+    /// Monotonic time the first frame was decoded, and the last one reached the sink (0 before).
+    public var firstFrameTime = 0.0, lastFrameTime = 0.0
+
+    /// Frames per second from the first frame decoded to the last one delivered.
+    public var averageFramesPerSecond: Double {
+        framesOut > 1 && lastFrameTime > firstFrameTime ? Double(framesOut) / (lastFrameTime - firstFrameTime) : 0
+    }
+
     /// How many latencies `recentLatencies` keeps.
     public static let latencyWindow = 1024
 
@@ -71,7 +80,13 @@ private extension String {
 final class StatisticsRecorder: Sendable {
     private let state = Mutex(PipelineStatistics())
 
-    func frameIn() { state.withLock { $0.framesIn += 1 } }
+    func frameIn() {
+        let now = MonotonicClock.now()
+        state.withLock {
+            if $0.framesIn == 0 { $0.firstFrameTime = now }
+            $0.framesIn += 1
+        }
+    }
 
     func stage(_ index: Int, seconds: Double) {
         state.withLock {
@@ -81,7 +96,9 @@ final class StatisticsRecorder: Sendable {
     }
 
     func frameOut(latency: Double, faces: Int) {
+        let now = MonotonicClock.now()
         state.withLock {
+            $0.lastFrameTime = now
             $0.framesOut += 1
             $0.facesOut += UInt64(faces)
             if $0.recentLatencies.count == PipelineStatistics.latencyWindow { $0.recentLatencies.removeFirst() }

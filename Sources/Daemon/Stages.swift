@@ -23,6 +23,7 @@ public final class TrackingStage {
     let detector: FaceDetector
     let convention: CropConvention
     let maximumFaces: Int
+    let followLandmarks: Bool
 
     /// Loads the detector and makes a tracker.
     public init(settings: PipelineSettings, convention: CropConvention) throws(PipelineError) {
@@ -39,14 +40,15 @@ public final class TrackingStage {
         }
         self.convention = convention
         maximumFaces = settings.maximumFaces
+        followLandmarks = settings.followLandmarks
     }
 
     /// Changes the detector's minimum score (a reload).
     public func update(minimumDetectionScore: Float) { detector.minimumScore = minimumDetectionScore }
 
-    /// Applies the regressor's observations of earlier frames, then tracks `frame`.
+    /// Applies the regressor's observations of earlier frames (when following landmarks), then tracks `frame`.
     public func process(_ frame: VideoFrame, observations: [TrackObservation]) throws(PipelineError) -> TrackedFrame {
-        for observation in observations {
+        for observation in observations where followLandmarks {
             tracker.observe(id: observation.track, frame: observation.frame, landmarks: observation.landmarks,
                             confidence: observation.confidence)
         }

@@ -67,6 +67,7 @@ enum ConfigurationKeys {
         "tracking.detector_interval": { $0.tracking.detectorInterval = try $1.integer(1...10000) },
         "tracking.min_confidence": { $0.tracking.minimumConfidence = try $1.number(0...1) },
         "tracking.min_visibility": { $0.tracking.minimumVisibility = try $1.number(0...1) },
+        "tracking.follow_landmarks": { $0.tracking.followLandmarks = try $1.boolean() },
         "tracking.track_loss_frames": { $0.tracking.trackLossFrames = try $1.integer(1...10000) },
         "smoothing.expression.min_cutoff": { $0.smoothing.expression.minimumCutoff = try $1.number(0.000_001...1000) },
         "smoothing.expression.beta": { $0.smoothing.expression.beta = try $1.number(0...10000) },

@@ -138,6 +138,9 @@ extension DaemonConfiguration {
         public var minimumVisibility = 0.3
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).
         public var trackLossFrames = 15
+        /// Whether each face's next crop is framed on its regressed landmarks (and those count as seeing the
+        /// face), or on its last detector box.
+        public var followLandmarks = false
     }
 
     /// One One Euro filter's settings.

@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
             switch try OfflineInput.classify(input) {
             case .video(let path):
                 let statistics = try analysis.video(path, writer: writer)
-                printError(statistics.summary(framesPerSecond: 0))
+                printError(statistics.summary(framesPerSecond: statistics.averageFramesPerSecond))
             case .images(let paths):
                 try analysis.images(paths, boxes: nil, writer: writer)
             }

@@ -62,6 +62,19 @@ struct PipelineTests {
         #expect(same, "file output is deterministic")
     }
 
+    @Test("the face's box keeps its size through 120 frames (no drift of the crop from frame to frame)")
+    func boxKeepsItsSize() throws {
+        let folder = TestResources.temporaryFolder("drift")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 120, in: folder)
+        let (frames, _) = try Self.run(clip, live: false)
+        let sides = frames.compactMap { $0.faces.first.map { $0.box.maximum.x - $0.box.minimum.x } }
+        let first = try #require(sides.first)
+        #expect(sides.count == 119 && sides.allSatisfy { $0 > 0.7 * first && $0 < 1.4 * first },
+                "box widths from \(sides.min() ?? 0) to \(sides.max() ?? 0), first \(first)")
+        #expect(Set(frames.flatMap { $0.published.faces.map(\.trackIdentifier) }) == [1], "one track")
+    }
+
     @Test("a live source never queues: frames out plus frames dropped make frames in, in increasing order")
     func liveSource() throws {
         let folder = TestResources.temporaryFolder("live")
