@@ -215,11 +215,8 @@ public final class DaemonService: Sendable {
 final class StatusReporter: Sendable {
     nonisolated(unsafe) private let timer: DispatchSourceTimer
     private let last = Mutex<(time: Double, frames: UInt64)>((0, 0))
-    private let rate = Mutex<Double>(0)
-    private let pipeline: Pipeline
 
     init(pipeline: Pipeline, publisher: MeshPublisher, notifier: SystemdNotifier, log: DaemonLog, interval: Double) {
-        self.pipeline = pipeline
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "occlumeshd.status"))
         last.withLock { $0 = (MonotonicClock.now(), 0) }
         timer.schedule(deadline: .now() + interval, repeating: interval)
@@ -237,18 +234,10 @@ final class StatusReporter: Sendable {
     /// Frames per second since the previous report.
     private func framesPerSecond(statistics: PipelineStatistics) -> Double {
         let now = MonotonicClock.now()
-        let value = last.withLock { last -> Double in
+        return last.withLock { last -> Double in
             defer { last = (now, statistics.framesOut) }
             return now > last.time ? Double(statistics.framesOut - last.frames) / (now - last.time) : 0
         }
-        rate.withLock { $0 = value }
-        return value
-    }
-
-    /// The last rate measured (or the rate since the last report, if none yet).
-    func framesPerSecond() -> Double {
-        let measured = rate.withLock { $0 }
-        return measured > 0 ? measured : framesPerSecond(statistics: pipeline.statistics)
     }
 
     func start() { timer.resume() }

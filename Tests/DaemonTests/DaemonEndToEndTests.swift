@@ -26,7 +26,7 @@ struct DaemonEndToEndTests {
             queue_capacity = 128
             stall_timeout = 1.0
             [log]
-            status_interval = 0.5
+            status_interval = 0.25
             \(extra)
             """
         let path = folder.appendingPathComponent("occlumesh.toml").path
@@ -43,6 +43,7 @@ struct DaemonEndToEndTests {
             var landmarkCounts: Set<Int> = []
             var goodbye: GoodbyeCode?
             var regionVertexCount = 0
+            var statusCounters: [String: Double] = [:]
             var error: String?
         }
         let received = Mutex(Received())
@@ -66,7 +67,10 @@ struct DaemonEndToEndTests {
                         }
                         onFrame?(count)
                     }
-                    received.withLock { $0.goodbye = client.goodbye?.code }
+                    received.withLock { state in
+                        state.goodbye = client.goodbye?.code
+                        for counter in client.lastStatus?.counters ?? [] { state.statusCounters[counter.name] = counter.value }
+                    }
                 } catch {
                     received.withLock { $0.error = "\(error)" }
                 }
@@ -139,13 +143,17 @@ struct DaemonEndToEndTests {
                     .write(toFile: config, atomically: true, encoding: .utf8)
                 kill(pid, SIGHUP)
             }
-            if count == 15, !signalled.exchange(true, ordering: .relaxed) { kill(pid, SIGTERM) }
+            if count == 30, !signalled.exchange(true, ordering: .relaxed) { kill(pid, SIGTERM) }
         }
         let result = try #require(reader.result())
         #expect(result.error == nil, "\(result.error ?? "")")
         #expect(result.goodbye == .serverStopping)
-        #expect(result.sequences.count >= 15 && result.sequences.count < 150, "stopped early: \(result.sequences.count) frames")
+        #expect(result.sequences.count >= 30 && result.sequences.count < 150, "stopped early: \(result.sequences.count) frames")
         #expect(result.sequences == (0..<UInt64(result.sequences.count)).map { $0 }, "every frame up to the stop, in order")
+        for name in ["frames_in", "frames_out", "frames_dropped", "fps", "stage_regress_ms", "latency_p99_ms", "clients"] {
+            #expect(result.statusCounters[name] != nil, "status message carries \(name): \(result.statusCounters)")
+        }
+        #expect((result.statusCounters["fps"] ?? 0) > 10, "about 30 fps at the file's own pace: \(result.statusCounters)")
         #expect(daemon.waitForExit() == 0)
         let log = daemon.log
         #expect(log.contains("configuration reloaded"), "\(log)")
