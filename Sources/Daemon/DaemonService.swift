@@ -224,11 +224,20 @@ final class StatusReporter: Sendable {
             guard let self else { return }
             let statistics = pipeline.statistics
             let fps = framesPerSecond(statistics: statistics)
-            publisher.publishStatus(statistics.counters(framesPerSecond: fps))
+            let resident = Self.residentMegabytes()
+            publisher.publishStatus(statistics.counters(framesPerSecond: fps) + [StatusCounter("resident_mb", resident)])
             let clients = publisher.statistics.clients
-            log.log(.info, statistics.summary(framesPerSecond: fps) + "; \(clients) clients")
+            log.log(.info, statistics.summary(framesPerSecond: fps) + "; \(clients) clients; resident \(Int(resident.rounded())) MB")
             try? notifier.status("\(Int(fps.rounded())) fps, \(clients) clients, \(statistics.framesOut) frames")
         }
+    }
+
+    /// The process's resident memory in MiB (from /proc/self/statm), 0 where unreadable.
+    static func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     /// Frames per second since the previous report.
