@@ -26,5 +26,12 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
 fi
 command -v swift >/dev/null || { echo "setup: swift 6 is not on PATH (install it from swift.org)" >&2; exit 1; }
 
+# The face-model file the daemon, `occlumesh run` and their tests load (gitignored), made from ../shared's ICT
+# model when that is present.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$root/models/ict-face-model.ocfm" ] && [ -f "$root/../shared/data/face-model/ict-face-light.npz" ]; then
+    "$root/tools/setup-face-model.sh"
+fi
+
 # The training package's environment (Debian's CPU PyTorch, onnx, onnxruntime), which its tests use.
 "$(dirname "$0")/../training/setup.sh"
