@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "FaceTracking",
-            dependencies: ["FaceModel"],
+            dependencies: ["FaceModel", "InferenceCore", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
         .target(
@@ -92,6 +92,7 @@ let package = Package(
                 "VideoIngest",
                 "InferenceCore",
                 "FaceModel",
+                "FaceTracking",
                 "OcclumeshClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -129,7 +130,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "FaceModel"],
+            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest", "CMallocCounter"],
+            exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(

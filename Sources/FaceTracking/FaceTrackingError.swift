@@ -1,4 +1,4 @@
-/// Why face detection could not be set up or its outputs not be used. Every case reads as one line.
+/// Why face detection, cropping or tracking could not be set up or its outputs not be used. Every case reads as one line.
 public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
     /// The detector's JSON sidecar could not be read.
     case cannotReadSpecification(path: String, reason: String)
@@ -6,6 +6,18 @@ public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
     case invalidSpecification(path: String, reason: String)
     /// The network's outputs do not have the sizes the sidecar promises.
     case outputSizeMismatch(output: String, expected: Int, actual: Int)
+    /// The detector's ONNX file could not be loaded or compiled by InferenceCore.
+    case cannotLoadNetwork(path: String, reason: String)
+    /// The network does not have the inputs or outputs its sidecar names.
+    case networkMismatch(path: String, reason: String)
+    /// Running the network failed.
+    case inferenceFailed(reason: String)
+    /// A frame's pixel layout or size cannot be used.
+    case unsupportedFrame(reason: String)
+    /// The regressor's sidecar could not be read.
+    case cannotReadCropConvention(path: String, reason: String)
+    /// Tracker settings that cannot work together.
+    case invalidTrackerConfiguration(reason: String)
 
     /// One line naming the input and the cause.
     public var description: String {
@@ -13,6 +25,12 @@ public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
         case .cannotReadSpecification(let path, let reason): "\(path): cannot read detector sidecar (\(reason))"
         case .invalidSpecification(let path, let reason): "\(path): invalid detector sidecar (\(reason))"
         case .outputSizeMismatch(let output, let expected, let actual): "detector output \(output): expected \(expected) values, got \(actual)"
+        case .cannotLoadNetwork(let path, let reason): "\(path): cannot load detector network (\(reason))"
+        case .networkMismatch(let path, let reason): "\(path): network does not match its sidecar (\(reason))"
+        case .inferenceFailed(let reason): "detector inference failed (\(reason))"
+        case .unsupportedFrame(let reason): "unsupported frame (\(reason))"
+        case .cannotReadCropConvention(let path, let reason): "\(path): cannot read the regressor's crop convention (\(reason))"
+        case .invalidTrackerConfiguration(let reason): "invalid tracker configuration (\(reason))"
         }
     }
 }

@@ -6,6 +6,8 @@ struct Occlumesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "occlumesh",
         abstract: "Occlusion-robust 3D face meshes from video.",
-        subcommands: [ProbeCommand.self, ModelCommand.self, MeshCommand.self, SubscribeCommand.self]
+        subcommands: [
+            ProbeCommand.self, DetectCommand.self, MeshCommand.self, ModelCommand.self, SubscribeCommand.self,
+        ]
     )
 }

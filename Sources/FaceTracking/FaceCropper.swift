@@ -1,0 +1,66 @@
+import VideoIngest
+
+/// Cuts the regressor's input straight out of a decoded frame: an affine warp (`CropTransform`) with
+/// bilinear sampling at pixel centres, parts outside the frame black, normalised and written planar (NCHW)
+/// into the caller's buffer as the sidecar's `CropConvention` says. Allocates nothing.
+public struct FaceCropper: Sendable {
+    /// The convention followed.
+    public let convention: CropConvention
+
+    /// A cropper for `convention`.
+    public init(convention: CropConvention) {
+        self.convention = convention
+    }
+
+    /// Floats one crop takes (3 × size × size).
+    public var elementCount: Int { 3 * convention.size * convention.size }
+
+    /// The transform of `region` onto this convention's crop size.
+    public func transform(for region: CropRegion) -> CropTransform {
+        region.transform(cropSize: convention.size)
+    }
+
+    /// Writes the crop of `frame` under `transform` into `destination` (at least `elementCount` floats).
+    public func crop(_ frame: VideoFrame, transform: CropTransform, into destination: UnsafeMutableBufferPointer<Float>) {
+        precondition(destination.count >= elementCount, "crop destination holds \(destination.count) floats, \(elementCount) needed")
+        let size = convention.size, plane = size * size
+        let normalisation = convention.normalisation
+        let multiplier = normalisation.scale / SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2])
+        let shift = -SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2])
+            / SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2])
+        let width = frame.width, height = frame.height, stride = frame.bytesPerRow
+        frame.pixels.withUnsafeBufferPointer { pixels in
+            @inline(__always) func pixel(_ x: Int, _ y: Int) -> SIMD3<Float> {
+                guard x >= 0, y >= 0, x < width, y < height else { return .zero }
+                let index = y * stride + x * 3
+                return SIMD3(Float(pixels[index]), Float(pixels[index + 1]), Float(pixels[index + 2]))
+            }
+            for v in 0..<size {
+                // Image index coordinates (pixel centres at integers) of the centre of crop pixel (0, v).
+                var point = transform.origin + 0.5 * transform.axisX + (Float(v) + 0.5) * transform.axisY - 0.5
+                for u in 0..<size {
+                    let lower = point.rounded(.down)
+                    let fraction = point - lower
+                    let x = Int(lower.x), y = Int(lower.y)
+                    var value = SIMD3<Float>.zero
+                    if x >= -1, y >= -1, x < width, y < height {
+                        let top = pixel(x, y) * (1 - fraction.x) + pixel(x + 1, y) * fraction.x
+                        let bottom = pixel(x, y + 1) * (1 - fraction.x) + pixel(x + 1, y + 1) * fraction.x
+                        value = top * (1 - fraction.y) + bottom * fraction.y
+                    }
+                    let normalised = value * multiplier + shift
+                    let out = v * size + u
+                    destination[out] = normalised.x
+                    destination[plane + out] = normalised.y
+                    destination[2 * plane + out] = normalised.z
+                    point += transform.axisX
+                }
+            }
+        }
+    }
+
+    /// Writes the crop into an array of `elementCount` floats (made once by the caller, reused per frame).
+    public func crop(_ frame: VideoFrame, transform: CropTransform, into destination: inout [Float]) {
+        destination.withUnsafeMutableBufferPointer { crop(frame, transform: transform, into: $0) }
+    }
+}

@@ -1,0 +1,54 @@
+import FaceTracking
+import Foundation
+import VideoIngest
+import XCTest
+
+/// The detector on the AFLW2000-3D photographs (evaluation only): a face is found, and its box overlaps the
+/// box of the 68 ground-truth landmarks with IoU ≥ 0.5, in at least 98 % of the images. The onnxruntime
+/// reference (tools/evaluate-detector-aflw.py, best anchor, OpenCV INTER_AREA letterbox) reaches 98.5 %.
+final class AFLWDetectionTests: XCTestCase {
+    struct Truth: Decodable {
+        let name: String
+        let box: [Float]
+    }
+
+    /// Every `stride`-th image (`OCCLUMESH_AFLW_STRIDE`, default 1: all 2,000).
+    static var stride: Int { Int(ProcessInfo.processInfo.environment["OCCLUMESH_AFLW_STRIDE"] ?? "") ?? 1 }
+
+    func testShortRangeFindsTheLabelledFace() throws {
+        let folder = try TestSupport.requireData("aflw2000-3d")
+        let json: Data
+        do {
+            json = try TestSupport.run("python3", [TestSupport.repositoryRoot.appendingPathComponent("tools/aflw-landmark-boxes.py").path,
+                                                   folder.appendingPathComponent("labels.npz").path])
+        } catch {
+            throw XCTSkip("python3 with numpy is needed to read labels.npz: \(error)")
+        }
+        let truths = try JSONDecoder().decode([Truth].self, from: json)
+        XCTAssertEqual(truths.count, 2000)
+        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        var evaluated = 0, found = 0, overlapping = 0
+        var sideRatios: [Float] = [], centreShifts: [SIMD2<Float>] = []
+        for truth in Swift.stride(from: 0, to: truths.count, by: Self.stride).map({ truths[$0] }) {
+            let source = try FFmpegSource(input: folder.appendingPathComponent("images/\(truth.name)").path)
+            guard let frame = try source.nextFrame() else { return XCTFail("\(truth.name): no picture decoded") }
+            evaluated += 1
+            guard let best = try detector.detect(in: frame).first else { continue }
+            found += 1
+            let landmarks = BoundingBox(minimum: SIMD2(truth.box[0], truth.box[1]), maximum: SIMD2(truth.box[2], truth.box[3]))
+            if best.box.intersectionOverUnion(landmarks) >= 0.5 {
+                overlapping += 1
+                // How the 3DDFA crop box (√2 × the landmark box's larger side, same centre) sits on the detection box.
+                let side = best.box.maximum.x - best.box.minimum.x
+                let landmarkSize = landmarks.maximum - landmarks.minimum
+                sideRatios.append(Float(2).squareRoot() * max(landmarkSize.x, landmarkSize.y) / side)
+                centreShifts.append(((landmarks.minimum + landmarks.maximum) - (best.box.minimum + best.box.maximum)) / 2 / side)
+            }
+        }
+        let median = { (values: [Float]) -> Float in values.sorted()[values.count / 2] }
+        print("AFLW2000-3D, every \(Self.stride). image: face found in \(found)/\(evaluated), box IoU ≥ 0.5 in \(overlapping)/\(evaluated) "
+              + "(\(String(format: "%.1f", 100 * Float(overlapping) / Float(evaluated))) %); crop side / detection box side median "
+              + "\(median(sideRatios)), centre shift / side median (\(median(centreShifts.map(\.x))), \(median(centreShifts.map(\.y))))")
+        XCTAssertGreaterThanOrEqual(Float(overlapping) / Float(evaluated), 0.98, "IoU ≥ 0.5 in \(overlapping) of \(evaluated)")
+    }
+}

@@ -1,0 +1,101 @@
+import FaceTracking
+import XCTest
+
+/// The tracking logic driven with detections given as values: ids, matching, detector scheduling, track ends.
+final class TrackStateTests: XCTestCase {
+    private func face(_ x: Float, _ y: Float, side: Float = 100, score: Float = 0.9) -> FaceDetection {
+        FaceDetection(box: BoundingBox(minimum: SIMD2(x, y), maximum: SIMD2(x + side, y + side)), score: score, keypoints: [])
+    }
+
+    func testDetectorRunsEveryNFramesAndWhileNothingIsTracked() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 8))
+        var runs: [Int] = []
+        for frame in 0..<12 {
+            let detect = state.needsDetection(frame: frame)
+            if detect { runs.append(frame) }
+            // No face until frame 2.
+            state.advance(frame: frame, detections: detect ? (frame < 2 ? [] : [face(10, 10)]) : nil)
+        }
+        // Nothing on 0 and 1; found on 2, confirmed on 3; then every 5 frames.
+        XCTAssertEqual(runs, [0, 1, 2, 3, 8])
+        XCTAssertEqual(state.tracks.map(\.id), [1])
+    }
+
+    func testMovingFacesKeepTheirIdsAndANewFaceGetsANewOne() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3))
+        state.advance(frame: 0, detections: [face(0, 0), face(300, 0)])
+        XCTAssertEqual(state.tracks.map(\.id), [], "candidates until found again")
+        state.advance(frame: 1, detections: [face(0, 0), face(300, 0)])
+        XCTAssertEqual(state.tracks.map(\.id), [1, 2])
+        // Both move 20 px; listed in the other order; a third face appears and is confirmed on the next frame.
+        state.advance(frame: 2, detections: [face(320, 5), face(600, 0), face(20, 5)])
+        XCTAssertEqual(state.tracks.map(\.id), [1, 2])
+        state.advance(frame: 3, detections: [face(320, 5), face(600, 0), face(20, 5)])
+        XCTAssertEqual(state.tracks.map(\.id), [1, 2, 3])
+        XCTAssertEqual(state.tracks[0].box.minimum, SIMD2(20, 5))
+        XCTAssertEqual(state.tracks[1].box.minimum, SIMD2(320, 5))
+        XCTAssertEqual(state.tracks[2].box.minimum, SIMD2(600, 0))
+    }
+
+    func testTrackEndsAfterMUnseenFrames() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3))
+        state.advance(frame: 0, detections: [face(0, 0), face(300, 0)])
+        state.advance(frame: 1, detections: [face(0, 0), face(300, 0)])
+        for frame in 2...3 {
+            state.advance(frame: frame, detections: [face(300, 0)])
+            XCTAssertEqual(state.tracks.map(\.id), [1, 2], "frame \(frame)")
+        }
+        state.advance(frame: 4, detections: [face(300, 0)])
+        XCTAssertEqual(state.tracks.map(\.id), [2])
+        XCTAssertEqual(state.endedTracks.map(\.id), [1])
+        // Coming back later is a new face.
+        state.advance(frame: 5, detections: [face(300, 0), face(0, 0)])
+        state.advance(frame: 6, detections: [face(300, 0), face(0, 0)])
+        XCTAssertEqual(state.tracks.map(\.id), [2, 3])
+    }
+
+    func testASingleFalseDetectionBeginsNoTrack() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 10))
+        state.advance(frame: 0, detections: [face(0, 0)])
+        state.advance(frame: 1, detections: [face(0, 0)])
+        XCTAssertFalse(state.needsDetection(frame: 2))
+        state.requestDetection()
+        XCTAssertTrue(state.needsDetection(frame: 2))
+        state.advance(frame: 2, detections: [face(0, 0), face(500, 500, score: 0.55)])
+        XCTAssertTrue(state.needsDetection(frame: 3), "the candidate is checked at once")
+        state.advance(frame: 3, detections: [face(0, 0)])
+        XCTAssertEqual(state.tracks.map(\.id), [1])
+        XCTAssertFalse(state.needsDetection(frame: 4))
+    }
+
+    func testRegressorLandmarksMoveTheCropAndLowConfidenceCallsTheDetector() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 10))
+        state.advance(frame: -1, detections: [face(100, 100)])
+        state.advance(frame: 0, detections: [face(100, 100)])
+        let convention = CropConvention(size: 64, normalisation: .init(scale: 1, mean: [0, 0, 0], std: [1, 1, 1]),
+                                        framing: .init(landmarks: .init(sideScale: 2, centreShift: .zero),
+                                                       detection: .init(sideScale: 1.5, centreShift: .zero)))
+        XCTAssertEqual(state.tracks[0].cropRegion(convention: convention).side, 150)
+        // The regressor sees the face moved to a 60-px landmark box around (200, 180).
+        let landmarks: [SIMD2<Float>] = [SIMD2(170, 150), SIMD2(230, 210), SIMD2(200, 190)]
+        XCTAssertTrue(state.observe(id: 1, frame: 1, landmarks: landmarks, confidence: 0.9))
+        state.advance(frame: 1, detections: nil)
+        let region = state.tracks[0].cropRegion(convention: convention)
+        XCTAssertEqual(region.centre, SIMD2(200, 180))
+        XCTAssertEqual(region.side, 120)
+        XCTAssertFalse(state.needsDetection(frame: 2))
+        // Confidence falls: not seen, and the detector runs on the next frame.
+        state.observe(id: 1, frame: 2, landmarks: landmarks, confidence: 0.2)
+        state.advance(frame: 2, detections: nil)
+        XCTAssertEqual(state.tracks[0].lastSeenFrame, 1)
+        XCTAssertTrue(state.needsDetection(frame: 3))
+        XCTAssertFalse(state.observe(id: 7, frame: 2, landmarks: landmarks, confidence: 1))
+    }
+
+    func testImpossibleSettingsAreRefused() {
+        XCTAssertThrowsError(try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 5))) { error in
+            XCTAssertTrue("\(error)".contains("before the next detection"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrackState(configuration: TrackerConfiguration(detectionInterval: 0)))
+    }
+}
