@@ -31,8 +31,10 @@ extension Planner {
         let strides = node.integers("strides") ?? [1, 1]
         let dilations = node.integers("dilations") ?? [1, 1]
         let pads = node.integers("pads") ?? [0, 0, 0, 0]
-        guard strides.count == 2, dilations.count == 2, pads.count == 4, strides.allSatisfy({ $0 > 0 }),
-              dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }), kernel.allSatisfy({ $0 > 0 }) else {
+        let limit = 1 << 20
+        guard strides.count == 2, dilations.count == 2, pads.count == 4, strides.allSatisfy({ $0 > 0 && $0 <= limit }),
+              dilations.allSatisfy({ $0 > 0 && $0 <= limit }), pads.allSatisfy({ $0 >= 0 && $0 <= limit }),
+              kernel.allSatisfy({ $0 > 0 && $0 <= limit }) else {
             throw .invalidAttribute(node: node.name, name: "strides/dilations/pads", detail: "\(strides) \(dilations) \(pads)")
         }
         let autoPad = node.string("auto_pad", default: "NOTSET")
@@ -212,6 +214,7 @@ extension Planner {
             throw .unsupportedOperator(operatorType: "Gemm", node: node.name, detail: "transA=1")
         }
         let m = leftShape[leftShape.count - 2], k = leftShape[leftShape.count - 1]
+        guard k > 0 else { throw .shapeMismatch(node: node.name, detail: "empty inner dimension in \(leftShape)") }
         let rightK = transposeB ? rightShape[rightShape.count - 1] : rightShape[rightShape.count - 2]
         let n = transposeB ? rightShape[rightShape.count - 2] : rightShape[rightShape.count - 1]
         guard rightK == k else {

@@ -118,9 +118,13 @@ extension Planner {
         for (index, rawAxis) in axes.enumerated() {
             let axis = try self.axis(rawAxis, rank: rank, node: node)
             let size = input.shape[axis], stride = stepsList[index]
-            guard stride != 0 else { throw .invalidAttribute(node: node.name, name: "steps", detail: "zero step") }
-            var start = starts[index] < 0 ? starts[index] + size : starts[index]
-            var end = ends[index] < 0 ? ends[index] + size : ends[index]
+            guard stride != 0, abs(stride) <= 1 << 40 else {
+                throw .invalidAttribute(node: node.name, name: "steps", detail: "step \(stride)")
+            }
+            let bound = 1 << 40
+            var start = max(-bound, min(bound, starts[index])), end = max(-bound, min(bound, ends[index]))
+            start = start < 0 ? start + size : start
+            end = end < 0 ? end + size : end
             if stride > 0 {
                 start = max(0, min(size, start)); end = max(0, min(size, end))
                 shape[axis] = end > start ? (end - start + stride - 1) / stride : 0
@@ -147,7 +151,7 @@ extension Planner {
         let input = try runtime(try first(node), node: node.name)
         let rank = input.shape.count
         guard let pads = try constantIntegers(node.input(1), node: node, what: "pads") ?? node.integers("pads"),
-              pads.count == 2 * rank else {
+              pads.count == 2 * rank, pads.allSatisfy({ abs($0) <= 1 << 24 }) else {
             throw .invalidAttribute(node: node.name, name: "pads", detail: "needs \(2 * rank) constant values")
         }
         if node.input(3) != nil {
@@ -248,10 +252,12 @@ extension Planner {
         }
         var outputShape: [Int]
         if let sizes {
-            guard sizes.count == 4 else { throw .invalidAttribute(node: node.name, name: "sizes", detail: "\(sizes)") }
+            guard sizes.count == 4, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }), inputShape.allSatisfy({ $0 > 0 }) else {
+                throw .invalidAttribute(node: node.name, name: "sizes", detail: "\(sizes) for input \(inputShape)")
+            }
             outputShape = sizes
             scales = (0..<4).map { Float(sizes[$0]) / Float(inputShape[$0]) }
-        } else if let given = scales, given.count == 4, given.allSatisfy({ $0 > 0 }) {
+        } else if let given = scales, given.count == 4, given.allSatisfy({ $0 > 0 && $0 < 65536 }) {
             outputShape = (0..<4).map { Int((Float(inputShape[$0]) * given[$0]).rounded(.down)) }
         } else {
             throw .invalidAttribute(node: node.name, name: "scales", detail: "needs 4 positive scales or sizes")
@@ -290,11 +296,11 @@ extension Planner {
                     case "round_prefer_ceil": rounded = (original + 0.5).rounded(.down)
                     default: rounded = original - original.rounded(.down) == 0.5 ? original.rounded(.down) : original.rounded()
                     }
-                    let position = max(0, min(input - 1, Int(rounded)))
+                    let position = max(0, min(input - 1, boundedInteger(rounded)))
                     return (position, position, 0)
                 }
                 let clamped = max(0, min(Float(input - 1), original))
-                let low = Int(clamped.rounded(.down))
+                let low = boundedInteger(clamped.rounded(.down))
                 let high = min(low + 1, input - 1)
                 return (low, high, clamped - Float(low))
             }
