@@ -24,9 +24,14 @@ enum ConvolutionKernels {
                     for kx in 0..<g.kernelWidth {
                         let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
                         if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
-                            column.update(from: input + (iy * g.inputWidth + ix) * channelStride + firstChannel, count: channels)
+                            let source = input + (iy * g.inputWidth + ix) * channelStride + firstChannel
+                            if channels < 16 {
+                                for channel in 0..<channels { column[channel] = source[channel] }   // no memmove call for 3 floats
+                            } else {
+                                column.update(from: source, count: channels)
+                            }
                         } else {
-                            column.update(repeating: 0, count: channels)
+                            for channel in 0..<channels { column[channel] = 0 }
                         }
                         column += channels
                     }
@@ -101,18 +106,21 @@ enum ConvolutionKernels {
                     UnsafeMutableRawPointer(output + outputPixel + channel).storeBytes(of: accumulator, as: Vector.self)
                     block += 1
                 }
-                var channel = fullBlocks * 8
-                while channel < channels {
-                    var accumulator = bias[channel]
+                let channel = fullBlocks * 8
+                if channel < channels {
+                    // Remainder lanes: a full vector whose extra lanes read past this pixel's channels
+                    // (still inside the arena, which is padded) against zero weights; only live lanes are stored.
+                    var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
                     for ky in kyFirst..<kyLast {
+                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
                         for kx in kxFirst..<kxLast {
-                            let iy = iy0 + ky * g.dilationY, ix = ix0 + kx * g.dilationX
-                            accumulator += input[(iy * g.inputWidth + ix) * channels + channel]
-                                * weights[(ky * g.kernelWidth + kx) * paddedChannels + channel]
+                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels).loadUnaligned(as: Vector.self)
+                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels).loadUnaligned(as: Vector.self)
+                            accumulator = accumulator.addingProduct(value, weight)
                         }
                     }
-                    output[outputPixel + channel] = accumulator
-                    channel += 1
+                    for lane in 0..<(channels - channel) { output[outputPixel + channel + lane] = accumulator[lane] }
                 }
             }
             let rowStart = oy * g.outputWidth * channels

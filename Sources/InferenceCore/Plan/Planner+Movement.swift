@@ -177,8 +177,17 @@ extension Planner {
             }
         }
         let output = try newValue(shape, layout: input.layout, name: node.outputs[0])
-        // Table over the output's physical order: each element's source offset, or -1 for the fill value.
         let permutation = input.layout == .nhwc ? [0, 2, 3, 1] : Array(0..<rank)
+        if mode == "constant" && rank > 0 && input.count > 0 {
+            emit(PaddedCopyStep(input: input.storage, output: output.storage,
+                                copy: paddedCopy(input: permutation.map { input.shape[$0] },
+                                                 output: permutation.map { shape[$0] },
+                                                 begin: permutation.map { pads[$0] }, fill: fill)),
+                 reads: [input.storage])
+            define(node.outputs[0], output)
+            return
+        }
+        // Table over the output's physical order: each element's source offset, or -1 for the fill value.
         let physicalOutput = permutation.map { shape[$0] }
         let physicalInput = permutation.map { input.shape[$0] }
         let physicalBegin = permutation.map { pads[$0] }
@@ -217,6 +226,38 @@ extension Planner {
         emit(GatherStep(input: input.storage, output: output.storage, gather: GatherTable(table: table, fill: fill)),
              reads: [input.storage])
         define(node.outputs[0], output)
+    }
+
+    /// Destination offsets of every input run (last physical axis) of a constant Pad; runs whose
+    /// row falls outside the output (negative pads) get -1.
+    func paddedCopy(input: [Int], output: [Int], begin: [Int], fill: Float) -> PaddedCopy {
+        let rank = input.count
+        let outputStrides = StridedCopy.contiguousStrides(output)
+        let last = rank - 1
+        let skipFront = max(0, -begin[last])
+        let copied = max(0, min(input[last] - skipFront, output[last] - max(0, begin[last])))
+        let runs = input.dropLast().reduce(1, *)
+        var offsets = [Int](repeating: -1, count: runs)
+        var coordinate = [Int](repeating: 0, count: max(0, rank - 1))
+        for run in 0..<runs {
+            var offset = max(0, begin[last])
+            var inside = copied > 0
+            for axis in 0..<(rank - 1) {
+                let position = coordinate[axis] + begin[axis]
+                if position < 0 || position >= output[axis] { inside = false }
+                offset += position * outputStrides[axis]
+            }
+            if inside { offsets[run] = offset }
+            var axis = rank - 2
+            while axis >= 0 {
+                coordinate[axis] += 1
+                if coordinate[axis] < input[axis] { break }
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
+        return PaddedCopy(fill: fill, outputCount: output.reduce(1, *), runLength: copied, destinationOffsets: offsets,
+                          sourceSkip: skipFront, sourceSkipTotal: input[last] - copied)
     }
 
     mutating func lowerResize(_ node: GraphNode) throws(InferenceError) {

@@ -192,6 +192,14 @@ struct GatherStep: ExecutionStep {
     func execute(_ context: ExecutionContext) { gather.run(input: context[input], output: context[output]) }
 }
 
+/// Constant-mode Pad.
+struct PaddedCopyStep: ExecutionStep {
+    let input: Int, output: Int
+    let copy: PaddedCopy
+
+    func execute(_ context: ExecutionContext) { copy.run(input: context[input], output: context[output]) }
+}
+
 /// One input's share of a Concat, or one output's share of a Split.
 struct BlockCopyStep: ExecutionStep {
     let source: Int, destination: Int
