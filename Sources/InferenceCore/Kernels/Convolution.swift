@@ -13,10 +13,10 @@ enum ConvolutionKernels {
     /// Writes the im2col matrix of one image: one row per output pixel, columns ordered
     /// (kernel y, kernel x, channel) over `channels` channels starting at `firstChannel`.
     static func im2col(input: UnsafePointer<Float>, channelStride: Int, firstChannel: Int, channels: Int,
-                       geometry g: WindowGeometry, output: UnsafeMutablePointer<Float>) {
+                       geometry g: WindowGeometry, outputRows: Range<Int>, output: UnsafeMutablePointer<Float>) {
         let rowLength = g.kernelHeight * g.kernelWidth * channels
         var destination = output
-        for oy in 0..<g.outputHeight {
+        for oy in outputRows {
             for ox in 0..<g.outputWidth {
                 var column = destination
                 for ky in 0..<g.kernelHeight {

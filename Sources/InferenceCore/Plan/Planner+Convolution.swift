@@ -171,14 +171,17 @@ extension Planner {
                 }
                 allPanels += layoutOfGroup.panels
             }
-            let scratchCount = g.outputHeight * g.outputWidth * k
+            // Bands of output rows whose im2col block is about 64 KiB, a multiple of 6 pixels where possible.
+            let bandRows = max(1, min(g.outputHeight, 16384 / max(1, g.outputWidth * k)))
+            let scratchCount = bandRows * g.outputWidth * k
             let scratch = try newStorage(scratchCount, name: "\(node.name).im2col")
             emit(Im2colConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
                                        scratch: scratch, batch: batch, inputChannels: inputChannels,
                                        outputChannels: outputChannels, groups: groups, geometry: g, packed: layoutOfGroup,
                                        weights: WeightBuffer(allPanels), groupWeightStride: layoutOfGroup.panels.count,
                                        bias: WeightBuffer(paddedBias(bias, groups: groups)),
-                                       groupBiasStride: (groupOutput + 15) & ~15, activation: fused.activation),
+                                       groupBiasStride: (groupOutput + 15) & ~15, activation: fused.activation,
+                                       bandRows: bandRows),
                  reads: reads + [scratch])
         }
         define(fused.output, output)

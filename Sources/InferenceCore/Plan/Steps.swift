@@ -65,7 +65,7 @@ struct Im2colConvolutionStep: ExecutionStep {
     let input: Int, output: Int, residual: Int?, scratch: Int
     let batch: Int, inputChannels: Int, outputChannels: Int, groups: Int
     let geometry: WindowGeometry
-    /// One packed matrix per group, concatenated in `weights` at `groupOffsets`.
+    /// The packing of one group; `weights` holds all groups, `groupWeightStride` floats apart.
     let packed: PackedMatrix
     let weights: WeightBuffer
     let groupWeightStride: Int
@@ -73,6 +73,8 @@ struct Im2colConvolutionStep: ExecutionStep {
     let bias: WeightBuffer
     let groupBiasStride: Int
     let activation: Activation
+    /// Output rows per im2col band (the scratch slot holds one band).
+    let bandRows: Int
 
     func execute(_ context: ExecutionContext) {
         let inputImage = geometry.inputHeight * geometry.inputWidth * inputChannels
@@ -81,16 +83,22 @@ struct Im2colConvolutionStep: ExecutionStep {
         let groupInput = inputChannels / groups, groupOutput = outputChannels / groups
         for image in 0..<batch {
             for group in 0..<groups {
-                ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
-                                          firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
-                                          output: context[scratch])
-                let offset = image * outputImage + group * groupOutput
-                let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
-                                            residual: residual.map { UnsafePointer(context[$0] + offset) },
-                                            residualStride: outputChannels, activation: activation)
-                GEMM.multiply(rows: pixels, a: context[scratch], lda: packed.rows, b: weights.pointer + group * groupWeightStride,
-                              packed: packed, c: context[output] + offset, ldc: outputChannels, epilogue: epilogue,
-                              threads: context.threads)
+                // A band of output rows at a time keeps the im2col block cache-resident.
+                var firstRow = 0
+                while firstRow < geometry.outputHeight {
+                    let rows = firstRow..<min(geometry.outputHeight, firstRow + bandRows)
+                    ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
+                                              firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
+                                              outputRows: rows, output: context[scratch])
+                    let offset = image * outputImage + firstRow * geometry.outputWidth * outputChannels + group * groupOutput
+                    let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
+                                                residual: residual.map { UnsafePointer(context[$0] + offset) },
+                                                residualStride: outputChannels, activation: activation)
+                    GEMM.multiply(rows: rows.count * geometry.outputWidth, a: context[scratch], lda: packed.rows,
+                                  b: weights.pointer + group * groupWeightStride, packed: packed, c: context[output] + offset,
+                                  ldc: outputChannels, epilogue: epilogue, threads: context.threads)
+                    firstRow += bandRows
+                }
             }
         }
     }
