@@ -41,6 +41,41 @@ enum ConvolutionKernels {
         }
     }
 
+    /// 3×3 depthwise over output columns whose whole window is inside the input: for each block of
+    /// eight channels the nine weight vectors stay in registers while the columns stream past.
+    /// `input` points at the window's top input row, `output` at the output row.
+    @inline(__always)
+    static func depthwise3x3(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, blocks: Int,
+                             inputWidth: Int, strideX: Int, padLeft: Int, weights: UnsafePointer<Float>,
+                             paddedChannels: Int, bias: UnsafePointer<Float>, columns: Range<Int>) {
+        typealias Vector = SIMD8<Float>
+        let rowStride = inputWidth * channels
+        for block in 0..<blocks {
+            let channel = block * 8
+            func weight(_ tap: Int) -> Vector {
+                UnsafeRawPointer(weights + tap * paddedChannels + channel).loadUnaligned(as: Vector.self)
+            }
+            let w0 = weight(0), w1 = weight(1), w2 = weight(2), w3 = weight(3), w4 = weight(4)
+            let w5 = weight(5), w6 = weight(6), w7 = weight(7), w8 = weight(8)
+            let start = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+            for ox in columns {
+                let top = input + (ox * strideX - padLeft) * channels + channel
+                let middle = top + rowStride, bottom = middle + rowStride
+                func load(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
+                var even = start.addingProduct(load(top), w0)
+                var odd = load(top + channels) * w1
+                even = even.addingProduct(load(top + 2 * channels), w2)
+                odd = odd.addingProduct(load(middle), w3)
+                even = even.addingProduct(load(middle + channels), w4)
+                odd = odd.addingProduct(load(middle + 2 * channels), w5)
+                even = even.addingProduct(load(bottom), w6)
+                odd = odd.addingProduct(load(bottom + channels), w7)
+                even = even.addingProduct(load(bottom + 2 * channels), w8)
+                UnsafeMutableRawPointer(output + ox * channels + channel).storeBytes(of: even + odd, as: Vector.self)
+            }
+        }
+    }
+
     /// Depthwise convolution of one image: every channel convolved with its own kernel,
     /// eight channels per SIMD vector. `weights` is [kernelHeight][kernelWidth][paddedChannels],
     /// `bias` has `paddedChannels` entries; padding lanes are zero.
@@ -55,13 +90,28 @@ enum ConvolutionKernels {
             var kyFirst = 0, kyLast = g.kernelHeight
             while kyFirst < kyLast && iy0 + kyFirst * g.dilationY < 0 { kyFirst += 1 }
             while kyLast > kyFirst && iy0 + (kyLast - 1) * g.dilationY >= g.inputHeight { kyLast -= 1 }
+            // Interior columns of a full-height 3×3 row go through the register-resident-weights kernel.
+            var interior = 0..<0
+            if g.kernelHeight == 3 && g.kernelWidth == 3 && g.dilationX == 1 && g.dilationY == 1
+                && kyFirst == 0 && kyLast == 3 && fullBlocks > 0 && g.inputWidth - 3 + g.padLeft >= 0 {
+                let first = (g.padLeft + g.strideX - 1) / g.strideX
+                let last = min(g.outputWidth, (g.inputWidth - 3 + g.padLeft) / g.strideX + 1)
+                if first < last {
+                    interior = first..<last
+                    depthwise3x3(input: input + iy0 * g.inputWidth * channels, output: output + oy * g.outputWidth * channels,
+                                 channels: channels, blocks: fullBlocks, inputWidth: g.inputWidth, strideX: g.strideX,
+                                 padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels, bias: bias,
+                                 columns: interior)
+                }
+            }
             for ox in 0..<g.outputWidth {
+                let firstBlock = interior.contains(ox) ? fullBlocks : 0
                 let ix0 = ox * g.strideX - g.padLeft
                 var kxFirst = 0, kxLast = g.kernelWidth
                 while kxFirst < kxLast && ix0 + kxFirst * g.dilationX < 0 { kxFirst += 1 }
                 while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
                 let outputPixel = (oy * g.outputWidth + ox) * channels
-                var block = 0
+                var block = firstBlock
                 // Four independent accumulators (32 channels) so the FMA chains overlap.
                 while block + 4 <= fullBlocks {
                     let channel = block * 8
