@@ -38,6 +38,15 @@ struct GEMMEpilogue {
     var activation: Activation
 }
 
+/// Bias, residual and clip bounds applied by the micro-kernel before its only store.
+struct RegisterEpilogue {
+    let bias: UnsafePointer<Float>
+    let residual: UnsafePointer<Float>?
+    let residualStride: Int
+    let lower: Float
+    let upper: Float
+}
+
 /// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
 /// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators) does the work.
 enum GEMM {
@@ -76,31 +85,59 @@ enum GEMM {
                             b: UnsafePointer<Float>, packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
                             epilogue: GEMMEpilogue) {
         let k = packed.rows
-        for panel in panels {
+        var clipBounds: (lower: Float, upper: Float)?
+        switch epilogue.activation {
+        case .identity: clipBounds = (-.infinity, .infinity)
+        case .clip(let lower, let upper): clipBounds = (lower, upper)
+        default: clipBounds = nil
+        }
+        // Small B (early layers: few channels, many pixels) stays in L1 while row blocks stream past;
+        // large B (late layers) is read once, panel by panel, while A stays in L2.
+        let rowsOuter = k * packed.columns <= 8192
+        if rowsOuter {
+            for block in rowBlocks {
+                for panel in panels { computeBlock(block, panel) }
+            }
+        } else {
+            for panel in panels {
+                for block in rowBlocks { computeBlock(block, panel) }
+            }
+        }
+
+        @inline(__always)
+        func computeBlock(_ block: Int, _ panel: Int) {
             let panelPointer = b + panel * k * 16
             let column = panel * 16
             let width = min(16, packed.columns - column)
-            for block in rowBlocks {
-                let row = block * blockRows
-                let rows = min(blockRows, m - row)
-                if rows == blockRows && width == 16 {
-                    // Raw products straight into C, then the epilogue over the (L1-hot) block.
-                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
-                } else if rows == blockRows && width == 8 {
-                    halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
-                } else {
-                    // Partial block: compute into a 6×16 tile on the stack, copy out the live part.
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * 16) { tile in
-                        let tilePointer = tile.baseAddress!
-                        microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: 16)
-                        for line in 0..<rows {
-                            (c + (row + line) * ldc + column).update(from: tilePointer + line * 16, count: width)
-                        }
+            let row = block * blockRows
+            let rows = min(blockRows, m - row)
+            if rows == blockRows && width == 16, let bounds = clipBounds {
+                // Whole block: bias, residual and clip applied in registers, stored once.
+                let fused = RegisterEpilogue(bias: epilogue.bias + column,
+                                             residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
+                                             residualStride: epilogue.residualStride, lower: bounds.lower, upper: bounds.upper)
+                microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column,
+                            ldc: ldc, epilogue: fused)
+                return
+            } else if rows == blockRows && width == 16 {
+                // Raw products straight into C, then the epilogue over the (L1-hot) block.
+                microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc,
+                            epilogue: nil)
+            } else if rows == blockRows && width == 8 {
+                halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+            } else {
+                // Partial block: compute into a 6×16 tile on the stack, copy out the live part.
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * 16) { tile in
+                    let tilePointer = tile.baseAddress!
+                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: 16,
+                                epilogue: nil)
+                    for line in 0..<rows {
+                        (c + (row + line) * ldc + column).update(from: tilePointer + line * 16, count: width)
                     }
                 }
-                for line in row..<(row + rows) {
-                    finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                }
+            }
+            for line in row..<(row + rows) {
+                finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
             }
         }
     }
@@ -111,7 +148,7 @@ enum GEMM {
     @inline(never)
     /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
     private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
         typealias Half = SIMD8<Float>
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
@@ -136,7 +173,19 @@ enum GEMM {
             x = Half(repeating: a5[index])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         }
-        func put(_ low: Half, _ high: Half, _ line: Int) {
+        @inline(__always) func put(_ low: Half, _ high: Half, _ line: Int) {
+            var low = low, high = high
+            if let epilogue {
+                low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: Half.self)
+                high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: 32, as: Half.self)
+                if let residual = epilogue.residual {
+                    let source = UnsafeRawPointer(residual + line * epilogue.residualStride)
+                    low += source.loadUnaligned(as: Half.self)
+                    high += source.loadUnaligned(fromByteOffset: 32, as: Half.self)
+                }
+                low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
+                high = SIMDMath.clamp(high, epilogue.lower, epilogue.upper)
+            }
             let destination = UnsafeMutableRawPointer(c + line * ldc)
             destination.storeBytes(of: low, as: Half.self)
             destination.storeBytes(of: high, toByteOffset: 32, as: Half.self)
