@@ -15,12 +15,32 @@ enum ConvolutionKernels {
     static func im2col(input: UnsafePointer<Float>, channelStride: Int, firstChannel: Int, channels: Int,
                        geometry g: WindowGeometry, outputRows: Range<Int>, output: UnsafeMutablePointer<Float>) {
         let rowLength = g.kernelHeight * g.kernelWidth * channels
+        // With all channels of a pixel taken and no horizontal dilation, the kernel's row is one
+        // contiguous run of kernelWidth * channels floats in NHWC.
+        let contiguousRows = channels == channelStride && g.dilationX == 1
+        let run = g.kernelWidth * channels
         var destination = output
         for oy in outputRows {
             for ox in 0..<g.outputWidth {
                 var column = destination
+                let ix0 = ox * g.strideX - g.padLeft
+                let wholeRow = contiguousRows && ix0 >= 0 && ix0 + g.kernelWidth <= g.inputWidth
                 for ky in 0..<g.kernelHeight {
                     let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                    if wholeRow {
+                        if iy >= 0 && iy < g.inputHeight {
+                            let source = input + (iy * g.inputWidth + ix0) * channelStride
+                            if run < 64 {
+                                for index in 0..<run { column[index] = source[index] }
+                            } else {
+                                column.update(from: source, count: run)
+                            }
+                        } else {
+                            for index in 0..<run { column[index] = 0 }
+                        }
+                        column += run
+                        continue
+                    }
                     for kx in 0..<g.kernelWidth {
                         let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
                         if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
