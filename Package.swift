@@ -7,6 +7,12 @@ let vectorISA: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
 ]
 
+/// InferenceCore normally uses `vectorISA`. Opt-in experiment, never the default:
+/// `OCCLUMESH_AVX512=1 swift build -c release` compiles it for AMD Zen 4 (AVX-512) with 32-wide GEMM panels.
+let inferenceCoreISA: [SwiftSetting] = Context.environment["OCCLUMESH_AVX512"] == "1"
+    ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")]
+    : vectorISA
+
 let package = Package(
     name: "occlumesh",
     platforms: [.macOS(.v14)],
@@ -42,7 +48,7 @@ let package = Package(
         .target(
             name: "InferenceCore",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            swiftSettings: vectorISA + [.unsafeFlags(["-O"])]
+            swiftSettings: inferenceCoreISA + [.unsafeFlags(["-O"])]
         ),
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(

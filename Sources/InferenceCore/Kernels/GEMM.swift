@@ -3,7 +3,14 @@
 /// micro-kernel reads it sequentially: panel p holds rows 0..<k of columns 16p..<16p+16,
 /// zero-padded past `columns`.
 struct PackedMatrix: Sendable {
+    #if INFERENCECORE_AVX512
+    static let panelWidth = 32
+    #else
     static let panelWidth = 16
+    #endif
+
+    /// `count` rounded up to a whole number of panels (bias padding).
+    static func roundedToPanel(_ count: Int) -> Int { (count + panelWidth - 1) / panelWidth * panelWidth }
     let rows: Int
     let columns: Int
     let panels: [Float]
@@ -55,7 +62,8 @@ enum GEMM {
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, threads: Int) {
-        let panelCount = (packed.columns + 15) / 16
+        let panel = PackedMatrix.panelWidth
+        let panelCount = (packed.columns + panel - 1) / panel
         let rowBlocks = (m + blockRows - 1) / blockRows
         let work = m * packed.rows * packed.columns
         if threads > 1 && work >= 1 << 18 {
@@ -85,6 +93,7 @@ enum GEMM {
                             b: UnsafePointer<Float>, packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
                             epilogue: GEMMEpilogue) {
         let k = packed.rows
+        let panelSize = PackedMatrix.panelWidth
         var clipBounds: (lower: Float, upper: Float)?
         switch epilogue.activation {
         case .identity: clipBounds = (-.infinity, .infinity)
@@ -106,12 +115,12 @@ enum GEMM {
 
         @inline(__always)
         func computeBlock(_ block: Int, _ panel: Int) {
-            let panelPointer = b + panel * k * 16
-            let column = panel * 16
-            let width = min(16, packed.columns - column)
+            let panelPointer = b + panel * k * panelSize
+            let column = panel * panelSize
+            let width = min(panelSize, packed.columns - column)
             let row = block * blockRows
             let rows = min(blockRows, m - row)
-            if rows == blockRows && width == 16, let bounds = clipBounds {
+            if rows == blockRows && width == panelSize, let bounds = clipBounds {
                 // Whole block: bias, residual and clip applied in registers, stored once.
                 let fused = RegisterEpilogue(bias: epilogue.bias + column,
                                              residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
@@ -119,20 +128,20 @@ enum GEMM {
                 microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column,
                             ldc: ldc, epilogue: fused)
                 return
-            } else if rows == blockRows && width == 16 {
+            } else if rows == blockRows && width == panelSize {
                 // Raw products straight into C, then the epilogue over the (L1-hot) block.
                 microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc,
                             epilogue: nil)
-            } else if rows == blockRows && width == 8 {
+            } else if rows == blockRows && width == 8 && panelSize == 16 {
                 halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
             } else {
-                // Partial block: compute into a 6×16 tile on the stack, copy out the live part.
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * 16) { tile in
+                // Partial block: compute into a 6×panel tile on the stack, copy out the live part.
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * panelSize) { tile in
                     let tilePointer = tile.baseAddress!
-                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: 16,
+                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: panelSize,
                                 epilogue: nil)
                     for line in 0..<rows {
-                        (c + (row + line) * ldc + column).update(from: tilePointer + line * 16, count: width)
+                        (c + (row + line) * ldc + column).update(from: tilePointer + line * panelSize, count: width)
                     }
                 }
             }
@@ -149,7 +158,12 @@ enum GEMM {
     /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
     private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                     c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
-        typealias Half = SIMD8<Float>
+        #if INFERENCECORE_AVX512
+        typealias Half = SIMD16<Float>   // one zmm register
+        #else
+        typealias Half = SIMD8<Float>    // one ymm register
+        #endif
+        let halfBytes = MemoryLayout<Half>.size
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
         let last = rows - 1
@@ -158,8 +172,8 @@ enum GEMM {
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
-            let b1 = pointer.loadUnaligned(fromByteOffset: 32, as: Half.self)
-            pointer += 64
+            let b1 = pointer.loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
+            pointer += 2 * halfBytes
             var x = Half(repeating: a0[index])
             c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
             x = Half(repeating: a1[index])
@@ -177,18 +191,18 @@ enum GEMM {
             var low = low, high = high
             if let epilogue {
                 low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: Half.self)
-                high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: 32, as: Half.self)
+                high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
                 if let residual = epilogue.residual {
                     let source = UnsafeRawPointer(residual + line * epilogue.residualStride)
                     low += source.loadUnaligned(as: Half.self)
-                    high += source.loadUnaligned(fromByteOffset: 32, as: Half.self)
+                    high += source.loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
                 }
                 low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
                 high = SIMDMath.clamp(high, epilogue.lower, epilogue.upper)
             }
             let destination = UnsafeMutableRawPointer(c + line * ldc)
             destination.storeBytes(of: low, as: Half.self)
-            destination.storeBytes(of: high, toByteOffset: 32, as: Half.self)
+            destination.storeBytes(of: high, toByteOffset: halfBytes, as: Half.self)
         }
         put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2); put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
     }

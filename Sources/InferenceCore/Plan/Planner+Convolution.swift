@@ -180,7 +180,7 @@ extension Planner {
                                        outputChannels: outputChannels, groups: groups, geometry: g, packed: layoutOfGroup,
                                        weights: WeightBuffer(allPanels), groupWeightStride: layoutOfGroup.panels.count,
                                        bias: WeightBuffer(paddedBias(bias, groups: groups)),
-                                       groupBiasStride: (groupOutput + 15) & ~15, activation: fused.activation,
+                                       groupBiasStride: PackedMatrix.roundedToPanel(groupOutput), activation: fused.activation,
                                        bandRows: bandRows),
                  reads: reads + [scratch])
         }
@@ -189,7 +189,7 @@ extension Planner {
 
     /// Bias split per group, each group's share padded with zeros to a multiple of 16.
     func paddedBias(_ bias: [Float], groups: Int) -> [Float] {
-        let perGroup = bias.count / groups, padded = (perGroup + 15) & ~15
+        let perGroup = bias.count / groups, padded = PackedMatrix.roundedToPanel(perGroup)
         var result = [Float](repeating: 0, count: groups * padded)
         for group in 0..<groups {
             for index in 0..<perGroup { result[group * padded + index] = bias[group * perGroup + index] }
