@@ -1,7 +1,7 @@
 
-/// The right-hand matrix of a GEMM, packed at load time into panels of 16 columns so the
-/// micro-kernel reads it sequentially: panel p holds rows 0..<k of columns 16p..<16p+16,
-/// zero-padded past `columns`.
+/// The right-hand matrix of a GEMM, packed at load time into panels of `panelWidth` columns (16;
+/// 32 in the AVX-512 build) so the micro-kernel reads it sequentially: panel p holds rows 0..<k of
+/// columns p·w ..< (p+1)·w, zero-padded past `columns`.
 struct PackedMatrix: Sendable {
     #if INFERENCECORE_AVX512
     static let panelWidth = 32
@@ -38,7 +38,7 @@ struct PackedMatrix: Sendable {
 /// What happens to each result of a GEMM before it is stored: per-column bias, an optional
 /// residual tensor added element-wise, then an activation.
 struct GEMMEpilogue {
-    /// Bias per output column, padded with zeros to a multiple of 16.
+    /// Bias per output column, padded with zeros to a whole panel.
     var bias: UnsafePointer<Float>
     var residual: UnsafePointer<Float>?
     var residualStride: Int
@@ -55,9 +55,9 @@ struct RegisterEpilogue {
 }
 
 /// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
-/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators) does the work.
+/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators; 6×32 in zmm registers in the
+/// AVX-512 build) does the work.
 enum GEMM {
-    typealias Vector = SIMD16<Float>
     static let blockRows = 6
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,

@@ -187,7 +187,7 @@ extension Planner {
         define(fused.output, output)
     }
 
-    /// Bias split per group, each group's share padded with zeros to a multiple of 16.
+    /// Bias split per group, each group's share padded with zeros to a whole GEMM panel.
     func paddedBias(_ bias: [Float], groups: Int) -> [Float] {
         let perGroup = bias.count / groups, padded = PackedMatrix.roundedToPanel(perGroup)
         var result = [Float](repeating: 0, count: groups * padded)

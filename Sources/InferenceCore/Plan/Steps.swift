@@ -69,7 +69,7 @@ struct Im2colConvolutionStep: ExecutionStep {
     let packed: PackedMatrix
     let weights: WeightBuffer
     let groupWeightStride: Int
-    /// Bias per group, each padded to a multiple of 16.
+    /// Bias per group, each padded to a whole GEMM panel.
     let bias: WeightBuffer
     let groupBiasStride: Int
     let activation: Activation
