@@ -172,6 +172,17 @@ def operator_cases():
     return cases
 
 
+def later_cases():
+    """Cases added after the first fixtures; built last so the seeded generator leaves earlier files unchanged."""
+    cases = {}
+    # The same operators under the newest opset we claim (17).
+    b = Builder(17); y = b.op("Relu", [b.bn(b.conv("x", 4, 8, 3, stride=2, bias=False), 8)])
+    cases["opset17_conv_bn_relu"] = b.model([("x", [1, 4, 9, 9])], [y])
+    cases["opset17_resize_linear"] = single("Resize", [[1, 3, 4, 4]], {"mode": "linear"}, consts=[None, np.array([1, 1, 1.5, 2], np.float32)], opset=17)
+    cases["opset17_split"] = single("Split", [[2, 6, 3]], {"axis": 1}, consts=[np.array([2, 4], np.int64)], opset=17, outputs=2)
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -299,6 +310,8 @@ def main():
     save(directory, "mobilenetv2_050_128", mobilenet_v2())
     save(directory, "blazeface_128", blazeface())
     bad_models(directory)
+    for name, model in later_cases().items():
+        save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 
 
