@@ -66,7 +66,7 @@ enum GEMM {
         let panelCount = (packed.columns + panel - 1) / panel
         let rowBlocks = (m + blockRows - 1) / blockRows
         let work = m * packed.rows * packed.columns
-        if threads > 1 && work >= 1 << 18 {
+        if threads > 1 && work >= 1 << 21 {   // ~20 µs of work: below that a dispatch costs more than it saves
             if rowBlocks >= threads * 2 {
                 let perThread = (rowBlocks + threads - 1) / threads
                 concurrentlyPerform(threads) { part in

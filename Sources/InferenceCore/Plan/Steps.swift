@@ -31,7 +31,7 @@ func concurrentlyPerform(_ iterations: Int, _ body: (Int) -> Void) {
 /// Splits `count` rows over the session's threads when there is enough work.
 @inline(__always)
 func forEachRowRange(_ count: Int, threads: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    if threads > 1 && count >= threads && work >= 1 << 16 {
+    if threads > 1 && count >= threads && work >= 1 << 20 {
         let perThread = (count + threads - 1) / threads
         concurrentlyPerform(threads) { part in
             let first = part * perThread, last = min(count, first + perThread)
