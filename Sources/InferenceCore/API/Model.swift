@@ -49,6 +49,9 @@ public final class Model: Sendable {
             case let conv as Im2colConvolutionStep:
                 total &+ conv.batch &* conv.groups &* conv.geometry.outputHeight &* conv.geometry.outputWidth
                     &* conv.packed.rows &* conv.packed.columns
+            case let direct as DirectConvolutionStep:
+                total &+ direct.batch &* direct.outputChannels &* direct.geometry.outputHeight &* direct.geometry.outputWidth
+                    &* direct.geometry.kernelHeight &* direct.geometry.kernelWidth &* direct.inputChannels
             case let depthwise as DepthwiseConvolutionStep:
                 total &+ depthwise.batch &* depthwise.channels &* depthwise.geometry.outputHeight
                     &* depthwise.geometry.outputWidth &* depthwise.geometry.kernelHeight &* depthwise.geometry.kernelWidth

@@ -151,6 +151,22 @@ extension Planner {
                                           batch: batch, channels: inputChannels, paddedChannels: padded, geometry: g,
                                           weights: WeightBuffer(packed), bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - inputChannels)),
                                           activation: fused.activation), reads: reads)
+        } else if groups == 1 && inputChannels <= 4 && outputChannels <= 64 {
+            let padded = (outputChannels + 15) & ~15
+            var packed = [Float](repeating: 0, count: kh * kw * inputChannels * padded)
+            for outputChannel in 0..<outputChannels {
+                for channel in 0..<inputChannels {
+                    for position in 0..<(kh * kw) {
+                        packed[(position * inputChannels + channel) * padded + outputChannel] =
+                            weights[(outputChannel * inputChannels + channel) * kh * kw + position]
+                    }
+                }
+            }
+            emit(DirectConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
+                                       batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+                                       paddedOutput: padded, geometry: g, weights: WeightBuffer(packed),
+                                       bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - outputChannels)),
+                                       activation: fused.activation), reads: reads)
         } else if kh == 1 && kw == 1 && groups == 1 && g.strideY == 1 && g.strideX == 1 && g.padTop == 0 && g.padLeft == 0
                     && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth {
             let packed = PackedMatrix(rows: inputChannels, columns: outputChannels) { row, column in

@@ -104,6 +104,37 @@ struct Im2colConvolutionStep: ExecutionStep {
     }
 }
 
+/// Convolution with few input channels (network stems), computed directly.
+struct DirectConvolutionStep: ExecutionStep {
+    let input: Int, output: Int, residual: Int?
+    let batch: Int, inputChannels: Int, outputChannels: Int, paddedOutput: Int
+    let geometry: WindowGeometry
+    let weights: WeightBuffer
+    let bias: WeightBuffer
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        let inputImage = geometry.inputHeight * geometry.inputWidth * inputChannels
+        let outputRow = geometry.outputWidth * outputChannels
+        let outputImage = geometry.outputHeight * outputRow
+        for image in 0..<batch {
+            let source = UnsafePointer(context[input] + image * inputImage)
+            let destination = context[output] + image * outputImage
+            let residualPointer = residual.map { UnsafePointer(context[$0] + image * outputImage) }
+            let work = outputImage * geometry.kernelHeight * geometry.kernelWidth * inputChannels
+            forEachRowRange(geometry.outputHeight, threads: context.threads, work: work) { rows in
+                for oy in rows {
+                    DirectConvolutionKernel.row(oy, input: source, output: destination, inputChannels: inputChannels,
+                                                outputChannels: outputChannels, paddedOutput: paddedOutput, geometry: geometry,
+                                                weights: weights.pointer, bias: bias.pointer)
+                    finishResults(destination + oy * outputRow, count: outputRow, bias: nil,
+                                  residual: residualPointer.map { $0 + oy * outputRow }, activation: activation)
+                }
+            }
+        }
+    }
+}
+
 /// Depthwise convolution (one filter per channel).
 struct DepthwiseConvolutionStep: ExecutionStep {
     let input: Int, output: Int, residual: Int?
