@@ -45,6 +45,14 @@ struct GEMMEpilogue {
     var activation: Activation
 }
 
+#if INFERENCECORE_AVX512
+/// Half of a GEMM panel row: one zmm register.
+typealias GEMMHalf = SIMD16<Float>
+#else
+/// Half of a GEMM panel row: one ymm register.
+typealias GEMMHalf = SIMD8<Float>
+#endif
+
 /// Bias, residual and clip bounds applied by the micro-kernel before its only store.
 struct RegisterEpilogue {
     let bias: UnsafePointer<Float>
@@ -158,11 +166,7 @@ enum GEMM {
     /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
     private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                     c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
-        #if INFERENCECORE_AVX512
-        typealias Half = SIMD16<Float>   // one zmm register
-        #else
-        typealias Half = SIMD8<Float>    // one ymm register
-        #endif
+        typealias Half = GEMMHalf
         let halfBytes = MemoryLayout<Half>.size
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
@@ -187,24 +191,35 @@ enum GEMM {
             x = Half(repeating: a5[index])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         }
-        @inline(__always) func put(_ low: Half, _ high: Half, _ line: Int) {
-            var low = low, high = high
-            if let epilogue {
-                low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: Half.self)
-                high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
-                if let residual = epilogue.residual {
-                    let source = UnsafeRawPointer(residual + line * epilogue.residualStride)
-                    low += source.loadUnaligned(as: Half.self)
-                    high += source.loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
-                }
-                low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
-                high = SIMDMath.clamp(high, epilogue.lower, epilogue.upper)
+        store(c00, c01, row: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c10, c11, row: 1, c: c, ldc: ldc, epilogue: epilogue)
+        store(c20, c21, row: 2, c: c, ldc: ldc, epilogue: epilogue)
+        store(c30, c31, row: 3, c: c, ldc: ldc, epilogue: epilogue)
+        store(c40, c41, row: 4, c: c, ldc: ldc, epilogue: epilogue)
+        store(c50, c51, row: 5, c: c, ldc: ldc, epilogue: epilogue)
+    }
+
+    /// Applies the register epilogue (if any) to one row of a block and stores it. Written on the
+    /// concrete vector type: generic SIMD code would not vectorise.
+    @inline(__always)
+    private static func store(_ low: GEMMHalf, _ high: GEMMHalf, row line: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                              epilogue: RegisterEpilogue?) {
+        let destination = UnsafeMutableRawPointer(c + line * ldc)
+        let halfBytes = MemoryLayout<GEMMHalf>.size
+        var low = low, high = high
+        if let epilogue {
+            low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: GEMMHalf.self)
+            high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: halfBytes, as: GEMMHalf.self)
+            if let residual = epilogue.residual {
+                let source = UnsafeRawPointer(residual + line * epilogue.residualStride)
+                low += source.loadUnaligned(as: GEMMHalf.self)
+                high += source.loadUnaligned(fromByteOffset: halfBytes, as: GEMMHalf.self)
             }
-            let destination = UnsafeMutableRawPointer(c + line * ldc)
-            destination.storeBytes(of: low, as: Half.self)
-            destination.storeBytes(of: high, toByteOffset: halfBytes, as: Half.self)
+            low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
+            high = SIMDMath.clamp(high, epilogue.lower, epilogue.upper)
         }
-        put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2); put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
+        destination.storeBytes(of: low, as: GEMMHalf.self)
+        destination.storeBytes(of: high, toByteOffset: halfBytes, as: GEMMHalf.self)
     }
 
     /// The 6×8 block for panels with exactly eight live columns (layers with 8·n channels).
