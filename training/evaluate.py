@@ -19,13 +19,15 @@ Writes runs/eval.json and, with --write-card, the table into docs/model-card.md 
 """
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-from PIL import Image
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the fit's many small solves crawl with threaded BLAS on a busy CPU
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
