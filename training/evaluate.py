@@ -117,7 +117,11 @@ def main(argv=None) -> int:
     ap.add_argument("--write-card", action="store_true")
     ap.add_argument("--stability", action="store_true")
     ap.add_argument("--merge", action="store_true", help="add to the methods already in --out (e.g. a teacher run)")
+    ap.add_argument("--card-only", action="store_true", help="just write the table in --out into the model card")
     args = ap.parse_args(argv)
+    if args.card_only:
+        write_card(json.load(open(args.out)))
+        return 0
     torch.set_num_threads(1)
     labels = np.load(paths.AFLW2000 / "labels.npz")
     N = args.limit or len(labels["names"])
