@@ -13,6 +13,12 @@ let numericInDebug: [SwiftSetting] = [
     .unsafeFlags(["-O"]),
 ]
 
+/// InferenceCore normally uses `vectorISA`. Opt-in experiment, never the default:
+/// `OCCLUMESH_AVX512=1 swift build -c release` compiles it for AMD Zen 4 (AVX-512) with 32-wide GEMM panels.
+let inferenceCoreISA: [SwiftSetting] = Context.environment["OCCLUMESH_AVX512"] == "1"
+    ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")]
+    : vectorISA
+
 let package = Package(
     name: "occlumesh",
     platforms: [.macOS(.v14)],
@@ -56,7 +62,7 @@ let package = Package(
         .target(
             name: "InferenceCore",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            swiftSettings: vectorISA + numericInDebug
+            swiftSettings: inferenceCoreISA + numericInDebug
         ),
         .target(
             name: "FaceModel",
@@ -100,8 +106,8 @@ let package = Package(
                 "VideoIngest",
                 "InferenceCore",
                 "FaceModel",
-                "OcclumeshClient",
                 "FaceTracking",
+                "OcclumeshClient",
                 "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -172,6 +172,17 @@ def operator_cases():
     return cases
 
 
+def later_cases():
+    """Cases added after the first fixtures; built last so the seeded generator leaves earlier files unchanged."""
+    cases = {}
+    # The same operators under the newest opset we claim (17).
+    b = Builder(17); y = b.op("Relu", [b.bn(b.conv("x", 4, 8, 3, stride=2, bias=False), 8)])
+    cases["opset17_conv_bn_relu"] = b.model([("x", [1, 4, 9, 9])], [y])
+    cases["opset17_resize_linear"] = single("Resize", [[1, 3, 4, 4]], {"mode": "linear"}, consts=[None, np.array([1, 1, 1.5, 2], np.float32)], opset=17)
+    cases["opset17_split"] = single("Split", [[2, 6, 3]], {"axis": 1}, consts=[np.array([2, 4], np.int64)], opset=17, outputs=2)
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -239,6 +250,43 @@ def blazeface(resolution=128):
     return b.model([("input", [1, 3, resolution, resolution])], [b.op("Sigmoid", [scores]), boxes])
 
 
+def bad_models(directory):
+    """Models that must be rejected with a typed error (written to DIRECTORY/bad, no golden outputs)."""
+    bad = os.path.join(directory, "bad")
+    os.makedirs(bad, exist_ok=True)
+
+    def write(name, model):
+        with open(os.path.join(bad, name), "wb") as handle:
+            handle.write(model.SerializeToString())
+
+    def graph(nodes, inputs, outputs, inits=()):
+        g = helper.make_graph(nodes, "bad", [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs], initializer=list(inits))
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+    # A valid protobuf that is not a model: a serialized TensorProto.
+    with open(os.path.join(bad, "not_a_model.onnx"), "wb") as handle:
+        handle.write(numpy_helper.from_array(f32(4, 4), "t").SerializeToString())
+    # A well-formed ModelProto (producer, opset) that carries no graph.
+    write("model_without_graph.onnx", helper.make_model(helper.make_graph([], "empty", [], []), producer_name="nobody").__class__(
+        ir_version=8, producer_name="nobody", opset_import=[helper.make_opsetid("", 13)]))
+    write("cycle.onnx", graph([helper.make_node("Relu", ["b"], ["a"], name="first"),
+                               helper.make_node("Relu", ["a"], ["b"], name="second")], [("x", [1, 3])], ["b"]))
+    write("missing_initializer.onnx", graph([helper.make_node("Conv", ["x", "weights_gone"], ["y"], name="conv_without_weights",
+                                                              kernel_shape=[3, 3])], [("x", [1, 3, 8, 8])], ["y"]))
+    write("shape_mismatch.onnx", graph([helper.make_node("Add", ["x", "y"], ["z"], name="mismatched_add")],
+                                       [("x", [1, 3, 4, 4]), ("y", [1, 5, 4, 4])], ["z"]))
+    huge = TensorProto(name="huge_weights", data_type=TensorProto.FLOAT, dims=[1 << 20, 1 << 20, 1 << 20], raw_data=b"\0" * 16)
+    write("absurd_initializer.onnx", graph([helper.make_node("Mul", ["x", "huge_weights"], ["y"], name="huge_mul")],
+                                           [("x", [1, 3])], ["y"], [huge]))
+    write("absurd_input.onnx", graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], [("x", [1 << 30, 1 << 30, 3])], ["y"]))
+    write("absurd_resize.onnx", graph([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="giant_resize", mode="nearest")],
+                                      [("x", [1, 3, 64, 64])], ["y"],
+                                      [numpy_helper.from_array(np.array([1, 1, 60000, 60000], np.float32), "scales")]))
+    write("unsupported_operator.onnx", graph([helper.make_node("Einsum", ["x", "x"], ["y"], name="the_einsum", equation="ij,jk->ik")],
+                                             [("x", [3, 3])], ["y"]))
+
+
 def save(directory, name, model):
     path = os.path.join(directory, f"{name}.onnx")
     onnx.save(model, path)
@@ -261,6 +309,9 @@ def main():
         save(directory, name, model)
     save(directory, "mobilenetv2_050_128", mobilenet_v2())
     save(directory, "blazeface_128", blazeface())
+    bad_models(directory)
+    for name, model in later_cases().items():
+        save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 
 

@@ -14,13 +14,18 @@ public final class SignalEvents: Sendable {
 
     /// Starts delivering `signals` to `handler` on `queue`.
     public init(signals: [Int32] = [SIGTERM, SIGINT, SIGHUP], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) {
+        let registered = DispatchSemaphore(value: 0)
         sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(number) }
+            source.setRegistrationHandler { registered.signal() }
             source.resume()
             return source
         }
+        // Dispatch arms a source asynchronously; a signal sent before that would be ignored and lost,
+        // so the initialiser returns only once every source is armed.
+        for _ in signals { _ = registered.wait(timeout: .now() + 5) }
     }
 
     /// Stops delivering; the signals stay ignored.

@@ -5,9 +5,9 @@ public struct TrackState: Sendable {
     /// The settings.
     public let configuration: TrackerConfiguration
     /// Live, confirmed tracks, oldest first.
-    public var tracks: [FaceTrack] { allTracks.filter(\.isConfirmed) }
-    /// Confirmed tracks and candidates seen once, awaiting the next detector run.
-    private var allTracks: [FaceTrack] = []
+    public private(set) var tracks: [FaceTrack] = []
+    /// Faces the detector found once, awaiting its next run to become tracks.
+    private var candidates: [FaceTrack] = []
     /// Tracks that ended at the last `advance`, for consumers that keep per-track state (smoothers).
     public private(set) var endedTracks: [FaceTrack] = []
     private var lastDetectionFrame: Int?
@@ -24,9 +24,9 @@ public struct TrackState: Sendable {
     /// a candidate awaits confirmation, the interval is up, a track's confidence fell, or a run was requested.
     public func needsDetection(frame: Int) -> Bool {
         guard let lastDetectionFrame else { return true }
-        return allTracks.isEmpty || detectionRequested
+        return tracks.isEmpty || !candidates.isEmpty || detectionRequested
             || frame - lastDetectionFrame >= configuration.detectionInterval
-            || allTracks.contains { !$0.isConfirmed || $0.confidence < configuration.minimumConfidence }
+            || tracks.contains { $0.confidence < configuration.minimumConfidence }
     }
 
     /// Asks for a detector run on the next frame (e.g. after a scene cut).
@@ -40,41 +40,49 @@ public struct TrackState: Sendable {
     /// next frame (it runs at once to check), and dropped otherwise: a single false detection begins no track.
     /// Then tracks unseen for `maximumUnseenFrames` end (listed in `endedTracks`).
     public mutating func advance(frame: Int, detections: [FaceDetection]?) {
-        var tracks = allTracks
-        defer { allTracks = tracks }
         if let detections {
-            lastDetectionFrame = frame
-            detectionRequested = false
-            var pairs: [(overlap: Float, track: Int, detection: Int)] = []
-            for (trackIndex, track) in tracks.enumerated() {
-                for (detectionIndex, detection) in detections.enumerated() {
-                    let overlap = track.box.intersectionOverUnion(detection.box)
-                    if overlap >= configuration.matchingOverlap { pairs.append((overlap, trackIndex, detectionIndex)) }
-                }
-            }
-            pairs.sort { $0.overlap > $1.overlap }
-            var trackTaken = [Bool](repeating: false, count: tracks.count)
-            var detectionTaken = [Bool](repeating: false, count: detections.count)
-            for pair in pairs where !trackTaken[pair.track] && !detectionTaken[pair.detection] {
-                trackTaken[pair.track] = true
-                detectionTaken[pair.detection] = true
-                let detection = detections[pair.detection]
-                tracks[pair.track].box = detection.box
-                tracks[pair.track].followsLandmarks = false
-                tracks[pair.track].confidence = detection.score
-                tracks[pair.track].lastSeenFrame = frame
-            }
-            for index in tracks.indices where trackTaken[index] && !tracks[index].isConfirmed {
-                tracks[index].confirm(id: nextID)
-                nextID += 1
-            }
-            tracks = tracks.indices.filter { trackTaken[$0] || tracks[$0].isConfirmed }.map { tracks[$0] }
-            for (index, detection) in detections.enumerated() where !detectionTaken[index] {
-                tracks.append(FaceTrack(candidate: detection, frame: frame))
+            match(detections, frame: frame)
+        }
+        let limit = configuration.maximumUnseenFrames
+        if tracks.contains(where: { $0.unseenFrames(at: frame) >= limit }) {
+            endedTracks = tracks.filter { $0.unseenFrames(at: frame) >= limit }
+            tracks.removeAll { $0.unseenFrames(at: frame) >= limit }
+        } else if !endedTracks.isEmpty {
+            endedTracks.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Continues tracks and candidates with the detections on `frame`; unmatched candidates are dropped,
+    /// unmatched detections become candidates.
+    private mutating func match(_ detections: [FaceDetection], frame: Int) {
+        var tracks = self.tracks + candidates
+        lastDetectionFrame = frame
+        detectionRequested = false
+        var pairs: [(overlap: Float, track: Int, detection: Int)] = []
+        for (trackIndex, track) in tracks.enumerated() {
+            for (detectionIndex, detection) in detections.enumerated() {
+                let overlap = track.box.intersectionOverUnion(detection.box)
+                if overlap >= configuration.matchingOverlap { pairs.append((overlap, trackIndex, detectionIndex)) }
             }
         }
-        endedTracks = tracks.filter { $0.isConfirmed && $0.unseenFrames(at: frame) >= configuration.maximumUnseenFrames }
-        if !endedTracks.isEmpty { tracks.removeAll { $0.unseenFrames(at: frame) >= configuration.maximumUnseenFrames } }
+        pairs.sort { $0.overlap > $1.overlap }
+        var trackTaken = [Bool](repeating: false, count: tracks.count)
+        var detectionTaken = [Bool](repeating: false, count: detections.count)
+        for pair in pairs where !trackTaken[pair.track] && !detectionTaken[pair.detection] {
+            trackTaken[pair.track] = true
+            detectionTaken[pair.detection] = true
+            let detection = detections[pair.detection]
+            tracks[pair.track].box = detection.box
+            tracks[pair.track].followsLandmarks = false
+            tracks[pair.track].confidence = detection.score
+            tracks[pair.track].lastSeenFrame = frame
+        }
+        for index in tracks.indices where trackTaken[index] && !tracks[index].isConfirmed {
+            tracks[index].confirm(id: nextID)
+            nextID += 1
+        }
+        self.tracks = tracks.filter(\.isConfirmed)
+        candidates = detections.indices.filter { !detectionTaken[$0] }.map { FaceTrack(candidate: detections[$0], frame: frame) }
     }
 
     /// The regressor's result for track `id` on frame `frame`: its landmarks (image pixels) become the track's
@@ -82,18 +90,18 @@ public struct TrackState: Sendable {
     /// the detector runs next. Returns false when no such track lives.
     @discardableResult
     public mutating func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>], confidence: Float) -> Bool {
-        guard let index = allTracks.firstIndex(where: { $0.isConfirmed && $0.id == id }) else { return false }
-        allTracks[index].confidence = confidence
+        guard let index = tracks.firstIndex(where: { $0.id == id }) else { return false }
+        tracks[index].confidence = confidence
         guard confidence >= configuration.minimumConfidence, var minimum = landmarks.first else { return true }
         var maximum = minimum
         for point in landmarks {
             minimum = pointwiseMin(minimum, point)
             maximum = pointwiseMax(maximum, point)
         }
-        allTracks[index].landmarks = landmarks
-        allTracks[index].followsLandmarks = true
-        allTracks[index].box = BoundingBox(minimum: minimum, maximum: maximum)
-        allTracks[index].lastSeenFrame = frame
+        tracks[index].landmarks = landmarks
+        tracks[index].followsLandmarks = true
+        tracks[index].box = BoundingBox(minimum: minimum, maximum: maximum)
+        tracks[index].lastSeenFrame = frame
         return true
     }
 }

@@ -108,7 +108,8 @@ struct BenchModel: ParsableCommand {
         let median = sorted[sorted.count / 2], p90 = sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
         let gflops = Double(2 * loaded.multiplyAccumulateCount) / (median * 1e6)
         if json {
-            print(String(format: "{\"median_ms\": %.4f, \"p90_ms\": %.4f, \"gflops\": %.2f}", median, p90, gflops))
+            print(String(format: "{\"median_ms\": %.4f, \"p90_ms\": %.4f, \"gflops\": %.2f, \"macs\": %d}",
+                         median, p90, gflops, loaded.multiplyAccumulateCount))
         } else {
             print(String(format: "median %.3f ms, p90 %.3f ms, %.2f GFLOP/s (%d runs, %d threads)", median, p90, gflops, runs, threads))
         }

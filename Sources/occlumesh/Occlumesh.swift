@@ -6,6 +6,9 @@ struct Occlumesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "occlumesh",
         abstract: "Occlusion-robust 3D face meshes from video.",
-        subcommands: [ProbeCommand.self, ModelCommand.self, MeshCommand.self, DetectCommand.self, RunCommand.self, LandmarksCommand.self, SubscribeCommand.self]
+        subcommands: [
+            ProbeCommand.self, DetectCommand.self, MeshCommand.self, ModelCommand.self, RunCommand.self,
+            LandmarksCommand.self, SubscribeCommand.self,
+        ]
     )
 }

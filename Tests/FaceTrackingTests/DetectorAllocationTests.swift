@@ -45,3 +45,22 @@ final class CropAllocationTests: XCTestCase {
         XCTAssertEqual(cmalloccounter_thread_allocations() - before, 0)
     }
 }
+
+/// Frames on which the detector does not run cost the tracking logic no allocation.
+final class TrackStateAllocationTests: XCTestCase {
+    func testFramesBetweenDetectionsAllocateNothing() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 20))
+        let face = FaceDetection(box: BoundingBox(minimum: SIMD2(10, 10), maximum: SIMD2(90, 90)), score: 0.9, keypoints: [])
+        state.advance(frame: 0, detections: [face])
+        state.advance(frame: 1, detections: [face])
+        var runs = 0
+        let before = cmalloccounter_thread_allocations()
+        for frame in 2..<10 {
+            if state.needsDetection(frame: frame) { runs += 1 }
+            state.advance(frame: frame, detections: nil)
+        }
+        XCTAssertEqual(cmalloccounter_thread_allocations() - before, 0)
+        XCTAssertEqual(runs, 0)
+        XCTAssertEqual(state.tracks.count, 1)
+    }
+}

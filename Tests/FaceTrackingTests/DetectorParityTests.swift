@@ -43,6 +43,7 @@ final class DetectorParityTests: XCTestCase {
                 XCTAssertEqual(golden.count, values.count, "\(stem) \(output)")
                 let largest = golden.elements.map(abs).max() ?? 0
                 let difference = zip(golden.elements, values).map { abs($0 - $1) }.max() ?? .infinity
+                print("\(stem) \(output): largest |Δ| \(difference), largest value \(largest)")
                 // float32 sums in a different order: differences of a few ulp of the largest value.
                 XCTAssertLessThanOrEqual(difference, 1e-5 * max(largest, 1), "\(stem) \(output): largest |Δ| \(difference) of \(largest)")
             }

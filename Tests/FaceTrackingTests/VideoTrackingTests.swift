@@ -36,4 +36,48 @@ final class VideoTrackingTests: XCTestCase {
             XCTAssertLessThan(tracker.detectorRuns, frames / 5, "\(clip): the detector runs every N frames, not every frame")
         }
     }
+
+    /// Crops cut where the tracker says, as the regressor would get them (framed on the detector's box by the
+    /// fixture sidecar's measured framing), hold the face near their centre: the detector, run on the crop
+    /// itself, finds it there on every 10th frame of each clip.
+    func testCropsFollowTheFace() throws {
+        let folder = try TestSupport.requireData("videos")
+        let clips = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp4") }.sorted()
+        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let sidecar = try CropConvention.load(path: TestSupport.fixtures.appendingPathComponent("orn-sidecar.json").path)
+        // The sidecar's framing with the identity normalisation, so the crop can be read back as a picture.
+        let convention = CropConvention(size: sidecar.size, normalisation: .init(scale: 1, mean: [0, 0, 0], std: [1, 1, 1]),
+                                        framing: sidecar.framing)
+        let cropper = FaceCropper(convention: convention)
+        var planes = [Float](repeating: 0, count: cropper.elementCount)
+        let size = convention.size
+        for clip in clips {
+            let tracker = try FaceTracker(detector: detector)
+            let source = try FFmpegSource(input: folder.appendingPathComponent(clip).path)
+            var checked = 0, centred = 0, worst: Float = 0
+            while let frame = try source.nextFrame() {
+                let tracks = try tracker.process(frame)
+                guard frame.index % 10 == 5, let track = tracks.first else { continue }
+                cropper.crop(frame, transform: cropper.transform(for: track.cropRegion(convention: convention)), into: &planes)
+                var pixels = [UInt8](repeating: 0, count: size * size * 3)
+                for index in 0..<(size * size) {
+                    for channel in 0..<3 {
+                        pixels[index * 3 + channel] = UInt8(min(max(planes[channel * size * size + index].rounded(), 0), 255))
+                    }
+                }
+                let picture = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: size, height: size,
+                                         layout: .rgb24, bytesPerRow: size * 3, pixels: pixels)
+                checked += 1
+                guard let face = try detector.detect(in: picture).first else { continue }
+                let displacement = (face.box.minimum + face.box.maximum) / 2 - Float(size) / 2
+                let offset = (displacement * displacement).sum().squareRoot() / Float(size)
+                worst = max(worst, offset)
+                if offset < 0.15 { centred += 1 }
+            }
+            print("\(clip): face found within 15 % of the crop centre in \(centred) of \(checked) crops; "
+                  + "largest offset \(worst) of the side")
+            XCTAssertGreaterThanOrEqual(Float(centred), 0.95 * Float(checked), clip)
+        }
+    }
 }
+

@@ -2,6 +2,15 @@ import Foundation
 import InferenceCore
 import Testing
 
+/// Per-index results written from concurrent iterations (each index by one iteration only).
+final class ResultBox: @unchecked Sendable {
+    private var values: [Float]
+    private let lock = NSLock()
+    init(count: Int) { values = [Float](repeating: .nan, count: count) }
+    func set(_ index: Int, _ value: Float) { lock.lock(); values[index] = value; lock.unlock() }
+    func get(_ index: Int) -> Float { lock.lock(); defer { lock.unlock() }; return values[index] }
+}
+
 /// Every fixture model, run through InferenceCore, must match onnxruntime's recorded outputs to
 /// within 1e-4 of the output's scale.
 @Suite struct GoldenTests {
@@ -24,6 +33,26 @@ import Testing
             let error = Fixtures.relativeError(actual, reference)
             #expect(error <= 1e-4, "\(name): relative error \(error)")
         }
+    }
+
+    @Test("two sessions of two models run at the same time")
+    func concurrentSessions() throws {
+        let names = ["mobilenetv2_050_128", "blazeface_128"]
+        let sessions = try names.map { try Model(contentsOf: Fixtures.model($0)).makeSession() }
+        let inputs = try names.map { try Fixtures.tensors($0, kind: "in") }
+        let expected = try names.map { try Fixtures.tensors($0, kind: "out") }
+        let results = ResultBox(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
+            var worst: Float = 0
+            for _ in 0..<20 {
+                guard let outputs = try? sessions[index].run(inputs: inputs[index]) else { worst = .infinity; break }
+                for (actual, reference) in zip(outputs, expected[index]) {
+                    worst = max(worst, Fixtures.relativeError(actual, reference))
+                }
+            }
+            results.set(index, worst)
+        }
+        for index in names.indices { #expect(results.get(index) <= 1e-4, "\(names[index])") }
     }
 
     @Test("two threads give the same results as one")

@@ -47,7 +47,13 @@ def sidecar(c: dict, onnx_file: Path) -> dict:
                                     "formula": "(pixel / 255 - mean) / std"}},
         "crop": {"convention": "square box around the face, framed like the AFLW training crops (3DDFA-style "
                                "roi box); the face's 68-landmark box spans about 60-70% of the side; resized to "
-                               f"{S}x{S} with bilinear sampling at pixel centres", "size": S},
+                               f"{S}x{S} with bilinear sampling at pixel centres", "size": S,
+                 # Machine-readable framing for the daemon's cropper (FaceTracking.CropConvention): side =
+                 # side_scale x the larger side of the reference box, centre = box centre + centre_shift x that
+                 # side. Landmarks: AFLW/3DDFA roi boxes are sqrt(2) x the 68-landmark box, centred (median
+                 # 1.4141 on AFLW2000-3D's crop_roi_box). Detection: measured from BlazeFace boxes to the same crops.
+                 "framing": {"landmarks": {"side_scale": 2 ** 0.5, "centre_shift": [0.0, 0.0]},
+                             "detection": {"side_scale": 1.3565, "centre_shift": [0.0, 0.0532]}}},
         "outputs": [{"name": n, "shape": [1, m]} for n, m in sizes],
         "output_semantics": {
             "identity": "ICT-FaceKit identity coefficients alpha (modes scaled by their standard deviation)",

@@ -157,6 +157,8 @@ def fit_cache(source: str, cfg: FitConfig = FitConfig(), batch: int = 256) -> No
 
 
 def main(argv=None) -> int:
+    """Single-threaded BLAS is advised (OPENBLAS_NUM_THREADS=1): the batched 98x98 solves run several times faster
+    than with threads on a shared 2-core machine."""
     import argparse
     ap = argparse.ArgumentParser(description="Fit ICT to the cached teacher labels (python -m orn.fit).")
     ap.add_argument("--K", type=int, default=FitConfig.K)

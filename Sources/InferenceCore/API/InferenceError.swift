@@ -36,7 +36,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
         case .unreadableFile(let path, let reason): "\(path): cannot read model (\(reason))"
         case .malformedModel(let reason): "not a valid ONNX protobuf (\(reason))"
         case .notAModel(let reason): "protobuf is not an ONNX model (\(reason))"
-        case .unsupportedOpset(let version): "unsupported ONNX opset \(version) (13 to 21 are supported)"
+        case .unsupportedOpset(let version): "unsupported ONNX opset \(version) (7 to 21 are supported)"
         case .unsupportedOperator(let op, let node, let detail):
             "node '\(node)': operator \(op) is not supported\(detail.isEmpty ? "" : " (\(detail))")"
         case .missingTensor(let name, let node): "node '\(node)': input tensor '\(name)' is not defined"

@@ -45,13 +45,16 @@ public final class Model: Sendable {
         stepCount = plan.steps.count
         multiplyAccumulateCount = plan.steps.reduce(0) { total, step in
             switch step {
-            case let gemm as PackedGEMMStep: total + gemm.rows * gemm.packed.rows * gemm.packed.columns
+            case let gemm as PackedGEMMStep: total &+ gemm.rows &* gemm.packed.rows &* gemm.packed.columns
             case let conv as Im2colConvolutionStep:
-                total + conv.batch * conv.groups * conv.geometry.outputHeight * conv.geometry.outputWidth
-                    * conv.packed.rows * conv.packed.columns
+                total &+ conv.batch &* conv.groups &* conv.geometry.outputHeight &* conv.geometry.outputWidth
+                    &* conv.packed.rows &* conv.packed.columns
+            case let direct as DirectConvolutionStep:
+                total &+ direct.batch &* direct.outputChannels &* direct.geometry.outputHeight &* direct.geometry.outputWidth
+                    &* direct.geometry.kernelHeight &* direct.geometry.kernelWidth &* direct.inputChannels
             case let depthwise as DepthwiseConvolutionStep:
-                total + depthwise.batch * depthwise.channels * depthwise.geometry.outputHeight * depthwise.geometry.outputWidth
-                    * depthwise.geometry.kernelHeight * depthwise.geometry.kernelWidth
+                total &+ depthwise.batch &* depthwise.channels &* depthwise.geometry.outputHeight
+                    &* depthwise.geometry.outputWidth &* depthwise.geometry.kernelHeight &* depthwise.geometry.kernelWidth
             default: total
             }
         }

@@ -19,7 +19,7 @@ public final class Session: @unchecked Sendable {
         buffers = .allocate(capacity: max(plan.storages.count, 1))
         for (index, slot) in plan.storages.enumerated() {
             buffers[index] = arena + slot.offset
-            if let values = slot.initialValues {
+            if let values = slot.initialValues, !values.isEmpty {
                 values.withUnsafeBufferPointer { buffers[index].update(from: $0.baseAddress!, count: values.count) }
             }
         }
@@ -71,8 +71,8 @@ public final class Session: @unchecked Sendable {
                             }
                         }
                     }
-                } else {
-                    destination.update(from: source.baseAddress!, count: source.count)
+                } else if let base = source.baseAddress {
+                    destination.update(from: base, count: source.count)
                 }
             }
         }

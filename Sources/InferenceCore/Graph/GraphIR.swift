@@ -20,7 +20,7 @@ struct ConstantTensor: Sendable {
 
     var count: Int { floats.count }
     /// Exact integer view (rounded from floats when the source was a float tensor).
-    var integerValues: [Int] { integers ?? floats.map { Int($0.rounded()) } }
+    var integerValues: [Int] { integers ?? floats.map(boundedInteger) }
 }
 
 /// One attribute value of a node.
@@ -83,6 +83,12 @@ struct GraphIR: Sendable {
     var outputs: [GraphValue]
     var constants: [String: ConstantTensor]
     var opsetVersion: Int
+}
+
+/// Converts a float to an integer without trapping: NaN becomes 0, magnitudes clamp to 2^40.
+func boundedInteger(_ value: Float) -> Int {
+    guard value.isFinite else { return value.isNaN ? 0 : (value > 0 ? 1 << 40 : -(1 << 40)) }
+    return Int(max(-0x1p40, min(0x1p40, value.rounded())))
 }
 
 /// Upper bound on the elements of any one tensor (1 Gi floats = 4 GiB): larger dimensions are

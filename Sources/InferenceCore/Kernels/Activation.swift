@@ -132,6 +132,13 @@ enum SIMDMath {
     static func minimum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { select(a, b, where: b .< a) }
 
     @inline(__always)
+    static func clamp(_ value: SIMD16<Float>, _ lower: Float, _ upper: Float) -> SIMD16<Float> {
+        let low = SIMD16<Float>(repeating: lower), high = SIMD16<Float>(repeating: upper)
+        let raised = value.replacing(with: low, where: value .< low)
+        return raised.replacing(with: high, where: raised .> high)
+    }
+
+    @inline(__always)
     static func clamp(_ value: SIMD8<Float>, _ lower: Float, _ upper: Float) -> SIMD8<Float> {
         minimum(maximum(value, SIMD8(repeating: lower)), SIMD8(repeating: upper))
     }

@@ -13,25 +13,85 @@ enum ConvolutionKernels {
     /// Writes the im2col matrix of one image: one row per output pixel, columns ordered
     /// (kernel y, kernel x, channel) over `channels` channels starting at `firstChannel`.
     static func im2col(input: UnsafePointer<Float>, channelStride: Int, firstChannel: Int, channels: Int,
-                       geometry g: WindowGeometry, output: UnsafeMutablePointer<Float>) {
+                       geometry g: WindowGeometry, outputRows: Range<Int>, output: UnsafeMutablePointer<Float>) {
         let rowLength = g.kernelHeight * g.kernelWidth * channels
+        // With all channels of a pixel taken and no horizontal dilation, the kernel's row is one
+        // contiguous run of kernelWidth * channels floats in NHWC.
+        let contiguousRows = channels == channelStride && g.dilationX == 1
+        let run = g.kernelWidth * channels
         var destination = output
-        for oy in 0..<g.outputHeight {
+        for oy in outputRows {
             for ox in 0..<g.outputWidth {
                 var column = destination
+                let ix0 = ox * g.strideX - g.padLeft
+                let wholeRow = contiguousRows && ix0 >= 0 && ix0 + g.kernelWidth <= g.inputWidth
                 for ky in 0..<g.kernelHeight {
                     let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                    if wholeRow {
+                        if iy >= 0 && iy < g.inputHeight {
+                            let source = input + (iy * g.inputWidth + ix0) * channelStride
+                            if run < 64 {
+                                for index in 0..<run { column[index] = source[index] }
+                            } else {
+                                column.update(from: source, count: run)
+                            }
+                        } else {
+                            for index in 0..<run { column[index] = 0 }
+                        }
+                        column += run
+                        continue
+                    }
                     for kx in 0..<g.kernelWidth {
                         let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
                         if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
-                            column.update(from: input + (iy * g.inputWidth + ix) * channelStride + firstChannel, count: channels)
+                            let source = input + (iy * g.inputWidth + ix) * channelStride + firstChannel
+                            if channels < 16 {
+                                for channel in 0..<channels { column[channel] = source[channel] }   // no memmove call for 3 floats
+                            } else {
+                                column.update(from: source, count: channels)
+                            }
                         } else {
-                            column.update(repeating: 0, count: channels)
+                            for channel in 0..<channels { column[channel] = 0 }
                         }
                         column += channels
                     }
                 }
                 destination += rowLength
+            }
+        }
+    }
+
+    /// 3×3 depthwise over output columns whose whole window is inside the input: for each block of
+    /// eight channels the nine weight vectors stay in registers while the columns stream past.
+    /// `input` points at the window's top input row, `output` at the output row.
+    @inline(__always)
+    static func depthwise3x3(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, blocks: Int,
+                             inputWidth: Int, strideX: Int, padLeft: Int, weights: UnsafePointer<Float>,
+                             paddedChannels: Int, bias: UnsafePointer<Float>, columns: Range<Int>) {
+        typealias Vector = SIMD8<Float>
+        let rowStride = inputWidth * channels
+        for block in 0..<blocks {
+            let channel = block * 8
+            func weight(_ tap: Int) -> Vector {
+                UnsafeRawPointer(weights + tap * paddedChannels + channel).loadUnaligned(as: Vector.self)
+            }
+            let w0 = weight(0), w1 = weight(1), w2 = weight(2), w3 = weight(3), w4 = weight(4)
+            let w5 = weight(5), w6 = weight(6), w7 = weight(7), w8 = weight(8)
+            let start = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+            for ox in columns {
+                let top = input + (ox * strideX - padLeft) * channels + channel
+                let middle = top + rowStride, bottom = middle + rowStride
+                func load(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
+                var even = start.addingProduct(load(top), w0)
+                var odd = load(top + channels) * w1
+                even = even.addingProduct(load(top + 2 * channels), w2)
+                odd = odd.addingProduct(load(middle), w3)
+                even = even.addingProduct(load(middle + channels), w4)
+                odd = odd.addingProduct(load(middle + 2 * channels), w5)
+                even = even.addingProduct(load(bottom), w6)
+                odd = odd.addingProduct(load(bottom + channels), w7)
+                even = even.addingProduct(load(bottom + 2 * channels), w8)
+                UnsafeMutableRawPointer(output + ox * channels + channel).storeBytes(of: even + odd, as: Vector.self)
             }
         }
     }
@@ -50,13 +110,28 @@ enum ConvolutionKernels {
             var kyFirst = 0, kyLast = g.kernelHeight
             while kyFirst < kyLast && iy0 + kyFirst * g.dilationY < 0 { kyFirst += 1 }
             while kyLast > kyFirst && iy0 + (kyLast - 1) * g.dilationY >= g.inputHeight { kyLast -= 1 }
+            // Interior columns of a full-height 3×3 row go through the register-resident-weights kernel.
+            var interior = 0..<0
+            if g.kernelHeight == 3 && g.kernelWidth == 3 && g.dilationX == 1 && g.dilationY == 1
+                && kyFirst == 0 && kyLast == 3 && fullBlocks > 0 && g.inputWidth - 3 + g.padLeft >= 0 {
+                let first = (g.padLeft + g.strideX - 1) / g.strideX
+                let last = min(g.outputWidth, (g.inputWidth - 3 + g.padLeft) / g.strideX + 1)
+                if first < last {
+                    interior = first..<last
+                    depthwise3x3(input: input + iy0 * g.inputWidth * channels, output: output + oy * g.outputWidth * channels,
+                                 channels: channels, blocks: fullBlocks, inputWidth: g.inputWidth, strideX: g.strideX,
+                                 padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels, bias: bias,
+                                 columns: interior)
+                }
+            }
             for ox in 0..<g.outputWidth {
+                let firstBlock = interior.contains(ox) ? fullBlocks : 0
                 let ix0 = ox * g.strideX - g.padLeft
                 var kxFirst = 0, kxLast = g.kernelWidth
                 while kxFirst < kxLast && ix0 + kxFirst * g.dilationX < 0 { kxFirst += 1 }
                 while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
                 let outputPixel = (oy * g.outputWidth + ox) * channels
-                var block = 0
+                var block = firstBlock
                 // Four independent accumulators (32 channels) so the FMA chains overlap.
                 while block + 4 <= fullBlocks {
                     let channel = block * 8
@@ -101,18 +176,21 @@ enum ConvolutionKernels {
                     UnsafeMutableRawPointer(output + outputPixel + channel).storeBytes(of: accumulator, as: Vector.self)
                     block += 1
                 }
-                var channel = fullBlocks * 8
-                while channel < channels {
-                    var accumulator = bias[channel]
+                let channel = fullBlocks * 8
+                if channel < channels {
+                    // Remainder lanes: a full vector whose extra lanes read past this pixel's channels
+                    // (still inside the arena, which is padded) against zero weights; only live lanes are stored.
+                    var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
                     for ky in kyFirst..<kyLast {
+                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
                         for kx in kxFirst..<kxLast {
-                            let iy = iy0 + ky * g.dilationY, ix = ix0 + kx * g.dilationX
-                            accumulator += input[(iy * g.inputWidth + ix) * channels + channel]
-                                * weights[(ky * g.kernelWidth + kx) * paddedChannels + channel]
+                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels).loadUnaligned(as: Vector.self)
+                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels).loadUnaligned(as: Vector.self)
+                            accumulator = accumulator.addingProduct(value, weight)
                         }
                     }
-                    output[outputPixel + channel] = accumulator
-                    channel += 1
+                    for lane in 0..<(channels - channel) { output[outputPixel + channel + lane] = accumulator[lane] }
                 }
             }
             let rowStart = oy * g.outputWidth * channels

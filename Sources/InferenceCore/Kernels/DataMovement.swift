@@ -86,6 +86,37 @@ struct GatherTable: Sendable {
     }
 }
 
+/// Constant-mode Pad: fills the output, then copies each contiguous run of the input (its last
+/// physical axis) to its precomputed place inside the padded output.
+struct PaddedCopy: Sendable {
+    let fill: Float
+    let outputCount: Int
+    let runLength: Int
+    /// Destination offset per input run (input runs are consecutive).
+    let destinationOffsets: [Int]
+    /// Offset of each run's first copied element in the input run (negative pads crop).
+    let sourceSkip: Int
+
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        output.update(repeating: fill, count: outputCount)
+        let stride = runLength + sourceSkipTotal
+        destinationOffsets.withUnsafeBufferPointer { offsets in
+            for (index, offset) in offsets.enumerated() where offset >= 0 {
+                let source = input + index * stride + sourceSkip
+                let destination = output + offset
+                if runLength < 16 {
+                    for element in 0..<runLength { destination[element] = source[element] }
+                } else {
+                    destination.update(from: source, count: runLength)
+                }
+            }
+        }
+    }
+
+    /// Input run length minus the copied length (elements cropped at both ends).
+    let sourceSkipTotal: Int
+}
+
 /// Copies blocks for Concat (and, reversed, Split): `outer` repetitions of a `chunk`-float block.
 enum BlockCopy {
     static func copy(outer: Int, chunk: Int, source: UnsafePointer<Float>, sourceStride: Int,

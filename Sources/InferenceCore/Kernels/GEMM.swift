@@ -1,9 +1,16 @@
 
-/// The right-hand matrix of a GEMM, packed at load time into panels of 16 columns so the
-/// micro-kernel reads it sequentially: panel p holds rows 0..<k of columns 16p..<16p+16,
-/// zero-padded past `columns`.
+/// The right-hand matrix of a GEMM, packed at load time into panels of `panelWidth` columns (16;
+/// 32 in the AVX-512 build) so the micro-kernel reads it sequentially: panel p holds rows 0..<k of
+/// columns p·w ..< (p+1)·w, zero-padded past `columns`.
 struct PackedMatrix: Sendable {
+    #if INFERENCECORE_AVX512
+    static let panelWidth = 32
+    #else
     static let panelWidth = 16
+    #endif
+
+    /// `count` rounded up to a whole number of panels (bias padding).
+    static func roundedToPanel(_ count: Int) -> Int { (count + panelWidth - 1) / panelWidth * panelWidth }
     let rows: Int
     let columns: Int
     let panels: [Float]
@@ -31,25 +38,43 @@ struct PackedMatrix: Sendable {
 /// What happens to each result of a GEMM before it is stored: per-column bias, an optional
 /// residual tensor added element-wise, then an activation.
 struct GEMMEpilogue {
-    /// Bias per output column, padded with zeros to a multiple of 16.
+    /// Bias per output column, padded with zeros to a whole panel.
     var bias: UnsafePointer<Float>
     var residual: UnsafePointer<Float>?
     var residualStride: Int
     var activation: Activation
 }
 
+#if INFERENCECORE_AVX512
+/// Half of a GEMM panel row: one zmm register.
+typealias GEMMHalf = SIMD16<Float>
+#else
+/// Half of a GEMM panel row: one ymm register.
+typealias GEMMHalf = SIMD8<Float>
+#endif
+
+/// Bias, residual and clip bounds applied by the micro-kernel before its only store.
+struct RegisterEpilogue {
+    let bias: UnsafePointer<Float>
+    let residual: UnsafePointer<Float>?
+    let residualStride: Int
+    let lower: Float
+    let upper: Float
+}
+
 /// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
-/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators) does the work.
+/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators; 6×32 in zmm registers in the
+/// AVX-512 build) does the work.
 enum GEMM {
-    typealias Vector = SIMD16<Float>
     static let blockRows = 6
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, threads: Int) {
-        let panelCount = (packed.columns + 15) / 16
+        let panel = PackedMatrix.panelWidth
+        let panelCount = (packed.columns + panel - 1) / panel
         let rowBlocks = (m + blockRows - 1) / blockRows
         let work = m * packed.rows * packed.columns
-        if threads > 1 && work >= 1 << 18 {
+        if threads > 1 && work >= 1 << 21 {   // ~20 µs of work: below that a dispatch costs more than it saves
             if rowBlocks >= threads * 2 {
                 let perThread = (rowBlocks + threads - 1) / threads
                 concurrentlyPerform(threads) { part in
@@ -76,31 +101,60 @@ enum GEMM {
                             b: UnsafePointer<Float>, packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
                             epilogue: GEMMEpilogue) {
         let k = packed.rows
-        for panel in panels {
-            let panelPointer = b + panel * k * 16
-            let column = panel * 16
-            let width = min(16, packed.columns - column)
+        let panelSize = PackedMatrix.panelWidth
+        var clipBounds: (lower: Float, upper: Float)?
+        switch epilogue.activation {
+        case .identity: clipBounds = (-.infinity, .infinity)
+        case .clip(let lower, let upper): clipBounds = (lower, upper)
+        default: clipBounds = nil
+        }
+        // Small B (early layers: few channels, many pixels) stays in L1 while row blocks stream past;
+        // large B (late layers) is read once, panel by panel, while A stays in L2.
+        let rowsOuter = k * packed.columns <= 8192
+        if rowsOuter {
             for block in rowBlocks {
-                let row = block * blockRows
-                let rows = min(blockRows, m - row)
-                if rows == blockRows && width == 16 {
-                    // Raw products straight into C, then the epilogue over the (L1-hot) block.
-                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
-                } else if rows == blockRows && width == 8 {
-                    halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
-                } else {
-                    // Partial block: compute into a 6×16 tile on the stack, copy out the live part.
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * 16) { tile in
-                        let tilePointer = tile.baseAddress!
-                        microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: 16)
-                        for line in 0..<rows {
-                            (c + (row + line) * ldc + column).update(from: tilePointer + line * 16, count: width)
-                        }
+                for panel in panels { computeBlock(block, panel) }
+            }
+        } else {
+            for panel in panels {
+                for block in rowBlocks { computeBlock(block, panel) }
+            }
+        }
+
+        @inline(__always)
+        func computeBlock(_ block: Int, _ panel: Int) {
+            let panelPointer = b + panel * k * panelSize
+            let column = panel * panelSize
+            let width = min(panelSize, packed.columns - column)
+            let row = block * blockRows
+            let rows = min(blockRows, m - row)
+            if rows == blockRows && width == panelSize, let bounds = clipBounds {
+                // Whole block: bias, residual and clip applied in registers, stored once.
+                let fused = RegisterEpilogue(bias: epilogue.bias + column,
+                                             residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
+                                             residualStride: epilogue.residualStride, lower: bounds.lower, upper: bounds.upper)
+                microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column,
+                            ldc: ldc, epilogue: fused)
+                return
+            } else if rows == blockRows && width == panelSize {
+                // Raw products straight into C, then the epilogue over the (L1-hot) block.
+                microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc,
+                            epilogue: nil)
+            } else if rows == blockRows && width == 8 && panelSize == 16 {
+                halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+            } else {
+                // Partial block: compute into a 6×panel tile on the stack, copy out the live part.
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * panelSize) { tile in
+                    let tilePointer = tile.baseAddress!
+                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: panelSize,
+                                epilogue: nil)
+                    for line in 0..<rows {
+                        (c + (row + line) * ldc + column).update(from: tilePointer + line * panelSize, count: width)
                     }
                 }
-                for line in row..<(row + rows) {
-                    finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
-                }
+            }
+            for line in row..<(row + rows) {
+                finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
             }
         }
     }
@@ -111,8 +165,9 @@ enum GEMM {
     @inline(never)
     /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
     private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int) {
-        typealias Half = SIMD8<Float>
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
+        typealias Half = GEMMHalf
+        let halfBytes = MemoryLayout<Half>.size
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
         let last = rows - 1
@@ -121,8 +176,8 @@ enum GEMM {
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
-            let b1 = pointer.loadUnaligned(fromByteOffset: 32, as: Half.self)
-            pointer += 64
+            let b1 = pointer.loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
+            pointer += 2 * halfBytes
             var x = Half(repeating: a0[index])
             c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
             x = Half(repeating: a1[index])
@@ -136,12 +191,35 @@ enum GEMM {
             x = Half(repeating: a5[index])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         }
-        func put(_ low: Half, _ high: Half, _ line: Int) {
-            let destination = UnsafeMutableRawPointer(c + line * ldc)
-            destination.storeBytes(of: low, as: Half.self)
-            destination.storeBytes(of: high, toByteOffset: 32, as: Half.self)
+        store(c00, c01, row: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c10, c11, row: 1, c: c, ldc: ldc, epilogue: epilogue)
+        store(c20, c21, row: 2, c: c, ldc: ldc, epilogue: epilogue)
+        store(c30, c31, row: 3, c: c, ldc: ldc, epilogue: epilogue)
+        store(c40, c41, row: 4, c: c, ldc: ldc, epilogue: epilogue)
+        store(c50, c51, row: 5, c: c, ldc: ldc, epilogue: epilogue)
+    }
+
+    /// Applies the register epilogue (if any) to one row of a block and stores it. Written on the
+    /// concrete vector type: generic SIMD code would not vectorise.
+    @inline(__always)
+    private static func store(_ low: GEMMHalf, _ high: GEMMHalf, row line: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                              epilogue: RegisterEpilogue?) {
+        let destination = UnsafeMutableRawPointer(c + line * ldc)
+        let halfBytes = MemoryLayout<GEMMHalf>.size
+        var low = low, high = high
+        if let epilogue {
+            low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: GEMMHalf.self)
+            high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: halfBytes, as: GEMMHalf.self)
+            if let residual = epilogue.residual {
+                let source = UnsafeRawPointer(residual + line * epilogue.residualStride)
+                low += source.loadUnaligned(as: GEMMHalf.self)
+                high += source.loadUnaligned(fromByteOffset: halfBytes, as: GEMMHalf.self)
+            }
+            low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
+            high = SIMDMath.clamp(high, epilogue.lower, epilogue.upper)
         }
-        put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2); put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
+        destination.storeBytes(of: low, as: GEMMHalf.self)
+        destination.storeBytes(of: high, toByteOffset: halfBytes, as: GEMMHalf.self)
     }
 
     /// The 6×8 block for panels with exactly eight live columns (layers with 8·n channels).

@@ -31,8 +31,10 @@ extension Planner {
         let strides = node.integers("strides") ?? [1, 1]
         let dilations = node.integers("dilations") ?? [1, 1]
         let pads = node.integers("pads") ?? [0, 0, 0, 0]
-        guard strides.count == 2, dilations.count == 2, pads.count == 4, strides.allSatisfy({ $0 > 0 }),
-              dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }), kernel.allSatisfy({ $0 > 0 }) else {
+        let limit = 1 << 20
+        guard strides.count == 2, dilations.count == 2, pads.count == 4, strides.allSatisfy({ $0 > 0 && $0 <= limit }),
+              dilations.allSatisfy({ $0 > 0 && $0 <= limit }), pads.allSatisfy({ $0 >= 0 && $0 <= limit }),
+              kernel.allSatisfy({ $0 > 0 && $0 <= limit }) else {
             throw .invalidAttribute(node: node.name, name: "strides/dilations/pads", detail: "\(strides) \(dilations) \(pads)")
         }
         let autoPad = node.string("auto_pad", default: "NOTSET")
@@ -149,6 +151,22 @@ extension Planner {
                                           batch: batch, channels: inputChannels, paddedChannels: padded, geometry: g,
                                           weights: WeightBuffer(packed), bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - inputChannels)),
                                           activation: fused.activation), reads: reads)
+        } else if groups == 1 && inputChannels <= 4 && outputChannels <= 64 {
+            let padded = (outputChannels + 15) & ~15
+            var packed = [Float](repeating: 0, count: kh * kw * inputChannels * padded)
+            for outputChannel in 0..<outputChannels {
+                for channel in 0..<inputChannels {
+                    for position in 0..<(kh * kw) {
+                        packed[(position * inputChannels + channel) * padded + outputChannel] =
+                            weights[(outputChannel * inputChannels + channel) * kh * kw + position]
+                    }
+                }
+            }
+            emit(DirectConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
+                                       batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+                                       paddedOutput: padded, geometry: g, weights: WeightBuffer(packed),
+                                       bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - outputChannels)),
+                                       activation: fused.activation), reads: reads)
         } else if kh == 1 && kw == 1 && groups == 1 && g.strideY == 1 && g.strideX == 1 && g.padTop == 0 && g.padLeft == 0
                     && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth {
             let packed = PackedMatrix(rows: inputChannels, columns: outputChannels) { row, column in
@@ -169,22 +187,25 @@ extension Planner {
                 }
                 allPanels += layoutOfGroup.panels
             }
-            let scratchCount = g.outputHeight * g.outputWidth * k
+            // Bands of output rows whose im2col block is about 64 KiB, a multiple of 6 pixels where possible.
+            let bandRows = max(1, min(g.outputHeight, 16384 / max(1, g.outputWidth * k)))
+            let scratchCount = bandRows * g.outputWidth * k
             let scratch = try newStorage(scratchCount, name: "\(node.name).im2col")
             emit(Im2colConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
                                        scratch: scratch, batch: batch, inputChannels: inputChannels,
                                        outputChannels: outputChannels, groups: groups, geometry: g, packed: layoutOfGroup,
                                        weights: WeightBuffer(allPanels), groupWeightStride: layoutOfGroup.panels.count,
                                        bias: WeightBuffer(paddedBias(bias, groups: groups)),
-                                       groupBiasStride: (groupOutput + 15) & ~15, activation: fused.activation),
+                                       groupBiasStride: PackedMatrix.roundedToPanel(groupOutput), activation: fused.activation,
+                                       bandRows: bandRows),
                  reads: reads + [scratch])
         }
         define(fused.output, output)
     }
 
-    /// Bias split per group, each group's share padded with zeros to a multiple of 16.
+    /// Bias split per group, each group's share padded with zeros to a whole GEMM panel.
     func paddedBias(_ bias: [Float], groups: Int) -> [Float] {
-        let perGroup = bias.count / groups, padded = (perGroup + 15) & ~15
+        let perGroup = bias.count / groups, padded = PackedMatrix.roundedToPanel(perGroup)
         var result = [Float](repeating: 0, count: groups * padded)
         for group in 0..<groups {
             for index in 0..<perGroup { result[group * padded + index] = bias[group * perGroup + index] }
@@ -212,6 +233,7 @@ extension Planner {
             throw .unsupportedOperator(operatorType: "Gemm", node: node.name, detail: "transA=1")
         }
         let m = leftShape[leftShape.count - 2], k = leftShape[leftShape.count - 1]
+        guard k > 0 else { throw .shapeMismatch(node: node.name, detail: "empty inner dimension in \(leftShape)") }
         let rightK = transposeB ? rightShape[rightShape.count - 1] : rightShape[rightShape.count - 2]
         let n = transposeB ? rightShape[rightShape.count - 2] : rightShape[rightShape.count - 1]
         guard rightK == k else {

@@ -118,9 +118,13 @@ extension Planner {
         for (index, rawAxis) in axes.enumerated() {
             let axis = try self.axis(rawAxis, rank: rank, node: node)
             let size = input.shape[axis], stride = stepsList[index]
-            guard stride != 0 else { throw .invalidAttribute(node: node.name, name: "steps", detail: "zero step") }
-            var start = starts[index] < 0 ? starts[index] + size : starts[index]
-            var end = ends[index] < 0 ? ends[index] + size : ends[index]
+            guard stride != 0, abs(stride) <= 1 << 40 else {
+                throw .invalidAttribute(node: node.name, name: "steps", detail: "step \(stride)")
+            }
+            let bound = 1 << 40
+            var start = max(-bound, min(bound, starts[index])), end = max(-bound, min(bound, ends[index]))
+            start = start < 0 ? start + size : start
+            end = end < 0 ? end + size : end
             if stride > 0 {
                 start = max(0, min(size, start)); end = max(0, min(size, end))
                 shape[axis] = end > start ? (end - start + stride - 1) / stride : 0
@@ -147,7 +151,7 @@ extension Planner {
         let input = try runtime(try first(node), node: node.name)
         let rank = input.shape.count
         guard let pads = try constantIntegers(node.input(1), node: node, what: "pads") ?? node.integers("pads"),
-              pads.count == 2 * rank else {
+              pads.count == 2 * rank, pads.allSatisfy({ abs($0) <= 1 << 24 }) else {
             throw .invalidAttribute(node: node.name, name: "pads", detail: "needs \(2 * rank) constant values")
         }
         if node.input(3) != nil {
@@ -173,8 +177,17 @@ extension Planner {
             }
         }
         let output = try newValue(shape, layout: input.layout, name: node.outputs[0])
-        // Table over the output's physical order: each element's source offset, or -1 for the fill value.
         let permutation = input.layout == .nhwc ? [0, 2, 3, 1] : Array(0..<rank)
+        if mode == "constant" && rank > 0 && input.count > 0 {
+            emit(PaddedCopyStep(input: input.storage, output: output.storage,
+                                copy: paddedCopy(input: permutation.map { input.shape[$0] },
+                                                 output: permutation.map { shape[$0] },
+                                                 begin: permutation.map { pads[$0] }, fill: fill)),
+                 reads: [input.storage])
+            define(node.outputs[0], output)
+            return
+        }
+        // Table over the output's physical order: each element's source offset, or -1 for the fill value.
         let physicalOutput = permutation.map { shape[$0] }
         let physicalInput = permutation.map { input.shape[$0] }
         let physicalBegin = permutation.map { pads[$0] }
@@ -215,6 +228,38 @@ extension Planner {
         define(node.outputs[0], output)
     }
 
+    /// Destination offsets of every input run (last physical axis) of a constant Pad; runs whose
+    /// row falls outside the output (negative pads) get -1.
+    func paddedCopy(input: [Int], output: [Int], begin: [Int], fill: Float) -> PaddedCopy {
+        let rank = input.count
+        let outputStrides = StridedCopy.contiguousStrides(output)
+        let last = rank - 1
+        let skipFront = max(0, -begin[last])
+        let copied = max(0, min(input[last] - skipFront, output[last] - max(0, begin[last])))
+        let runs = input.dropLast().reduce(1, *)
+        var offsets = [Int](repeating: -1, count: runs)
+        var coordinate = [Int](repeating: 0, count: max(0, rank - 1))
+        for run in 0..<runs {
+            var offset = max(0, begin[last])
+            var inside = copied > 0
+            for axis in 0..<(rank - 1) {
+                let position = coordinate[axis] + begin[axis]
+                if position < 0 || position >= output[axis] { inside = false }
+                offset += position * outputStrides[axis]
+            }
+            if inside { offsets[run] = offset }
+            var axis = rank - 2
+            while axis >= 0 {
+                coordinate[axis] += 1
+                if coordinate[axis] < input[axis] { break }
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
+        return PaddedCopy(fill: fill, outputCount: output.reduce(1, *), runLength: copied, destinationOffsets: offsets,
+                          sourceSkip: skipFront, sourceSkipTotal: input[last] - copied)
+    }
+
     mutating func lowerResize(_ node: GraphNode) throws(InferenceError) {
         let inputName = try first(node)
         let inputShape = try shape(of: inputName, node: node.name)
@@ -248,10 +293,12 @@ extension Planner {
         }
         var outputShape: [Int]
         if let sizes {
-            guard sizes.count == 4 else { throw .invalidAttribute(node: node.name, name: "sizes", detail: "\(sizes)") }
+            guard sizes.count == 4, sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }), inputShape.allSatisfy({ $0 > 0 }) else {
+                throw .invalidAttribute(node: node.name, name: "sizes", detail: "\(sizes) for input \(inputShape)")
+            }
             outputShape = sizes
             scales = (0..<4).map { Float(sizes[$0]) / Float(inputShape[$0]) }
-        } else if let given = scales, given.count == 4, given.allSatisfy({ $0 > 0 }) {
+        } else if let given = scales, given.count == 4, given.allSatisfy({ $0 > 0 && $0 < 65536 }) {
             outputShape = (0..<4).map { Int((Float(inputShape[$0]) * given[$0]).rounded(.down)) }
         } else {
             throw .invalidAttribute(node: node.name, name: "scales", detail: "needs 4 positive scales or sizes")
@@ -290,11 +337,11 @@ extension Planner {
                     case "round_prefer_ceil": rounded = (original + 0.5).rounded(.down)
                     default: rounded = original - original.rounded(.down) == 0.5 ? original.rounded(.down) : original.rounded()
                     }
-                    let position = max(0, min(input - 1, Int(rounded)))
+                    let position = max(0, min(input - 1, boundedInteger(rounded)))
                     return (position, position, 0)
                 }
                 let clamped = max(0, min(Float(input - 1), original))
-                let low = Int(clamped.rounded(.down))
+                let low = boundedInteger(clamped.rounded(.down))
                 let high = min(low + 1, input - 1)
                 return (low, high, clamped - Float(low))
             }

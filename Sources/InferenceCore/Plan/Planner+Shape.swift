@@ -158,12 +158,13 @@ extension Planner {
                         i += coordinate * leftStrides[axis]; j += coordinate * rightStrides[axis]
                     }
                     switch node.operatorType {
-                    case "Add": result.append(x[i] &+ y[j])
+                    case "Add": result.append(x[i] &+ y[j])   // wrapping: absurd values fail later, never trap
                     case "Sub": result.append(x[i] &- y[j])
                     case "Mul": result.append(x[i] &* y[j])
                     default:
                         guard y[j] != 0 else { throw .invalidAttribute(node: node.name, name: "B", detail: "division by zero") }
-                        result.append(Int((Double(x[i]) / Double(y[j])).rounded(.down)))
+                        let quotient = (Double(x[i]) / Double(y[j])).rounded(.down)
+                        result.append(Int(max(-0x1p60, min(0x1p60, quotient))))
                     }
                 }
                 constants[output] = ConstantTensor(shape: shape, integers: result)

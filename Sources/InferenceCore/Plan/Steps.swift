@@ -31,7 +31,7 @@ func concurrentlyPerform(_ iterations: Int, _ body: (Int) -> Void) {
 /// Splits `count` rows over the session's threads when there is enough work.
 @inline(__always)
 func forEachRowRange(_ count: Int, threads: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    if threads > 1 && count >= threads && work >= 1 << 16 {
+    if threads > 1 && count >= threads && work >= 1 << 20 {
         let perThread = (count + threads - 1) / threads
         concurrentlyPerform(threads) { part in
             let first = part * perThread, last = min(count, first + perThread)
@@ -65,14 +65,16 @@ struct Im2colConvolutionStep: ExecutionStep {
     let input: Int, output: Int, residual: Int?, scratch: Int
     let batch: Int, inputChannels: Int, outputChannels: Int, groups: Int
     let geometry: WindowGeometry
-    /// One packed matrix per group, concatenated in `weights` at `groupOffsets`.
+    /// The packing of one group; `weights` holds all groups, `groupWeightStride` floats apart.
     let packed: PackedMatrix
     let weights: WeightBuffer
     let groupWeightStride: Int
-    /// Bias per group, each padded to a multiple of 16.
+    /// Bias per group, each padded to a whole GEMM panel.
     let bias: WeightBuffer
     let groupBiasStride: Int
     let activation: Activation
+    /// Output rows per im2col band (the scratch slot holds one band).
+    let bandRows: Int
 
     func execute(_ context: ExecutionContext) {
         let inputImage = geometry.inputHeight * geometry.inputWidth * inputChannels
@@ -81,16 +83,53 @@ struct Im2colConvolutionStep: ExecutionStep {
         let groupInput = inputChannels / groups, groupOutput = outputChannels / groups
         for image in 0..<batch {
             for group in 0..<groups {
-                ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
-                                          firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
-                                          output: context[scratch])
-                let offset = image * outputImage + group * groupOutput
-                let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
-                                            residual: residual.map { UnsafePointer(context[$0] + offset) },
-                                            residualStride: outputChannels, activation: activation)
-                GEMM.multiply(rows: pixels, a: context[scratch], lda: packed.rows, b: weights.pointer + group * groupWeightStride,
-                              packed: packed, c: context[output] + offset, ldc: outputChannels, epilogue: epilogue,
-                              threads: context.threads)
+                // A band of output rows at a time keeps the im2col block cache-resident.
+                var firstRow = 0
+                while firstRow < geometry.outputHeight {
+                    let rows = firstRow..<min(geometry.outputHeight, firstRow + bandRows)
+                    ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
+                                              firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
+                                              outputRows: rows, output: context[scratch])
+                    let offset = image * outputImage + firstRow * geometry.outputWidth * outputChannels + group * groupOutput
+                    let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
+                                                residual: residual.map { UnsafePointer(context[$0] + offset) },
+                                                residualStride: outputChannels, activation: activation)
+                    GEMM.multiply(rows: rows.count * geometry.outputWidth, a: context[scratch], lda: packed.rows,
+                                  b: weights.pointer + group * groupWeightStride, packed: packed, c: context[output] + offset,
+                                  ldc: outputChannels, epilogue: epilogue, threads: context.threads)
+                    firstRow += bandRows
+                }
+            }
+        }
+    }
+}
+
+/// Convolution with few input channels (network stems), computed directly.
+struct DirectConvolutionStep: ExecutionStep {
+    let input: Int, output: Int, residual: Int?
+    let batch: Int, inputChannels: Int, outputChannels: Int, paddedOutput: Int
+    let geometry: WindowGeometry
+    let weights: WeightBuffer
+    let bias: WeightBuffer
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        let inputImage = geometry.inputHeight * geometry.inputWidth * inputChannels
+        let outputRow = geometry.outputWidth * outputChannels
+        let outputImage = geometry.outputHeight * outputRow
+        for image in 0..<batch {
+            let source = UnsafePointer(context[input] + image * inputImage)
+            let destination = context[output] + image * outputImage
+            let residualPointer = residual.map { UnsafePointer(context[$0] + image * outputImage) }
+            let work = outputImage * geometry.kernelHeight * geometry.kernelWidth * inputChannels
+            forEachRowRange(geometry.outputHeight, threads: context.threads, work: work) { rows in
+                for oy in rows {
+                    DirectConvolutionKernel.row(oy, input: source, output: destination, inputChannels: inputChannels,
+                                                outputChannels: outputChannels, paddedOutput: paddedOutput, geometry: geometry,
+                                                weights: weights.pointer, bias: bias.pointer)
+                    finishResults(destination + oy * outputRow, count: outputRow, bias: nil,
+                                  residual: residualPointer.map { $0 + oy * outputRow }, activation: activation)
+                }
             }
         }
     }
@@ -190,6 +229,14 @@ struct GatherStep: ExecutionStep {
     let gather: GatherTable
 
     func execute(_ context: ExecutionContext) { gather.run(input: context[input], output: context[output]) }
+}
+
+/// Constant-mode Pad.
+struct PaddedCopyStep: ExecutionStep {
+    let input: Int, output: Int
+    let copy: PaddedCopy
+
+    func execute(_ context: ExecutionContext) { copy.run(input: context[input], output: context[output]) }
 }
 
 /// One input's share of a Concat, or one output's share of a Split.

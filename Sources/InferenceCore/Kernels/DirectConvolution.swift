@@ -1,0 +1,160 @@
+/// Direct convolution for layers with few input channels (network stems such as a 3-channel image
+/// into 16 or 24 channels), where im2col would copy more than the GEMM computes. Vectorised over
+/// output channels in groups of 16; interior output pixels go four at a time so eight independent
+/// accumulators hide the FMA latency.
+enum DirectConvolutionKernel {
+    typealias Vector = SIMD8<Float>
+
+    /// One output row of one image. `weights` is [ky][kx][inputChannel][paddedOutput] and `bias`
+    /// [paddedOutput], `paddedOutput` a multiple of 16 with zero padding.
+    static func row(_ oy: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, inputChannels: Int,
+                    outputChannels: Int, paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
+                    bias: UnsafePointer<Float>) {
+        let iy0 = oy * g.strideY - g.padTop
+        var kyFirst = 0, kyLast = g.kernelHeight
+        while kyFirst < kyLast && iy0 + kyFirst * g.dilationY < 0 { kyFirst += 1 }
+        while kyLast > kyFirst && iy0 + (kyLast - 1) * g.dilationY >= g.inputHeight { kyLast -= 1 }
+        // Output columns whose whole window lies inside the input horizontally.
+        let extent = (g.kernelWidth - 1) * g.dilationX
+        let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
+        let limit = g.inputWidth - 1 - extent + g.padLeft
+        let last = limit < 0 ? first : max(first, min(g.outputWidth, limit / g.strideX + 1))
+        var ox = 0
+        while ox < g.outputWidth {
+            if ox >= first && ox + 4 <= last && outputChannels == 24 {
+                fourPixels24(oy: oy, ox: ox, kyRange: kyFirst..<kyLast, input: input, output: output,
+                             inputChannels: inputChannels, paddedOutput: paddedOutput, geometry: g, weights: weights, bias: bias)
+                ox += 4
+            } else if ox >= first && ox + 4 <= last {
+                fourPixels(oy: oy, ox: ox, kyRange: kyFirst..<kyLast, input: input, output: output,
+                           inputChannels: inputChannels, outputChannels: outputChannels, paddedOutput: paddedOutput,
+                           geometry: g, weights: weights, bias: bias)
+                ox += 4
+            } else {
+                onePixel(oy: oy, ox: ox, kyRange: kyFirst..<kyLast, input: input, output: output,
+                         inputChannels: inputChannels, outputChannels: outputChannels, paddedOutput: paddedOutput,
+                         geometry: g, weights: weights, bias: bias)
+                ox += 1
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafePointer<Float>, _ offset: Int = 0) -> Vector {
+        UnsafeRawPointer(pointer + offset).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    private static func store(_ low: Vector, _ high: Vector, to destination: UnsafeMutablePointer<Float>, live: Int) {
+        if live >= 16 {
+            UnsafeMutableRawPointer(destination).storeBytes(of: low, as: Vector.self)
+            UnsafeMutableRawPointer(destination + 8).storeBytes(of: high, as: Vector.self)
+        } else {
+            for lane in 0..<min(live, 8) { destination[lane] = low[lane] }
+            if live > 8 { for lane in 0..<(live - 8) { destination[8 + lane] = high[lane] } }
+        }
+    }
+
+    private static func fourPixels(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
+                                   output: UnsafeMutablePointer<Float>, inputChannels: Int, outputChannels: Int,
+                                   paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
+                                   bias: UnsafePointer<Float>) {
+        let pixelStep = g.strideX * inputChannels
+        var group = 0
+        while group < outputChannels {
+            var a0 = load(bias, group), b0 = load(bias, group + 8)
+            var a1 = a0, b1 = b0, a2 = a0, b2 = b0, a3 = a0, b3 = b0
+            for ky in kyRange {
+                let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                for kx in 0..<g.kernelWidth {
+                    let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                    let source = input + (iy * g.inputWidth + ix) * inputChannels
+                    let tap = weights + ((ky * g.kernelWidth + kx) * inputChannels) * paddedOutput + group
+                    for channel in 0..<inputChannels {
+                        let w0 = load(tap, channel * paddedOutput), w1 = load(tap, channel * paddedOutput + 8)
+                        var x = Vector(repeating: source[channel])
+                        a0 = a0.addingProduct(x, w0); b0 = b0.addingProduct(x, w1)
+                        x = Vector(repeating: source[pixelStep + channel])
+                        a1 = a1.addingProduct(x, w0); b1 = b1.addingProduct(x, w1)
+                        x = Vector(repeating: source[2 * pixelStep + channel])
+                        a2 = a2.addingProduct(x, w0); b2 = b2.addingProduct(x, w1)
+                        x = Vector(repeating: source[3 * pixelStep + channel])
+                        a3 = a3.addingProduct(x, w0); b3 = b3.addingProduct(x, w1)
+                    }
+                }
+            }
+            let destination = output + (oy * g.outputWidth + ox) * outputChannels + group
+            let live = outputChannels - group
+            store(a0, b0, to: destination, live: live)
+            store(a1, b1, to: destination + outputChannels, live: live)
+            store(a2, b2, to: destination + 2 * outputChannels, live: live)
+            store(a3, b3, to: destination + 3 * outputChannels, live: live)
+            group += 16
+        }
+    }
+
+    /// Four pixels × 24 output channels: twelve accumulators, three weight vectors, one broadcast.
+    private static func fourPixels24(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
+                                     output: UnsafeMutablePointer<Float>, inputChannels: Int, paddedOutput: Int,
+                                     geometry g: WindowGeometry, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        let pixelStep = g.strideX * inputChannels
+        var a0 = load(bias), b0 = load(bias, 8), c0 = load(bias, 16)
+        var a1 = a0, b1 = b0, c1 = c0, a2 = a0, b2 = b0, c2 = c0, a3 = a0, b3 = b0, c3 = c0
+        for ky in kyRange {
+            let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+            for kx in 0..<g.kernelWidth {
+                let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
+                let source = input + (iy * g.inputWidth + ix) * inputChannels
+                let tap = weights + ((ky * g.kernelWidth + kx) * inputChannels) * paddedOutput
+                for channel in 0..<inputChannels {
+                    let w = tap + channel * paddedOutput
+                    let w0 = load(w), w1 = load(w, 8), w2 = load(w, 16)
+                    var x = Vector(repeating: source[channel])
+                    a0 = a0.addingProduct(x, w0); b0 = b0.addingProduct(x, w1); c0 = c0.addingProduct(x, w2)
+                    x = Vector(repeating: source[pixelStep + channel])
+                    a1 = a1.addingProduct(x, w0); b1 = b1.addingProduct(x, w1); c1 = c1.addingProduct(x, w2)
+                    x = Vector(repeating: source[2 * pixelStep + channel])
+                    a2 = a2.addingProduct(x, w0); b2 = b2.addingProduct(x, w1); c2 = c2.addingProduct(x, w2)
+                    x = Vector(repeating: source[3 * pixelStep + channel])
+                    a3 = a3.addingProduct(x, w0); b3 = b3.addingProduct(x, w1); c3 = c3.addingProduct(x, w2)
+                }
+            }
+        }
+        let destination = output + (oy * g.outputWidth + ox) * 24
+        func put(_ a: Vector, _ b: Vector, _ c: Vector, _ pixel: Int) {
+            let raw = UnsafeMutableRawPointer(destination + pixel * 24)
+            raw.storeBytes(of: a, as: Vector.self)
+            raw.storeBytes(of: b, toByteOffset: 32, as: Vector.self)
+            raw.storeBytes(of: c, toByteOffset: 64, as: Vector.self)
+        }
+        put(a0, b0, c0, 0); put(a1, b1, c1, 1); put(a2, b2, c2, 2); put(a3, b3, c3, 3)
+    }
+
+    private static func onePixel(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
+                                 output: UnsafeMutablePointer<Float>, inputChannels: Int, outputChannels: Int,
+                                 paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
+                                 bias: UnsafePointer<Float>) {
+        let ix0 = ox * g.strideX - g.padLeft
+        var kxFirst = 0, kxLast = g.kernelWidth
+        while kxFirst < kxLast && ix0 + kxFirst * g.dilationX < 0 { kxFirst += 1 }
+        while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
+        var group = 0
+        while group < outputChannels {
+            var low = load(bias, group), high = load(bias, group + 8)
+            for ky in kyRange {
+                let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                for kx in kxFirst..<kxLast {
+                    let source = input + (iy * g.inputWidth + ix0 + kx * g.dilationX) * inputChannels
+                    let tap = weights + ((ky * g.kernelWidth + kx) * inputChannels) * paddedOutput + group
+                    for channel in 0..<inputChannels {
+                        let x = Vector(repeating: source[channel])
+                        low = low.addingProduct(x, load(tap, channel * paddedOutput))
+                        high = high.addingProduct(x, load(tap, channel * paddedOutput + 8))
+                    }
+                }
+            }
+            store(low, high, to: output + (oy * g.outputWidth + ox) * outputChannels + group, live: outputChannels - group)
+            group += 16
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import InferenceCore
+import Testing
+
+/// Broken or hostile model files and wrong run-time inputs give typed errors naming the culprit.
+@Suite struct BadInputTests {
+    static let bad = Fixtures.directory.appendingPathComponent("bad")
+
+    func loadError(_ file: String) -> InferenceError? {
+        do {
+            _ = try Model(contentsOf: Self.bad.appendingPathComponent(file))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func missingFile() {
+        #expect(throws: InferenceError.self) { try Model(contentsOf: URL(fileURLWithPath: "/nonexistent/model.onnx")) }
+    }
+
+    @Test func truncatedFile() throws {
+        let data = try Data(contentsOf: Fixtures.model("conv_bn_relu6"))
+        #expect(throws: InferenceError.self) { try Model(data: data.prefix(data.count / 2)) }
+        var error: InferenceError?
+        do { _ = try Model(data: data.prefix(data.count - 7)) } catch let caught { error = caught }
+        guard case .malformedModel? = error else {
+            Issue.record("cutting 7 bytes off should leave an invalid protobuf, got \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test func randomBytes() {
+        var generator = SeededGenerator(seed: 7)
+        let bytes = Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        #expect(throws: InferenceError.self) { try Model(data: bytes) }
+        #expect(throws: InferenceError.self) { try Model(data: Data()) }
+    }
+
+    @Test func protobufThatIsNotAModel() {
+        guard case .notAModel? = loadError("model_without_graph.onnx") else {
+            Issue.record("expected notAModel, got \(String(describing: loadError("model_without_graph.onnx")))")
+            return
+        }
+        // Another message type's bytes (a TensorProto) either clash with ModelProto's wire types or lack a graph.
+        switch loadError("not_a_model.onnx") {
+        case .notAModel?, .malformedModel?: break
+        case let other: Issue.record("TensorProto bytes: unexpected \(String(describing: other))")
+        }
+    }
+
+    @Test func cycle() {
+        let error = loadError("cycle.onnx")
+        #expect(error == .graphCycle(node: "first") || error == .graphCycle(node: "second"))
+    }
+
+    @Test func missingInitializer() {
+        #expect(loadError("missing_initializer.onnx") == .missingTensor(name: "weights_gone", node: "conv_without_weights"))
+    }
+
+    @Test func shapeMismatch() {
+        guard case .shapeMismatch(let node, _)? = loadError("shape_mismatch.onnx") else {
+            Issue.record("expected shapeMismatch")
+            return
+        }
+        #expect(node == "mismatched_add")
+    }
+
+    @Test("absurd dimensions are refused before allocating", arguments: ["absurd_initializer.onnx", "absurd_input.onnx", "absurd_resize.onnx"])
+    func absurdDimensions(_ file: String) {
+        guard case .tensorTooLarge(_, let detail)? = loadError(file) else {
+            Issue.record("\(file): expected tensorTooLarge, got \(String(describing: loadError(file)))")
+            return
+        }
+        #expect(!detail.isEmpty)
+    }
+
+    @Test func unsupportedOperator() {
+        guard case .unsupportedOperator(let op, let node, _)? = loadError("unsupported_operator.onnx") else {
+            Issue.record("expected unsupportedOperator")
+            return
+        }
+        #expect(op == "Einsum" && node == "the_einsum")
+        #expect(loadError("unsupported_operator.onnx")!.description.contains("the_einsum"))
+    }
+
+    @Test func wrongInputShapeAtRunTime() throws {
+        let model = try Model(contentsOf: Fixtures.model("conv3x3_odd"))
+        let session = model.makeSession()
+        let wrong = Tensor(zeros: [1, 3, 9, 7])
+        #expect(throws: InferenceError.tensorShapeMismatch(name: "x", expected: [1, 3, 7, 9], actual: [1, 3, 9, 7])) {
+            try session.run(inputs: [wrong])
+        }
+        #expect(throws: InferenceError.argumentCountMismatch(kind: "inputs", expected: 1, actual: 0)) {
+            try session.run(inputs: [])
+        }
+        var outputs = [Tensor(zeros: [1])]
+        #expect(throws: InferenceError.self) { try session.run(inputs: [Tensor(zeros: [1, 3, 7, 9])], outputs: &outputs) }
+    }
+}
+
+/// SplitMix64, so the random cases are the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
