@@ -92,9 +92,9 @@ extension DaemonConfiguration {
     public struct Source: Sendable, Equatable {
         /// V4L2 device, video file or URL.
         public var input = "/dev/video0"
-        /// Capture (or scaling) width in pixels; 0 keeps the source's.
+        /// Camera capture width, and the width larger files and streams are scaled down to fit; 0 keeps the source's.
         public var width = 1280
-        /// Capture (or scaling) height in pixels; 0 keeps the source's.
+        /// Camera capture height, and the height larger files and streams are scaled down to fit; 0 keeps the source's.
         public var height = 720
         /// Camera frame rate to ask for; 0 keeps the device's default.
         public var framesPerSecond = 30.0

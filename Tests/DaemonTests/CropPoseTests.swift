@@ -1,9 +1,10 @@
-import Daemon
+@testable import Daemon
 import DaemonConfiguration
 import FaceModel
 import FaceTracking
 import Foundation
 import Testing
+import VideoIngest
 
 /// The regressor's crop-pixel pose carried to image pixels, and the protocol's camera-space pose.
 @Suite("crop pose")
@@ -65,5 +66,21 @@ struct PipelineSettingsTests {
         #expect(settings.maximumFaces == 2 && settings.minimumDetectionScore == 0.7)
         #expect(settings.tracker == TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 9, minimumConfidence: 0.4))
         #expect(settings.smoothing.expression.beta == 3.5)
+    }
+}
+
+/// Files and streams larger than the configured size are scaled down to fit, keeping their aspect ratio.
+@Suite("source size")
+struct SourceSizeTests {
+    @Test("scaled down to fit, aspect kept, even sides; smaller sources and 0 × 0 untouched", arguments: [
+        (1920, 1080, 1280, 720, Optional((1280, 720))), (1080, 1920, 1280, 720, Optional((404, 720))),
+        (480, 480, 1280, 720, nil), (3840, 1600, 1280, 720, Optional((1280, 532))), (1920, 1080, 0, 0, nil),
+    ] as [(Int, Int, Int, Int, (Int, Int)?)])
+    func fitted(width: Int, height: Int, limitWidth: Int, limitHeight: Int, expected: (Int, Int)?) {
+        var source = DaemonConfiguration().source
+        source.width = limitWidth
+        source.height = limitHeight
+        let size = DaemonService.fittedSize(VideoFormat(width: width, height: height, framesPerSecond: 30, codecName: "h264"), inside: source)
+        #expect(size.map { [$0.width, $0.height] } == expected.map { [$0.0, $0.1] })
     }
 }
