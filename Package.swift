@@ -143,6 +143,7 @@ let package = Package(
         .testTarget(
             name: "FaceRegressionTests",
             dependencies: ["FaceRegression", "FaceModel", "InferenceCore"],
+            exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"], swiftSettings: vectorISA),
