@@ -158,6 +158,7 @@ let package = Package(
         .testTarget(
             name: "FaceRegressionTests",
             dependencies: ["FaceRegression", "FaceModel", "InferenceCore"],
+            exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(
