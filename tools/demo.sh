@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's first command ends here: starts occlumeshd (release build) on the bundled clip
+# samples/face.mp4 with the repository's models, subscribes a client that prints the meshes arriving
+# as JSON lines, and stops the daemon. Run tools/setup.sh and `swift build -c release` first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'kill "$daemon" 2>/dev/null || true; rm -rf "$work"' EXIT
+[ -f models/ict-face-model.ocfm ] || tools/setup-face-model.sh
+sed -e "s|/usr/share/occlumesh|$PWD/models|" config/occlumesh.toml > "$work/occlumesh.toml"
+.build/release/occlumeshd --config "$work/occlumesh.toml" --source samples/face.mp4 \
+    --socket "$work/mesh.sock" --realtime --wait-for-clients 1 &
+daemon=$!
+for _ in $(seq 100); do [ -S "$work/mesh.sock" ] && break; sleep 0.1; done
+.build/release/occlumesh subscribe --socket "$work/mesh.sock" --count 90 --json
+wait "$daemon"
