@@ -25,15 +25,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write one OBJ mesh per frame and face into this folder.")
     var objDir: String?
 
-    @Option(help: "Folder holding orn.onnx, orn.json, ict-face-model.ocfm and face_detection_short_range.{json,onnx}.")
-    var models: String = "models"
-
-    @Option(help: "Most faces per frame.")
-    var maxFaces: Int = 4
+    @OptionGroup var analysisOptions: OfflineAnalysisOptions
 
     func run() throws {
         do {
-            let analysis = try OfflineAnalysis(modelFolder: models, maximumFaces: maxFaces)
+            let analysis = try OfflineAnalysis(modelFolder: analysisOptions.models, maximumFaces: analysisOptions.maxFaces)
             let writer = try OfflineWriter(jsonLinesPath: jsonl, objectDirectory: objDir, format: .run,
                                            model: analysis.models.model, sourceName: input)
             defer { writer.close() }
@@ -72,16 +68,12 @@ struct LandmarksCommand: ParsableCommand {
     @Option(help: "Write the JSON lines to this file instead of standard output.")
     var jsonl: String?
 
-    @Option(help: "Folder holding orn.onnx, orn.json, ict-face-model.ocfm and face_detection_short_range.{json,onnx}.")
-    var models: String = "models"
-
-    @Option(help: "Most faces per frame.")
-    var maxFaces: Int = 4
+    @OptionGroup var analysisOptions: OfflineAnalysisOptions
 
     func run() throws {
         do {
             let given = try boxes.map(OfflineAnalysis.loadBoxes)
-            let analysis = try OfflineAnalysis(modelFolder: models, maximumFaces: maxFaces)
+            let analysis = try OfflineAnalysis(modelFolder: analysisOptions.models, maximumFaces: analysisOptions.maxFaces)
             let writer = try OfflineWriter(jsonLinesPath: jsonl, objectDirectory: nil, format: .landmarks,
                                            model: analysis.models.model, sourceName: input)
             defer { writer.close() }
@@ -97,4 +89,13 @@ struct LandmarksCommand: ParsableCommand {
             throw ExitCode.failure
         }
     }
+}
+
+/// The options `run` and `landmarks` share: where the models are and how many faces to follow.
+struct OfflineAnalysisOptions: ParsableArguments {
+    @Option(help: "Folder holding orn.onnx, orn.json, ict-face-model.ocfm and face_detection_short_range.{json,onnx}.")
+    var models: String = "models"
+
+    @Option(help: "Most faces per frame.")
+    var maxFaces: Int = 4
 }
