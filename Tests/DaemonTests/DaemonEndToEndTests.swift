@@ -120,7 +120,9 @@ struct DaemonEndToEndTests {
         stalled.close()
         let log = daemon.log
         #expect(log.contains("protocol violation"), "\(log)")
-        #expect(log.contains("in the middle of a message"), "\(log)")
+        // The half-message client closes without reading what the server sent it; depending on timing the
+        // kernel delivers that as end-of-stream inside the message or as a reset. Either way it leaves alone.
+        #expect(log.contains("in the middle of a message") || log.contains("Connection reset by peer"), "\(log)")
         #expect(log.contains("frames in \(frameCount), out \(frameCount), dropped 0"), "\(log)")
         #expect(!FileManager.default.fileExists(atPath: socket), "the socket file is removed")
     }
