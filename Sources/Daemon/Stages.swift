@@ -90,7 +90,6 @@ public final class RegressionStage {
     /// Model expression index of each regressor expression output.
     let expressionOrder: [Int]
     private var crop: [Float]
-    private var mesh: FaceMesh
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
     private var expression: [Float]
@@ -123,7 +122,6 @@ public final class RegressionStage {
         cropper = FaceCropper(convention: convention)
         self.model = model
         crop = [Float](repeating: 0, count: cropper.elementCount)
-        mesh = model.makeMesh(.wholeHead)
         expression = [Float](repeating: 0, count: model.expressionCount)
     }
 
@@ -158,8 +156,9 @@ public final class RegressionStage {
         face.expression = expression
         face.pose = transform.imagePose(fromCrop: face.pose)
         do {
-            try model.evaluate(identity: face.identity, expression: face.expression, into: &mesh)
-            try model.landmarks(of: mesh, pose: face.pose, indices: &landmarkIndices, into: &landmarks)
+            // Only the 68 landmark vertices: the tracker needs them now, the mesh is built after smoothing.
+            try model.landmarks(identity: face.identity, expression: face.expression, pose: face.pose,
+                                indices: &landmarkIndices, into: &landmarks)
         } catch {
             throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
         }

@@ -76,3 +76,36 @@ extension MorphableModel {
         }
     }
 }
+
+extension MorphableModel {
+    /// The 68 landmarks of the face with these coefficients, projected into the image by `pose`, evaluating
+    /// only the landmark vertices instead of the whole mesh (what a tracker needs each frame).
+    /// Equal to `evaluate` followed by `landmarks(of:pose:)`; `indices` is scratch space of 68 elements.
+    public func landmarks(identity: [Float], expression: [Float], pose: FacePose, rule: JawContourRule = JawContourRule(),
+                          indices: inout [Int32], into points: inout [SIMD2<Float>]) throws(FaceModelError) {
+        guard identity.count == identityCount else {
+            throw .coefficientCountMismatch(kind: "identity", expected: identityCount, actual: identity.count)
+        }
+        guard expression.count == expressionCount else {
+            throw .coefficientCountMismatch(kind: "expression", expected: expressionCount, actual: expression.count)
+        }
+        try landmarkVertexIndices(for: pose.rotation, rule: rule, into: &indices)
+        guard points.count == indices.count else {
+            throw .bufferSizeMismatch(kind: "landmark point", expected: indices.count, actual: points.count)
+        }
+        let neutralPositions = neutral
+        for (slot, vertex) in indices.enumerated() {
+            let offset = Int(vertex) * 3
+            var position = SIMD3(neutralPositions[offset], neutralPositions[offset + 1], neutralPositions[offset + 2])
+            for (mode, weight) in identity.enumerated() where weight != 0 {
+                let basis = identityMode(mode)
+                position += weight * SIMD3(basis[offset], basis[offset + 1], basis[offset + 2])
+            }
+            for (mode, weight) in expression.enumerated() where weight != 0 {
+                let basis = expressionMode(mode)
+                position += weight * SIMD3(basis[offset], basis[offset + 1], basis[offset + 2])
+            }
+            points[slot] = pose.project(position)
+        }
+    }
+}

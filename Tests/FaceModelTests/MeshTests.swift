@@ -75,6 +75,23 @@ final class MeshTests: XCTestCase {
         XCTAssertEqual(indices, (0..<68).map { Int32($0) })
     }
 
+    func testLandmarksFromCoefficientsEqualThoseOfTheEvaluatedMesh() throws {
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+        var mesh = model.makeMesh(.wholeHead)
+        var indices = [Int32](repeating: 0, count: 68)
+        var fromMesh = [SIMD2<Float>](repeating: .zero, count: 68)
+        var direct = [SIMD2<Float>](repeating: .zero, count: 68)
+        for (identity, expression, yaw) in [([Float](arrayLiteral: 1, 0, -1), [Float](arrayLiteral: 0.5, 0.5), Float(0.6)),
+                                            ([0.2, -0.7, 1.4], [0, 0.9], -0.6), ([0, 0, 0], [0, 0], 0.1)] {
+            let pose = FacePose(rotation: Quaternion(angle: yaw, axis: SIMD3(0, 1, 0)), translation: SIMD3(10, 20, 0), scale: 3)
+            try model.evaluate(identity: identity, expression: expression, into: &mesh)
+            try model.landmarks(of: mesh, pose: pose, indices: &indices, into: &fromMesh)
+            try model.landmarks(identity: identity, expression: expression, pose: pose, indices: &indices, into: &direct)
+            for slot in 0..<68 { XCTAssertLessThan(((fromMesh[slot] - direct[slot]) * (fromMesh[slot] - direct[slot])).sum().squareRoot(), 1e-4, "yaw \(yaw), landmark \(slot)") }
+        }
+        XCTAssertThrowsError(try model.landmarks(identity: [1], expression: [0, 0], pose: .identity, indices: &indices, into: &direct))
+    }
+
     func testLandmarksAreTheProjectedVertices() throws {
         let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var mesh = model.makeMesh(.wholeHead)
