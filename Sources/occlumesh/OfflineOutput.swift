@@ -103,10 +103,13 @@ final class OfflineWriter: FrameSink, @unchecked Sendable {
 
     init(jsonLinesPath: String?, objectDirectory: String?, format: Format, model: MorphableModel, sourceName: String) throws {
         if let jsonLinesPath {
-            guard FileManager.default.createFile(atPath: jsonLinesPath, contents: nil), let handle = FileHandle(forWritingAtPath: jsonLinesPath) else {
-                throw OfflineError("\(jsonLinesPath): cannot create the file")
+            // Opened in place, never replaced: FileManager.createFile writes a temporary file and renames it
+            // over the path, which turns /dev/null, /dev/stdout or a FIFO into a regular file.
+            let descriptor = open(jsonLinesPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                throw OfflineError("\(jsonLinesPath): cannot create the file (\(String(cString: strerror(errno))))")
             }
-            self.handle = handle
+            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         } else {
             handle = FileHandle.standardOutput
         }

@@ -40,6 +40,28 @@ struct RunCommandTests {
         let faces: [Face]
     }
 
+    @Test("--jsonl writes into the path it is given: a FIFO stays a FIFO and its reader gets every line")
+    func jsonLinesIntoAFIFO() throws {
+        let folder = try DetectCommandTests.temporaryFolder("run-fifo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("lines").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = ReceivedText()
+        let reader = Thread {
+            // A blocking open, so the reader waits for the writer (String(contentsOfFile:) does not).
+            let data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+            received.set(String(decoding: data, as: UTF8.self))
+        }
+        reader.start()
+        let result = try ProbeCommandTests.run(["run", Self.root.appendingPathComponent("samples/face.mp4").path,
+                                                "--jsonl", fifo, "--models", Self.root.appendingPathComponent("models").path])
+        #expect(result.status == 0, "\(result.errors)")
+        let text = try #require(received.wait())
+        #expect(text.split(separator: "\n").count == 90)
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced by a file")
+    }
+
     @Test("run: one line per frame, in order, with pose, expressions and landmarks; one OBJ per frame and face")
     func runOnVideo() throws {
         let folder = try DetectCommandTests.temporaryFolder("run")
@@ -94,5 +116,27 @@ struct RunCommandTests {
         try #"{"face01.png": [100, 170, 365, 435]}"#.write(toFile: boxes, atomically: true, encoding: .utf8)
         let missing = try ProbeCommandTests.run(["landmarks", images.path, "--boxes", boxes, "--models", models])
         #expect(missing.status == 1 && missing.errors.contains("face02.png: no box"), "\(missing.errors)")
+    }
+}
+
+/// Text handed from a reader thread to the test.
+final class ReceivedText: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var text: String?
+
+    func set(_ value: String) {
+        condition.withLock {
+            text = value
+            condition.signal()
+        }
+    }
+
+    /// The text, or nil if none arrived within 60 s.
+    func wait() -> String? {
+        condition.withLock {
+            let deadline = Date().addingTimeInterval(60)
+            while text == nil && condition.wait(until: deadline) {}
+            return text
+        }
     }
 }
