@@ -141,12 +141,12 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "VideoIngestTests",
-            dependencies: ["VideoIngest", "CV4L2"],
+            dependencies: ["VideoIngest", "CV4L2", "TestSupport"],
             swiftSettings: vectorISA
         ),
         .testTarget(
             name: "FaceModelTests",
-            dependencies: ["FaceModel"],
+            dependencies: ["FaceModel", "TestSupport"],
             swiftSettings: vectorISA
         ),
         .testTarget(
@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceRegressionTests",
-            dependencies: ["FaceRegression", "FaceModel", "InferenceCore"],
+            dependencies: ["FaceRegression", "FaceModel", "InferenceCore", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
@@ -188,10 +188,12 @@ let package = Package(
         ),
         .testTarget(
             name: "InferenceCoreTests",
-            dependencies: ["InferenceCore", "CMallocCounter"],
+            dependencies: ["InferenceCore", "CMallocCounter", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
+        // Helpers shared by the test targets (seeded random numbers).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Counts malloc calls, for the test that proves inference allocates nothing per run.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
     ],

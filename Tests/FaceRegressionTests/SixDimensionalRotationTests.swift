@@ -2,6 +2,7 @@ import Foundation
 import FaceModel
 import Testing
 @testable import FaceRegression
+import TestSupport
 
 @Suite("6D rotation to quaternion")
 struct SixDimensionalRotationTests {
@@ -17,11 +18,11 @@ struct SixDimensionalRotationTests {
 
     @Test("recovers rotations from their first two columns, in every branch of the conversion")
     func recoversRotations() {
-        var generator = SplitMix(seed: 11)
+        var generator = SeededGenerator(seed: 11)
         let fixed = [Quaternion.identity, Quaternion(angle: .pi, axis: SIMD3(1, 0, 0)),
                      Quaternion(angle: .pi, axis: SIMD3(0, 1, 0)), Quaternion(angle: .pi, axis: SIMD3(0, 0, 1))]
         let random = (0..<200).map { _ in
-            Quaternion(x: generator.float(), y: generator.float(), z: generator.float(), w: generator.float()).normalized
+            Quaternion(vector: SIMD4((0..<4).map { _ in Float.random(in: -1..<1, using: &generator) })).normalized
         }
         for rotation in fixed + random {
             let (first, second, _) = columns(rotation)
@@ -47,19 +48,4 @@ struct SixDimensionalRotationTests {
         let parallel = SixDimensionalRotation.quaternion(SIMD3(1, 0, 0), SIMD3(2, 0, 0))
         #expect(abs(parallel.length - 1) < 1e-5)
     }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

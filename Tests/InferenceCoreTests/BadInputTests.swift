@@ -1,6 +1,7 @@
 import Foundation
 import InferenceCore
 import Testing
+import TestSupport
 
 /// Broken or hostile model files and wrong run-time inputs give typed errors naming the culprit.
 @Suite struct BadInputTests {
@@ -96,18 +97,5 @@ import Testing
         }
         var outputs = [Tensor(zeros: [1])]
         #expect(throws: InferenceError.self) { try session.run(inputs: [Tensor(zeros: [1, 3, 7, 9])], outputs: &outputs) }
-    }
-}
-
-/// SplitMix64, so the random cases are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import InferenceCore
 import Testing
+import TestSupport
 
 /// Seeded mutations of real fixture models: every mutant either loads (and then runs) or is
 /// refused with an `InferenceError`; nothing crashes and no session asks for an absurd arena.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VideoIngest
+import TestSupport
 
 @Suite("Bad input ends in a typed, one-line error")
 struct BadInputTests {
@@ -111,18 +112,5 @@ struct BadInputTests {
         }
         #expect(outcomes.frames + outcomes.errors == 150)
         #expect(outcomes.frames > 0 && outcomes.errors > 0, "the mutations should produce both outcomes: \(outcomes)")
-    }
-}
-
-/// SplitMix64: a small deterministic generator so fuzz cases are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }
