@@ -4,7 +4,9 @@
 
 A config (JSON) names: mode ("baseline" | "student"), model (K, width, input, feature), faces per batch, copies V
 (student >= 3), occlusion probability and coverage, loss weights, learning rate, the time budget in minutes (the
-learning-rate schedule is a cosine over the budget, so a run ends on time on any machine) and a step cap.
+learning-rate schedule is a cosine over the budget, so a run ends on time on any machine), a step cap, and optionally
+`init`: a checkpoint (path relative to training/) whose network weights start the run — the student starts from the
+trained baseline, so the occlusion training adds robustness instead of relearning clean faces from scratch.
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -23,7 +25,8 @@ from .model import ORN, ModelConfig, count_macs
 DEFAULTS = dict(
     mode="student", model=asdict(ModelConfig()), faces=24, copies=3, occlude_p=0.85, coverage=[0.1, 0.6],
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
-    checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1)
+    checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
+    init=None)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -82,6 +85,10 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         opt.load_state_dict(c["optimizer"])
         state = c["state"]
         print(f"resumed {run} at step {state['step']} ({state['elapsed'] / 60:.1f} min)", flush=True)
+    elif cfg.get("init"):
+        start = torch.load(paths.TRAINING / cfg["init"], map_location=device)
+        model.load_state_dict(start["model"])
+        print(f"{run} starts from {cfg['init']} (step {start['state']['step']})", flush=True)
     rng = np.random.default_rng(cfg["seed"] + state["step"])
     meta = dict(config=cfg, data_hash=data_hash, train_images=len(train_idx), val_images=len(val_idx),
                 params=sum(p.numel() for p in model.parameters()), macs=count_macs(model), device=str(device))
