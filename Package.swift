@@ -1,5 +1,6 @@
 // swift-tools-version: 6.0
 import PackageDescription
+import Foundation
 
 /// Every Swift target is compiled for x86-64-v3 (AVX2 + FMA): without it Swift's SIMD types fall
 /// back to SSE2 and per-lane `fmaf` calls, which is two orders of magnitude slower.
@@ -13,11 +14,27 @@ let numericInDebug: [SwiftSetting] = [
     .unsafeFlags(["-O"]),
 ]
 
-/// InferenceCore normally uses `vectorISA`. Opt-in experiment, never the default:
-/// `OCCLUMESH_AVX512=1 swift build -c release` compiles it for AMD Zen 4 (AVX-512) with 32-wide GEMM panels.
-let inferenceCoreISA: [SwiftSetting] = Context.environment["OCCLUMESH_AVX512"] == "1"
-    ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")]
-    : vectorISA
+/// CPU features the AVX-512 build of InferenceCore relies on (those of AMD Zen 4 and later, whose
+/// full-width 512-bit units make it pay off); `InferenceCore.ProcessorCheck` checks the same list at run time.
+let zen4Features = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "avx512vbmi", "avx512_bf16"]
+
+/// The build machine's CPU flags, from /proc/cpuinfo (empty where there is none).
+let hostFlags: Set<Substring> = {
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    return Set(line.split(separator: " "))
+}()
+
+/// InferenceCore is compiled for the machine that builds it, as occlumesh is built where it runs:
+/// for AMD Zen 4 (AVX-512, 32-wide GEMM panels) when the build machine has Zen 4's AVX-512 features,
+/// for x86-64-v3 (AVX2 + FMA) otherwise. `OCCLUMESH_ISA=avx2` builds a binary for any AVX2 machine;
+/// `OCCLUMESH_ISA=avx512` forces the AVX-512 build. A binary run on a CPU without the features it
+/// was built for refuses to load models with an error saying so.
+let inferenceCoreISA: [SwiftSetting] = {
+    let requested = Context.environment["OCCLUMESH_ISA"]
+    let avx512 = requested == "avx512" || (requested != "avx2" && zen4Features.allSatisfy { hostFlags.contains(Substring($0)) })
+    return avx512 ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")] : vectorISA
+}()
 
 let package = Package(
     name: "occlumesh",

@@ -82,6 +82,9 @@ struct BenchModel: ParsableCommand {
     @Flag(name: .long, help: "Also print every run's time in milliseconds, one per line (for Benchmarks/).")
     var rawTimes = false
 
+    @Flag(name: .long, help: "Print each plan step's median time instead, slowest first, to see which layers dominate.")
+    var profile = false
+
     func validate() throws {
         guard runs > 0, warmup >= 0, threads > 0 else { throw ValidationError("runs and threads must be positive") }
     }
@@ -96,6 +99,16 @@ struct BenchModel: ParsableCommand {
         }
         var outputs = session.makeOutputBuffers()
         for _ in 0..<warmup { try session.run(inputs: inputs, outputs: &outputs) }
+        if profile {
+            let timings = try session.profileSteps(inputs: inputs, runs: runs)
+            let total = timings.reduce(0) { $0 + $1.milliseconds }
+            print(String(format: "%d steps, sum of medians %.3f ms", timings.count, total))
+            for timing in timings.enumerated().sorted(by: { $0.element.milliseconds > $1.element.milliseconds }) {
+                print(String(format: "%3d %8.4f ms %5.1f%%  ", timing.offset, timing.element.milliseconds,
+                             100 * timing.element.milliseconds / total) + timing.element.step)
+            }
+            return
+        }
         var times: [Double] = []
         times.reserveCapacity(runs)
         for _ in 0..<runs {

@@ -29,6 +29,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case argumentCountMismatch(kind: String, expected: Int, actual: Int)
     /// A run-time input or output buffer does not have the shape the model declares.
     case tensorShapeMismatch(name: String, expected: [Int], actual: [Int])
+    /// The kernels were compiled for an instruction set this CPU does not have.
+    case unsupportedProcessor(instructionSet: String, missing: [String])
 
     /// One line naming the cause.
     public var description: String {
@@ -47,6 +49,9 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
         case .invalidTensorData(let name, let detail): "tensor '\(name)': invalid data (\(detail))"
         case .unsupportedDataType(let name, let dataType): "tensor '\(name)': unsupported element type \(dataType)"
         case .argumentCountMismatch(let kind, let expected, let actual): "expected \(expected) \(kind), got \(actual)"
+        case .unsupportedProcessor(let instructionSet, let missing):
+            "inference kernels were built for \(instructionSet) but this CPU lacks \(missing.joined(separator: ", ")); "
+                + "rebuild here, or with OCCLUMESH_ISA=avx2 for any AVX2 machine"
         case .tensorShapeMismatch(let name, let expected, let actual):
             "tensor '\(name)': expected shape \(expected), got \(actual)"
         }

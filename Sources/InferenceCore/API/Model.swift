@@ -36,6 +36,7 @@ public final class Model: Sendable {
 
     /// Loads, validates and compiles an ONNX model from its serialized bytes.
     public init(data: Data) throws(InferenceError) {
+        try ProcessorCheck.verify()
         let graph = try ONNXImporter.importModel(data)
         let plan = try Planner.plan(graph)
         self.plan = plan

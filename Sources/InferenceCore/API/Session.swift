@@ -1,3 +1,13 @@
+import Dispatch
+
+/// The median time of one execution-plan step, from `Session.profileSteps(inputs:runs:)`.
+public struct StepTiming: Sendable {
+    /// The step's kind and parameters, as the plan holds them.
+    public let step: String
+    /// Median wall time of the step, in milliseconds.
+    public let milliseconds: Double
+}
+
 /// Runs one model on its own preallocated arena. A session allocates everything at creation;
 /// `run(inputs:outputs:)` performs no heap allocation. Runs on one session must not overlap;
 /// use one session per pipeline stage (sessions of the same model are independent).
@@ -85,6 +95,44 @@ public final class Session: @unchecked Sendable {
                 if let base = destination.baseAddress { base.update(from: source, count: destination.count) }
             }
         }
+    }
+
+    /// Runs the model `runs` times on `inputs` and returns each plan step's median time, in plan
+    /// order, so a user can see which layers dominate a model's cost. Allocates; not for the hot path.
+    public func profileSteps(inputs: [Tensor], runs: Int) throws(InferenceError) -> [StepTiming] {
+        var outputs = makeOutputBuffers()
+        try run(inputs: inputs, outputs: &outputs)
+        let steps = model.plan.steps
+        var samples = [[Double]](repeating: [], count: steps.count)
+        let context = ExecutionContext(buffers: buffers, threads: threads)
+        for _ in 0..<max(1, runs) {
+            for (index, step) in steps.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step.execute(context)
+                samples[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+        }
+        return steps.indices.map { index in
+            let sorted = samples[index].sorted()
+            return StepTiming(step: Self.summary(of: steps[index]), milliseconds: sorted[sorted.count / 2])
+        }
+    }
+
+    /// A step's type and its scalar parameters (nested ones flattened, arrays and weights left out),
+    /// short enough for one line of a profile.
+    private static func summary(of step: any ExecutionStep) -> String {
+        func scalars(_ value: Any, prefix: String, depth: Int) -> [String] {
+            Mirror(reflecting: value).children.flatMap { child -> [String] in
+                guard let label = child.label else { return [] }
+                let mirror = Mirror(reflecting: child.value)
+                switch mirror.displayStyle {
+                case .struct? where depth > 0: return scalars(child.value, prefix: label + ".", depth: depth - 1)
+                case .collection?, .dictionary?, .set?, .class?, .struct?: return []
+                default: return ["\(prefix)\(label)=\(child.value)"]
+                }
+            }
+        }
+        return "\(type(of: step)) " + scalars(step, prefix: "", depth: 1).joined(separator: " ")
     }
 
     /// Convenience form that allocates and returns fresh output tensors.

@@ -62,26 +62,28 @@ enum ConvolutionKernels {
     }
 
     /// 3×3 depthwise over output columns whose whole window is inside the input: for each block of
-    /// eight channels the nine weight vectors stay in registers while the columns stream past.
-    /// `input` points at the window's top input row, `output` at the output row.
+    /// `V.scalarCount` channels from `firstChannel` on, the nine weight vectors stay in registers while
+    /// the columns stream past. `input` points at the window's top input row, `output` at the output
+    /// row. Generic over the vector so the AVX-512 build runs 16-channel blocks and 8-channel ones for
+    /// the rest; specialised by inlining, it compiles to plain vector code.
     @inline(__always)
-    static func depthwise3x3(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, blocks: Int,
-                             inputWidth: Int, strideX: Int, padLeft: Int, weights: UnsafePointer<Float>,
-                             paddedChannels: Int, bias: UnsafePointer<Float>, columns: Range<Int>) {
-        typealias Vector = SIMD8<Float>
+    static func depthwise3x3<V: SIMD>(_ vector: V.Type, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                      channels: Int, firstChannel: Int, blocks: Int, inputWidth: Int, strideX: Int,
+                                      padLeft: Int, weights: UnsafePointer<Float>, paddedChannels: Int,
+                                      bias: UnsafePointer<Float>, columns: Range<Int>) where V.Scalar == Float {
         let rowStride = inputWidth * channels
         for block in 0..<blocks {
-            let channel = block * 8
-            func weight(_ tap: Int) -> Vector {
-                UnsafeRawPointer(weights + tap * paddedChannels + channel).loadUnaligned(as: Vector.self)
+            let channel = firstChannel + block * V.scalarCount
+            func weight(_ tap: Int) -> V {
+                UnsafeRawPointer(weights + tap * paddedChannels + channel).loadUnaligned(as: V.self)
             }
             let w0 = weight(0), w1 = weight(1), w2 = weight(2), w3 = weight(3), w4 = weight(4)
             let w5 = weight(5), w6 = weight(6), w7 = weight(7), w8 = weight(8)
-            let start = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+            let start = UnsafeRawPointer(bias + channel).loadUnaligned(as: V.self)
             for ox in columns {
                 let top = input + (ox * strideX - padLeft) * channels + channel
                 let middle = top + rowStride, bottom = middle + rowStride
-                func load(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
+                func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
                 var even = start.addingProduct(load(top), w0)
                 var odd = load(top + channels) * w1
                 even = even.addingProduct(load(top + 2 * channels), w2)
@@ -91,7 +93,7 @@ enum ConvolutionKernels {
                 even = even.addingProduct(load(bottom), w6)
                 odd = odd.addingProduct(load(bottom + channels), w7)
                 even = even.addingProduct(load(bottom + 2 * channels), w8)
-                UnsafeMutableRawPointer(output + ox * channels + channel).storeBytes(of: even + odd, as: Vector.self)
+                UnsafeMutableRawPointer(output + ox * channels + channel).storeBytes(of: even + odd, as: V.self)
             }
         }
     }
@@ -118,10 +120,23 @@ enum ConvolutionKernels {
                 let last = min(g.outputWidth, (g.inputWidth - 3 + g.padLeft) / g.strideX + 1)
                 if first < last {
                     interior = first..<last
-                    depthwise3x3(input: input + iy0 * g.inputWidth * channels, output: output + oy * g.outputWidth * channels,
-                                 channels: channels, blocks: fullBlocks, inputWidth: g.inputWidth, strideX: g.strideX,
-                                 padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels, bias: bias,
-                                 columns: interior)
+                    let rowInput = input + iy0 * g.inputWidth * channels, rowOutput = output + oy * g.outputWidth * channels
+                    #if INFERENCECORE_AVX512
+                    let wideBlocks = channels / 16
+                    #else
+                    let wideBlocks = 0
+                    #endif
+                    if wideBlocks > 0 {
+                        depthwise3x3(SIMD16<Float>.self, input: rowInput, output: rowOutput, channels: channels, firstChannel: 0,
+                                     blocks: wideBlocks, inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft,
+                                     weights: weights, paddedChannels: paddedChannels, bias: bias, columns: interior)
+                    }
+                    if fullBlocks > wideBlocks * 2 {
+                        depthwise3x3(SIMD8<Float>.self, input: rowInput, output: rowOutput, channels: channels,
+                                     firstChannel: wideBlocks * 16, blocks: fullBlocks - wideBlocks * 2, inputWidth: g.inputWidth,
+                                     strideX: g.strideX, padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels,
+                                     bias: bias, columns: interior)
+                    }
                 }
             }
             for ox in 0..<g.outputWidth {

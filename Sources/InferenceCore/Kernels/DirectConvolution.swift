@@ -6,9 +6,10 @@ enum DirectConvolutionKernel {
     typealias Vector = SIMD8<Float>
 
     /// One output row of one image. `weights` is [ky][kx][inputChannel][paddedOutput] and `bias`
-    /// [paddedOutput], `paddedOutput` a multiple of 16 with zero padding.
+    /// [paddedOutput], `paddedOutput` a multiple of 16 with zero padding. The input is addressed
+    /// through `pixelStride` and `channelStride`, so it may be NHWC or NCHW; the output is NHWC.
     static func row(_ oy: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, inputChannels: Int,
-                    outputChannels: Int, paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
+                    pixelStride: Int, channelStride: Int, outputChannels: Int, paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
                     bias: UnsafePointer<Float>) {
         let iy0 = oy * g.strideY - g.padTop
         var kyFirst = 0, kyLast = g.kernelHeight
@@ -23,16 +24,19 @@ enum DirectConvolutionKernel {
         while ox < g.outputWidth {
             if ox >= first && ox + 4 <= last && outputChannels == 24 {
                 fourPixels24(oy: oy, ox: ox, kyRange: kyFirst..<kyLast, input: input, output: output,
-                             inputChannels: inputChannels, paddedOutput: paddedOutput, geometry: g, weights: weights, bias: bias)
+                             inputChannels: inputChannels, pixelStride: pixelStride, channelStride: channelStride,
+                             paddedOutput: paddedOutput, geometry: g, weights: weights, bias: bias)
                 ox += 4
             } else if ox >= first && ox + 4 <= last {
                 fourPixels(oy: oy, ox: ox, kyRange: kyFirst..<kyLast, input: input, output: output,
-                           inputChannels: inputChannels, outputChannels: outputChannels, paddedOutput: paddedOutput,
+                           inputChannels: inputChannels, pixelStride: pixelStride, channelStride: channelStride,
+                           outputChannels: outputChannels, paddedOutput: paddedOutput,
                            geometry: g, weights: weights, bias: bias)
                 ox += 4
             } else {
                 onePixel(oy: oy, ox: ox, kyRange: kyFirst..<kyLast, input: input, output: output,
-                         inputChannels: inputChannels, outputChannels: outputChannels, paddedOutput: paddedOutput,
+                         inputChannels: inputChannels, pixelStride: pixelStride, channelStride: channelStride,
+                         outputChannels: outputChannels, paddedOutput: paddedOutput,
                          geometry: g, weights: weights, bias: bias)
                 ox += 1
             }
@@ -56,10 +60,11 @@ enum DirectConvolutionKernel {
     }
 
     private static func fourPixels(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
-                                   output: UnsafeMutablePointer<Float>, inputChannels: Int, outputChannels: Int,
+                                   output: UnsafeMutablePointer<Float>, inputChannels: Int, pixelStride: Int,
+                                   channelStride: Int, outputChannels: Int,
                                    paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>) {
-        let pixelStep = g.strideX * inputChannels
+        let pixelStep = g.strideX * pixelStride
         var group = 0
         while group < outputChannels {
             var a0 = load(bias, group), b0 = load(bias, group + 8)
@@ -68,17 +73,17 @@ enum DirectConvolutionKernel {
                 let iy = oy * g.strideY - g.padTop + ky * g.dilationY
                 for kx in 0..<g.kernelWidth {
                     let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                    let source = input + (iy * g.inputWidth + ix) * inputChannels
+                    let source = input + (iy * g.inputWidth + ix) * pixelStride
                     let tap = weights + ((ky * g.kernelWidth + kx) * inputChannels) * paddedOutput + group
                     for channel in 0..<inputChannels {
                         let w0 = load(tap, channel * paddedOutput), w1 = load(tap, channel * paddedOutput + 8)
-                        var x = Vector(repeating: source[channel])
+                        var x = Vector(repeating: source[channel * channelStride])
                         a0 = a0.addingProduct(x, w0); b0 = b0.addingProduct(x, w1)
-                        x = Vector(repeating: source[pixelStep + channel])
+                        x = Vector(repeating: source[pixelStep + channel * channelStride])
                         a1 = a1.addingProduct(x, w0); b1 = b1.addingProduct(x, w1)
-                        x = Vector(repeating: source[2 * pixelStep + channel])
+                        x = Vector(repeating: source[2 * pixelStep + channel * channelStride])
                         a2 = a2.addingProduct(x, w0); b2 = b2.addingProduct(x, w1)
-                        x = Vector(repeating: source[3 * pixelStep + channel])
+                        x = Vector(repeating: source[3 * pixelStep + channel * channelStride])
                         a3 = a3.addingProduct(x, w0); b3 = b3.addingProduct(x, w1)
                     }
                 }
@@ -95,27 +100,28 @@ enum DirectConvolutionKernel {
 
     /// Four pixels × 24 output channels: twelve accumulators, three weight vectors, one broadcast.
     private static func fourPixels24(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
-                                     output: UnsafeMutablePointer<Float>, inputChannels: Int, paddedOutput: Int,
+                                     output: UnsafeMutablePointer<Float>, inputChannels: Int, pixelStride: Int,
+                                     channelStride: Int, paddedOutput: Int,
                                      geometry g: WindowGeometry, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
-        let pixelStep = g.strideX * inputChannels
+        let pixelStep = g.strideX * pixelStride
         var a0 = load(bias), b0 = load(bias, 8), c0 = load(bias, 16)
         var a1 = a0, b1 = b0, c1 = c0, a2 = a0, b2 = b0, c2 = c0, a3 = a0, b3 = b0, c3 = c0
         for ky in kyRange {
             let iy = oy * g.strideY - g.padTop + ky * g.dilationY
             for kx in 0..<g.kernelWidth {
                 let ix = ox * g.strideX - g.padLeft + kx * g.dilationX
-                let source = input + (iy * g.inputWidth + ix) * inputChannels
+                let source = input + (iy * g.inputWidth + ix) * pixelStride
                 let tap = weights + ((ky * g.kernelWidth + kx) * inputChannels) * paddedOutput
                 for channel in 0..<inputChannels {
                     let w = tap + channel * paddedOutput
                     let w0 = load(w), w1 = load(w, 8), w2 = load(w, 16)
-                    var x = Vector(repeating: source[channel])
+                    var x = Vector(repeating: source[channel * channelStride])
                     a0 = a0.addingProduct(x, w0); b0 = b0.addingProduct(x, w1); c0 = c0.addingProduct(x, w2)
-                    x = Vector(repeating: source[pixelStep + channel])
+                    x = Vector(repeating: source[pixelStep + channel * channelStride])
                     a1 = a1.addingProduct(x, w0); b1 = b1.addingProduct(x, w1); c1 = c1.addingProduct(x, w2)
-                    x = Vector(repeating: source[2 * pixelStep + channel])
+                    x = Vector(repeating: source[2 * pixelStep + channel * channelStride])
                     a2 = a2.addingProduct(x, w0); b2 = b2.addingProduct(x, w1); c2 = c2.addingProduct(x, w2)
-                    x = Vector(repeating: source[3 * pixelStep + channel])
+                    x = Vector(repeating: source[3 * pixelStep + channel * channelStride])
                     a3 = a3.addingProduct(x, w0); b3 = b3.addingProduct(x, w1); c3 = c3.addingProduct(x, w2)
                 }
             }
@@ -131,7 +137,8 @@ enum DirectConvolutionKernel {
     }
 
     private static func onePixel(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
-                                 output: UnsafeMutablePointer<Float>, inputChannels: Int, outputChannels: Int,
+                                 output: UnsafeMutablePointer<Float>, inputChannels: Int, pixelStride: Int,
+                                   channelStride: Int, outputChannels: Int,
                                  paddedOutput: Int, geometry g: WindowGeometry, weights: UnsafePointer<Float>,
                                  bias: UnsafePointer<Float>) {
         let ix0 = ox * g.strideX - g.padLeft
@@ -144,10 +151,10 @@ enum DirectConvolutionKernel {
             for ky in kyRange {
                 let iy = oy * g.strideY - g.padTop + ky * g.dilationY
                 for kx in kxFirst..<kxLast {
-                    let source = input + (iy * g.inputWidth + ix0 + kx * g.dilationX) * inputChannels
+                    let source = input + (iy * g.inputWidth + ix0 + kx * g.dilationX) * pixelStride
                     let tap = weights + ((ky * g.kernelWidth + kx) * inputChannels) * paddedOutput + group
                     for channel in 0..<inputChannels {
-                        let x = Vector(repeating: source[channel])
+                        let x = Vector(repeating: source[channel * channelStride])
                         low = low.addingProduct(x, load(tap, channel * paddedOutput))
                         high = high.addingProduct(x, load(tap, channel * paddedOutput + 8))
                     }

@@ -1,34 +1,58 @@
 
-/// The right-hand matrix of a GEMM, packed at load time into panels of `panelWidth` columns (16;
-/// 32 in the AVX-512 build) so the micro-kernel reads it sequentially: panel p holds rows 0..<k of
-/// columns p·w ..< (p+1)·w, zero-padded past `columns`.
+/// The right-hand matrix of a GEMM, packed at load time into panels so the micro-kernels read it
+/// sequentially. Wide panels hold `panelWidth` columns (16; 32 in the AVX-512 build): panel p holds
+/// rows 0..<k of columns p·w ..< (p+1)·w. When the last columns fill at most half a wide panel they
+/// go into one half-width tail panel instead (e.g. 48 = 32 + 16 columns in the AVX-512 build, 8
+/// output channels in the AVX2 build), so no kernel multiplies by a half-empty panel.
 struct PackedMatrix: Sendable {
     #if INFERENCECORE_AVX512
     static let panelWidth = 32
     #else
     static let panelWidth = 16
     #endif
+    /// Width of the tail panel: one vector register.
+    static let tailWidth = panelWidth / 2
 
-    /// `count` rounded up to a whole number of panels (bias padding).
+    /// `count` rounded up to a whole number of wide panels (bias padding).
     static func roundedToPanel(_ count: Int) -> Int { (count + panelWidth - 1) / panelWidth * panelWidth }
     let rows: Int
     let columns: Int
+    /// Full-width panels, covering columns 0 ..< widePanels · panelWidth (the last one zero-padded
+    /// when there is no tail).
+    let widePanels: Int
+    /// Columns held by the half-width tail panel after the wide ones; 0 when there is none.
+    let tailColumns: Int
     let panels: [Float]
+
+    /// First column of the tail panel.
+    var tailColumn: Int { widePanels * Self.panelWidth }
+    /// Offset of the tail panel in `panels`.
+    var tailOffset: Int { widePanels * rows * Self.panelWidth }
 
     /// Packs `columns` columns of a `rows` x `columns` matrix read through `element(row, column)`.
     init(rows: Int, columns: Int, element: (Int, Int) -> Float) {
         self.rows = rows
         self.columns = columns
-        let panelCount = (columns + Self.panelWidth - 1) / Self.panelWidth
-        var data = [Float](repeating: 0, count: panelCount * rows * Self.panelWidth)
-        for panel in 0..<panelCount {
+        let width = Self.panelWidth, remainder = columns % width
+        if remainder > 0 && remainder <= Self.tailWidth {
+            widePanels = columns / width
+            tailColumns = remainder
+        } else {
+            widePanels = (columns + width - 1) / width
+            tailColumns = 0
+        }
+        var data = [Float](repeating: 0, count: widePanels * rows * width + (tailColumns > 0 ? rows * Self.tailWidth : 0))
+        for panel in 0..<widePanels {
             for row in 0..<rows {
-                for lane in 0..<Self.panelWidth {
-                    let column = panel * Self.panelWidth + lane
-                    if column < columns {
-                        data[(panel * rows + row) * Self.panelWidth + lane] = element(row, column)
-                    }
+                for lane in 0..<width where panel * width + lane < columns {
+                    data[(panel * rows + row) * width + lane] = element(row, panel * width + lane)
                 }
+            }
+        }
+        let tailStart = widePanels * rows * width, firstTailColumn = widePanels * width
+        for row in 0..<rows {
+            for lane in 0..<tailColumns {
+                data[tailStart + row * Self.tailWidth + lane] = element(row, firstTailColumn + lane)
             }
         }
         self.panels = data
@@ -64,110 +88,154 @@ struct RegisterEpilogue {
 
 /// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
 /// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators; 6×32 in zmm registers in the
-/// AVX-512 build) does the work.
+/// AVX-512 build) covers the wide panels, a 12×8 one (12×16) the half-width tail panel.
 enum GEMM {
     static let blockRows = 6
+    /// Rows per block of the tail kernel: one accumulator per row.
+    static let tailBlockRows = 12
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, threads: Int) {
-        let panel = PackedMatrix.panelWidth
-        let panelCount = (packed.columns + panel - 1) / panel
-        let rowBlocks = (m + blockRows - 1) / blockRows
         let work = m * packed.rows * packed.columns
-        if threads > 1 && work >= 1 << 21 {   // ~20 µs of work: below that a dispatch costs more than it saves
-            if rowBlocks >= threads * 2 {
-                let perThread = (rowBlocks + threads - 1) / threads
-                concurrentlyPerform(threads) { part in
-                    let first = part * perThread, last = min(rowBlocks, first + perThread)
-                    if first < last {
-                        run(rowBlocks: first..<last, panels: 0..<panelCount, m: m, a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
-                    }
-                }
-            } else {
-                let perThread = (panelCount + threads - 1) / threads
-                concurrentlyPerform(threads) { part in
-                    let first = part * perThread, last = min(panelCount, first + perThread)
-                    if first < last {
-                        run(rowBlocks: 0..<rowBlocks, panels: first..<last, m: m, a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
-                    }
-                }
+        let operands = Operands(a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
+        let allRows = 0..<m, allPanels = 0..<packed.widePanels
+        guard threads > 1 && work >= 1 << 21 else {   // ~20 µs of work: below that a dispatch costs more than it saves
+            run(rows: allRows, widePanels: allPanels, tail: true, operands)
+            return
+        }
+        // Row ranges are whole tail blocks (12 rows, two wide blocks) so the two kernels split alike.
+        let tailBlocks = (m + tailBlockRows - 1) / tailBlockRows
+        if tailBlocks >= threads * 2 {
+            let perThread = (tailBlocks + threads - 1) / threads * tailBlockRows
+            concurrentlyPerform(threads) { part in
+                let first = part * perThread, last = min(m, first + perThread)
+                if first < last { run(rows: first..<last, widePanels: allPanels, tail: true, operands) }
             }
         } else {
-            run(rowBlocks: 0..<rowBlocks, panels: 0..<panelCount, m: m, a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
+            let perThread = (packed.widePanels + threads - 1) / threads
+            concurrentlyPerform(threads) { part in
+                let first = min(packed.widePanels, part * perThread), last = min(packed.widePanels, first + perThread)
+                run(rows: allRows, widePanels: first..<last, tail: part == threads - 1, operands)
+            }
         }
     }
 
-    private static func run(rowBlocks: Range<Int>, panels: Range<Int>, m: Int, a: UnsafePointer<Float>, lda: Int,
-                            b: UnsafePointer<Float>, packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
-                            epilogue: GEMMEpilogue) {
-        let k = packed.rows
-        let panelSize = PackedMatrix.panelWidth
-        var clipBounds: (lower: Float, upper: Float)?
-        switch epilogue.activation {
-        case .identity: clipBounds = (-.infinity, .infinity)
-        case .clip(let lower, let upper): clipBounds = (lower, upper)
-        default: clipBounds = nil
+    /// Everything but the part of the work: what one `run` call reads and writes.
+    private struct Operands {
+        let a: UnsafePointer<Float>, lda: Int
+        let b: UnsafePointer<Float>, packed: PackedMatrix
+        let c: UnsafeMutablePointer<Float>, ldc: Int
+        let epilogue: GEMMEpilogue
+
+        /// Clip bounds when the activation is a clip (or nothing), which the kernels apply in registers.
+        var clipBounds: (lower: Float, upper: Float)? {
+            switch epilogue.activation {
+            case .identity: return (-.infinity, .infinity)
+            case .clip(let lower, let upper): return (lower, upper)
+            default: return nil
+            }
         }
+
+        /// The register epilogue of the block at `row`, `column`.
+        func registerEpilogue(row: Int, column: Int, bounds: (lower: Float, upper: Float)) -> RegisterEpilogue {
+            RegisterEpilogue(bias: epilogue.bias + column,
+                             residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
+                             residualStride: epilogue.residualStride, lower: bounds.lower, upper: bounds.upper)
+        }
+
+        /// Bias, residual and activation on `width` results of row `row` already stored in C.
+        func finish(row: Int, column: Int, width: Int) {
+            finishResults(c + row * ldc + column, count: width, bias: epilogue.bias + column,
+                          residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
+                          activation: epilogue.activation)
+        }
+    }
+
+    /// Computes rows `rows` (starting on a block boundary) of the wide panels `widePanels` and, with
+    /// `tail`, of the tail panel.
+    private static func run(rows: Range<Int>, widePanels: Range<Int>, tail: Bool, _ operands: Operands) {
+        let packed = operands.packed, k = packed.rows
+        let panelSize = PackedMatrix.panelWidth
+        let bounds = operands.clipBounds
+        let firstBlock = rows.lowerBound / blockRows, endBlock = (rows.upperBound + blockRows - 1) / blockRows
         // Small B (early layers: few channels, many pixels) stays in L1 while row blocks stream past;
         // large B (late layers) is read once, panel by panel, while A stays in L2.
-        let rowsOuter = k * packed.columns <= 8192
-        if rowsOuter {
-            for block in rowBlocks {
-                for panel in panels { computeBlock(block, panel) }
+        if k * packed.columns <= 8192 {
+            for block in firstBlock..<endBlock {
+                for panel in widePanels { widePanelBlock(block, panel) }
             }
         } else {
-            for panel in panels {
-                for block in rowBlocks { computeBlock(block, panel) }
+            for panel in widePanels {
+                for block in firstBlock..<endBlock { widePanelBlock(block, panel) }
+            }
+        }
+        if tail && packed.tailColumns > 0 {
+            for row in stride(from: rows.lowerBound, to: rows.upperBound, by: tailBlockRows) {
+                tailBlock(row: row, count: min(tailBlockRows, rows.upperBound - row))
             }
         }
 
         @inline(__always)
-        func computeBlock(_ block: Int, _ panel: Int) {
-            let panelPointer = b + panel * k * panelSize
+        func widePanelBlock(_ block: Int, _ panel: Int) {
+            let panelPointer = operands.b + panel * k * panelSize
             let column = panel * panelSize
             let width = min(panelSize, packed.columns - column)
             let row = block * blockRows
-            let rows = min(blockRows, m - row)
-            if rows == blockRows && width == panelSize, let bounds = clipBounds {
-                // Whole block: bias, residual and clip applied in registers, stored once.
-                let fused = RegisterEpilogue(bias: epilogue.bias + column,
-                                             residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
-                                             residualStride: epilogue.residualStride, lower: bounds.lower, upper: bounds.upper)
-                microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column,
-                            ldc: ldc, epilogue: fused)
-                return
-            } else if rows == blockRows && width == panelSize {
-                // Raw products straight into C, then the epilogue over the (L1-hot) block.
-                microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: c + row * ldc + column, ldc: ldc,
-                            epilogue: nil)
-            } else if rows == blockRows && width == 8 && panelSize == 16 {
-                halfKernel(k: k, a: a + row * lda, lda: lda, b: panelPointer, c: c + row * ldc + column, ldc: ldc)
+            let count = min(blockRows, rows.upperBound - row)
+            let a = operands.a + row * operands.lda, c = operands.c + row * operands.ldc + column
+            if count == blockRows && width == panelSize {
+                // Whole block: with a clip (or no) activation, the epilogue runs in registers and C is
+                // stored once; otherwise raw products go to C and the epilogue runs over the L1-hot block.
+                microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: c, ldc: operands.ldc,
+                            epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
+                if bounds != nil { return }
             } else {
                 // Partial block: compute into a 6×panel tile on the stack, copy out the live part.
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * panelSize) { tile in
                     let tilePointer = tile.baseAddress!
-                    microKernel(k: k, a: a + row * lda, lda: lda, rows: rows, b: panelPointer, c: tilePointer, ldc: panelSize,
-                                epilogue: nil)
-                    for line in 0..<rows {
-                        (c + (row + line) * ldc + column).update(from: tilePointer + line * panelSize, count: width)
+                    microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: tilePointer,
+                                ldc: panelSize, epilogue: nil)
+                    for line in 0..<count {
+                        (c + line * operands.ldc).update(from: tilePointer + line * panelSize, count: width)
                     }
                 }
             }
-            for line in row..<(row + rows) {
-                finish(row: line, column: column, width: width, c: c, ldc: ldc, epilogue: epilogue)
+            for line in row..<(row + count) { operands.finish(row: line, column: column, width: width) }
+        }
+
+        @inline(__always)
+        func tailBlock(row: Int, count: Int) {
+            let tailWidth = PackedMatrix.tailWidth
+            let column = packed.tailColumn, width = packed.tailColumns
+            let a = operands.a + row * operands.lda, c = operands.c + row * operands.ldc + column
+            let b = operands.b + packed.tailOffset
+            if count == tailBlockRows && (width == tailWidth || width == GEMM.lowHalfLanes) {
+                tailKernel(k: k, a: a, lda: operands.lda, rows: count, b: b, c: c, ldc: operands.ldc, live: width,
+                           epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
+                if bounds != nil { return }
+            } else {
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: tailBlockRows * tailWidth) { tile in
+                    let tilePointer = tile.baseAddress!
+                    tailKernel(k: k, a: a, lda: operands.lda, rows: count, b: b, c: tilePointer, ldc: tailWidth,
+                               live: tailWidth, epilogue: nil)
+                    for line in 0..<count {
+                        (c + line * operands.ldc).update(from: tilePointer + line * tailWidth, count: width)
+                    }
+                }
             }
+            for line in row..<(row + count) { operands.finish(row: line, column: column, width: width) }
         }
     }
 
     /// The 6×16 register block: twelve 8-lane accumulators, two B vectors and one broadcast A
     /// value, which fills the sixteen AVX2 registers. Kept out of line so that nothing of the
     /// caller competes for registers inside the loop.
-    @inline(never)
     /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
+    @inline(never)
     private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                     c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
         typealias Half = GEMMHalf
-        let halfBytes = MemoryLayout<Half>.size
+        let halfBytes = MemoryLayout<Half>.size, lanes = Half.scalarCount
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
         let last = rows - 1
@@ -191,68 +259,103 @@ enum GEMM {
             x = Half(repeating: a5[index])
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         }
-        store(c00, c01, row: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c10, c11, row: 1, c: c, ldc: ldc, epilogue: epilogue)
-        store(c20, c21, row: 2, c: c, ldc: ldc, epilogue: epilogue)
-        store(c30, c31, row: 3, c: c, ldc: ldc, epilogue: epilogue)
-        store(c40, c41, row: 4, c: c, ldc: ldc, epilogue: epilogue)
-        store(c50, c51, row: 5, c: c, ldc: ldc, epilogue: epilogue)
+        store(c00, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c01, row: 0, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        store(c10, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c11, row: 1, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        store(c20, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c21, row: 2, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        store(c30, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c31, row: 3, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        store(c40, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c41, row: 4, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        store(c50, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        store(c51, row: 5, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
     }
 
-    /// Applies the register epilogue (if any) to one row of a block and stores it. Written on the
-    /// concrete vector type: generic SIMD code would not vectorise.
-    @inline(__always)
-    private static func store(_ low: GEMMHalf, _ high: GEMMHalf, row line: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                              epilogue: RegisterEpilogue?) {
-        let destination = UnsafeMutableRawPointer(c + line * ldc)
-        let halfBytes = MemoryLayout<GEMMHalf>.size
-        var low = low, high = high
-        if let epilogue {
-            low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: GEMMHalf.self)
-            high += UnsafeRawPointer(epilogue.bias).loadUnaligned(fromByteOffset: halfBytes, as: GEMMHalf.self)
-            if let residual = epilogue.residual {
-                let source = UnsafeRawPointer(residual + line * epilogue.residualStride)
-                low += source.loadUnaligned(as: GEMMHalf.self)
-                high += source.loadUnaligned(fromByteOffset: halfBytes, as: GEMMHalf.self)
-            }
-            low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
-            high = SIMDMath.clamp(high, epilogue.lower, epilogue.upper)
-        }
-        destination.storeBytes(of: low, as: GEMMHalf.self)
-        destination.storeBytes(of: high, toByteOffset: halfBytes, as: GEMMHalf.self)
-    }
-
-    /// The 6×8 block for panels with exactly eight live columns (layers with 8·n channels).
+    /// The 12×8 block (12×16 in the AVX-512 build) for the half-width tail panel: one accumulator
+    /// per row, so twelve rows share each load of B. Missing rows re-read the last live row. `live`
+    /// is the vector's lane count, or `lowHalfLanes` to store only the low half of each row.
     @inline(never)
-    private static func halfKernel(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
-        typealias Half = SIMD8<Float>
+    private static func tailKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int, live: Int, epilogue: RegisterEpilogue?) {
+        typealias Half = GEMMHalf
         var c0 = Half(), c1 = Half(), c2 = Half(), c3 = Half(), c4 = Half(), c5 = Half()
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        var c6 = Half(), c7 = Half(), c8 = Half(), c9 = Half(), c10 = Half(), c11 = Half()
+        let last = rows - 1
+        let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda, a3 = a + min(3, last) * lda
+        let a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda, a6 = a + min(6, last) * lda
+        let a7 = a + min(7, last) * lda, a8 = a + min(8, last) * lda, a9 = a + min(9, last) * lda
+        let a10 = a + min(10, last) * lda, a11 = a + min(11, last) * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
-            pointer += 64
+            pointer += MemoryLayout<Half>.size
             c0 = c0.addingProduct(Half(repeating: a0[index]), b0)
             c1 = c1.addingProduct(Half(repeating: a1[index]), b0)
             c2 = c2.addingProduct(Half(repeating: a2[index]), b0)
             c3 = c3.addingProduct(Half(repeating: a3[index]), b0)
             c4 = c4.addingProduct(Half(repeating: a4[index]), b0)
             c5 = c5.addingProduct(Half(repeating: a5[index]), b0)
+            c6 = c6.addingProduct(Half(repeating: a6[index]), b0)
+            c7 = c7.addingProduct(Half(repeating: a7[index]), b0)
+            c8 = c8.addingProduct(Half(repeating: a8[index]), b0)
+            c9 = c9.addingProduct(Half(repeating: a9[index]), b0)
+            c10 = c10.addingProduct(Half(repeating: a10[index]), b0)
+            c11 = c11.addingProduct(Half(repeating: a11[index]), b0)
         }
-        UnsafeMutableRawPointer(c).storeBytes(of: c0, as: Half.self)
-        UnsafeMutableRawPointer(c + ldc).storeBytes(of: c1, as: Half.self)
-        UnsafeMutableRawPointer(c + 2 * ldc).storeBytes(of: c2, as: Half.self)
-        UnsafeMutableRawPointer(c + 3 * ldc).storeBytes(of: c3, as: Half.self)
-        UnsafeMutableRawPointer(c + 4 * ldc).storeBytes(of: c4, as: Half.self)
-        UnsafeMutableRawPointer(c + 5 * ldc).storeBytes(of: c5, as: Half.self)
+        store(c0, row: 0, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c1, row: 1, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c2, row: 2, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c3, row: 3, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c4, row: 4, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c5, row: 5, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c6, row: 6, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c7, row: 7, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c8, row: 8, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c9, row: 9, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c10, row: 10, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        store(c11, row: 11, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
     }
 
+    #if INFERENCECORE_AVX512
+    /// Tail width the tail kernel stores as the low half of its vectors: 8 columns in the AVX-512
+    /// build (e.g. MobileNetV2-0.5's 8-channel projection); none in the AVX2 build, whose vectors are 8 wide.
+    static let lowHalfLanes: Int? = 8
+    #else
+    /// Tail width the tail kernel stores as the low half of its vectors: 8 columns in the AVX-512
+    /// build (e.g. MobileNetV2-0.5's 8-channel projection); none in the AVX2 build, whose vectors are 8 wide.
+    static let lowHalfLanes: Int? = nil
+    #endif
+
+    /// Applies the register epilogue (if any) to one vector of results, at row `line` and column
+    /// offset `lane` of the block, and stores it (only its low half when `live` says so). Written on
+    /// the concrete vector type: generic SIMD code would not vectorise.
     @inline(__always)
-    private static func finish(row: Int, column: Int, width: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                               epilogue: GEMMEpilogue) {
-        finishResults(c + row * ldc + column, count: width, bias: epilogue.bias + column,
-                      residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
-                      activation: epilogue.activation)
+    private static func store(_ value: GEMMHalf, row line: Int, lane: Int, live: Int = GEMMHalf.scalarCount,
+                              c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
+        #if INFERENCECORE_AVX512
+        if live == lowHalfLanes {
+            var low = value.lowHalf
+            if let epilogue {
+                low += UnsafeRawPointer(epilogue.bias + lane).loadUnaligned(as: SIMD8<Float>.self)
+                if let residual = epilogue.residual {
+                    low += UnsafeRawPointer(residual + line * epilogue.residualStride + lane).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
+            }
+            UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: low, as: SIMD8<Float>.self)
+            return
+        }
+        #endif
+        var value = value
+        if let epilogue {
+            value += UnsafeRawPointer(epilogue.bias + lane).loadUnaligned(as: GEMMHalf.self)
+            if let residual = epilogue.residual {
+                value += UnsafeRawPointer(residual + line * epilogue.residualStride + lane).loadUnaligned(as: GEMMHalf.self)
+            }
+            value = SIMDMath.clamp(value, epilogue.lower, epilogue.upper)
+        }
+        UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: value, as: GEMMHalf.self)
     }
 }

@@ -120,7 +120,11 @@ extension Planner {
         }
         let outputShape = [batch, outputChannels, g.outputHeight, g.outputWidth]
         _ = try checkedElementCount(outputShape, name: node.outputs[0])
-        let input = try require(try first(node), layout: .nhwc, node: node.name)
+        let isDepthwise = groups == inputChannels && outputChannels == inputChannels
+        let isDirect = !isDepthwise && groups == 1 && inputChannels <= 4 && outputChannels <= 64
+        // A direct convolution reads either layout, so a network's NCHW image input needs no transposing copy.
+        let input = isDirect ? try runtime(try first(node), node: node.name)
+                             : try require(try first(node), layout: .nhwc, node: node.name)
         let fused = try fuseEpilogue(after: node.outputs[0], shape: outputShape, layout: .nhwc, allowBatchNorm: true)
 
         // Weights as [outputChannel][inputChannelInGroup][ky][kx], BatchNorm folded in.
@@ -141,7 +145,7 @@ extension Planner {
         let (kh, kw) = (kernel[0], kernel[1])
         let groupInput = inputChannels / groups, groupOutput = outputChannels / groups
 
-        if groups == inputChannels && outputChannels == inputChannels {
+        if isDepthwise {
             let padded = (inputChannels + 15) & ~15
             var packed = [Float](repeating: 0, count: kh * kw * padded)
             for channel in 0..<inputChannels {
@@ -151,7 +155,7 @@ extension Planner {
                                           batch: batch, channels: inputChannels, paddedChannels: padded, geometry: g,
                                           weights: WeightBuffer(packed), bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - inputChannels)),
                                           activation: fused.activation), reads: reads)
-        } else if groups == 1 && inputChannels <= 4 && outputChannels <= 64 {
+        } else if isDirect {
             let padded = (outputChannels + 15) & ~15
             var packed = [Float](repeating: 0, count: kh * kw * inputChannels * padded)
             for outputChannel in 0..<outputChannels {
@@ -162,8 +166,12 @@ extension Planner {
                     }
                 }
             }
+            let planar = input.layout == .nchw
             emit(DirectConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
-                                       batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+                                       batch: batch, inputChannels: inputChannels,
+                                       inputPixelStride: planar ? 1 : inputChannels,
+                                       inputChannelStride: planar ? g.inputHeight * g.inputWidth : 1,
+                                       outputChannels: outputChannels,
                                        paddedOutput: padded, geometry: g, weights: WeightBuffer(packed),
                                        bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - outputChannels)),
                                        activation: fused.activation), reads: reads)

@@ -107,7 +107,11 @@ struct Im2colConvolutionStep: ExecutionStep {
 /// Convolution with few input channels (network stems), computed directly.
 struct DirectConvolutionStep: ExecutionStep {
     let input: Int, output: Int, residual: Int?
-    let batch: Int, inputChannels: Int, outputChannels: Int, paddedOutput: Int
+    let batch: Int, inputChannels: Int
+    /// Floats between horizontally adjacent input pixels and between input channels: (C, 1) for
+    /// NHWC input, (1, H·W) for NCHW.
+    let inputPixelStride: Int, inputChannelStride: Int
+    let outputChannels: Int, paddedOutput: Int
     let geometry: WindowGeometry
     let weights: WeightBuffer
     let bias: WeightBuffer
@@ -125,6 +129,7 @@ struct DirectConvolutionStep: ExecutionStep {
             forEachRowRange(geometry.outputHeight, threads: context.threads, work: work) { rows in
                 for oy in rows {
                     DirectConvolutionKernel.row(oy, input: source, output: destination, inputChannels: inputChannels,
+                                                pixelStride: inputPixelStride, channelStride: inputChannelStride,
                                                 outputChannels: outputChannels, paddedOutput: paddedOutput, geometry: geometry,
                                                 weights: weights.pointer, bias: bias.pointer)
                     finishResults(destination + oy * outputRow, count: outputRow, bias: nil,
