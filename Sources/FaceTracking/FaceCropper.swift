@@ -30,10 +30,13 @@ public struct FaceCropper: Sendable {
             / SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2])
         let width = frame.width, height = frame.height, stride = frame.bytesPerRow
         frame.pixels.withUnsafeBufferPointer { pixels in
+            guard let base = pixels.baseAddress else { return }
+            @inline(__always) func pixel(_ pointer: UnsafePointer<UInt8>) -> SIMD3<Float> {
+                SIMD3(Float(pointer[0]), Float(pointer[1]), Float(pointer[2]))
+            }
             @inline(__always) func pixel(_ x: Int, _ y: Int) -> SIMD3<Float> {
                 guard x >= 0, y >= 0, x < width, y < height else { return .zero }
-                let index = y * stride + x * 3
-                return SIMD3(Float(pixels[index]), Float(pixels[index + 1]), Float(pixels[index + 2]))
+                return pixel(base + y * stride + x * 3)
             }
             for v in 0..<size {
                 // Image index coordinates (pixel centres at integers) of the centre of crop pixel (0, v).
@@ -43,7 +46,13 @@ public struct FaceCropper: Sendable {
                     let fraction = point - lower
                     let x = Int(lower.x), y = Int(lower.y)
                     var value = SIMD3<Float>.zero
-                    if x >= -1, y >= -1, x < width, y < height {
+                    if x >= 0, y >= 0, x + 1 < width, y + 1 < height {
+                        // All four taps inside the frame: no per-tap checks.
+                        let upper = base + y * stride + x * 3, under = upper + stride
+                        let top = pixel(upper) * (1 - fraction.x) + pixel(upper + 3) * fraction.x
+                        let bottom = pixel(under) * (1 - fraction.x) + pixel(under + 3) * fraction.x
+                        value = top * (1 - fraction.y) + bottom * fraction.y
+                    } else if x >= -1, y >= -1, x < width, y < height {
                         let top = pixel(x, y) * (1 - fraction.x) + pixel(x + 1, y) * fraction.x
                         let bottom = pixel(x, y + 1) * (1 - fraction.x) + pixel(x + 1, y + 1) * fraction.x
                         value = top * (1 - fraction.y) + bottom * fraction.y

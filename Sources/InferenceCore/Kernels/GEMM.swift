@@ -304,18 +304,22 @@ enum GEMM {
             c10 = c10.addingProduct(Half(repeating: a10[index]), b0)
             c11 = c11.addingProduct(Half(repeating: a11[index]), b0)
         }
-        store(c0, row: 0, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c1, row: 1, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c2, row: 2, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c3, row: 3, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c4, row: 4, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c5, row: 5, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c6, row: 6, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c7, row: 7, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c8, row: 8, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c9, row: 9, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c10, row: 10, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
-        store(c11, row: 11, lane: 0, live: live, c: c, ldc: ldc, epilogue: epilogue)
+        // The twelve rows go out through one loop over a stack copy: twelve inlined epilogues made the
+        // kernel so large that the compiler left its loads and stores as calls.
+        withUnsafeTemporaryAllocation(of: Half.self, capacity: tailBlockRows) { results in
+            let rows = results.baseAddress!
+            rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3; rows[4] = c4; rows[5] = c5
+            rows[6] = c6; rows[7] = c7; rows[8] = c8; rows[9] = c9; rows[10] = c10; rows[11] = c11
+            for row in 0..<tailBlockRows {
+                #if INFERENCECORE_AVX512
+                if live == lowHalfLanes {
+                    storeLowHalf(rows[row], row: row, c: c, ldc: ldc, epilogue: epilogue)
+                    continue
+                }
+                #endif
+                store(rows[row], row: row, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            }
+        }
     }
 
     #if INFERENCECORE_AVX512
@@ -329,25 +333,11 @@ enum GEMM {
     #endif
 
     /// Applies the register epilogue (if any) to one vector of results, at row `line` and column
-    /// offset `lane` of the block, and stores it (only its low half when `live` says so). Written on
-    /// the concrete vector type: generic SIMD code would not vectorise.
-    @inline(__always)
-    private static func store(_ value: GEMMHalf, row line: Int, lane: Int, live: Int = GEMMHalf.scalarCount,
-                              c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
-        #if INFERENCECORE_AVX512
-        if live == lowHalfLanes {
-            var low = value.lowHalf
-            if let epilogue {
-                low += UnsafeRawPointer(epilogue.bias + lane).loadUnaligned(as: SIMD8<Float>.self)
-                if let residual = epilogue.residual {
-                    low += UnsafeRawPointer(residual + line * epilogue.residualStride + lane).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
-            }
-            UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: low, as: SIMD8<Float>.self)
-            return
-        }
-        #endif
+    /// offset `lane` of the block, and stores it. Written on the concrete vector type: generic SIMD
+    /// code would not vectorise.
+    @_transparent   // @inline(__always) left it out of line, costing a call per vector
+    private static func store(_ value: GEMMHalf, row line: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                              epilogue: RegisterEpilogue?) {
         var value = value
         if let epilogue {
             value += UnsafeRawPointer(epilogue.bias + lane).loadUnaligned(as: GEMMHalf.self)
@@ -358,4 +348,21 @@ enum GEMM {
         }
         UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: value, as: GEMMHalf.self)
     }
+
+    #if INFERENCECORE_AVX512
+    /// `store` for the low eight lanes only, for tails of exactly `lowHalfLanes` columns.
+    @_transparent
+    private static func storeLowHalf(_ value: GEMMHalf, row line: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                     epilogue: RegisterEpilogue?) {
+        var low = value.lowHalf
+        if let epilogue {
+            low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: SIMD8<Float>.self)
+            if let residual = epilogue.residual {
+                low += UnsafeRawPointer(residual + line * epilogue.residualStride).loadUnaligned(as: SIMD8<Float>.self)
+            }
+            low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
+        }
+        UnsafeMutableRawPointer(c + line * ldc).storeBytes(of: low, as: SIMD8<Float>.self)
+    }
+    #endif
 }
