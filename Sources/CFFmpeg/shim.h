@@ -14,6 +14,7 @@
 
 static inline int occlumesh_averror(int posixError) { return AVERROR(posixError); }
 static inline int occlumesh_averror_eof(void) { return AVERROR_EOF; }
+static inline int occlumesh_averror_exit(void) { return AVERROR_EXIT; }
 static inline int occlumesh_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int occlumesh_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
 static inline int occlumesh_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }

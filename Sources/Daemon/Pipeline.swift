@@ -27,6 +27,8 @@ public final class Pipeline: Sendable {
     private let control = Mutex(Control())
     private let finished = DispatchGroup()
     private let stopping = Atomic<Bool>(false)
+    /// Ends the decode thread's wait for a source that has gone quiet.
+    private let sourceInterruption: SourceInterruption
     private let start: Mutex<StartState?>
 
     struct Control {
@@ -73,6 +75,7 @@ public final class Pipeline: Sendable {
         let regression = try RegressionStage(settings: settings, convention: models.convention, model: models.model)
         let mesh = MeshStage(model: models.model, settings: settings.smoothing)
         isLive = source.isLive
+        sourceInterruption = source.interruption
         followLandmarks = settings.followLandmarks
         let policy: StageHandoff<VideoFrame>.OverflowPolicy = isLive ? .replaceOldest : .waitForSpace
         let capacity = isLive ? 1 : 2
@@ -94,10 +97,11 @@ public final class Pipeline: Sendable {
         launch("publish") { self.publishLoop(parts.sink, progress: parts.progress) }
     }
 
-    /// Asks the pipeline to stop: decoding ends after the current frame, and frames already decoded still flow
-    /// through to the sink. `wait()` returns once they have.
+    /// Asks the pipeline to stop: decoding ends after the current frame (a source waiting for input is
+    /// interrupted), and frames already decoded still flow through to the sink. `wait()` returns once they have.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
+        sourceInterruption.interrupt()
     }
 
     /// Blocks until every stage has ended (end of the source, `stop()`, or a failure); returns the failure, if any.
@@ -135,6 +139,7 @@ public final class Pipeline: Sendable {
     private func fail(_ error: PipelineError) {
         control.withLock { if $0.failure == nil { $0.failure = error } }
         stopping.store(true, ordering: .relaxed)
+        sourceInterruption.interrupt()
         decoded.close()
         tracked.close()
         regressed.close()

@@ -36,10 +36,14 @@ public final class FFmpegSource: FrameSource {
 
     public let format: VideoFormat
     public let isLive: Bool
+    /// Ends a read blocked in FFmpeg (through its interrupt callback) from another thread.
+    public let interruption = SourceInterruption()
     /// Packets the decoder rejected as corrupt and that were skipped.
     public private(set) var skippedPackets = 0
 
     private let input: String
+    /// The reader of a FIFO or device input (nil for files and URLs, which FFmpeg reads itself).
+    private var fileInput: InterruptibleFileInput?
     private var formatContext: UnsafeMutablePointer<AVFormatContext>?
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
@@ -70,7 +74,21 @@ public final class FFmpegSource: FrameSource {
         if let name = options.inputFormat, demuxer == nil {
             throw VideoIngestError.unrecognizedFormat(input: input, reason: "unknown input format '\(name)'")
         }
-        var openedContext: UnsafeMutablePointer<AVFormatContext>?
+        // FFmpeg polls the interrupt callback while it waits for input, so `interruption` ends a blocked read.
+        var openedContext = avformat_alloc_context()
+        openedContext?.pointee.interrupt_callback = AVIOInterruptCB(
+            callback: { opaque in
+                guard let opaque else { return 0 }
+                return Unmanaged<SourceInterruption>.fromOpaque(opaque).takeUnretainedValue().isInterrupted ? 1 : 0
+            },
+            opaque: Unmanaged.passUnretained(interruption).toOpaque())
+        if !isURL && ((fileKind & S_IFMT) == S_IFIFO || (fileKind & S_IFMT) == S_IFCHR) {
+            // FFmpeg would block in read() on a quiet pipe or device, out of the interrupt callback's reach.
+            let reader = try InterruptibleFileInput(path: input, interruption: interruption)
+            fileInput = reader
+            openedContext?.pointee.pb = reader.context
+            openedContext?.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        }
         let openResult = avformat_open_input(&openedContext, input, demuxer, &dictionary)
         guard openResult >= 0, let context = openedContext else { throw Self.openError(input: input, code: openResult) }
         do {
@@ -119,7 +137,7 @@ public final class FFmpegSource: FrameSource {
 
     public func nextFrame() throws -> VideoFrame? {
         guard let codecContext, let formatContext, let packet, let decodedPicture else { return nil }
-        while !finished {
+        while !finished && !interruption.isInterrupted {
             let received = avcodec_receive_frame(codecContext, decodedPicture)
             if received == 0 {
                 defer { av_frame_unref(decodedPicture) }
@@ -139,6 +157,7 @@ public final class FFmpegSource: FrameSource {
                 break
             }
             let read = av_read_frame(formatContext, packet)
+            if read < 0 && interruption.isInterrupted { return nil }
             if read < 0 {
                 if read != occlumesh_averror_eof() { lastDecodeError = read }
                 avcodec_send_packet(codecContext, nil)
@@ -182,6 +201,7 @@ public final class FFmpegSource: FrameSource {
         av_packet_free(&packet)
         avcodec_free_context(&codecContext)
         avformat_close_input(&formatContext)
+        fileInput = nil
     }
 
     /// Turns the common ways a path can be unusable into specific errors before FFmpeg sees it.
@@ -198,7 +218,7 @@ public final class FFmpegSource: FrameSource {
         return status.st_mode
     }
 
-    private static func openError(input: String, code: Int32) -> VideoIngestError {
+    static func openError(input: String, code: Int32) -> VideoIngestError {
         switch code {
         case occlumesh_averror(ENOENT): .fileNotFound(path: input)
         case occlumesh_averror(EACCES): .permissionDenied(path: input)

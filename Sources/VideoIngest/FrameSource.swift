@@ -7,7 +7,10 @@ public protocol FrameSource: AnyObject {
     var format: VideoFormat { get }
     /// True for cameras and live streams, whose frames arrive at their own pace and should never be queued up.
     var isLive: Bool { get }
-    /// Blocks until the next frame is decoded and returns it, or returns `nil` at the end of the stream.
+    /// Blocks until the next frame is decoded and returns it, or returns `nil` at the end of the stream
+    /// (or once `interruption` is interrupted).
     /// Throws `VideoIngestError` when the input is unreadable or the device goes away.
     func nextFrame() throws -> VideoFrame?
+    /// The token another thread uses to end a blocked `nextFrame()`.
+    var interruption: SourceInterruption { get }
 }

@@ -10,6 +10,8 @@ import Glibc
 /// (`CameraFormatNegotiation`); each frame carries the kernel's capture timestamp and is converted
 /// to RGB straight out of the mapped buffer (MJPEG is decoded with libavcodec first).
 public final class V4L2CameraSource: FrameSource {
+    /// Ends a wait for the camera's next frame from another thread.
+    public let interruption = SourceInterruption()
     /// What to ask the camera for.
     public struct Options: Sendable {
         /// Requested frame width; the nearest size the camera offers is used.
@@ -99,12 +101,20 @@ public final class V4L2CameraSource: FrameSource {
     }
 
     public func nextFrame() throws -> VideoFrame? {
-        let timeout = Int32(options.frameTimeoutSeconds * 1000)
+        let timeout = options.frameTimeoutSeconds
         while true {
-            switch device.waitForFrame(timeoutMilliseconds: timeout) {
-            case .ready: break
-            case .timedOut: throw VideoIngestError.cameraTimedOut(device: deviceName, seconds: options.frameTimeoutSeconds)
-            case .failed(let code): throw deviceError(operation: "poll", code: code)
+            // Waits in slices of at most 100 ms so an interruption ends the wait promptly.
+            let began = MonotonicClock.now()
+            var waiting = true
+            while waiting {
+                if interruption.isInterrupted { return nil }
+                let left = timeout - (MonotonicClock.now() - began)
+                switch device.waitForFrame(timeoutMilliseconds: Int32(max(0, min(0.1, left)) * 1000)) {
+                case .ready: waiting = false
+                case .timedOut:
+                    if left <= 0.1 { throw VideoIngestError.cameraTimedOut(device: deviceName, seconds: timeout) }
+                case .failed(let code): throw deviceError(operation: "poll", code: code)
+                }
             }
             var buffer = v4l2_buffer()
             buffer.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue

@@ -163,6 +163,55 @@ struct DaemonEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: socket))
     }
 
+    @Test("SIGTERM while a live source has gone quiet: the daemon stops at once instead of waiting for input")
+    func stopWhileLiveSourceIsQuiet() throws {
+        let folder = TestResources.temporaryFolder("quiet")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Long enough (over FFmpeg's 5 s probing window) that the daemon is streaming, not still probing, when the feed hangs.
+        let clip = try TestResources.clip(frames: 200, in: folder)
+        let stream = folder.appendingPathComponent("clip.ts").path
+        try TestResources.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", clip, "-c", "copy", "-f", "mpegts", stream])
+        let fifo = folder.appendingPathComponent("camera.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: stream))
+        let writerFinished = Atomic<Bool>(false)
+        let writerDone = DispatchSemaphore(value: 0)
+        let releaseFeed = DispatchSemaphore(value: 0)
+        // The feed writes 200 frames, then hangs with the pipe open, as a stuck camera gateway would.
+        Thread {
+            defer { writerDone.signal() }
+            let descriptor = open(fifo, O_WRONLY)
+            guard descriptor >= 0 else { return }
+            _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            _ = releaseFeed.wait(timeout: .now() + 30)
+            writerFinished.store(true, ordering: .relaxed)
+            close(descriptor)
+        }.start()
+        let (config, socket) = try Self.writeConfig(in: folder, clip: fifo)
+        let daemon = try DaemonProcess(["--config", config, "--wait-for-clients", "1"],
+                                       logPath: folder.appendingPathComponent("daemon.log").path)
+        #expect(daemon.waitForSocket(socket), "the socket appears: \(daemon.log)")
+        let reader = Reader(socketPath: socket, subscription: .coefficientsOnly)
+        // Frames arrive, then the feed goes quiet; stop the daemon while it waits for more.
+        var published = 0
+        for _ in 0..<200 {
+            usleep(50_000)
+            let count = reader.received.withLock { $0.sequences.count }
+            if count > 0 && count == published { break }
+            published = count
+        }
+        kill(daemon.process.processIdentifier, SIGTERM)
+        let status = daemon.waitForExit(timeout: 20)
+        let hungFeedStillOpen = !writerFinished.load(ordering: .relaxed)
+        #expect(status == 0, "\(daemon.log)")
+        #expect(hungFeedStillOpen, "the daemon stopped while the feed was still hanging, not because it closed")
+        let result = try #require(reader.result())
+        #expect(result.goodbye == .serverStopping)
+        #expect(!result.sequences.isEmpty)
+        releaseFeed.signal()
+        _ = writerDone.wait(timeout: .now() + 35)
+    }
+
     @Test("an invalid config or flag stops the daemon with one line naming the key, exit 78; a missing model, exit 69")
     func configurationErrors() throws {
         let folder = TestResources.temporaryFolder("config")

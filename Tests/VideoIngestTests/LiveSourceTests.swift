@@ -86,6 +86,32 @@ struct LiveSourceTests {
         #expect(taken + reader.droppedFrames == Self.frameCount)
         #expect(reader.droppedFrames > 0)
     }
+
+    @Test("a source waiting on a quiet pipe returns nil once interrupted from another thread")
+    func interruptedWhileWaiting() throws {
+        let path = TestClips.directory.appendingPathComponent("quiet-\(UUID().uuidString).yuyv").path
+        #expect(mkfifo(path, 0o600) == 0)
+        let writerDone = Arc(Atomic<Bool>(false))
+        let writer = Thread {
+            let descriptor = open(path, O_WRONLY)
+            guard descriptor >= 0 else { return }
+            let frame = Self.rawFrame(0)
+            for _ in 0..<2 { _ = frame.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } }
+            sleep(20)   // the pipe stays open and quiet, as a camera feed that hung
+            writerDone.value.store(true, ordering: .sequentiallyConsistent)
+            close(descriptor)
+        }
+        writer.start()
+        let source = try openLive(path)
+        #expect(try source.nextFrame() != nil)
+        #expect(try source.nextFrame() != nil)
+        let interruption = source.interruption
+        Thread { usleep(200_000); interruption.interrupt() }.start()
+        #expect(try source.nextFrame() == nil, "an interrupted source ends its stream")
+        let writerFinished = writerDone.value.load(ordering: .sequentiallyConsistent)
+        #expect(!writerFinished, "the read ended because of the interruption, not the writer")
+        #expect(try source.nextFrame() == nil, "and stays ended")
+    }
 }
 
 /// A reference box so a non-copyable `Atomic` can be shared with the writer thread.

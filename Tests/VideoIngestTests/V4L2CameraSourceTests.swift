@@ -131,6 +131,18 @@ struct V4L2CameraSourceTests {
         #expect(throws: VideoIngestError.cameraTimedOut(device: "sim", seconds: 0.05)) { try source.nextFrame() }
     }
 
+    @Test("a camera waiting for a frame returns nil once interrupted, long before its timeout")
+    func interruptedWhileWaiting() throws {
+        let camera = SimulatedCamera(modes: Self.webcamModes, frameBytes: Self.yuyvPattern)
+        camera.stallAfterFrames = 1
+        let source = try V4L2CameraSource(deviceName: "sim", interface: camera,
+                                          options: .init(width: 64, height: 48, frameTimeoutSeconds: 600))
+        _ = try source.nextFrame()
+        let interruption = source.interruption
+        Thread { usleep(100_000); interruption.interrupt() }.start()
+        #expect(try source.nextFrame() == nil)
+    }
+
     @Test("a device that is not a camera is refused and closed")
     func notACamera() throws {
         let camera = SimulatedCamera(modes: Self.webcamModes, frameBytes: Self.yuyvPattern)
