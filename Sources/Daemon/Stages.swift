@@ -168,10 +168,19 @@ public final class RegressionStage {
 
 /// Smooth + mesh stage: one smoother (identity estimate and filters) per track, then the whole-head mesh,
 /// the 68 landmarks with visibility, and the camera-space pose. One per pipeline; not thread-safe.
+///
+/// A person's identity converges, so each track keeps its identity shape and the identity it was built
+/// from, and publishes that identity until the estimate has moved the head's vertices by more than
+/// `identityStep` (RMS): the mesh then costs the expressions only, and stays exact for the identity sent.
 public final class MeshStage {
+    /// RMS vertex displacement (centimetres) at which a track's published identity and shape are renewed: 0.05 mm,
+    /// far below what the regressor resolves; on s18.mp4 it renews the shape on about one frame in nine.
+    public static let identityStep: Float = 0.005
     let model: MorphableModel
     private(set) var settings: SmoothingSettings
     private var smoothers: [Int: FaceSmoother] = [:]
+    private var identityShapes: [Int: (identity: [Float], shape: FaceMesh)] = [:]
+    private let identityDisplacement: IdentityDisplacement
     private var mesh: FaceMesh
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
@@ -181,6 +190,7 @@ public final class MeshStage {
         self.model = model
         self.settings = settings
         mesh = model.makeMesh(.wholeHead)
+        identityDisplacement = IdentityDisplacement(model: model)
     }
 
     /// Changes the filters' settings; every track keeps its history.
@@ -197,6 +207,7 @@ public final class MeshStage {
     public func process(_ frame: RegressedFrame, smooth: Bool = true) throws(PipelineError) -> ProcessedFrame {
         let present = Set(frame.faces.map(\.tracked.track))
         for track in smoothers.keys where !present.contains(track) { smoothers[track] = nil }
+        for track in identityShapes.keys where !present.contains(track) { identityShapes[track] = nil }
         var published: [PublishedFace] = []
         var processed: [ProcessedFace] = []
         for face in frame.faces {
@@ -213,7 +224,7 @@ public final class MeshStage {
             var vertices = [SIMD3<Float>](repeating: .zero, count: model.vertexCount)
             let camera = parameters.pose.cameraSpacePose
             do {
-                try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
+                try buildMesh(track: face.tracked.track, parameters: &parameters)
                 try model.landmarks(of: mesh, pose: parameters.pose, indices: &landmarkIndices, into: &landmarks)
                 try mesh.posed(by: camera, into: &vertices)
             } catch {
@@ -231,4 +242,19 @@ public final class MeshStage {
                                       captureTime: frame.captureTime, faces: published)
         return ProcessedFrame(index: frame.index, published: frameOut, faces: processed)
     }
+
+    /// Builds `mesh` from the track's identity shape (renewed when the identity estimate has moved by more
+    /// than `identityStep`) plus the expressions; `parameters.identity` becomes the identity the shape holds.
+    private func buildMesh(track: Int, parameters: inout FaceParameters) throws(FaceModelError) {
+        var entry = identityShapes[track]
+        if entry == nil || identityDisplacement.rootMeanSquare(from: entry!.identity, to: parameters.identity) > Self.identityStep {
+            var shape = entry?.shape ?? model.makeMesh(.wholeHead)
+            try model.identityShape(identity: parameters.identity, into: &shape)
+            entry = (parameters.identity, shape)
+            identityShapes[track] = entry
+        }
+        parameters.identity = entry!.identity
+        try model.evaluate(identityShape: entry!.shape, expression: parameters.expression, into: &mesh)
+    }
+
 }

@@ -71,30 +71,121 @@ extension MorphableModel {
     /// - Throws: `coefficientCountMismatch` when a vector's length differs from `identityCount` /
     ///   `expressionCount`; `bufferSizeMismatch` when `mesh` was made by a model of another size.
     public func evaluate(identity: [Float], expression: [Float], into mesh: inout FaceMesh) throws(FaceModelError) {
-        guard identity.count == identityCount else {
-            throw .coefficientCountMismatch(kind: "identity", expected: identityCount, actual: identity.count)
-        }
         guard expression.count == expressionCount else {
             throw .coefficientCountMismatch(kind: "expression", expected: expressionCount, actual: expression.count)
         }
-        let floats = vertexCount(of: mesh.variant) * 3
-        guard mesh.positions.count == floats else {
-            throw .bufferSizeMismatch(kind: "mesh position", expected: floats, actual: mesh.positions.count)
+        try identityShape(identity: identity, into: &mesh)
+        try addExpressions(expression, to: &mesh)
+    }
+
+    /// Builds the identity part alone, `neutral + Σ identity[i]·identityMode(i)`, into `shape`: a person's
+    /// shape, which `evaluate(identityShape:expression:into:)` reuses frame after frame.
+    public func identityShape(identity: [Float], into shape: inout FaceMesh) throws(FaceModelError) {
+        guard identity.count == identityCount else {
+            throw .coefficientCountMismatch(kind: "identity", expected: identityCount, actual: identity.count)
         }
+        let floats = try checkedFloatCount(of: shape)
         let stride = vertexCount * 3
         let identityBase = pointer(.identityBasis).assumingMemoryBound(to: Float.self)
-        let expressionBase = pointer(.expressionBasis).assumingMemoryBound(to: Float.self)
         let neutralBase = pointer(.neutral).assumingMemoryBound(to: Float.self)
-        mesh.positions.withUnsafeMutableBufferPointer { output in
+        shape.positions.withUnsafeMutableBufferPointer { output in
             let out = output.baseAddress!
             out.update(from: neutralBase, count: floats)
             for (index, weight) in identity.enumerated() where weight != 0 {
                 accumulate(weight, identityBase + index * stride, into: out, count: floats)
             }
+        }
+    }
+
+    /// Builds `identityShape + Σ expression[j]·expressionMode(j)` into `mesh` (both of one variant): the mesh
+    /// of a person whose identity part was built once by `identityShape(identity:into:)`, for the cost of
+    /// the expressions only.
+    public func evaluate(identityShape: FaceMesh, expression: [Float], into mesh: inout FaceMesh) throws(FaceModelError) {
+        guard identityShape.variant == mesh.variant else {
+            throw .bufferSizeMismatch(kind: "identity shape vertex", expected: mesh.vertexCount, actual: identityShape.vertexCount)
+        }
+        let floats = try checkedFloatCount(of: mesh)
+        guard identityShape.positions.count == floats else {
+            throw .bufferSizeMismatch(kind: "identity shape position", expected: floats, actual: identityShape.positions.count)
+        }
+        mesh.positions.withUnsafeMutableBufferPointer { output in
+            identityShape.positions.withUnsafeBufferPointer { output.baseAddress!.update(from: $0.baseAddress!, count: floats) }
+        }
+        try addExpressions(expression, to: &mesh)
+    }
+
+    private func addExpressions(_ expression: [Float], to mesh: inout FaceMesh) throws(FaceModelError) {
+        guard expression.count == expressionCount else {
+            throw .coefficientCountMismatch(kind: "expression", expected: expressionCount, actual: expression.count)
+        }
+        let floats = try checkedFloatCount(of: mesh)
+        let stride = vertexCount * 3
+        let expressionBase = pointer(.expressionBasis).assumingMemoryBound(to: Float.self)
+        mesh.positions.withUnsafeMutableBufferPointer { output in
+            let out = output.baseAddress!
             for (index, weight) in expression.enumerated() where weight != 0 {
                 accumulate(weight, expressionBase + index * stride, into: out, count: floats)
             }
         }
+    }
+
+    /// Floats in a mesh of `mesh`'s variant, checked against the mesh's storage.
+    private func checkedFloatCount(of mesh: FaceMesh) throws(FaceModelError) -> Int {
+        let floats = vertexCount(of: mesh.variant) * 3
+        guard mesh.positions.count == floats else {
+            throw .bufferSizeMismatch(kind: "mesh position", expected: floats, actual: mesh.positions.count)
+        }
+        return floats
+    }
+}
+
+/// How far identity coefficients move a face: the root-mean-square vertex displacement (centimetres,
+/// over the whole head) between the identity shapes of two coefficient vectors, from the Gram matrix of
+/// the identity modes (they are not orthogonal). Lets a tracker keep a person's identity shape until
+/// the estimate has really moved.
+public struct IdentityDisplacement: Sendable {
+    private let gram: [Float]
+    private let dimension: Int
+    private let vertexCount: Int
+
+    /// The metric of `model`'s identity modes (about 30 M multiply-adds for 40 modes, once).
+    public init(model: MorphableModel) {
+        dimension = model.identityCount
+        vertexCount = model.vertexCount
+        let modes = (0..<dimension).map { model.identityMode($0) }
+        var gram = [Float](repeating: 0, count: dimension * dimension)
+        for row in 0..<dimension {
+            for column in row..<dimension {
+                var sum = SIMD8<Float>()
+                let a = modes[row], b = modes[column]
+                var index = 0
+                while index + 8 <= a.count {
+                    let left = UnsafeRawPointer(a.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+                    let right = UnsafeRawPointer(b.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+                    sum = sum.addingProduct(left, right)
+                    index += 8
+                }
+                var total = sum.sum()
+                while index < a.count { total += a[index] * b[index]; index += 1 }
+                gram[row * dimension + column] = total
+                gram[column * dimension + row] = total
+            }
+        }
+        self.gram = gram
+    }
+
+    /// RMS vertex displacement, in centimetres, between the identity shapes of `first` and `second`.
+    public func rootMeanSquare(from first: [Float], to second: [Float]) -> Float {
+        precondition(first.count == dimension && second.count == dimension, "identity vectors of \(dimension) coefficients expected")
+        var quadratic: Float = 0
+        for row in 0..<dimension {
+            let difference = second[row] - first[row]
+            if difference == 0 { continue }
+            var inner: Float = 0
+            for column in 0..<dimension { inner += gram[row * dimension + column] * (second[column] - first[column]) }
+            quadratic += difference * inner
+        }
+        return (max(quadratic, 0) / Float(vertexCount)).squareRoot()
     }
 }
 

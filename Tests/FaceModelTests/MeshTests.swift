@@ -22,6 +22,34 @@ final class MeshTests: XCTestCase {
         }
     }
 
+    func testAMeshBuiltOnAnIdentityShapeEqualsTheFullEvaluation() throws {
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+        let identity: [Float] = [0.7, -1.3, 0.25], expression: [Float] = [0.9, 0.4]
+        for variant in MeshVariant.allCases {
+            var full = model.makeMesh(variant), shape = model.makeMesh(variant), mesh = model.makeMesh(variant)
+            try model.evaluate(identity: identity, expression: expression, into: &full)
+            try model.identityShape(identity: identity, into: &shape)
+            try model.evaluate(identityShape: shape, expression: expression, into: &mesh)
+            XCTAssertEqual(mesh.positions, full.positions, "\(variant)")
+        }
+        var wholeHead = model.makeMesh(.wholeHead)
+        XCTAssertThrowsError(try model.evaluate(identityShape: model.makeMesh(.faceArea), expression: expression, into: &wholeHead))
+    }
+
+    func testIdentityDisplacementIsTheRootMeanSquareVertexMovement() throws {
+        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+        let metric = IdentityDisplacement(model: model)
+        let first: [Float] = [0.7, -1.3, 0.25], second: [Float] = [0.5, -1.0, 0.75]
+        var a = model.makeMesh(.wholeHead), b = model.makeMesh(.wholeHead)
+        try model.identityShape(identity: first, into: &a)
+        try model.identityShape(identity: second, into: &b)
+        var squares: Double = 0
+        for index in 0..<a.positions.count { squares += pow(Double(a.positions[index] - b.positions[index]), 2) }
+        let expected = (squares / Double(a.vertexCount)).squareRoot()
+        XCTAssertEqual(Double(metric.rootMeanSquare(from: first, to: second)), expected, accuracy: expected * 1e-4)
+        XCTAssertEqual(metric.rootMeanSquare(from: first, to: first), 0)
+    }
+
     func testWrongCoefficientCountsAndBuffersAreRejected() throws {
         let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
         var mesh = model.makeMesh(.wholeHead)
