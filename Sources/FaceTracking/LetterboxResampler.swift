@@ -29,7 +29,7 @@ struct LetterboxResampler {
         let box = Letterbox(imageWidth: width, imageHeight: height, inputWidth: inputWidth, inputHeight: inputHeight)
         horizontal = ResamplingAxis(outputCount: inputWidth, sourceCount: width, scale: box.scale, padding: box.padding.x)
         vertical = ResamplingAxis(outputCount: inputHeight, sourceCount: height, scale: box.scale, padding: box.padding.y)
-        rows = [Float](repeating: 0, count: height * inputWidth * 3)
+        rows = [Float](repeating: 0, count: inputHeight * width * 3)
         frameSize = SIMD2(width, height)
         letterbox = box
         return box
@@ -42,37 +42,35 @@ struct LetterboxResampler {
         guard let horizontal, let vertical else { return box }
         let width = inputWidth, plane = inputWidth * inputHeight
         let scale = normalization.scale, offset = normalization.offset
+        // Vertical pass first, over whole rows of bytes (contiguous, eight lanes at a time), into
+        // `inputHeight` float rows; then the horizontal pass over those few rows.
+        let rowFloats = frame.width * 3
         rows.withUnsafeMutableBufferPointer { rows in
             frame.pixels.withUnsafeBufferPointer { pixels in
-                horizontal.indices.withUnsafeBufferPointer { indices in
-                    horizontal.weights.withUnsafeBufferPointer { weights in
-                        let taps = horizontal.tapsPerOutput
-                        for y in 0..<frame.height {
-                            let row = y * frame.bytesPerRow
-                            for x in 0..<width {
-                                var sum = SIMD3<Float>.zero
-                                for tap in (x * taps)..<(x * taps + taps) {
-                                    let index = row + Int(indices[tap]) * 3
-                                    sum += weights[tap] * SIMD3(Float(pixels[index]), Float(pixels[index + 1]), Float(pixels[index + 2]))
-                                }
-                                let out = (y * width + x) * 3
-                                rows[out] = sum.x
-                                rows[out + 1] = sum.y
-                                rows[out + 2] = sum.z
+                vertical.indices.withUnsafeBufferPointer { indices in
+                    vertical.weights.withUnsafeBufferPointer { weights in
+                        let taps = vertical.tapsPerOutput
+                        for y in 0..<inputHeight {
+                            let output = rows.baseAddress! + y * rowFloats
+                            output.update(repeating: 0, count: rowFloats)
+                            for tap in (y * taps)..<(y * taps + taps) where weights[tap] != 0 {
+                                Self.accumulate(weights[tap], row: pixels.baseAddress! + Int(indices[tap]) * frame.bytesPerRow,
+                                                into: output, count: rowFloats)
                             }
                         }
                     }
                 }
             }
-            vertical.indices.withUnsafeBufferPointer { indices in
-                vertical.weights.withUnsafeBufferPointer { weights in
-                    let taps = vertical.tapsPerOutput
+            horizontal.indices.withUnsafeBufferPointer { indices in
+                horizontal.weights.withUnsafeBufferPointer { weights in
+                    let taps = horizontal.tapsPerOutput
                     for y in 0..<inputHeight {
+                        let row = rows.baseAddress! + y * rowFloats
                         for x in 0..<width {
                             var sum = SIMD3<Float>.zero
-                            for tap in (y * taps)..<(y * taps + taps) {
-                                let index = (Int(indices[tap]) * width + x) * 3
-                                sum += weights[tap] * SIMD3(rows[index], rows[index + 1], rows[index + 2])
+                            for tap in (x * taps)..<(x * taps + taps) {
+                                let source = row + Int(indices[tap]) * 3
+                                sum += weights[tap] * SIMD3(source[0], source[1], source[2])
                             }
                             let out = y * width + x
                             destination[out] = sum.x * scale + offset
@@ -84,5 +82,23 @@ struct LetterboxResampler {
             }
         }
         return box
+    }
+
+    /// `output[i] += weight · Float(row[i])` for `count` values, eight at a time.
+    @inline(__always)
+    private static func accumulate(_ weight: Float, row: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
+        let lanes = SIMD8<Float>(repeating: weight)
+        var index = 0
+        while index + 8 <= count {
+            let bytes = UnsafeRawPointer(row + index).loadUnaligned(as: SIMD8<UInt8>.self)
+            let values = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes))
+            let sum = UnsafeRawPointer(output + index).loadUnaligned(as: SIMD8<Float>.self).addingProduct(values, lanes)
+            UnsafeMutableRawPointer(output + index).storeBytes(of: sum, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < count {
+            output[index] += weight * Float(row[index])
+            index += 1
+        }
     }
 }
