@@ -32,6 +32,9 @@ let hostFlags: Set<Substring> = {
 /// was built for refuses to load models with an error saying so.
 let inferenceCoreISA: [SwiftSetting] = {
     let requested = Context.environment["OCCLUMESH_ISA"]
+    if let requested, requested != "avx2", requested != "avx512" {
+        fatalError("OCCLUMESH_ISA=\(requested): use avx2 or avx512, or leave it unset to build for this machine")
+    }
     let avx512 = requested == "avx512" || (requested != "avx2" && zen4Features.allSatisfy { hostFlags.contains(Substring($0)) })
     return avx512 ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")] : vectorISA
 }()

@@ -224,7 +224,11 @@ public final class MeshStage {
             var vertices = [SIMD3<Float>](repeating: .zero, count: model.vertexCount)
             let camera = parameters.pose.cameraSpacePose
             do {
-                try buildMesh(track: face.tracked.track, parameters: &parameters)
+                if smooth {
+                    try buildMesh(track: face.tracked.track, parameters: &parameters)
+                } else {
+                    try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
+                }
                 try model.landmarks(of: mesh, pose: parameters.pose, indices: &landmarkIndices, into: &landmarks)
                 try mesh.posed(by: camera, into: &vertices)
             } catch {
@@ -248,7 +252,9 @@ public final class MeshStage {
     private func buildMesh(track: Int, parameters: inout FaceParameters) throws(FaceModelError) {
         var entry = identityShapes[track]
         if entry == nil || identityDisplacement.rootMeanSquare(from: entry!.identity, to: parameters.identity) > Self.identityStep {
-            var shape = entry?.shape ?? model.makeMesh(.wholeHead)
+            // Taken out of the dictionary first, so the shape's storage is reused rather than copied.
+            var shape = identityShapes.removeValue(forKey: track)?.shape ?? model.makeMesh(.wholeHead)
+            entry = nil
             try model.identityShape(identity: parameters.identity, into: &shape)
             entry = (parameters.identity, shape)
             identityShapes[track] = entry

@@ -75,19 +75,26 @@ public final class FFmpegSource: FrameSource {
             throw VideoIngestError.unrecognizedFormat(input: input, reason: "unknown input format '\(name)'")
         }
         // FFmpeg polls the interrupt callback while it waits for input, so `interruption` ends a blocked read.
-        var openedContext = avformat_alloc_context()
-        openedContext?.pointee.interrupt_callback = AVIOInterruptCB(
+        guard let allocated = avformat_alloc_context() else { throw Self.openError(input: input, code: occlumesh_averror(ENOMEM)) }
+        var openedContext: UnsafeMutablePointer<AVFormatContext>? = allocated
+        allocated.pointee.interrupt_callback = AVIOInterruptCB(
             callback: { opaque in
                 guard let opaque else { return 0 }
                 return Unmanaged<SourceInterruption>.fromOpaque(opaque).takeUnretainedValue().isInterrupted ? 1 : 0
             },
             opaque: Unmanaged.passUnretained(interruption).toOpaque())
-        if !isURL && ((fileKind & S_IFMT) == S_IFIFO || (fileKind & S_IFMT) == S_IFCHR) {
+        let demuxerOpensItself = demuxer.map { $0.pointee.flags & AVFMT_NOFILE != 0 } ?? false
+        if !isURL && !demuxerOpensItself && ((fileKind & S_IFMT) == S_IFIFO || (fileKind & S_IFMT) == S_IFCHR) {
             // FFmpeg would block in read() on a quiet pipe or device, out of the interrupt callback's reach.
-            let reader = try InterruptibleFileInput(path: input, interruption: interruption)
-            fileInput = reader
-            openedContext?.pointee.pb = reader.context
-            openedContext?.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+            do {
+                let reader = try InterruptibleFileInput(path: input, interruption: interruption)
+                fileInput = reader
+                allocated.pointee.pb = reader.context
+                allocated.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+            } catch {
+                avformat_free_context(allocated)
+                throw error
+            }
         }
         let openResult = avformat_open_input(&openedContext, input, demuxer, &dictionary)
         guard openResult >= 0, let context = openedContext else { throw Self.openError(input: input, code: openResult) }
@@ -172,6 +179,7 @@ public final class FFmpegSource: FrameSource {
                 skippedPackets += 1
             }
         }
+        if interruption.isInterrupted { return nil }
         if nextIndex == 0 && lastDecodeError != 0 {
             throw VideoIngestError.decodeFailed(input: input, frameIndex: 0, reason: ffmpegErrorDescription(lastDecodeError))
         }

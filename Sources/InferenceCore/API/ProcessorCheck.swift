@@ -3,7 +3,8 @@ import Foundation
 /// The instruction set InferenceCore's kernels were compiled for, and whether this CPU has it.
 /// The package compiles the kernels for the build machine (see Package.swift); a binary carried to
 /// a CPU without those features would die of an illegal instruction in the first run, so models
-/// refuse to load there instead, with an error saying how to rebuild.
+/// refuse to load there instead, with an error saying how to rebuild. (The check itself is compiled with
+/// the module's flags; it uses nothing beyond AVX, which every CPU of the AVX2 baseline has.)
 public enum ProcessorCheck {
     #if INFERENCECORE_AVX512
     /// The name of the instruction set the kernels use.
@@ -12,7 +13,7 @@ public enum ProcessorCheck {
     #else
     /// The name of the instruction set the kernels use.
     public static let instructionSet = "AVX2 + FMA (x86-64-v3)"
-    static let requiredFlags = ["avx2", "fma"]
+    static let requiredFlags = ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"]
     #endif
 
     /// Flags the kernels need that this CPU's /proc/cpuinfo does not list; empty when all are

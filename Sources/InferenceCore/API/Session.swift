@@ -68,6 +68,21 @@ public final class Session: @unchecked Sendable {
             throw .tensorShapeMismatch(name: plan.outputs[index].name, expected: plan.outputs[index].value.shape,
                                        actual: outputs[index].shape)
         }
+        copyIn(inputs)
+        let context = ExecutionContext(buffers: buffers, threads: threads)
+        for step in plan.steps { step.execute(context) }
+        for index in 0..<outputs.count {
+            let source = buffers[plan.outputs[index].value.storage]
+            outputs[index].layout = .nchw
+            outputs[index].elements.withUnsafeMutableBufferPointer { destination in
+                if let base = destination.baseAddress { base.update(from: source, count: destination.count) }
+            }
+        }
+    }
+
+    /// Copies `inputs` (already checked) into their arena slots, NHWC tensors transposed to NCHW.
+    private func copyIn(_ inputs: [Tensor]) {
+        let plan = model.plan
         for index in 0..<inputs.count {
             let destination = buffers[plan.inputs[index].value.storage]
             let tensor = inputs[index]
@@ -86,15 +101,6 @@ public final class Session: @unchecked Sendable {
                 }
             }
         }
-        let context = ExecutionContext(buffers: buffers, threads: threads)
-        for step in plan.steps { step.execute(context) }
-        for index in 0..<outputs.count {
-            let source = buffers[plan.outputs[index].value.storage]
-            outputs[index].layout = .nchw
-            outputs[index].elements.withUnsafeMutableBufferPointer { destination in
-                if let base = destination.baseAddress { base.update(from: source, count: destination.count) }
-            }
-        }
     }
 
     /// Runs the model `runs` times on `inputs` and returns each plan step's median time, in plan
@@ -106,6 +112,7 @@ public final class Session: @unchecked Sendable {
         var samples = [[Double]](repeating: [], count: steps.count)
         let context = ExecutionContext(buffers: buffers, threads: threads)
         for _ in 0..<max(1, runs) {
+            copyIn(inputs)   // the arena reuses input slots, so every run starts from the real inputs
             for (index, step) in steps.enumerated() {
                 let start = DispatchTime.now().uptimeNanoseconds
                 step.execute(context)
