@@ -197,7 +197,8 @@ public final class DaemonService: Sendable {
     }
 
     /// Opens `source.input`: a V4L2 camera at the configured size and rate, or FFmpeg for files and URLs, scaled
-    /// down (aspect kept) when larger than the configured size.
+    /// down (aspect kept) when larger than the configured size. Each input is opened once: a pipe or live stream
+    /// opened twice would lose what the first opening read.
     static func openSource(_ source: DaemonConfiguration.Source) throws -> any FrameSource {
         var status = stat()
         if !source.input.contains("://"), stat(source.input, &status) == 0, (status.st_mode & S_IFMT) == S_IFCHR {
@@ -205,19 +206,8 @@ public final class DaemonService: Sendable {
                 width: source.width > 0 ? source.width : 640, height: source.height > 0 ? source.height : 480,
                 framesPerSecond: source.framesPerSecond > 0 ? source.framesPerSecond : 30))
         }
-        let native = try FFmpegSource(input: source.input)
-        guard let size = fittedSize(native.format, inside: source) else { return native }
-        return try FFmpegSource(input: source.input, options: .init(outputSize: size))
-    }
-
-    /// The size a `format` frame is scaled down to so that it fits inside the configured size, keeping its aspect
-    /// ratio (even sides); nil when it fits already or the configured size is 0 × 0.
-    static func fittedSize(_ format: VideoFormat, inside source: DaemonConfiguration.Source) -> OutputSize? {
-        guard source.width > 0, source.height > 0, format.width > 0, format.height > 0,
-              format.width > source.width || format.height > source.height else { return nil }
-        let factor = min(Double(source.width) / Double(format.width), Double(source.height) / Double(format.height))
-        func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded(.down)) * 2) }
-        return OutputSize(width: even(Double(format.width) * factor), height: even(Double(format.height) * factor))
+        let limit = source.width > 0 && source.height > 0 ? OutputSize(width: source.width, height: source.height) : nil
+        return try FFmpegSource(input: source.input, options: .init(fitInside: limit))
     }
 }
 

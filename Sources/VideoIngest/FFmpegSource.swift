@@ -13,6 +13,9 @@ public final class FFmpegSource: FrameSource {
     public struct Options: Sendable {
         /// Scale frames to this size on conversion; `nil` keeps the stream's size.
         public var outputSize: OutputSize?
+        /// Without `outputSize`: scale frames down, aspect kept and sides even, when the stream is larger than this.
+        /// Decided from the stream once it is open, so a pipe or stream is opened only once.
+        public var fitInside: OutputSize?
         /// Treat the input as live (newest frame wins downstream); `nil` decides from the input's kind:
         /// FIFOs, character devices and network URLs are live, regular files are not.
         public var isLive: Bool?
@@ -24,9 +27,10 @@ public final class FFmpegSource: FrameSource {
         public var decoderThreads: Int
 
         /// Creates options; the defaults decode at the stream's size with automatic threading.
-        public init(outputSize: OutputSize? = nil, isLive: Bool? = nil, inputFormat: String? = nil,
-                    inputOptions: [String: String] = [:], decoderThreads: Int = 0) {
+        public init(outputSize: OutputSize? = nil, fitInside: OutputSize? = nil, isLive: Bool? = nil,
+                    inputFormat: String? = nil, inputOptions: [String: String] = [:], decoderThreads: Int = 0) {
             self.outputSize = outputSize
+            self.fitInside = fitInside
             self.isLive = isLive
             self.inputFormat = inputFormat
             self.inputOptions = inputOptions
@@ -65,7 +69,7 @@ public final class FFmpegSource: FrameSource {
         if !isURL { fileKind = try Self.checkReadablePath(input) }
         isLive = options.isLive ?? (isURL && !input.hasPrefix("file://")
             || (fileKind & S_IFMT) == S_IFIFO || (fileKind & S_IFMT) == S_IFCHR)
-        converter = PixelConverter(outputSize: options.outputSize)
+        converter = PixelConverter(outputSize: options.outputSize, fitInside: options.fitInside)
 
         var dictionary: OpaquePointer?
         for (key, value) in options.inputOptions { av_dict_set(&dictionary, key, value, 0) }

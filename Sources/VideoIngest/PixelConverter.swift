@@ -9,12 +9,15 @@ final class PixelConverter {
     private var context: OpaquePointer?
     private var configured: (width: Int32, height: Int32, format: Int32, colorspace: UInt32, fullRange: Bool)?
     private let outputSize: OutputSize?
+    private let fitInside: OutputSize?
 
     /// Row alignment of the output: swscale's SIMD paths write whole aligned blocks.
     private static let rowAlignment = 64
 
-    init(outputSize: OutputSize?) {
+    /// A converter to `outputSize`, or else scaling down to fit inside `fitInside`, or else at the source size.
+    init(outputSize: OutputSize?, fitInside: OutputSize? = nil) {
         self.outputSize = outputSize
+        self.fitInside = fitInside
     }
 
     deinit {
@@ -23,7 +26,11 @@ final class PixelConverter {
 
     /// The size frames come out at for a source of `width`×`height`.
     func outputDimensions(sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int) {
-        outputSize.map { ($0.width, $0.height) } ?? (sourceWidth, sourceHeight)
+        if let outputSize { return (outputSize.width, outputSize.height) }
+        if let fitInside, let fitted = OutputSize.fitting(sourceWidth: sourceWidth, sourceHeight: sourceHeight, inside: fitInside) {
+            return (fitted.width, fitted.height)
+        }
+        return (sourceWidth, sourceHeight)
     }
 
     /// Converts one decoded picture; returns the row stride and the pixels.

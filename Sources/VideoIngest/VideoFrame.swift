@@ -89,4 +89,13 @@ public struct OutputSize: Sendable, Equatable {
         self.width = width
         self.height = height
     }
+
+    /// The size a `sourceWidth`×`sourceHeight` picture is scaled down to so that it fits inside `limit`, aspect
+    /// kept and sides even; nil when it fits already.
+    public static func fitting(sourceWidth: Int, sourceHeight: Int, inside limit: OutputSize) -> OutputSize? {
+        guard sourceWidth > 0, sourceHeight > 0, sourceWidth > limit.width || sourceHeight > limit.height else { return nil }
+        let factor = min(Double(limit.width) / Double(sourceWidth), Double(limit.height) / Double(sourceHeight))
+        func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded(.down)) * 2) }
+        return OutputSize(width: even(Double(sourceWidth) * factor), height: even(Double(sourceHeight) * factor))
+    }
 }

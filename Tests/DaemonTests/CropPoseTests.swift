@@ -77,10 +77,8 @@ struct SourceSizeTests {
         (480, 480, 1280, 720, nil), (3840, 1600, 1280, 720, Optional((1280, 532))), (1920, 1080, 0, 0, nil),
     ] as [(Int, Int, Int, Int, (Int, Int)?)])
     func fitted(width: Int, height: Int, limitWidth: Int, limitHeight: Int, expected: (Int, Int)?) {
-        var source = DaemonConfiguration().source
-        source.width = limitWidth
-        source.height = limitHeight
-        let size = DaemonService.fittedSize(VideoFormat(width: width, height: height, framesPerSecond: 30, codecName: "h264"), inside: source)
+        let size = limitWidth > 0 ? OutputSize.fitting(sourceWidth: width, sourceHeight: height,
+                                                        inside: OutputSize(width: limitWidth, height: limitHeight)) : nil
         #expect(size.map { [$0.width, $0.height] } == expected.map { [$0.0, $0.1] })
     }
 }

@@ -57,4 +57,19 @@ struct FFmpegSourceTests {
         #expect(frame.bytesPerRow >= 128 * 3 && frame.pixels.count >= frame.bytesPerRow * 128)
         #expect(source.format == VideoFormat(width: 128, height: 128, framesPerSecond: 25, codecName: "h264"))
     }
+
+    @Test("fit-inside scales a larger stream down with its aspect kept, and leaves a smaller one alone")
+    func fitsInside() throws {
+        let clip = try TestClips.h264()
+        let native = try FFmpegSource(input: clip).format
+        let limit = OutputSize(width: native.width / 2, height: native.height)
+        let fitted = try FFmpegSource(input: clip, options: .init(fitInside: limit))
+        let expected = try #require(OutputSize.fitting(sourceWidth: native.width, sourceHeight: native.height, inside: limit))
+        #expect(expected.width <= limit.width && expected.height < native.height)
+        #expect(fitted.format.width == expected.width && fitted.format.height == expected.height)
+        let frame = try #require(try fitted.nextFrame())
+        #expect(frame.width == expected.width && frame.height == expected.height)
+        let roomy = try FFmpegSource(input: clip, options: .init(fitInside: OutputSize(width: native.width * 2, height: native.height * 2)))
+        #expect(roomy.format == native)
+    }
 }
