@@ -183,10 +183,11 @@ enum GEMM {
             let row = block * blockRows
             let count = min(blockRows, rows.upperBound - row)
             let a = operands.a + row * operands.lda, c = operands.c + row * operands.ldc + column
-            if count == blockRows && width == panelSize {
-                // Whole block: with a clip (or no) activation, the epilogue runs in registers and C is
-                // stored once; otherwise raw products go to C and the epilogue runs over the L1-hot block.
-                microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: c, ldc: operands.ldc,
+            if count == blockRows && (width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize)) {
+                // Whole block (or, in the AVX-512 build, 24 live columns: one vector and a low half): with a
+                // clip (or no) activation, the epilogue runs in registers and C is stored once; otherwise raw
+                // products go to C and the epilogue runs over the L1-hot block.
+                microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: c, ldc: operands.ldc, live: width,
                             epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
                 if bounds != nil { return }
             } else {
@@ -194,7 +195,7 @@ enum GEMM {
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * panelSize) { tile in
                     let tilePointer = tile.baseAddress!
                     microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: tilePointer,
-                                ldc: panelSize, epilogue: nil)
+                                ldc: panelSize, live: panelSize, epilogue: nil)
                     for line in 0..<count {
                         (c + line * operands.ldc).update(from: tilePointer + line * panelSize, count: width)
                     }
@@ -227,13 +228,29 @@ enum GEMM {
         }
     }
 
-    /// The 6×16 register block: twelve 8-lane accumulators, two B vectors and one broadcast A
-    /// value, which fills the sixteen AVX2 registers. Kept out of line so that nothing of the
-    /// caller competes for registers inside the loop.
+    /// The 6×16 register block (6×32 in the AVX-512 build) of `live` columns: the whole panel, or in the
+    /// AVX-512 build 24 columns, whose second vectors are stored as low halves.
+    @inline(__always)
+    private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, live: Int, epilogue: RegisterEpilogue?) {
+        #if INFERENCECORE_AVX512
+        if live < 2 * GEMMHalf.scalarCount {
+            blockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, second: LowHalfStore.self)
+            return
+        }
+        #endif
+        blockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, second: VectorStore.self)
+    }
+
+    /// The 6 × 2-vector kernel itself: twelve accumulators, two B vectors and one broadcast A value,
+    /// which fills the sixteen AVX2 registers. Kept out of line so that nothing of the caller competes
+    /// for registers inside the loop, and specialised per way of storing each row's second vector so
+    /// that every copy stays small enough for the compiler to inline all its loads and stores.
     /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
     @inline(never)
-    private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: RegisterEpilogue?) {
+    private static func blockKernel<Second: GEMMVectorStore>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                                                             b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                                             epilogue: RegisterEpilogue?, second: Second.Type) {
         typealias Half = GEMMHalf
         let halfBytes = MemoryLayout<Half>.size, lanes = Half.scalarCount
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
@@ -260,17 +277,17 @@ enum GEMM {
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
         }
         store(c00, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c01, row: 0, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
         store(c10, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c11, row: 1, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
         store(c20, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c21, row: 2, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
         store(c30, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c31, row: 3, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
         store(c40, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c41, row: 4, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
         store(c50, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c51, row: 5, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        Second.store(c01, row: 0, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        Second.store(c11, row: 1, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        Second.store(c21, row: 2, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        Second.store(c31, row: 3, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        Second.store(c41, row: 4, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        Second.store(c51, row: 5, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
     }
 
     /// The 12×8 block (12×16 in the AVX-512 build) for the half-width tail panel: one accumulator
@@ -336,7 +353,7 @@ enum GEMM {
     /// offset `lane` of the block, and stores it. Written on the concrete vector type: generic SIMD
     /// code would not vectorise.
     @_transparent   // @inline(__always) left it out of line, costing a call per vector
-    private static func store(_ value: GEMMHalf, row line: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+    fileprivate static func store(_ value: GEMMHalf, row line: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                               epilogue: RegisterEpilogue?) {
         var value = value
         if let epilogue {
@@ -350,19 +367,46 @@ enum GEMM {
     }
 
     #if INFERENCECORE_AVX512
-    /// `store` for the low eight lanes only, for tails of exactly `lowHalfLanes` columns.
+    /// `store` for the low eight lanes only: tails of exactly `lowHalfLanes` columns, and the second vector
+    /// of a wide block with 24 live columns.
     @_transparent
-    private static func storeLowHalf(_ value: GEMMHalf, row line: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+    fileprivate static func storeLowHalf(_ value: GEMMHalf, row line: Int, lane: Int = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
                                      epilogue: RegisterEpilogue?) {
         var low = value.lowHalf
         if let epilogue {
-            low += UnsafeRawPointer(epilogue.bias).loadUnaligned(as: SIMD8<Float>.self)
+            low += UnsafeRawPointer(epilogue.bias + lane).loadUnaligned(as: SIMD8<Float>.self)
             if let residual = epilogue.residual {
-                low += UnsafeRawPointer(residual + line * epilogue.residualStride).loadUnaligned(as: SIMD8<Float>.self)
+                low += UnsafeRawPointer(residual + line * epilogue.residualStride + lane).loadUnaligned(as: SIMD8<Float>.self)
             }
             low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
         }
-        UnsafeMutableRawPointer(c + line * ldc).storeBytes(of: low, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: low, as: SIMD8<Float>.self)
     }
     #endif
 }
+
+/// How the micro-kernel stores the second vector of each row: whole, or (AVX-512, 24 live columns) its low half.
+private protocol GEMMVectorStore {
+    static func store(_ value: GEMMHalf, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      epilogue: RegisterEpilogue?)
+}
+
+/// The whole vector.
+private enum VectorStore: GEMMVectorStore {
+    @_transparent
+    static func store(_ value: GEMMHalf, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      epilogue: RegisterEpilogue?) {
+        GEMM.store(value, row: row, lane: lane, c: c, ldc: ldc, epilogue: epilogue)
+    }
+}
+
+#if INFERENCECORE_AVX512
+/// The low eight lanes only.
+private enum LowHalfStore: GEMMVectorStore {
+    @_transparent
+    static func store(_ value: GEMMHalf, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                      epilogue: RegisterEpilogue?) {
+        GEMM.storeLowHalf(value, row: row, lane: lane, c: c, ldc: ldc, epilogue: epilogue)
+    }
+}
+#endif
