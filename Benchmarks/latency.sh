@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Capture → publish latency on a live source: d6.mp4 re-encoded in real time (`ffmpeg -re`, 30 fps, MPEG-TS)
+# into a FIFO that occlumeshd reads as a live stream, one subscriber; prints the daemon's whole-run line
+# (latency p50 / p99 over every published frame, frames dropped because a stage was behind).
+#
+# Usage: Benchmarks/latency.sh [FRAMES]     FRAMES default 600 (20 s)
+# Needs: swift build -c release (occlumeshd, occlumesh), models/orn.onnx + orn.json, models/ict-face-model.ocfm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+frames=${1:-600}
+clip=$(realpath ../shared/data/videos/d6.mp4)
+for file in .build/release/occlumeshd .build/release/occlumesh models/orn.onnx models/ict-face-model.ocfm; do
+    [[ -e $file ]] || { echo "latency: $file is missing (swift build -c release; tools/setup.sh)" >&2; exit 1; }
+done
+scratch=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$scratch"' EXIT
+mkfifo "$scratch/camera.ts"
+cat > "$scratch/occlumesh.toml" <<CONF
+[source]
+input = "$scratch/camera.ts"
+width = 0
+height = 0
+[model]
+regressor = "$PWD/models/orn.onnx"
+face_model = "$PWD/models/ict-face-model.ocfm"
+detector = "$PWD/models/face_detection_short_range.json"
+[socket]
+path = "$scratch/mesh.sock"
+[log]
+level = "notice"
+CONF
+# The feed: the clip looped to FRAMES frames at its own 30 fps pace, low-latency H.264 in MPEG-TS.
+ffmpeg -v error -re -stream_loop -1 -i "$clip" -frames:v "$frames" -an -c:v libx264 -preset veryfast -tune zerolatency \
+    -g 30 -f mpegts -y "$scratch/camera.ts" &
+.build/release/occlumeshd --config "$scratch/occlumesh.toml" 2> "$scratch/daemon.log" &
+daemon=$!
+for _ in $(seq 400); do [[ -S $scratch/mesh.sock ]] && break; sleep 0.05; done
+.build/release/occlumesh subscribe --socket "$scratch/mesh.sock" > /dev/null 2>&1 || true
+wait "$daemon" || true
+grep "whole run" "$scratch/daemon.log" || { cat "$scratch/daemon.log" >&2; exit 1; }
