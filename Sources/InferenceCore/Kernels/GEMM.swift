@@ -293,9 +293,23 @@ enum GEMM {
     /// The 12×8 block (12×16 in the AVX-512 build) for the half-width tail panel: one accumulator
     /// per row, so twelve rows share each load of B. Missing rows re-read the last live row. `live`
     /// is the vector's lane count, or `lowHalfLanes` to store only the low half of each row.
-    @inline(never)
+    @inline(__always)
     private static func tailKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                    c: UnsafeMutablePointer<Float>, ldc: Int, live: Int, epilogue: RegisterEpilogue?) {
+        #if INFERENCECORE_AVX512
+        if live == lowHalfLanes {
+            tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, store: LowHalfStore.self)
+            return
+        }
+        #endif
+        tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, store: VectorStore.self)
+    }
+
+    /// The tail kernel itself, out of line and specialised per way of storing, like `blockKernel`.
+    @inline(never)
+    private static func tailBlockKernel<Store: GEMMVectorStore>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                                                                b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                                                ldc: Int, epilogue: RegisterEpilogue?, store: Store.Type) {
         typealias Half = GEMMHalf
         var c0 = Half(), c1 = Half(), c2 = Half(), c3 = Half(), c4 = Half(), c5 = Half()
         var c6 = Half(), c7 = Half(), c8 = Half(), c9 = Half(), c10 = Half(), c11 = Half()
@@ -321,22 +335,18 @@ enum GEMM {
             c10 = c10.addingProduct(Half(repeating: a10[index]), b0)
             c11 = c11.addingProduct(Half(repeating: a11[index]), b0)
         }
-        // The twelve rows go out through one loop over a stack copy: twelve inlined epilogues made the
-        // kernel so large that the compiler left its loads and stores as calls.
-        withUnsafeTemporaryAllocation(of: Half.self, capacity: tailBlockRows) { results in
-            let rows = results.baseAddress!
-            rows[0] = c0; rows[1] = c1; rows[2] = c2; rows[3] = c3; rows[4] = c4; rows[5] = c5
-            rows[6] = c6; rows[7] = c7; rows[8] = c8; rows[9] = c9; rows[10] = c10; rows[11] = c11
-            for row in 0..<tailBlockRows {
-                #if INFERENCECORE_AVX512
-                if live == lowHalfLanes {
-                    storeLowHalf(rows[row], row: row, c: c, ldc: ldc, epilogue: epilogue)
-                    continue
-                }
-                #endif
-                store(rows[row], row: row, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-            }
-        }
+        Store.store(c0, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c1, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c2, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c3, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c4, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c5, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c6, row: 6, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c7, row: 7, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c8, row: 8, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c9, row: 9, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c10, row: 10, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Store.store(c11, row: 11, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
     }
 
     #if INFERENCECORE_AVX512
