@@ -9,12 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 frames=${1:-600}
 clip=$(realpath ../shared/data/videos/d6.mp4)
-for file in .build/release/occlumeshd .build/release/occlumesh models/orn.onnx models/ict-face-model.ocfm; do
+for file in .build/release/occlumeshd .build/release/occlumesh models/orn.onnx models/ict-face-model.ocfm \
+            models/face_detection_short_range.json "$clip"; do
     [[ -e $file ]] || { echo "latency: $file is missing (swift build -c release; tools/setup.sh)" >&2; exit 1; }
 done
 scratch=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$scratch"' EXIT
 mkfifo "$scratch/camera.ts"
+# On exit: stop what still runs; opening the FIFO read-write releases an ffmpeg still blocked opening it.
+trap 'kill $(jobs -p) 2>/dev/null || true; exec 3<>"$scratch/camera.ts"; wait; rm -rf "$scratch"' EXIT
 cat > "$scratch/occlumesh.toml" <<CONF
 [source]
 input = "$scratch/camera.ts"
@@ -30,11 +32,18 @@ path = "$scratch/mesh.sock"
 level = "notice"
 CONF
 # The feed: the clip looped to FRAMES frames at its own 30 fps pace, low-latency H.264 in MPEG-TS.
-ffmpeg -v error -re -stream_loop -1 -i "$clip" -frames:v "$frames" -an -c:v libx264 -preset veryfast -tune zerolatency \
+ffmpeg -nostdin -v error -re -stream_loop -1 -i "$clip" -frames:v "$frames" -an -c:v libx264 -preset veryfast -tune zerolatency \
     -g 30 -f mpegts -y "$scratch/camera.ts" &
+feed=$!
 .build/release/occlumeshd --config "$scratch/occlumesh.toml" 2> "$scratch/daemon.log" &
 daemon=$!
-for _ in $(seq 400); do [[ -S $scratch/mesh.sock ]] && break; sleep 0.05; done
-.build/release/occlumesh subscribe --socket "$scratch/mesh.sock" > /dev/null 2>&1 || true
+for _ in $(seq 400); do
+    [[ -S $scratch/mesh.sock ]] && break
+    kill -0 "$feed" 2>/dev/null && kill -0 "$daemon" 2>/dev/null || break
+    sleep 0.05
+done
+[[ -S $scratch/mesh.sock ]] || { echo "latency: the daemon never listened; its log:" >&2; cat "$scratch/daemon.log" >&2; exit 1; }
+.build/release/occlumesh subscribe --socket "$scratch/mesh.sock" > /dev/null 2> "$scratch/subscriber.log" \
+    || { echo "latency: the subscriber failed:" >&2; cat "$scratch/subscriber.log" >&2; exit 1; }
 wait "$daemon" || true
 grep "whole run" "$scratch/daemon.log" || { cat "$scratch/daemon.log" >&2; exit 1; }

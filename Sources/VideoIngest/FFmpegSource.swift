@@ -14,7 +14,8 @@ public final class FFmpegSource: FrameSource {
         /// Scale frames to this size on conversion; `nil` keeps the stream's size.
         public var outputSize: OutputSize?
         /// Without `outputSize`: scale frames down, aspect kept and sides even, when the stream is larger than this.
-        /// Decided from the stream once it is open, so a pipe or stream is opened only once.
+        /// Decided frame by frame, so a pipe or stream is opened only once and a stream that changes resolution
+        /// stays inside the limit (`format` gives the size at opening; each frame carries its own).
         public var fitInside: OutputSize?
         /// Treat the input as live (newest frame wins downstream); `nil` decides from the input's kind:
         /// FIFOs, character devices and network URLs are live, regular files are not.

@@ -56,7 +56,8 @@ public struct VideoFrame: Sendable {
     }
 }
 
-/// What a source delivers, known once it is open.
+/// What a source delivers, known once it is open. A stream that changes resolution mid-way changes the size
+/// of later frames; each `VideoFrame` carries its own.
 public struct VideoFormat: Sendable, Equatable, Codable {
     /// Width of the frames the source hands out, after any requested scaling.
     public let width: Int
