@@ -95,8 +95,11 @@ public struct OutputSize: Sendable, Equatable {
     /// kept and sides even; nil when it fits already.
     public static func fitting(sourceWidth: Int, sourceHeight: Int, inside limit: OutputSize) -> OutputSize? {
         guard sourceWidth > 0, sourceHeight > 0, sourceWidth > limit.width || sourceHeight > limit.height else { return nil }
-        let factor = min(Double(limit.width) / Double(sourceWidth), Double(limit.height) / Double(sourceHeight))
-        func even(_ value: Double) -> Int { max(2, Int((value / 2).rounded(.down)) * 2) }
-        return OutputSize(width: even(Double(sourceWidth) * factor), height: even(Double(sourceHeight) * factor))
+        // In integers, so a source of exactly the limit's aspect lands on the limit.
+        let widthBound = limit.width * sourceHeight <= limit.height * sourceWidth
+        let width = widthBound ? limit.width : sourceWidth * limit.height / sourceHeight
+        let height = widthBound ? sourceHeight * limit.width / sourceWidth : limit.height
+        func even(_ value: Int) -> Int { max(2, value / 2 * 2) }
+        return OutputSize(width: even(width), height: even(height))
     }
 }

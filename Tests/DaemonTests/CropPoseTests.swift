@@ -75,6 +75,7 @@ struct SourceSizeTests {
     @Test("scaled down to fit, aspect kept, even sides; smaller sources and 0 × 0 untouched", arguments: [
         (1920, 1080, 1280, 720, Optional((1280, 720))), (1080, 1920, 1280, 720, Optional((404, 720))),
         (480, 480, 1280, 720, nil), (3840, 1600, 1280, 720, Optional((1280, 532))), (1920, 1080, 0, 0, nil),
+        (1232, 693, 640, 360, Optional((640, 360))),
     ] as [(Int, Int, Int, Int, (Int, Int)?)])
     func fitted(width: Int, height: Int, limitWidth: Int, limitHeight: Int, expected: (Int, Int)?) {
         let size = limitWidth > 0 ? OutputSize.fitting(sourceWidth: width, sourceHeight: height,
