@@ -6,13 +6,17 @@
 #   CLIP  default ../shared/data/videos/s18.mp4 (1280×720, 282 frames)
 #   RUNS  runs of each side (default 3); the best of each is compared, as the machine is shared
 # Needs: swift build -c release (occlumeshd and occlumesh), models/orn.onnx + orn.json,
-# models/ict-face-model.ocfm, and MediaPipe in .venv (made here from tools/requirements-detector.txt, as
-# tools/convert-detector.sh does; VENV= points elsewhere).
+# models/ict-face-model.ocfm, and MediaPipe 0.10.21: training/.venv has it after `training/setup.sh --teacher`;
+# otherwise .venv is made here from tools/requirements-detector.txt (VENV= points elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clip=$(realpath "${1:-../shared/data/videos/s18.mp4}")
 runs=${2:-3}
-venv="${VENV:-$PWD/.venv}"
+default_venv=$PWD/.venv
+if [[ -x training/.venv/bin/python ]] && training/.venv/bin/python -c "import mediapipe" 2> /dev/null; then
+    default_venv=$PWD/training/.venv
+fi
+venv="${VENV:-$default_venv}"
 for file in .build/release/occlumeshd .build/release/occlumesh models/orn.onnx models/orn.json models/ict-face-model.ocfm; do
     [[ -e $file ]] || { echo "throughput: $file is missing (swift build -c release; tools/setup-face-model.sh)" >&2; exit 1; }
 done
