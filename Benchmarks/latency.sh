@@ -7,6 +7,7 @@
 # Needs: swift build -c release (occlumeshd, occlumesh), models/orn.onnx + orn.json, models/ict-face-model.ocfm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/daemon-config.sh
 frames=${1:-600}
 clip=$(realpath ../shared/data/videos/d6.mp4)
 for file in .build/release/occlumeshd .build/release/occlumesh models/orn.onnx models/ict-face-model.ocfm \
@@ -17,20 +18,7 @@ scratch=$(mktemp -d)
 mkfifo "$scratch/camera.ts"
 # On exit: stop what still runs; opening the FIFO read-write releases an ffmpeg still blocked opening it.
 trap 'kill $(jobs -p) 2>/dev/null || true; exec 3<>"$scratch/camera.ts"; wait; rm -rf "$scratch"' EXIT
-cat > "$scratch/occlumesh.toml" <<CONF
-[source]
-input = "$scratch/camera.ts"
-width = 0
-height = 0
-[model]
-regressor = "$PWD/models/orn.onnx"
-face_model = "$PWD/models/ict-face-model.ocfm"
-detector = "$PWD/models/face_detection_short_range.json"
-[socket]
-path = "$scratch/mesh.sock"
-[log]
-level = "notice"
-CONF
+write_daemon_config "$scratch/camera.ts" "$scratch"
 # The feed: the clip looped to FRAMES frames at its own 30 fps pace, low-latency H.264 in MPEG-TS.
 ffmpeg -nostdin -v error -re -stream_loop -1 -i "$clip" -frames:v "$frames" -an -c:v libx264 -preset veryfast -tune zerolatency \
     -g 30 -f mpegts -y "$scratch/camera.ts" &

@@ -10,6 +10,7 @@
 # otherwise .venv is made here from tools/requirements-detector.txt (VENV= points elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/daemon-config.sh
 clip=$(realpath "${1:-../shared/data/videos/s18.mp4}")
 runs=${2:-3}
 default_venv=$PWD/.venv
@@ -26,20 +27,7 @@ if [[ ! -x $venv/bin/python ]]; then
 fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cat > "$scratch/occlumesh.toml" <<CONF
-[source]
-input = "$clip"
-width = 0
-height = 0
-[model]
-regressor = "$PWD/models/orn.onnx"
-face_model = "$PWD/models/ict-face-model.ocfm"
-detector = "$PWD/models/face_detection_short_range.json"
-[socket]
-path = "$scratch/mesh.sock"
-[log]
-level = "notice"
-CONF
+write_daemon_config "$clip" "$scratch"
 
 best_ours=0
 for _ in $(seq "$runs"); do

@@ -178,8 +178,7 @@ public final class MeshStage {
     public static let identityStep: Float = 0.005
     let model: MorphableModel
     private(set) var settings: SmoothingSettings
-    private var smoothers: [Int: FaceSmoother] = [:]
-    private var identityShapes: [Int: (identity: [Float], shape: FaceMesh)] = [:]
+    private var tracks: [Int: TrackMeshState] = [:]
     private let identityDisplacement: IdentityDisplacement
     private var mesh: FaceMesh
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
@@ -196,39 +195,37 @@ public final class MeshStage {
     /// Changes the filters' settings; every track keeps its history.
     public func update(settings: SmoothingSettings) {
         self.settings = settings
-        for key in smoothers.keys { smoothers[key]!.update(settings: settings) }
+        for key in tracks.keys { tracks[key]!.smoother.update(settings: settings) }
     }
 
     /// Tracks with a smoother now.
-    public var trackCount: Int { smoothers.count }
+    public var trackCount: Int { tracks.count }
 
     /// Smooths each face with its track's filters (tracks absent from the frame have ended and are forgotten;
     /// with `smooth` false every face is taken as regressed, for unrelated still images) and builds the frame.
     public func process(_ frame: RegressedFrame, smooth: Bool = true) throws(PipelineError) -> ProcessedFrame {
         let present = Set(frame.faces.map(\.tracked.track))
-        for track in smoothers.keys where !present.contains(track) { smoothers[track] = nil }
-        for track in identityShapes.keys where !present.contains(track) { identityShapes[track] = nil }
+        for track in tracks.keys where !present.contains(track) { tracks[track] = nil }
         var published: [PublishedFace] = []
         var processed: [ProcessedFace] = []
         for face in frame.faces {
             var parameters = FaceParameters(identity: face.face.identity, expression: face.face.expression, pose: face.face.pose)
             let box = face.tracked.box
-            if smooth {
-                var smoother = smoothers[face.tracked.track]
-                    ?? FaceSmoother(identityCount: model.identityCount, expressionCount: model.expressionCount, settings: settings)
-                let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
-                smoother.smooth(&parameters, time: frame.presentationTime, faceSize: size, confidence: face.tracked.confidence,
-                                occlusion: 1 - face.face.meanVisibility)
-                smoothers[face.tracked.track] = smoother
-            }
             var vertices = [SIMD3<Float>](repeating: .zero, count: model.vertexCount)
-            let camera = parameters.pose.cameraSpacePose
+            let camera: FaceModel.FacePose
             do {
                 if smooth {
-                    try buildMesh(track: face.tracked.track, parameters: &parameters)
+                    // Taken out of the dictionary while in use, so its buffers are updated in place, not copied.
+                    var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings)
+                    let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
+                    state.smoother.smooth(&parameters, time: frame.presentationTime, faceSize: size,
+                                          confidence: face.tracked.confidence, occlusion: 1 - face.face.meanVisibility)
+                    try state.buildMesh(&parameters, model: model, displacement: identityDisplacement, into: &mesh)
+                    tracks[face.tracked.track] = state
                 } else {
                     try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
                 }
+                camera = parameters.pose.cameraSpacePose
                 try model.landmarks(of: mesh, pose: parameters.pose, indices: &landmarkIndices, into: &landmarks)
                 try mesh.posed(by: camera, into: &vertices)
             } catch {
@@ -247,20 +244,28 @@ public final class MeshStage {
         return ProcessedFrame(index: frame.index, published: frameOut, faces: processed)
     }
 
-    /// Builds `mesh` from the track's identity shape (renewed when the identity estimate has moved by more
-    /// than `identityStep`) plus the expressions; `parameters.identity` becomes the identity the shape holds.
-    private func buildMesh(track: Int, parameters: inout FaceParameters) throws(FaceModelError) {
-        var entry = identityShapes[track]
-        if entry == nil || identityDisplacement.rootMeanSquare(from: entry!.identity, to: parameters.identity) > Self.identityStep {
-            // Taken out of the dictionary first, so the shape's storage is reused rather than copied.
-            var shape = identityShapes.removeValue(forKey: track)?.shape ?? model.makeMesh(.wholeHead)
-            entry = nil
-            try model.identityShape(identity: parameters.identity, into: &shape)
-            entry = (parameters.identity, shape)
-            identityShapes[track] = entry
-        }
-        parameters.identity = entry!.identity
-        try model.evaluate(identityShape: entry!.shape, expression: parameters.expression, into: &mesh)
+}
+
+/// What the mesh stage keeps per track: its filters, and its identity shape with the identity it was built from.
+private struct TrackMeshState {
+    var smoother: FaceSmoother
+    var shapeIdentity: [Float]?
+    var shape: FaceMesh
+
+    init(model: MorphableModel, settings: SmoothingSettings) {
+        smoother = FaceSmoother(identityCount: model.identityCount, expressionCount: model.expressionCount, settings: settings)
+        shape = model.makeMesh(.wholeHead)
     }
 
+    /// Builds `mesh` from the identity shape (renewed when the identity estimate has moved by more than
+    /// `MeshStage.identityStep`) plus the expressions; `parameters.identity` becomes the identity the shape holds.
+    mutating func buildMesh(_ parameters: inout FaceParameters, model: MorphableModel, displacement: IdentityDisplacement,
+                            into mesh: inout FaceMesh) throws(FaceModelError) {
+        if shapeIdentity.map({ displacement.rootMeanSquare(from: $0, to: parameters.identity) > MeshStage.identityStep }) ?? true {
+            try model.identityShape(identity: parameters.identity, into: &shape)
+            shapeIdentity = parameters.identity
+        }
+        parameters.identity = shapeIdentity!
+        try model.evaluate(identityShape: shape, expression: parameters.expression, into: &mesh)
+    }
 }
