@@ -56,12 +56,13 @@ def data_hash(names, lab: Labels) -> str:
     return digest.hexdigest()
 
 
-def load_dataset(max_rms_px: float = 3.0, limit: int | None = None):
+def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folder: str = "fit"):
     """All labelled training images (AFLW crops + video crops) with their labels, names and data hash.
-    Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures)."""
+    `labels_folder` is the cache folder `orn.fit` wrote (`fit`: teacher only; `fit-annotated`: teacher and AFLW's
+    annotated points). Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures)."""
     images, labels, names = [], [], []
     for source in ("aflw", "video"):
-        fit = dict(np.load(paths.CACHE / "fit" / f"{source}.npz"))
+        fit = dict(np.load(paths.CACHE / labels_folder / f"{source}.npz"))
         keep = np.flatnonzero(fit["rms_px"] <= max_rms_px)[:limit]
         if source == "aflw":
             cached = paths.CACHE / "images_aflw.npy"  # all fitted AFLW crops, decoded once
@@ -71,7 +72,7 @@ def load_dataset(max_rms_px: float = 3.0, limit: int | None = None):
         else:
             imgs = np.load(paths.CACHE / "teacher" / "video.npz")["crops"][fit["index"][keep]]
         images.append(imgs)
-        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k != "K"}))
+        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k not in ("K", "annotation_weight")}))
         names += [f"{source}/{n}" for n in fit["names"][keep]]
     lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
     return np.concatenate(images), lab, names, data_hash(names, lab)
