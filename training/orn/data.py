@@ -30,16 +30,18 @@ class Labels:
     scale: np.ndarray   # (N,) crop fraction per cm
     T: np.ndarray       # (N, 2) crop fraction, image axes
     lm68: np.ndarray    # (N, 68, 2) crop fraction, image axes
+    known: np.ndarray   # (N,) 1 where identity and expression are measured (teacher), 0 where they are priors
 
     def take(self, idx):
         return Labels(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
 
 
-def labels_from_fit(fit: dict, crop: int = paths.CROP) -> Labels:
+def labels_from_fit(fit: dict, crop: int = paths.CROP, known: bool = True) -> Labels:
     """Convert cache/fit arrays (crop pixels; T with y up) to crop-fraction labels in image axes."""
     T = np.stack([fit["t"][:, 0], -fit["t"][:, 1]], 1)
     return Labels(fit["alpha"].astype(np.float32), fit["beta"].astype(np.float32), fit["R"].astype(np.float32),
-                  fit["s"].astype(np.float32), T.astype(np.float32), (fit["lm68"] / crop).astype(np.float32))
+                  fit["s"].astype(np.float32), T.astype(np.float32), (fit["lm68"] / crop).astype(np.float32),
+                  np.full(len(T), float(known), np.float32))
 
 
 def load_images(names, folder) -> np.ndarray:
@@ -56,24 +58,37 @@ def data_hash(names, lab: Labels) -> str:
     return digest.hexdigest()
 
 
-def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folder: str = "fit"):
+#: Annotation-only labels (orn.annotation_fit) whose residual to the annotated points exceeds this are dropped:
+#: about the worst 3 %, where the annotation contradicts any ICT face.
+ANNOTATION_ONLY_MAX_RMS_PX = 5.0
+
+
+def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folder: str = "fit",
+                 teacher_misses: bool = False):
     """All labelled training images (AFLW crops + video crops) with their labels, names and data hash.
     `labels_folder` is the cache folder `orn.fit` wrote (`fit`: teacher only; `fit-annotated`: teacher and AFLW's
-    annotated points). Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures)."""
+    annotated points). Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures).
+    `teacher_misses` adds the AFLW crops the teacher did not find, labelled from their annotation alone
+    (`orn.annotation_fit`; pose and landmarks only, `Labels.known` = 0)."""
     images, labels, names = [], [], []
-    for source in ("aflw", "video"):
+    sources = ("aflw", "video", "aflw_annotation_only") if teacher_misses else ("aflw", "video")
+    for source in sources:
         fit = dict(np.load(paths.CACHE / labels_folder / f"{source}.npz"))
-        keep = np.flatnonzero(fit["rms_px"] <= max_rms_px)[:limit]
+        threshold = ANNOTATION_ONLY_MAX_RMS_PX if source == "aflw_annotation_only" else max_rms_px
+        keep = np.flatnonzero(fit["rms_px"] <= threshold)[:limit]
         if source == "aflw":
             cached = paths.CACHE / "images_aflw.npy"  # all fitted AFLW crops, decoded once
             if not cached.exists():
                 np.save(cached, load_images(fit["names"], paths.AFLW_TRAIN / "crops"))
             imgs = np.asarray(np.load(cached, mmap_mode="r")[keep])
-        else:
+        elif source == "video":
             imgs = np.load(paths.CACHE / "teacher" / "video.npz")["crops"][fit["index"][keep]]
+        else:
+            imgs = load_images(fit["names"][keep], paths.AFLW_TRAIN / "crops")
         images.append(imgs)
-        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k not in ("K", "annotation_weight")}))
-        names += [f"{source}/{n}" for n in fit["names"][keep]]
+        labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k not in ("K", "annotation_weight")},
+                                      known=source != "aflw_annotation_only"))
+        names += [f"{'aflw' if source.startswith('aflw') else source}/{n}" for n in fit["names"][keep]]
     lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
     return np.concatenate(images), lab, names, data_hash(names, lab)
 
@@ -152,7 +167,7 @@ def transform_labels(lab: Labels, i: int, g: Geometry, flip_expr: np.ndarray) ->
         beta = beta[flip_expr]
         lm = lm[facemodel.FLIP68]
     return dict(alpha=lab.alpha[i], beta=beta, R=R.astype(np.float32), scale=np.float32(g.k * lab.scale[i]),
-                T=T.astype(np.float32), lm68=lm.astype(np.float32))
+                T=T.astype(np.float32), lm68=lm.astype(np.float32), known=lab.known[i])
 
 
 def photometric(img: np.ndarray, rng) -> np.ndarray:

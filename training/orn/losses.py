@@ -9,6 +9,8 @@ For a prediction and the teacher's *clean* labels of the same face:
   dense vertices             L_dense = mean_v |x_v - x*_v|  (every 9th face-area ICT vertex, posed in 3-D crop units,
                                      x* from the teacher's clean coefficients and pose)
   visibility                 L_vis = BCE(visibility, generator labels)
+Identity, expression and dense terms count only where the label's coefficients are measured (target["known"] = 1);
+a face labelled from its annotation alone (orn.annotation_fit) teaches pose and landmarks only.
 Composite multi-occlusion loss (student): a batch holds G groups of V differently occluded copies of one face;
   L_multi = sum over copies of the per-copy loss  +  lambda_c * mean over groups of
             [ sum_v w.(alpha_v - mean_v alpha)^2 + sum_v (beta_v - mean_v beta)^2 ] / V
@@ -66,14 +68,16 @@ def per_sample(pred, target, geo: Geometry, w: LossWeights):
     R = rotation_from_6d(r6)
     scale, T = ts[:, 2], ts[:, :2]
     t_scale = target["scale"]
+    known = target["known"] if "known" in target else torch.ones_like(t_scale)
     terms = {
-        "identity": ((alpha - target["alpha"]) ** 2 * geo.id_weight).mean(1),
-        "expression": ((beta - target["beta"]) ** 2).mean(1),
+        "identity": ((alpha - target["alpha"]) ** 2 * geo.id_weight).mean(1) * known,
+        "expression": ((beta - target["beta"]) ** 2).mean(1) * known,
         "pose": ((r6 - rotation_to_6d(target["R"])) ** 2).sum(1) + ((T - target["T"]) ** 2).sum(1) * 10
                 + (scale / t_scale - 1) ** 2,
         "landmarks": (geo.posed("lm", alpha, beta, R, scale, T)[..., :2] - target["lm68"]).norm(dim=-1).mean(1),
         "dense": (geo.posed("dense", alpha, beta, R, scale, T)
-                  - geo.posed("dense", target["alpha"], target["beta"], target["R"], t_scale, target["T"])).norm(dim=-1).mean(1),
+                  - geo.posed("dense", target["alpha"], target["beta"], target["R"], t_scale, target["T"])).norm(dim=-1).mean(1)
+                 * known,
         "visibility": F.binary_cross_entropy(vis.clamp(1e-6, 1 - 1e-6), target["visible"], reduction="none").mean(1),
     }
     return terms

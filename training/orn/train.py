@@ -7,7 +7,9 @@ A config (JSON) names: mode ("baseline" | "student"), model (K, width, input, fe
 learning-rate schedule is a cosine over the budget, so a run ends on time on any machine), a step cap, and optionally
 `init`: a checkpoint (path relative to training/) whose network weights start the run — the student starts from the
 trained baseline, so the occlusion training adds robustness instead of relearning clean faces from scratch — and
-`labels`: the `orn.fit` cache folder to train against (`fit`, teacher only, the default; `fit-annotated`).
+`labels`: the `orn.fit` cache folder to train against (`fit`, teacher only, the default; `fit-annotated`), and
+`teacher_misses`: also train on the AFLW crops the teacher misses, labelled by `orn.annotation_fit` (pose and
+landmarks only).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -27,7 +29,7 @@ DEFAULTS = dict(
     mode="student", model=asdict(ModelConfig()), faces=24, copies=3, occlude_p=0.85, coverage=[0.1, 0.6],
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
-    init=None, labels="fit")
+    init=None, labels="fit", teacher_misses=False)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -68,7 +70,8 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     out = paths.RUNS / run
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg["seed"])
-    images, lab, names, data_hash = dataset or data.load_dataset(cfg["max_rms_px"], cfg.get("limit"), cfg["labels"])
+    images, lab, names, data_hash = dataset or data.load_dataset(cfg["max_rms_px"], cfg.get("limit"), cfg["labels"],
+                                                                 cfg["teacher_misses"])
     train_idx, val_idx = data.split(names)
     if len(val_idx) == 0:
         val_idx = train_idx[:2]

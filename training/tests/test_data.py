@@ -18,7 +18,7 @@ def labels_for(model, rng, n=3):
     beta = rng.uniform(0, 1, (n, 53)).astype(np.float32)
     scale = np.full(n, 0.03, np.float32)
     T = rng.uniform(0.45, 0.55, (n, 2)).astype(np.float32)
-    lab = data.Labels(alpha, beta, R, scale, T, np.zeros((n, 68, 2), np.float32))
+    lab = data.Labels(alpha, beta, R, scale, T, np.zeros((n, 68, 2), np.float32), np.ones(n, np.float32))
     lab.lm68 = np.stack([project(model, lab, i) for i in range(n)])
     return lab
 

@@ -110,3 +110,20 @@ def test_rotation_6d_round_trip():
     assert torch.allclose(rotation_from_6d(rotation_to_6d(R)), R, atol=1e-6)
     noisy = rotation_to_6d(R) * 2.5  # scale does not matter after Gram-Schmidt
     assert torch.allclose(rotation_from_6d(noisy), R, atol=1e-6)
+
+
+def test_annotation_only_labels_teach_pose_and_landmarks_only(setup):
+    """Where the label's coefficients are priors (known = 0), wrong identity and expression cost nothing, while a
+    wrong position still costs the same in landmarks and pose."""
+    geo, target, pred = setup
+    known = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+    alpha, beta, ts = pred[0] + 0.5, (pred[1] + 0.2).clamp(0, 1), pred[3].clone()
+    ts[:, 0] += 0.01
+    wrong = (alpha, beta, pred[2], ts, pred[4])
+    measured = losses.per_sample(wrong, target, geo, losses.LossWeights())
+    masked = losses.per_sample(wrong, dict(target, known=known), geo, losses.LossWeights())
+    for term in ("identity", "expression", "dense"):
+        assert float(measured[term].min()) > 0
+        assert torch.allclose(masked[term], measured[term] * known), term
+    for term in ("landmarks", "pose", "visibility"):
+        assert torch.allclose(masked[term], measured[term]), term
