@@ -48,7 +48,8 @@ public struct PipelineSettings: Sendable {
             faceModelPath: configuration.model.faceModel, detectorSidecarPath: configuration.model.detector,
             maximumFaces: tracking.maximumFaces,
             tracker: TrackerConfiguration(detectionInterval: tracking.detectorInterval, maximumUnseenFrames: tracking.trackLossFrames,
-                                          minimumConfidence: Float(tracking.minimumVisibility)),
+                                          minimumConfidence: Float(tracking.minimumVisibility),
+                                          minimumNewFaceScore: Float(tracking.minimumNewFaceScore)),
             minimumDetectionScore: Float(tracking.minimumConfidence),
             smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
             followLandmarks: tracking.followLandmarks)

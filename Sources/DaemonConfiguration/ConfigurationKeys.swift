@@ -66,6 +66,7 @@ enum ConfigurationKeys {
         "tracking.max_faces": { $0.tracking.maximumFaces = try $1.integer(1...64) },
         "tracking.detector_interval": { $0.tracking.detectorInterval = try $1.integer(1...10000) },
         "tracking.min_confidence": { $0.tracking.minimumConfidence = try $1.number(0...1) },
+        "tracking.min_new_face_score": { $0.tracking.minimumNewFaceScore = try $1.number(0...1) },
         "tracking.min_visibility": { $0.tracking.minimumVisibility = try $1.number(0...1) },
         "tracking.follow_landmarks": { $0.tracking.followLandmarks = try $1.boolean() },
         "tracking.track_loss_frames": { $0.tracking.trackLossFrames = try $1.integer(1...10000) },

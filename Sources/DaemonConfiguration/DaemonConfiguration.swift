@@ -133,6 +133,9 @@ extension DaemonConfiguration {
         public var detectorInterval = 10
         /// Detections scoring below this are ignored.
         public var minimumConfidence = 0.5
+        /// A face not yet tracked becomes a track only with detections scoring at least this on two frames in
+        /// a row; weaker ones only continue tracks (background false positives stay below it).
+        public var minimumNewFaceScore = 0.7
         /// A regressed face whose mean landmark visibility is below this does not count as seen, and the
         /// detector runs on the next frame.
         public var minimumVisibility = 0.3

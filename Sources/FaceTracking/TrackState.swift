@@ -35,9 +35,10 @@ public struct TrackState: Sendable {
     }
 
     /// Moves to frame `frame`. `detections` are the detector's faces on it (nil when it did not run): each
-    /// continues the unmatched track it overlaps most (IoU ≥ `matchingOverlap`, best pairs first) or begins
-    /// a candidate. A candidate is confirmed, and given the next id, when the detector finds it again on the
-    /// next frame (it runs at once to check), and dropped otherwise: a single false detection begins no track.
+    /// continues the unmatched track it overlaps most (IoU ≥ `matchingOverlap`, best pairs first) or, scoring at
+    /// least `minimumNewFaceScore`, begins a candidate. A candidate is confirmed, and given the next id, when the
+    /// detector finds it again on the next frame with such a score (it runs at once to check), and dropped
+    /// otherwise: a single false detection, or a run of weak ones, begins no track.
     /// Then tracks unseen for `maximumUnseenFrames` end (listed in `endedTracks`).
     public mutating func advance(frame: Int, detections: [FaceDetection]?) {
         if let detections {
@@ -53,14 +54,15 @@ public struct TrackState: Sendable {
     }
 
     /// Continues tracks and candidates with the detections on `frame`; unmatched candidates are dropped,
-    /// unmatched detections become candidates.
+    /// unmatched detections strong enough for a new face become candidates.
     private mutating func match(_ detections: [FaceDetection], frame: Int) {
         var tracks = self.tracks + candidates
         lastDetectionFrame = frame
         detectionRequested = false
         var pairs: [(overlap: Float, track: Int, detection: Int)] = []
         for (trackIndex, track) in tracks.enumerated() {
-            for (detectionIndex, detection) in detections.enumerated() {
+            for (detectionIndex, detection) in detections.enumerated()
+            where track.isConfirmed || detection.score >= configuration.minimumNewFaceScore {
                 let overlap = track.box.intersectionOverUnion(detection.box)
                 if overlap >= configuration.matchingOverlap { pairs.append((overlap, trackIndex, detectionIndex)) }
             }
@@ -82,7 +84,9 @@ public struct TrackState: Sendable {
             nextID += 1
         }
         self.tracks = tracks.filter(\.isConfirmed)
-        candidates = detections.indices.filter { !detectionTaken[$0] }.map { FaceTrack(candidate: detections[$0], frame: frame) }
+        candidates = detections.indices
+            .filter { !detectionTaken[$0] && detections[$0].score >= configuration.minimumNewFaceScore }
+            .map { FaceTrack(candidate: detections[$0], frame: frame) }
     }
 
     /// The regressor's result for track `id` on frame `frame`: its landmarks (image pixels) become the track's

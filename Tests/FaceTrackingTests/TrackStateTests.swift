@@ -61,11 +61,35 @@ final class TrackStateTests: XCTestCase {
         XCTAssertFalse(state.needsDetection(frame: 2))
         state.requestDetection()
         XCTAssertTrue(state.needsDetection(frame: 2))
-        state.advance(frame: 2, detections: [face(0, 0), face(500, 500, score: 0.55)])
+        state.advance(frame: 2, detections: [face(0, 0), face(500, 500, score: 0.9)])
         XCTAssertTrue(state.needsDetection(frame: 3), "the candidate is checked at once")
         state.advance(frame: 3, detections: [face(0, 0)])
         XCTAssertEqual(state.tracks.map(\.id), [1])
         XCTAssertFalse(state.needsDetection(frame: 4))
+    }
+
+    func testWeakDetectionsBeginNoTrackButContinueOne() throws {
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3,
+                                                                       minimumNewFaceScore: 0.7))
+        // A background patch the detector keeps finding at 0.55, beside a real face.
+        for frame in 0..<6 {
+            state.advance(frame: frame, detections: [face(0, 0), face(500, 500, score: 0.55)])
+        }
+        XCTAssertEqual(state.tracks.map(\.id), [1])
+        // The tracked face, now half covered, scores 0.55 for longer than the track-loss limit: still the same track.
+        for frame in 6..<12 {
+            state.advance(frame: frame, detections: [face(5, 0, score: 0.55)])
+        }
+        XCTAssertEqual(state.tracks.map(\.id), [1])
+        XCTAssertEqual(state.tracks[0].lastSeenFrame, 11)
+        // A strong first sighting confirmed only by a weak one begins no track either.
+        state.advance(frame: 12, detections: [face(5, 0), face(300, 0, score: 0.9)])
+        state.advance(frame: 13, detections: [face(5, 0), face(300, 0, score: 0.6)])
+        state.advance(frame: 14, detections: [face(5, 0), face(300, 0, score: 0.6)])
+        XCTAssertEqual(state.tracks.map(\.id), [1])
+        state.advance(frame: 15, detections: [face(5, 0), face(300, 0, score: 0.8)])
+        state.advance(frame: 16, detections: [face(5, 0), face(300, 0, score: 0.8)])
+        XCTAssertEqual(state.tracks.map(\.id), [1, 2])
     }
 
     func testRegressorLandmarksMoveTheCropAndLowConfidenceCallsTheDetector() throws {

@@ -5,8 +5,8 @@ import XCTest
 
 /// The tracker with the real detector on the talking-face clips in ../shared/data/videos: the face keeps one
 /// id from the frame it is first found to the end of the clip (no regressor yet, so the detector's boxes are
-/// the only observations). Other tracks may come and go beside it: in s18 the detector finds a blurred picture
-/// frame in the background (15 frames from frame 230, score 0.54), which is reported, not asserted away.
+/// the only observations), and no other track begins: in s18 the detector finds a blurred picture frame in the
+/// background on consecutive frames around frame 230 at up to 0.55, below `minimumNewFaceScore` (0.7).
 final class VideoTrackingTests: XCTestCase {
     func testOneIdThroughEachClip() throws {
         let folder = try TestSupport.requireData("videos")
@@ -33,6 +33,7 @@ final class VideoTrackingTests: XCTestCase {
                   + "\(faceID ?? -1), frames without it \(framesWithoutTheFace); all ids \(ids.sorted()), frames with several \(framesWithSeveral)")
             XCTAssertEqual(firstFound, 1, "\(clip): the face is in the first frame, confirmed on the second")
             XCTAssertEqual(framesWithoutTheFace, 0, "\(clip): the face keeps its id to the end")
+            XCTAssertEqual(ids, Set([faceID].compactMap { $0 }), "\(clip): no other track begins")
             XCTAssertLessThan(tracker.detectorRuns, frames / 5, "\(clip): the detector runs every N frames, not every frame")
         }
     }
