@@ -1,0 +1,88 @@
+"""Model selection on the training data's validation split, against human annotation (never AFLW2000-3D).
+
+The validation split (`data.split`, 3 % of names by hash, never trained on) holds about 570 AFLW training crops,
+including some the teacher misses. Every checkpoint is scored on the same crops by the distance of its predicted
+landmarks to AFLW's annotated points with a Multi-PIE counterpart (`annotations.AFLW_TO_68`), normalised by sqrt(w h)
+of the crop's labelled 68-landmark box, in % — clean, and under the occlusion generator at the evaluation's moderate
+(20-35 %) and heavy (40-60 %) levels with fixed seeds. The score does not depend on the label set a checkpoint was
+trained on, so checkpoints trained against different labels compare fairly.
+
+    python -m orn.validate runs/student/ckpt.pt runs/student-annotated/ckpt.pt
+"""
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from . import annotations, data, occlusion, paths
+from .export import load_model
+from .facemodel import load as load_face_model
+from .model import rotation_from_6d
+
+LEVELS = {"clean": None, "moderate": (0.2, 0.35), "heavy": (0.4, 0.6)}
+
+
+def validation_crops(labels_folder: str = "fit-annotated"):
+    """(images (N, 128, 128, 3) uint8, label landmarks (N, 68, 2) in input pixels, annotated points (N, 8, 2) in
+    input pixels, NaN where missing) for the AFLW crops of the validation split that have labels."""
+    sources = [np.load(paths.CACHE / labels_folder / f"{s}.npz") for s in ("aflw", "aflw_annotation_only")]
+    names = np.concatenate([s["names"] for s in sources])
+    lm68 = np.concatenate([s["lm68"] for s in sources]).astype(np.float64)
+    _, val = data.split([f"aflw/{n}" for n in names])
+    scale = data.INPUT / paths.CROP
+    images = data.load_images(names[val], paths.AFLW_TRAIN / "crops")
+    images = np.stack([data.warp(image, data.IDENTITY_GEOMETRY) for image in images])
+    return images, lm68[val] * scale, annotations.load_for(names[val]) * scale
+
+
+def predict(ckpt: str, images: np.ndarray) -> np.ndarray:
+    """68 landmarks (N, 68, 2) in input pixels from a training checkpoint."""
+    model, checkpoint = load_model(ckpt)
+    face = load_face_model(checkpoint["meta"]["config"]["model"]["K"])
+    lm = face.subset(face.landmarks68)
+    mean, identity = torch.from_numpy(lm.neutral), torch.from_numpy(lm.identity.reshape(lm.identity.shape[0], -1))
+    expression = torch.from_numpy(lm.expression.reshape(53, -1))
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(images), 128):
+            alpha, beta, r6, ts, _ = model(torch.from_numpy(data.normalise(images[i:i + 128])))
+            v = mean + (alpha @ identity + beta @ expression).view(-1, 68, 3)
+            cam = ts[:, 2, None, None] * torch.einsum("bij,bnj->bni", rotation_from_6d(r6), v)
+            out.append(torch.stack([cam[..., 0] + ts[:, None, 0], -cam[..., 1] + ts[:, None, 1]], -1).numpy())
+    return np.concatenate(out) * data.INPUT
+
+
+def score(prediction: np.ndarray, label68: np.ndarray, points: np.ndarray) -> float:
+    """Mean normalised distance (%) of the predicted landmarks to the annotated points."""
+    size = np.sqrt(np.ptp(label68[:, :, 0], 1) * np.ptp(label68[:, :, 1], 1))
+    distance = np.linalg.norm(prediction[:, list(annotations.AFLW_TO_68.values())] - points, axis=-1) / size[:, None]
+    return float(np.nanmean(distance) * 100)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoints", nargs="+")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    images, label68, points = validation_crops()
+    print(f"{len(images)} validation crops, {int(np.isfinite(points).all(-1).sum())} annotated points", flush=True)
+    crops = {}
+    for level, coverage in LEVELS.items():
+        crops[level] = images.copy()
+        if coverage:
+            for i in range(len(images)):
+                try:
+                    crops[level][i] = occlusion.occlude(images[i], label68[i], np.random.default_rng(20_000 + i),
+                                                        families=occlusion.FAMILIES, coverage=coverage, tries=16).image
+                except ValueError:
+                    pass  # nothing fits this face at this level: it stays clean
+    for ckpt in args.checkpoints:
+        result = {level: round(score(predict(ckpt, crops[level]), label68, points), 3) for level in LEVELS}
+        result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
+        print(ckpt, json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
