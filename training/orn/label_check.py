@@ -11,6 +11,7 @@ withheld point is scored.
     python -m orn.label_check [--labels fit-annotated] [--held-out 1500]
 """
 import argparse
+import warnings
 
 import numpy as np
 
@@ -24,8 +25,11 @@ def agreement(points: np.ndarray, lm68: np.ndarray) -> np.ndarray:
 
 
 def offsets(points: np.ndarray, lm68: np.ndarray) -> np.ndarray:
-    """Mean (annotation - landmark) per point in crop pixels, (8, 2): the systematic part of the disagreement."""
-    return np.nanmean(points - lm68[:, list(annotations.AFLW_TO_68.values())], 0)
+    """Mean (annotation - landmark) per point in crop pixels, (8, 2): the systematic part of the disagreement
+    (NaN for a point annotated nowhere)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on an all-NaN column; NaN is the answer
+        return np.nanmean(points - lm68[:, list(annotations.AFLW_TO_68.values())], 0)
 
 
 def held_out(weight: float, count: int, seed: int = 0) -> np.ndarray:
