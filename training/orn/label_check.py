@@ -32,11 +32,16 @@ def offsets(points: np.ndarray, lm68: np.ndarray) -> np.ndarray:
         return np.nanmean(points - lm68[:, list(annotations.AFLW_TO_68.values())], 0)
 
 
-def held_out(weight: float, count: int, seed: int = 0) -> np.ndarray:
-    """(count, 8) normalised distances of each withheld annotated point from a fit that saw the other seven."""
+def held_out(weight: float, count: int, seed: int = 0, yaw_range=None) -> np.ndarray:
+    """(count, 8) normalised distances of each withheld annotated point from a fit that saw the other seven,
+    on `count` teacher-labelled crops (with |yaw| in `yaw_range` degrees when given)."""
     teacher = np.load(paths.CACHE / "teacher" / "aflw.npz")
     rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(np.flatnonzero(teacher["ok"]), count, replace=False))
+    pool = teacher["ok"]
+    if yaw_range:
+        yaw = np.abs((np.load(paths.AFLW_TRAIN / "labels.npz")["yaw_degrees"] + 180) % 360 - 180)
+        pool = pool & (yaw > yaw_range[0]) & (yaw <= yaw_range[1])
+    idx = np.sort(rng.choice(np.flatnonzero(pool), count, replace=False))
     points = annotations.load_for(teacher["names"][idx])
     fitter = fit.Fitter(fit.FitConfig(annotation_weight=weight))
     lm478 = teacher["lm478"][idx]
@@ -63,7 +68,9 @@ def main(argv=None) -> int:
     ap.add_argument("--held-out", type=int, default=0, metavar="N",
                     help="also re-fit N crops leaving each point out, for annotation weights 0 and --weights")
     ap.add_argument("--weights", default="10,30,100")
+    ap.add_argument("--yaw", default=None, metavar="LO,HI", help="held-out crops with |yaw| in (LO, HI] degrees only")
     args = ap.parse_args(argv)
+    yaw_range = tuple(float(v) for v in args.yaw.split(",")) if args.yaw else None
     result = np.load(paths.CACHE / args.labels / "aflw.npz")
     points = annotations.load_for(result["names"])
     print(report(args.labels, agreement(points, result["lm68"])))
@@ -71,7 +78,7 @@ def main(argv=None) -> int:
         f"{b}: ({dx:+.2f}, {dy:+.2f})" for b, (dx, dy) in zip(annotations.AFLW_TO_68.values(), offsets(points, result["lm68"]))))
     if args.held_out:
         for weight in [0.0] + [float(w) for w in args.weights.split(",")]:
-            print(report(f"held out, annotation weight {weight:g}", held_out(weight, args.held_out)), flush=True)
+            print(report(f"held out, annotation weight {weight:g}", held_out(weight, args.held_out, yaw_range=yaw_range)), flush=True)
     return 0
 
 

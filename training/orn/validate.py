@@ -1,6 +1,6 @@
 """Model selection on the training data's validation split, against human annotation (never AFLW2000-3D).
 
-The validation split (`data.split`, 3 % of names by hash, never trained on) holds about 570 AFLW training crops,
+The validation split (`data.split`, 3 % of names by hash, never trained on) holds 559 labelled AFLW training crops,
 including some the teacher misses. Every checkpoint is scored on the same crops by the distance of its predicted
 landmarks to AFLW's annotated points with a Multi-PIE counterpart (`annotations.AFLW_TO_68`), normalised by sqrt(w h)
 of the crop's labelled 68-landmark box, in % — clean, and under the occlusion generator at the evaluation's moderate
