@@ -58,13 +58,15 @@ struct PipelineSettingsTests {
             min_confidence = 0.7
             min_visibility = 0.4
             track_loss_frames = 9
+            min_new_face_score = 0.8
             [smoothing.expression]
             beta = 3.5
             """)
         let settings = PipelineSettings(configuration)
         #expect(settings.regressorPath == "/opt/m/orn.onnx" && settings.regressorSidecarPath == "/opt/m/orn.json")
         #expect(settings.maximumFaces == 2 && settings.minimumDetectionScore == 0.7)
-        #expect(settings.tracker == TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 9, minimumConfidence: 0.4))
+        #expect(settings.tracker == TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 9, minimumConfidence: 0.4,
+                                                         minimumNewFaceScore: 0.8))
         #expect(settings.smoothing.expression.beta == 3.5)
     }
 }
