@@ -27,7 +27,8 @@ final class AFLWDetectionTests: XCTestCase {
         let truths = try JSONDecoder().decode([Truth].self, from: json)
         XCTAssertEqual(truths.count, 2000)
         let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
-        var evaluated = 0, found = 0, overlapping = 0
+        var evaluated = 0, found = 0, overlapping = 0, strongEnoughForANewTrack = 0
+        let newFaceScore = TrackerConfiguration().minimumNewFaceScore
         var sideRatios: [Float] = [], centreShifts: [SIMD2<Float>] = []
         for truth in Swift.stride(from: 0, to: truths.count, by: Self.stride).map({ truths[$0] }) {
             let source = try FFmpegSource(input: folder.appendingPathComponent("images/\(truth.name)").path)
@@ -38,6 +39,7 @@ final class AFLWDetectionTests: XCTestCase {
             let landmarks = BoundingBox(minimum: SIMD2(truth.box[0], truth.box[1]), maximum: SIMD2(truth.box[2], truth.box[3]))
             if best.box.intersectionOverUnion(landmarks) >= 0.5 {
                 overlapping += 1
+                if best.score >= newFaceScore { strongEnoughForANewTrack += 1 }
                 // How the 3DDFA crop box (√2 × the landmark box's larger side, same centre) sits on the detection box.
                 let side = best.box.maximum.x - best.box.minimum.x
                 let landmarkSize = landmarks.maximum - landmarks.minimum
@@ -48,7 +50,8 @@ final class AFLWDetectionTests: XCTestCase {
         let median = { (values: [Float]) -> Float in values.sorted()[values.count / 2] }
         print("AFLW2000-3D, every \(Self.stride). image: face found in \(found)/\(evaluated), box IoU ≥ 0.5 in \(overlapping)/\(evaluated) "
               + "(\(String(format: "%.1f", 100 * Float(overlapping) / Float(evaluated))) %); crop side / detection box side median "
-              + "\(median(sideRatios)), centre shift / side median (\(median(centreShifts.map(\.x))), \(median(centreShifts.map(\.y))))")
+              + "\(median(sideRatios)), centre shift / side median (\(median(centreShifts.map(\.x))), \(median(centreShifts.map(\.y)))); "
+              + "scoring ≥ \(newFaceScore) (enough to begin a track) in \(strongEnoughForANewTrack)/\(evaluated)")
         XCTAssertGreaterThanOrEqual(Float(overlapping) / Float(evaluated), 0.98, "IoU ≥ 0.5 in \(overlapping) of \(evaluated)")
     }
 }
