@@ -31,8 +31,8 @@ from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from orn import data, facemodel, fit, occlusion, paths  # noqa: E402
-from orn.model import rotation_from_6d  # noqa: E402
+from orn import annotations, data, facemodel, fit, occlusion, paths  # noqa: E402
+from orn.predict import LandmarkPredictor  # noqa: E402
 
 LEVELS = {"clean": None, "moderate": ((0.2, 0.35), occlusion.FAMILIES), "heavy": ((0.4, 0.6), occlusion.FAMILIES),
           "heavy_held_out": ((0.4, 0.6), (occlusion.HELD_OUT,))}
@@ -60,26 +60,6 @@ def summarise(err, yaw, ok=None):
     out["mean"] = float(err[ok].mean() * 100)
     out["scored"] = int(ok.sum())
     return out
-
-
-class NetworkScorer:
-    def __init__(self, ckpt):
-        from orn.export import load_model
-        self.model, c = load_model(ckpt)
-        self.S = c["meta"]["config"]["model"]["input"]
-        fm = facemodel.load(c["meta"]["config"]["model"]["K"])
-        lm = fm.subset(fm.landmarks68)
-        self.mean = torch.from_numpy(lm.neutral)
-        self.id = torch.from_numpy(lm.identity.reshape(lm.identity.shape[0], -1))
-        self.ex = torch.from_numpy(lm.expression.reshape(53, -1))
-
-    def landmarks(self, crops):
-        """(B, S, S, 3) uint8 -> (B, 68, 2) crop fractions."""
-        with torch.no_grad():
-            alpha, beta, r6, ts, _ = self.model(torch.from_numpy(data.normalise(crops)))
-            v = self.mean + (alpha @ self.id + beta @ self.ex).view(-1, 68, 3)
-            cam = ts[:, 2, None, None] * torch.einsum("bij,bnj->bni", rotation_from_6d(r6), v)
-            return torch.stack([cam[..., 0] + ts[:, None, 0], -cam[..., 1] + ts[:, None, 1]], -1).numpy()
 
 
 class TeacherScorer:
@@ -127,14 +107,14 @@ def main(argv=None) -> int:
     N = args.limit or len(labels["names"])
     names, gt = labels["names"][:N], labels["pts68"][:N, :2].transpose(0, 2, 1).astype(np.float32)
     boxes = labels["crop_roi_box"][:N].astype(np.float32)
-    yaw = np.abs((labels["yaw_degrees"][:N] + 180) % 360 - 180)
+    yaw = annotations.absolute_yaw(labels["yaw_degrees"][:N])
     S = data.INPUT
     scorers = {}
     if args.teacher:
         scorers["teacher"] = TeacherScorer(S)
     for name in ("baseline", "student"):
         if getattr(args, name):
-            scorers[name] = NetworkScorer(getattr(args, name))
+            scorers[name] = LandmarkPredictor(getattr(args, name))
     clean = np.stack([crop(Image.open(paths.AFLW2000 / "images" / n).convert("RGB"), b, S) for n, b in zip(names, boxes)])
     side = (boxes[:, 2] - boxes[:, 0])[:, None, None]
     gt_crop = (gt - boxes[:, None, :2]) / side * S  # crop pixels

@@ -24,16 +24,9 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
-from . import facemodel, fit, paths
+from . import annotations, facemodel, fit, paths
 
 VERTICES = paths.ASSETS / "aflw21_to_ict.npz"
-
-
-def aflw21_in_crop(pts21: np.ndarray, roi_box: np.ndarray, crop: int = paths.CROP) -> np.ndarray:
-    """pts21 (N, 2, 21) as stored (original-image pixels, -1 = missing) -> (N, 21, 2) crop pixels, NaN = missing."""
-    p = pts21.transpose(0, 2, 1).astype(np.float64)
-    pc = (p - roi_box[:, None, :2]) * crop / (roi_box[:, None, 2:3] - roi_box[:, None, 0:1])
-    return np.where((p >= 0).all(-1, keepdims=True), pc, np.nan)
 
 
 def select_vertices(labels_folder: str = "fit-annotated", sample: int = 3000, seed: int = 0) -> np.ndarray:
@@ -43,7 +36,7 @@ def select_vertices(labels_folder: str = "fit-annotated", sample: int = 3000, se
     fitted = np.load(paths.CACHE / labels_folder / "aflw.npz")
     row = {n: i for i, n in enumerate(labels["names"])}
     rows = np.array([row[n] for n in fitted["names"]])
-    points = aflw21_in_crop(labels["pts21"][rows], labels["roi_box"][rows].astype(np.float64))
+    points = annotations.all_in_crop(labels["pts21"][rows], labels["roi_box"][rows].astype(np.float64))
     model = facemodel.load(fitted["alpha"].shape[1])
     chosen = np.random.default_rng(seed).choice(len(rows), min(sample, len(rows)), replace=False)
     sums = np.zeros((21, model.neutral.shape[0]))
@@ -52,7 +45,7 @@ def select_vertices(labels_folder: str = "fit-annotated", sample: int = 3000, se
         projected = fit.project(model.vertices(fitted["alpha"][batch], fitted["beta"][batch]), fitted["R"][batch],
                                 fitted["s"][batch], fitted["t"][batch], paths.CROP)
         lm68 = fitted["lm68"][batch]
-        size = np.sqrt(np.ptp(lm68[:, :, 0], 1) * np.ptp(lm68[:, :, 1], 1))
+        size = annotations.face_size(lm68)
         distance = np.linalg.norm(projected[:, None] - points[batch][:, :, None], axis=-1) / size[:, None, None]
         have = np.isfinite(points[batch]).all(-1)
         sums += np.where(have[..., None], distance, 0).sum(0)
@@ -125,7 +118,7 @@ def fit_teacher_misses(labels_folder: str = "fit-annotated", minimum_points: int
     labels = np.load(paths.AFLW_TRAIN / "labels.npz")
     teacher = np.load(paths.CACHE / "teacher" / "aflw.npz")
     assert (teacher["names"] == labels["names"]).all()
-    points = aflw21_in_crop(labels["pts21"], labels["roi_box"].astype(np.float64))
+    points = annotations.all_in_crop(labels["pts21"], labels["roi_box"].astype(np.float64))
     count = np.isfinite(points).all(-1).sum(1)
     index = np.flatnonzero(~teacher["ok"] & (count >= minimum_points))
     fitter = AnnotationFitter(np.load(VERTICES)["ict_index"])
@@ -148,14 +141,12 @@ def held_out_comparison(count: int = 80, seed: int = 2, bins=((0, 30), (60, 90))
     """On teacher-labelled crops, how well each of the eight clear annotated points is predicted when withheld: by the
     teacher-only fit (cache/fit) and by an annotation-only fit of the other points; both read at the data-driven
     vertex of that point. Prints the mean normalised distance (%) per |yaw| bin."""
-    from . import annotations
     labels = np.load(paths.AFLW_TRAIN / "labels.npz")
     teacher_fit = np.load(paths.CACHE / "fit" / "aflw.npz")
-    vertices = np.load(VERTICES)["ict_index"]
-    points = aflw21_in_crop(labels["pts21"], labels["roi_box"].astype(np.float64))
-    yaw = np.abs((labels["yaw_degrees"] + 180) % 360 - 180)
-    fitter = AnnotationFitter(vertices)
-    model = fitter.model
+    points = annotations.all_in_crop(labels["pts21"], labels["roi_box"].astype(np.float64))
+    yaw = annotations.absolute_yaw(labels["yaw_degrees"])
+    fitter = AnnotationFitter(np.load(VERTICES)["ict_index"])
+    at_points = fitter.points  # the model at the 21 points' vertices only
     clear = [a - 1 for a in annotations.AFLW_TO_68]
     rng = np.random.default_rng(seed)
     for lo, hi in bins:
@@ -168,8 +159,8 @@ def held_out_comparison(count: int = 80, seed: int = 2, bins=((0, 30), (60, 90))
             if np.isfinite(p).all(-1).sum() < 7:
                 continue
             lm = teacher_fit["lm68"][r]
-            size = np.sqrt(np.ptp(lm[:, 0]) * np.ptp(lm[:, 1]))
-            shape = model.vertices(teacher_fit["alpha"][r], teacher_fit["beta"][r])[vertices]
+            size = annotations.face_size(lm)
+            shape = at_points.vertices(teacher_fit["alpha"][r], teacher_fit["beta"][r])
             by_teacher = fit.project(shape[None], teacher_fit["R"][r][None], teacher_fit["s"][r:r + 1],
                                      teacher_fit["t"][r][None], paths.CROP)[0]
             for a in clear:
@@ -180,7 +171,7 @@ def held_out_comparison(count: int = 80, seed: int = 2, bins=((0, 30), (60, 90))
                 out = fitter.fit_one(withheld, float(labels["yaw_degrees"][i]))
                 if out is None:
                     continue
-                shape = (model.neutral + np.einsum("k,kvc->vc", out["alpha"], model.identity))[vertices]
+                shape = at_points.vertices(out["alpha"], out["beta"])
                 by_annotation = fit.project(shape[None], out["R"][None], np.array([out["s"]]), out["t"][None], paths.CROP)[0]
                 teacher_error.append(np.linalg.norm(by_teacher[a] - p[a]) / size)
                 annotation_error.append(np.linalg.norm(by_annotation[a] - p[a]) / size)

@@ -13,12 +13,12 @@ from . import paths
 AFLW_TO_68 = {7: 36, 9: 39, 10: 42, 12: 45, 15: 30, 18: 48, 20: 54, 21: 8}
 
 
-def to_crop(pts21: np.ndarray, roi_box: np.ndarray, crop: int = paths.CROP) -> np.ndarray:
-    """pts21 (N, 21, 2) original-image pixels (-1 = not annotated), roi_box (N, 4) -> (N, 8, 2) crop pixels of the
-    AFLW_TO_68 points, NaN where not annotated."""
-    pc = (pts21 - roi_box[:, None, :2]) * crop / (roi_box[:, None, 2:3] - roi_box[:, None, 0:1])
-    pc = np.where((pts21 >= 0).all(-1, keepdims=True), pc, np.nan)
-    return pc[:, [a - 1 for a in AFLW_TO_68]]
+def all_in_crop(pts21: np.ndarray, roi_box: np.ndarray, crop: int = paths.CROP) -> np.ndarray:
+    """pts21 (N, 2, 21) as labels.npz stores them (original-image pixels, -1 = not annotated), roi_box (N, 4) ->
+    (N, 21, 2) crop pixels, NaN where not annotated."""
+    p = pts21.transpose(0, 2, 1).astype(np.float64)
+    pc = (p - roi_box[:, None, :2]) * crop / (roi_box[:, None, 2:3] - roi_box[:, None, 0:1])
+    return np.where((p >= 0).all(-1, keepdims=True), pc, np.nan)
 
 
 def load_for(names) -> np.ndarray:
@@ -26,4 +26,25 @@ def load_for(names) -> np.ndarray:
     labels = np.load(paths.AFLW_TRAIN / "labels.npz")
     row = {n: i for i, n in enumerate(labels["names"])}
     i = np.array([row[n] for n in names])
-    return to_crop(labels["pts21"][i].transpose(0, 2, 1).astype(np.float64), labels["roi_box"][i].astype(np.float64))
+    return clear_points(all_in_crop(labels["pts21"][i], labels["roi_box"][i].astype(np.float64)))
+
+
+def clear_points(points21: np.ndarray) -> np.ndarray:
+    """(N, 21, 2) AFLW points -> (N, 8, 2): the AFLW_TO_68 ones, in that order."""
+    return points21[:, [a - 1 for a in AFLW_TO_68]]
+
+
+def face_size(lm68: np.ndarray) -> np.ndarray:
+    """sqrt(w h) of each 68-landmark box, (N,): the normaliser of the NME and of every distance here."""
+    return np.sqrt(np.ptp(lm68[..., 0], -1) * np.ptp(lm68[..., 1], -1))
+
+
+def distances(points: np.ndarray, lm68: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(N, 8) distances of the annotated points (N, 8, 2; NaN = missing) from the matching 68 landmarks (N, 68, 2),
+    divided by each face's size (N,)."""
+    return np.linalg.norm(points - lm68[:, list(AFLW_TO_68.values())], axis=-1) / size[:, None]
+
+
+def absolute_yaw(yaw_degrees: np.ndarray) -> np.ndarray:
+    """|yaw| in [0, 180] degrees from labels.npz's `yaw_degrees` (wrapped to [-180, 180] first)."""
+    return np.abs((yaw_degrees + 180) % 360 - 180)

@@ -184,10 +184,11 @@ def fit_cache(source: str, cfg: FitConfig = FitConfig(), batch: int = 256, out: 
 
 
 #: The shipped labels: one AFLW-annotated point weighs as much as 10 teacher points (the teacher's 468 errors move
-#: together; an annotator's are independent). Measured on 1,024 training crops (`python -m orn.label_check --held-out
-#: 1024`): a withheld annotated point lies 4.42 % from the teacher-only fit, 4.31 % at 10, 4.05 % at 300; but above 10
-#: the eight points outweigh the identity prior and the identity coefficients leave N(0, 1) (rms 1.14 teacher-only,
-#: 1.28 at 10, 2.19 at 100 with single coefficients past 50), i.e. the fit bends the face to hit eight points.
+#: together; an annotator's are independent). `python -m orn.label_check --labels fit-annotated --held-out 1024
+#: --weights 10,30,100,300,1000` (each point withheld in turn, 1,024 training crops): the withheld point lies 4.42 %
+#: from the teacher-only fit, 4.31 / 4.21 / 4.11 / 4.05 / 4.11 % at those weights, while the fits' identity
+#: coefficients, alpha ~ N(0, 1) a priori, grow from rms 1.14 to 1.26 / 1.57 / 2.11 / 2.72 / 3.26: past 10 the fit
+#: bends the face to hit eight points.
 ANNOTATION_WEIGHT = 10.0
 
 

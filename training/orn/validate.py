@@ -16,9 +16,7 @@ import numpy as np
 import torch
 
 from . import annotations, data, occlusion, paths
-from .export import load_model
-from .facemodel import load as load_face_model
-from .model import rotation_from_6d
+from .predict import LandmarkPredictor
 
 LEVELS = {"clean": None, "moderate": (0.2, 0.35), "heavy": (0.4, 0.6)}
 
@@ -38,26 +36,13 @@ def validation_crops(labels_folder: str = "fit-annotated"):
 
 def predict(ckpt: str, images: np.ndarray) -> np.ndarray:
     """68 landmarks (N, 68, 2) in input pixels from a training checkpoint."""
-    model, checkpoint = load_model(ckpt)
-    face = load_face_model(checkpoint["meta"]["config"]["model"]["K"])
-    lm = face.subset(face.landmarks68)
-    mean, identity = torch.from_numpy(lm.neutral), torch.from_numpy(lm.identity.reshape(lm.identity.shape[0], -1))
-    expression = torch.from_numpy(lm.expression.reshape(53, -1))
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(images), 128):
-            alpha, beta, r6, ts, _ = model(torch.from_numpy(data.normalise(images[i:i + 128])))
-            v = mean + (alpha @ identity + beta @ expression).view(-1, 68, 3)
-            cam = ts[:, 2, None, None] * torch.einsum("bij,bnj->bni", rotation_from_6d(r6), v)
-            out.append(torch.stack([cam[..., 0] + ts[:, None, 0], -cam[..., 1] + ts[:, None, 1]], -1).numpy())
-    return np.concatenate(out) * data.INPUT
+    predictor = LandmarkPredictor(ckpt)
+    return np.concatenate([predictor.landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
 
 
 def score(prediction: np.ndarray, label68: np.ndarray, points: np.ndarray) -> float:
     """Mean normalised distance (%) of the predicted landmarks to the annotated points."""
-    size = np.sqrt(np.ptp(label68[:, :, 0], 1) * np.ptp(label68[:, :, 1], 1))
-    distance = np.linalg.norm(prediction[:, list(annotations.AFLW_TO_68.values())] - points, axis=-1) / size[:, None]
-    return float(np.nanmean(distance) * 100)
+    return float(np.nanmean(annotations.distances(points, prediction, annotations.face_size(label68))) * 100)
 
 
 def main(argv=None) -> int:

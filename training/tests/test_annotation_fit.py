@@ -30,9 +30,9 @@ def test_annotation_fit_recovers_a_turned_face():
 
 
 def test_missing_points_map_to_nan():
-    from orn import annotation_fit
+    from orn import annotations
     pts21 = np.full((1, 2, 21), -1.0)
     pts21[0, :, 14] = [220.0, 320.0]  # nose tip
-    crop = annotation_fit.aflw21_in_crop(pts21, np.array([[100.0, 200.0, 340.0, 440.0]]))
+    crop = annotations.all_in_crop(pts21, np.array([[100.0, 200.0, 340.0, 440.0]]))
     assert np.allclose(crop[0, 14], [60, 60])
     assert np.isnan(crop[0, np.arange(21) != 14]).all()

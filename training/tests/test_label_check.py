@@ -9,7 +9,7 @@ def test_annotated_points_map_into_the_crop():
     pts = np.full((1, 21, 2), -1.0)
     pts[0, 6] = [160.0, 260.0]   # AFLW 7 (outer corner of the image-left eye) -> crop (30, 30)
     pts[0, 20] = [220.0, 400.0]  # AFLW 21 (chin) -> crop (60, 100)
-    crop = annotations.to_crop(pts, box, crop=120)
+    crop = annotations.clear_points(annotations.all_in_crop(pts.transpose(0, 2, 1), box, crop=120))
     assert crop.shape == (1, 8, 2)
     assert np.allclose(crop[0, 0], [30, 30]) and np.allclose(crop[0, 7], [60, 100])
     assert np.isnan(crop[0, 1:7]).all()  # not annotated
