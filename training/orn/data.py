@@ -195,18 +195,20 @@ def in_crop(lm: np.ndarray) -> np.ndarray:
 
 
 def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlude_p: float = 0.0,
-               families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT) -> dict:
+               families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT,
+               clean_first: bool = False) -> dict:
     """A batch of len(idx) * copies samples, copies of one face adjacent (group g = rows g*copies ... +copies-1).
-    Copies share geometry (so they share every label) and differ in occlusion and photometrics."""
+    Copies share geometry (so they share every label) and differ in occlusion and photometrics. With `clean_first`
+    the first copy of each face is never occluded (the clean anchor of losses.anchor)."""
     xs, vis, targets = [], [], []
     for i in idx:
         g = random_geometry(rng) if augment else IDENTITY_GEOMETRY
         base = warp(images[i], g, out)
         t = transform_labels(lab, i, g, flip_expr)
         px = t["lm68"] * out
-        for _ in range(copies):
+        for c in range(copies):
             img, v = base, in_crop(t["lm68"])
-            if occlude_p and rng.uniform() < occlude_p:
+            if occlude_p and not (clean_first and c == 0) and rng.uniform() < occlude_p:
                 try:
                     o = occlusion.occlude(base, px, rng, families=families, coverage=coverage)
                     img, v = o.image, v & o.visible

@@ -15,6 +15,11 @@ Composite multi-occlusion loss (student): a batch holds G groups of V differentl
   L_multi = sum over copies of the per-copy loss  +  lambda_c * mean over groups of
             [ sum_v w.(alpha_v - mean_v alpha)^2 + sum_v (beta_v - mean_v beta)^2 ] / V
 i.e. every copy must match the clean teacher, and the copies must agree with one another on identity and expression.
+Clean anchor (student, optional, `anchor` weight > 0 with a clean first copy in every group):
+  L_anchor = mean over the occluded copies v of [ mean_j |p_j,v - sg(p_j,0)| + mean_v' |x_v',v - sg(x_v',0)| ]
+i.e. each occluded copy's posed landmarks and dense vertices must match what the network itself says for the same face
+seen clean (sg = stop-gradient, so the clean answer is never pulled towards the occluded ones). The teacher label is
+the same for all copies; the anchor adds the network's own clean answer, which it can reach, as a second target.
 """
 from dataclasses import dataclass, field
 
@@ -35,6 +40,7 @@ class LossWeights:
     dense: float = 10.0
     visibility: float = 0.3
     consistency: float = 1.0
+    anchor: float = 0.0
 
 
 class Geometry(torch.nn.Module):
@@ -92,9 +98,23 @@ def consistency(alpha, beta, copies: int, id_weight):
     return (da + db).mean(1)  # (G,)
 
 
+def anchor(pred, geo: Geometry, copies: int):
+    """Distance of each occluded copy's posed 68 landmarks (2-D) and dense vertices (3-D) from the first (clean)
+    copy's, which is held fixed. Rows grouped by face, copy 0 first; returns (G,) means over copies 1..V-1."""
+    alpha, beta, r6, ts, _ = pred
+    R, scale, T = rotation_from_6d(r6), ts[:, 2], ts[:, :2]
+    per = []
+    for name, dims in (("lm", 2), ("dense", 3)):
+        x = geo.posed(name, alpha, beta, R, scale, T)[..., :dims]
+        x = x.view(-1, copies, *x.shape[1:])
+        per.append((x[:, 1:] - x[:, :1].detach()).norm(dim=-1).mean((1, 2)))
+    return per[0] + per[1]
+
+
 def total(pred, target, geo: Geometry, w: LossWeights, copies: int = 1):
     """The training loss: weighted per-copy terms (summed over a face's copies, averaged over faces), plus the
-    composite-loss consistency term when copies > 1. Returns (loss, dict of scalar terms for logging)."""
+    composite-loss consistency term when copies > 1, plus the clean-anchor term when its weight is > 0 (the batch must
+    then hold a clean first copy per face). Returns (loss, dict of scalar terms for logging)."""
     terms = per_sample(pred, target, geo, w)
     per = sum(getattr(w, k) * v for k, v in terms.items())
     loss = per.view(-1, copies).sum(1).mean()
@@ -103,5 +123,9 @@ def total(pred, target, geo: Geometry, w: LossWeights, copies: int = 1):
         c = consistency(pred[0], pred[1], copies, geo.id_weight)
         loss = loss + w.consistency * c.mean() * copies
         logs["consistency"] = float(c.mean())
+        if w.anchor > 0:
+            a = anchor(pred, geo, copies)
+            loss = loss + w.anchor * a.mean() * (copies - 1)
+            logs["anchor"] = float(a.mean())
     logs["loss"] = float(loss)
     return loss, logs

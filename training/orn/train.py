@@ -9,7 +9,8 @@ learning-rate schedule is a cosine over the budget, so a run ends on time on any
 trained baseline, so the occlusion training adds robustness instead of relearning clean faces from scratch — and
 `labels`: the `orn.fit` cache folder to train against (`fit`, teacher only, the default; `fit-annotated`), and
 `teacher_misses`: also train on the AFLW crops the teacher misses, labelled by `orn.annotation_fit` (pose and
-landmarks only).
+landmarks only), and `clean_anchor`: keep the first copy of every face clean and train the occluded copies towards
+the network's own clean answer too (needs copies >= 2 and a `weights.anchor` > 0; see orn/losses.py).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -29,7 +30,7 @@ DEFAULTS = dict(
     mode="student", model=asdict(ModelConfig()), faces=24, copies=3, occlude_p=0.85, coverage=[0.1, 0.6],
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
-    init=None, labels="fit", teacher_misses=False)
+    init=None, labels="fit", teacher_misses=False, clean_anchor=False)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -43,7 +44,9 @@ def load_config(path=None, **overrides) -> dict:
                 cfg[k] = v
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     if cfg["mode"] == "baseline":
-        cfg["copies"], cfg["occlude_p"] = 1, 0.0
+        cfg["copies"], cfg["occlude_p"], cfg["clean_anchor"] = 1, 0.0, False
+    if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
+        raise ValueError("weights.anchor > 0 needs clean_anchor: true and copies >= 2 (a clean first copy per face)")
     return cfg
 
 
@@ -116,7 +119,8 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
             g["lr"] = lr
         idx = rng.choice(train_idx, cfg["faces"], replace=len(train_idx) < cfg["faces"])
         b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], cfg["occlude_p"], families,
-                                       tuple(cfg["coverage"]), out=cfg["model"]["input"]), device)
+                                       tuple(cfg["coverage"]), out=cfg["model"]["input"],
+                                       clean_first=cfg["clean_anchor"]), device)
         loss, logs = losses.total(model(b["image"]), b, geo, w, cfg["copies"])
         opt.zero_grad(set_to_none=True)
         loss.backward()

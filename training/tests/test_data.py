@@ -81,3 +81,24 @@ def test_blendshape_name_map():
     assert facemodel.mp_to_ict_name("eyeBlinkLeft", ict) == ["eyeBlink_L"]
     assert facemodel.mp_to_ict_name("cheekPuff", ict) == ["cheekPuff_L", "cheekPuff_R"]
     assert len(names) == 52 and names[0] == "_neutral"
+
+
+def test_clean_first_keeps_each_faces_first_copy_unoccluded():
+    model = tiny_model(K=4, V=120)
+    lab = labels_for(model, np.random.default_rng(1))
+    images = np.random.default_rng(2).integers(60, 200, (3, 120, 120, 3), dtype=np.uint8)
+    kw = dict(copies=3, occlude_p=1.0, coverage=(0.3, 0.5), augment=False, out=120)
+    b = data.make_batch(images, lab, [0, 1, 2], np.random.default_rng(3), np.arange(53), clean_first=True, **kw)
+    clean = data.make_batch(images, lab, [0, 1, 2], np.random.default_rng(3), np.arange(53), occlude_p=0.0,
+                            augment=False, out=120)["image"]
+    assert np.array_equal(b["image"][0::3], clean)
+    assert all(not np.array_equal(b["image"][i], clean[i // 3]) for i in range(9) if i % 3)
+    assert (b["visible"][1::3].sum() + b["visible"][2::3].sum()) < b["visible"][0::3].sum() * 2
+
+
+def test_anchor_weight_needs_a_clean_first_copy():
+    from orn import train
+    with pytest.raises(ValueError, match="clean_anchor"):
+        train.load_config(None, weights=dict(anchor=1.0))
+    cfg = train.load_config(None, weights=dict(anchor=1.0), clean_anchor=True)
+    assert cfg["weights"]["anchor"] == 1.0 and cfg["clean_anchor"]

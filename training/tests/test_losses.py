@@ -127,3 +127,32 @@ def test_annotation_only_labels_teach_pose_and_landmarks_only(setup):
         assert torch.allclose(masked[term], measured[term] * known), term
     for term in ("landmarks", "pose", "visibility"):
         assert torch.allclose(masked[term], measured[term]), term
+
+
+def test_anchor_measures_occluded_copies_against_the_held_clean_copy(setup):
+    geo, target, pred = setup
+    # 2 faces x 3 copies, copy 0 of each the clean anchor; copies 1-2 of face 0 sit 1 % of the crop to the right
+    groups = [0, 0, 0, 3, 3, 3]
+    ts = pred[3][groups].clone()
+    ts[1:3, 0] += 0.01
+    r6 = pred[2][groups].clone().requires_grad_(True)
+    ts.requires_grad_(True)
+    p = (pred[0][groups], pred[1][groups], r6, ts, pred[4][groups])
+    a = losses.anchor(p, geo, 3)
+    # landmarks (2-D) and dense vertices (3-D) each off by 0.01 -> 0.02 for face 0, nothing for face 1
+    assert a.tolist() == pytest.approx([0.02, 0.0], abs=1e-5)
+    a.sum().backward()
+    assert float(ts.grad[0].abs().max()) == 0 and float(r6.grad[0].abs().max()) == 0  # the anchor is held
+    assert float(ts.grad[1].abs().max()) > 0
+
+
+def test_anchor_weight_enters_the_composite_loss(setup):
+    geo, target, pred = setup
+    groups = [0, 0, 0, 3, 3, 3]
+    ts = pred[3][groups].clone()
+    ts[2, 1] += 0.02
+    p = (pred[0][groups], pred[1][groups], pred[2][groups], ts, pred[4][groups])
+    plain, _ = losses.total(p, target, geo, losses.LossWeights(), copies=3)
+    anchored, logs = losses.total(p, target, geo, losses.LossWeights(anchor=5.0), copies=3)
+    assert float(anchored - plain) == pytest.approx(5.0 * float(losses.anchor(p, geo, 3).mean()) * 2, rel=1e-5)
+    assert logs["anchor"] > 0
