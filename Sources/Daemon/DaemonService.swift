@@ -70,6 +70,12 @@ public final class DaemonService: Sendable {
             log.log(.critical, "\(error)")
             return ExitCode.unavailable
         }
+        // Reloads are handled from here on: while models load and the source opens, one updates the configuration
+        // the pipeline will start with. (SIGTERM and SIGINT keep their default action until the pipeline exists,
+        // so they end a daemon stuck opening its source at once.)
+        let signalQueue = DispatchQueue(label: "occlumeshd.signals")
+        let reloads = SignalEvents(signals: [SIGHUP], queue: signalQueue) { [self] _ in reload(notifier: notifier) }
+        defer { reloads.cancel() }
         let settings = PipelineSettings(configuration)
         let models: PipelineModels
         do { models = try PipelineModels(settings: settings) } catch {
@@ -112,17 +118,20 @@ public final class DaemonService: Sendable {
             publisher.stop()
             return ExitCode.unavailable
         }
-        let stopEarly = state.withLock { running -> Bool in
+        let (stopEarly, reloaded) = state.withLock { running in
             running.pipeline = pipeline
-            return running.stopRequested
+            return (running.stopRequested, running.configuration)
         }
         if stopEarly { pipeline.stop() }
-        let signals = SignalEvents(queue: DispatchQueue(label: "occlumeshd.signals")) { [self] number in
-            if number == SIGHUP { reload(notifier: notifier) } else {
-                log.log(.notice, "stopping on signal \(number)")
-                stop()
-            }
+        if reloaded != configuration {
+            pipeline.reload(smoothing: SmoothingSettings(reloaded.smoothing),
+                            minimumDetectionScore: Float(reloaded.tracking.minimumConfidence))
         }
+        let stops = SignalEvents(signals: [SIGTERM, SIGINT], queue: signalQueue) { [self] number in
+            log.log(.notice, "stopping on signal \(number)")
+            stop()
+        }
+        defer { stops.cancel() }
         let status = StatusReporter(pipeline: pipeline, publisher: publisher, notifier: notifier, log: log,
                                     interval: configuration.log.statusInterval)
         pipeline.run()
@@ -133,7 +142,6 @@ public final class DaemonService: Sendable {
         log.log(.notice, "ready: \(description)")
         try? notifier.ready(status: "serving \(description)")
         let failure = pipeline.wait()
-        signals.cancel()
         try? notifier.stopping(status: failure.map { "failed: \($0)" } ?? "stopping")
         heartbeat.stop()
         status.stop()
@@ -165,10 +173,13 @@ public final class DaemonService: Sendable {
 
     /// Re-reads the config file and applies what can change while running: smoothing, the detector's minimum
     /// score, the log level. Other changes are logged as needing a restart; an invalid file changes nothing.
+    /// A reload while the daemon starts is applied to the pipeline as soon as it exists.
     func reload(notifier: SystemdNotifier) {
         guard let configurationPath else { return }
-        try? notifier.notify([.reloading, .monotonicMicroseconds(UInt64(MonotonicClock.now() * 1_000_000))])
-        defer { try? notifier.notify([.ready, .status("configuration reloaded")]) }
+        // While starting, systemd has not been told READY yet and must not be: run() applies the result.
+        let started = state.withLock { $0.pipeline != nil }
+        if started { try? notifier.notify([.reloading, .monotonicMicroseconds(UInt64(MonotonicClock.now() * 1_000_000))]) }
+        defer { if started { try? notifier.notify([.ready, .status("configuration reloaded")]) } }
         var next: DaemonConfiguration
         do {
             next = try DaemonConfiguration.load(path: configurationPath)

@@ -15,6 +15,14 @@ func usage(_ message: String) -> Never {
     exit(64)
 }
 
+// Signals start from a known state whatever the parent left (as daemon(7) asks): none blocked, and SIGHUP, whose
+// default action is to terminate, ignored until the service handles it, so that a reload request while the daemon
+// starts cannot kill it (the service applies reloads from then on, before the pipeline exists included).
+var noSignals = sigset_t()
+sigemptyset(&noSignals)
+sigprocmask(SIG_SETMASK, &noSignals, nil)
+signal(SIGHUP, SIG_IGN)
+
 nonisolated(unsafe) var arguments = CommandLine.arguments.dropFirst()
 
 /// The argument after `flag`, or a usage error.

@@ -163,6 +163,36 @@ struct DaemonEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: socket))
     }
 
+    @Test("SIGHUP while the daemon starts does not kill it: it serves the whole file and logs the reload")
+    func reloadWhileStarting() throws {
+        let folder = TestResources.temporaryFolder("early-hup")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let frameCount = 20
+        let clip = try TestResources.clip(frames: frameCount, in: folder)
+        let (config, socket) = try Self.writeConfig(in: folder, clip: clip)
+        let daemon = try DaemonProcess(["--config", config, "--wait-for-clients", "1"],
+                                       logPath: folder.appendingPathComponent("daemon.log").path)
+        try (try String(contentsOfFile: config, encoding: .utf8))
+            .replacingOccurrences(of: "[log]", with: "[smoothing.rotation]\nbeta = 2.0\n[log]")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        // From the moment its main() has run (SIGHUP ignored; before that the process is the C runtime starting)
+        // until the socket exists: models loading, source opening.
+        while !daemon.ignores(SIGHUP), daemon.process.isRunning { usleep(200) }
+        var sent = 0
+        while !FileManager.default.fileExists(atPath: socket), daemon.process.isRunning {
+            kill(daemon.process.processIdentifier, SIGHUP)
+            sent += 1
+            usleep(2_000)
+        }
+        #expect(sent > 0, "signals were sent while starting")
+        #expect(daemon.process.isRunning, "still running after \(sent) SIGHUPs while starting: \(daemon.log)")
+        let result = try #require(Reader(socketPath: socket, subscription: .coefficientsOnly) { _ in }.result())
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.sequences == (0..<UInt64(frameCount)).map { $0 }, "every frame")
+        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.log.contains("configuration reloaded"), "\(daemon.log)")
+    }
+
     @Test("SIGTERM while a live source has gone quiet: the daemon stops at once instead of waiting for input")
     func stopWhileLiveSourceIsQuiet() throws {
         let folder = TestResources.temporaryFolder("quiet")

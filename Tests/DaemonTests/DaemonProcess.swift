@@ -37,6 +37,14 @@ final class DaemonProcess {
         return false
     }
 
+    /// Whether the daemon's process has set `signal` to be ignored (from /proc/PID/status); false once it exited.
+    func ignores(_ signal: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+              let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
+    }
+
     /// Waits for the exit and returns the status; kills the daemon after `timeout` seconds.
     func waitForExit(timeout: Double = 60) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
