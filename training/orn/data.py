@@ -48,6 +48,18 @@ def load_images(names, folder) -> np.ndarray:
     return np.stack([np.asarray(Image.open(folder / n).convert("RGB")) for n in names])
 
 
+def aflw_images(names) -> np.ndarray:
+    """All fitted AFLW crops in the order of `names`, decoded once into cache/images_aflw.npy (memory-mapped).
+    The names it holds are kept beside it (images_aflw.names.npy); a label folder whose names differ, or a cache
+    without them, decodes it again, so rows can never belong to other images."""
+    cached, held = paths.CACHE / "images_aflw.npy", paths.CACHE / "images_aflw.names.npy"
+    names = np.asarray(names)
+    if not (cached.exists() and held.exists() and np.array_equal(np.load(held), names)):
+        np.save(cached, load_images(names, paths.AFLW_TRAIN / "crops"))
+        np.save(held, names)
+    return np.load(cached, mmap_mode="r")
+
+
 def data_hash(names, lab: Labels) -> str:
     """sha256 over the image names and their identity/expression labels: names the exact training data."""
     digest = hashlib.sha256()
@@ -77,10 +89,7 @@ def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folde
         threshold = ANNOTATION_ONLY_MAX_RMS_PX if source == "aflw_annotation_only" else max_rms_px
         keep = np.flatnonzero(fit["rms_px"] <= threshold)[:limit]
         if source == "aflw":
-            cached = paths.CACHE / "images_aflw.npy"  # all fitted AFLW crops, decoded once
-            if not cached.exists():
-                np.save(cached, load_images(fit["names"], paths.AFLW_TRAIN / "crops"))
-            imgs = np.asarray(np.load(cached, mmap_mode="r")[keep])
+            imgs = np.asarray(aflw_images(fit["names"])[keep])
         elif source == "video":
             imgs = np.load(paths.CACHE / "teacher" / "video.npz")["crops"][fit["index"][keep]]
         else:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from orn import data, facemodel
+from conftest import needs_data
 from test_losses import tiny_model
 
 
@@ -102,3 +103,15 @@ def test_anchor_weight_needs_a_clean_first_copy():
         train.load_config(None, weights=dict(anchor=1.0))
     cfg = train.load_config(None, weights=dict(anchor=1.0), clean_anchor=True)
     assert cfg["weights"]["anchor"] == 1.0 and cfg["clean_anchor"]
+
+
+@needs_data
+def test_aflw_image_cache_follows_the_names_it_is_asked_for(tmp_path, monkeypatch):
+    from orn import paths
+    monkeypatch.setattr(paths, "CACHE", tmp_path)
+    names = np.array(sorted(p.name for p in (paths.AFLW_TRAIN / "crops").iterdir())[:3])
+    first = np.array(data.aflw_images(names))
+    assert np.array_equal(first, data.load_images(names, paths.AFLW_TRAIN / "crops"))
+    again = np.array(data.aflw_images(names[::-1]))  # another order: decoded again, never the old rows
+    assert np.array_equal(again, first[::-1])
+    assert np.array_equal(np.load(tmp_path / "images_aflw.names.npy"), names[::-1])
