@@ -36,3 +36,19 @@ def test_missing_points_map_to_nan():
     crop = annotations.all_in_crop(pts21, np.array([[100.0, 200.0, 340.0, 440.0]]))
     assert np.allclose(crop[0, 14], [60, 60])
     assert np.isnan(crop[0, np.arange(21) != 14]).all()
+
+
+def test_aflw_yaw_has_the_opposite_sign_to_ours_on_real_crops():
+    """The annotation-only fit starts from -AFLW yaw; pin that sign on real data. Fitted from a frontal start with
+    no yaw prior, only the annotated points decide which way each face turns."""
+    from orn import annotation_fit, annotations, paths
+    labels = np.load(paths.AFLW_TRAIN / "labels.npz")
+    points = annotations.all_in_crop(labels["pts21"], labels["roi_box"].astype(np.float64))
+    complete = np.isfinite(points).all(-1).sum(1) >= 8
+    yaw_aflw = (labels["yaw_degrees"] + 180) % 360 - 180
+    fitter = annotation_fit.AnnotationFitter(np.load(annotation_fit.VERTICES)["ict_index"], sigma_yaw=1e6)
+    for lo, hi in ((30, 80), (-80, -30)):
+        index = np.flatnonzero((yaw_aflw > lo) & (yaw_aflw < hi) & complete)[:20]
+        ours = np.array([annotation_fit.yaw_of(fitter.fit_one(points[i], 0.0)["R"]) for i in index])
+        assert (np.sign(ours) == -np.sign(yaw_aflw[index])).mean() >= 0.9, (lo, hi, ours)
+        assert np.median(np.abs(ours + yaw_aflw[index])) < 15, (lo, hi, ours)
