@@ -15,7 +15,7 @@ let numericInDebug: [SwiftSetting] = [
 ]
 
 /// CPU features the AVX-512 build of InferenceCore relies on (those of AMD Zen 4 and later, whose
-/// full-width 512-bit units make it pay off); `InferenceCore.ProcessorCheck` checks the same list at run time.
+/// full-width 512-bit units make it pay off); `ProcessorSupport.ProcessorCheck` checks the same list at run time.
 let zen4Features = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "avx512vbmi", "avx512_bf16"]
 
 /// The build machine's CPU flags, from /proc/cpuinfo (empty where there is none).
@@ -30,14 +30,19 @@ let hostFlags: Set<Substring> = {
 /// for x86-64-v3 (AVX2 + FMA) otherwise. `OCCLUMESH_ISA=avx2` builds a binary for any AVX2 machine;
 /// `OCCLUMESH_ISA=avx512` forces the AVX-512 build. A binary run on a CPU without the features it
 /// was built for refuses to load models with an error saying so.
-let inferenceCoreISA: [SwiftSetting] = {
+let inferenceCoreAVX512: Bool = {
     let requested = Context.environment["OCCLUMESH_ISA"]
     if let requested, requested != "avx2", requested != "avx512" {
         fatalError("OCCLUMESH_ISA=\(requested): use avx2 or avx512, or leave it unset to build for this machine")
     }
-    let avx512 = requested == "avx512" || (requested != "avx2" && zen4Features.allSatisfy { hostFlags.contains(Substring($0)) })
-    return avx512 ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")] : vectorISA
+    return requested == "avx512" || (requested != "avx2" && zen4Features.allSatisfy { hostFlags.contains(Substring($0)) })
 }()
+let inferenceCoreISA: [SwiftSetting] = inferenceCoreAVX512
+    ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")] : vectorISA
+
+/// ProcessorSupport knows which instruction set InferenceCore was built for, but is itself compiled for the
+/// x86-64-v3 baseline, so its check runs on any CPU that can run the rest of occlumesh.
+let processorSupportSettings: [SwiftSetting] = vectorISA + (inferenceCoreAVX512 ? [.define("INFERENCECORE_AVX512")] : [])
 
 let package = Package(
     name: "occlumesh",
@@ -79,9 +84,10 @@ let package = Package(
             swiftSettings: vectorISA
         ),
 
+        .target(name: "ProcessorSupport", swiftSettings: processorSupportSettings),
         .target(
             name: "InferenceCore",
-            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["ProcessorSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: inferenceCoreISA + numericInDebug
         ),
         .target(
@@ -206,6 +212,7 @@ let package = Package(
             name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "DaemonConfiguration", "MeshPublisher", "UnixSocket"],
             swiftSettings: vectorISA
         ),
+        .testTarget(name: "ProcessorSupportTests", dependencies: ["ProcessorSupport"], swiftSettings: vectorISA),
         .testTarget(
             name: "InferenceCoreTests",
             dependencies: ["InferenceCore", "CMallocCounter", "TestSupport"],

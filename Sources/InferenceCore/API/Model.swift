@@ -1,4 +1,5 @@
 import Foundation
+import ProcessorSupport
 
 /// Name and shape of one model input or output.
 public struct TensorDescription: Sendable, Equatable {
@@ -25,6 +26,7 @@ public final class Model: Sendable {
 
     /// Loads, validates and compiles the ONNX model at `url`.
     public convenience init(contentsOf url: URL) throws(InferenceError) {
+        try ProcessorCheck.verify()
         let data: Data
         do {
             data = try Data(contentsOf: url)
