@@ -3,14 +3,20 @@
 AFLW annotates up to 21 points per face (1-based numbering; its "left" is the image's left, measured on the training
 crops). Eight of them are the same anatomical points as Multi-PIE landmarks: eye corners 7, 9, 10, 12 -> 36, 39, 42,
 45; nose tip 15 -> 30; mouth corners 18, 20 -> 48, 54; chin 21 -> 8. The rest (brows, eye centres, nostril wings,
-ear lobes, mouth centre) are defined differently from any 68-point landmark (the brows sit 3-4 px lower than
-Multi-PIE's upper brow edge, the nostril wings 4.5 px above its subnasal points), so they are left out.
+ear lobes, mouth centre) are defined differently from any 68-point landmark (on the teacher-only fits the brow centres
+sit 3.6 px lower than Multi-PIE's upper brow edge, the nostril wings 4.5 px above its outer subnasal points:
+`orn.label_check` prints these), so they are left out.
 """
 import numpy as np
 
 from . import paths
 
 AFLW_TO_68 = {7: 36, 9: 39, 10: 42, 12: 45, 15: 30, 18: 48, 20: 54, 21: 8}
+
+#: AFLW points with only a nearby Multi-PIE landmark, defined differently (brow corners and centres -> the upper brow
+#: edge's ends and middle; nostril wings -> the outer subnasal points). Never used as labels; label_check reports
+#: how far apart the two definitions sit.
+AFLW_NEAR_68 = {1: 17, 2: 19, 3: 21, 4: 22, 5: 24, 6: 26, 14: 31, 16: 35}
 
 
 def all_in_crop(pts21: np.ndarray, roi_box: np.ndarray, crop: int = paths.CROP) -> np.ndarray:
@@ -21,12 +27,17 @@ def all_in_crop(pts21: np.ndarray, roi_box: np.ndarray, crop: int = paths.CROP) 
     return np.where((p >= 0).all(-1, keepdims=True), pc, np.nan)
 
 
-def load_for(names) -> np.ndarray:
-    """The AFLW_TO_68 points (N, 8, 2), crop pixels, NaN where missing, for AFLW training crops named `names`."""
+def load_all_for(names) -> np.ndarray:
+    """All 21 AFLW points (N, 21, 2), crop pixels, NaN where missing, for AFLW training crops named `names`."""
     labels = np.load(paths.AFLW_TRAIN / "labels.npz")
     row = {n: i for i, n in enumerate(labels["names"])}
     i = np.array([row[n] for n in names])
-    return clear_points(all_in_crop(labels["pts21"][i], labels["roi_box"][i].astype(np.float64)))
+    return all_in_crop(labels["pts21"][i], labels["roi_box"][i].astype(np.float64))
+
+
+def load_for(names) -> np.ndarray:
+    """The AFLW_TO_68 points (N, 8, 2), crop pixels, NaN where missing, for AFLW training crops named `names`."""
+    return clear_points(load_all_for(names))
 
 
 def clear_points(points21: np.ndarray) -> np.ndarray:

@@ -23,12 +23,21 @@ def agreement(points: np.ndarray, lm68: np.ndarray) -> np.ndarray:
     return annotations.distances(points, lm68, annotations.face_size(lm68))
 
 
-def offsets(points: np.ndarray, lm68: np.ndarray) -> np.ndarray:
-    """Mean (annotation - landmark) per point in crop pixels, (8, 2): the systematic part of the disagreement
-    (NaN for a point annotated nowhere)."""
+def offsets(points: np.ndarray, lm68: np.ndarray, pairs: dict = annotations.AFLW_TO_68) -> np.ndarray:
+    """Mean (annotation - landmark) per point in crop pixels, (P, 2), for points (N, P, 2) matching the 68 landmarks
+    `pairs` names: the systematic part of the disagreement (NaN for a point annotated nowhere)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on an all-NaN column; NaN is the answer
-        return np.nanmean(points - lm68[:, list(annotations.AFLW_TO_68.values())], 0)
+        return np.nanmean(points - lm68[:, list(pairs.values())], 0)
+
+
+def teacher_coverage(bins=((0, 30), (30, 60), (60, 90), (90, 180))) -> str:
+    """How many AFLW training crops the teacher labels, per |yaw| bin (AFLW's yaw, wrapped)."""
+    ok = np.load(paths.CACHE / "teacher" / "aflw.npz")["ok"]
+    yaw = annotations.absolute_yaw(np.load(paths.AFLW_TRAIN / "labels.npz")["yaw_degrees"])
+    return "teacher labels, per |yaw| bin: " + ", ".join(
+        f"({lo}, {hi}] {int(ok[(yaw > lo) & (yaw <= hi)].sum())} of {int(((yaw > lo) & (yaw <= hi)).sum())}"
+        for lo, hi in bins)
 
 
 def held_out(weight: float, count: int, seed: int = 0, yaw_range=None) -> tuple[np.ndarray, float]:
@@ -79,6 +88,11 @@ def main(argv=None) -> int:
           f"{(result['rms_px'] > 3).mean() * 100:.2f} % of {len(result['rms_px'])} crops")
     print("mean offset (annotation - landmark), px: " + ", ".join(
         f"{b}: ({dx:+.2f}, {dy:+.2f})" for b, (dx, dy) in zip(annotations.AFLW_TO_68.values(), offsets(points, result["lm68"]))))
+    near = annotations.load_all_for(result["names"])[:, [a - 1 for a in annotations.AFLW_NEAR_68]]
+    print("mean offset of the differently defined points (annotation - nearby landmark), px: " + ", ".join(
+        f"{a}->{b}: ({dx:+.2f}, {dy:+.2f})" for (a, b), (dx, dy)
+        in zip(annotations.AFLW_NEAR_68.items(), offsets(near, result["lm68"], annotations.AFLW_NEAR_68))))
+    print(teacher_coverage())
     if args.held_out:
         for weight in [0.0] + [float(w) for w in args.weights.split(",")]:
             distance, identity_rms = held_out(weight, args.held_out, yaw_range=yaw_range)
