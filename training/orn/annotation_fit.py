@@ -79,7 +79,7 @@ class AnnotationFitter:
 
     def _project(self, part, x):
         R, s, t, alpha = self._unpack(x)
-        shape = part.neutral + np.einsum("k,kvc->vc", alpha, part.identity)
+        shape = part.vertices(alpha, np.zeros(53))
         return fit.project(shape[None], R[None], np.array([s]), t[None], self.crop)[0], R
 
     def fit_one(self, points: np.ndarray, yaw_aflw: float) -> dict | None:
