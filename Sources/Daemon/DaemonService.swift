@@ -40,6 +40,8 @@ public final class DaemonService: Sendable {
     struct Running {
         var pipeline: Pipeline?
         var stopRequested = false
+        /// Between READY and STOPPING: only then may a reload tell systemd RELOADING and READY.
+        var serving = false
         var configuration: DaemonConfiguration
         init(configuration: DaemonConfiguration = DaemonConfiguration()) { self.configuration = configuration }
     }
@@ -118,15 +120,16 @@ public final class DaemonService: Sendable {
             publisher.stop()
             return ExitCode.unavailable
         }
-        let (stopEarly, reloaded) = state.withLock { running in
+        let stopEarly = state.withLock { running -> Bool in
             running.pipeline = pipeline
-            return (running.stopRequested, running.configuration)
+            if running.configuration != configuration {
+                log.log(.notice, "applying the configuration reloaded while starting")
+                pipeline.reload(smoothing: SmoothingSettings(running.configuration.smoothing),
+                                minimumDetectionScore: Float(running.configuration.tracking.minimumConfidence))
+            }
+            return running.stopRequested
         }
         if stopEarly { pipeline.stop() }
-        if reloaded != configuration {
-            pipeline.reload(smoothing: SmoothingSettings(reloaded.smoothing),
-                            minimumDetectionScore: Float(reloaded.tracking.minimumConfidence))
-        }
         let stops = SignalEvents(signals: [SIGTERM, SIGINT], queue: signalQueue) { [self] number in
             log.log(.notice, "stopping on signal \(number)")
             stop()
@@ -141,7 +144,11 @@ public final class DaemonService: Sendable {
             + "socket \(configuration.socket.path)"
         log.log(.notice, "ready: \(description)")
         try? notifier.ready(status: "serving \(description)")
+        state.withLock { $0.serving = true }
         let failure = pipeline.wait()
+        state.withLock { $0.serving = false }
+        reloads.cancel()
+        stops.cancel()
         try? notifier.stopping(status: failure.map { "failed: \($0)" } ?? "stopping")
         heartbeat.stop()
         status.stop()
@@ -176,10 +183,18 @@ public final class DaemonService: Sendable {
     /// A reload while the daemon starts is applied to the pipeline as soon as it exists.
     func reload(notifier: SystemdNotifier) {
         guard let configurationPath else { return }
-        // While starting, systemd has not been told READY yet and must not be: run() applies the result.
-        let started = state.withLock { $0.pipeline != nil }
-        if started { try? notifier.notify([.reloading, .monotonicMicroseconds(UInt64(MonotonicClock.now() * 1_000_000))]) }
-        defer { if started { try? notifier.notify([.ready, .status("configuration reloaded")]) } }
+        // systemd hears RELOADING and READY only between the first READY and STOPPING (checked under the lock that
+        // run() changes `serving` with); a reload while starting is applied by run() when the pipeline exists.
+        state.withLock { running in
+            if running.serving {
+                try? notifier.notify([.reloading, .monotonicMicroseconds(UInt64(MonotonicClock.now() * 1_000_000))])
+            }
+        }
+        defer {
+            state.withLock { running in
+                if running.serving { try? notifier.notify([.ready, .status("configuration reloaded")]) }
+            }
+        }
         var next: DaemonConfiguration
         do {
             next = try DaemonConfiguration.load(path: configurationPath)
@@ -189,12 +204,15 @@ public final class DaemonService: Sendable {
             log.log(.error, "reload refused, keeping the running configuration: \(error)")
             return
         }
-        let (previous, pipeline) = state.withLock { running in
+        // Applied under the lock, so a reload and run()'s hand-over of a reload made while starting cannot
+        // reach the pipeline in the wrong order.
+        let previous = state.withLock { running in
             defer { running.configuration = next }
-            return (running.configuration, running.pipeline)
+            running.pipeline?.reload(smoothing: SmoothingSettings(next.smoothing),
+                                     minimumDetectionScore: Float(next.tracking.minimumConfidence))
+            return running.configuration
         }
         log.setLevel(next.log.level)
-        pipeline?.reload(smoothing: SmoothingSettings(next.smoothing), minimumDetectionScore: Float(next.tracking.minimumConfidence))
         var unchanged = next
         unchanged.smoothing = previous.smoothing
         unchanged.tracking.minimumConfidence = previous.tracking.minimumConfidence

@@ -5,8 +5,8 @@ import Dispatch
 
 /// Delivers SIGTERM, SIGINT, SIGHUP (or any signals given) as ordinary callbacks on a Dispatch queue.
 ///
-/// The signals' default actions are replaced by "ignore", so the process is not killed before the handler
-/// runs; Dispatch still sees them and calls `handler` with the signal number, outside signal context, where
+/// Each signal's default action is replaced by "ignore" before its source is armed (Dispatch then installs its own
+/// handler), so the process is never killed by one; Dispatch calls `handler` with the signal number, outside signal context, where
 /// stopping the publisher or reloading the config is safe.
 public final class SignalEvents: Sendable {
     /// Dispatch sources are thread-safe; Linux's Dispatch overlay just does not mark them `Sendable`.
@@ -28,7 +28,7 @@ public final class SignalEvents: Sendable {
         for _ in signals { _ = registered.wait(timeout: .now() + 5) }
     }
 
-    /// Stops delivering; the signals stay ignored.
+    /// Stops delivering the signals to `handler`.
     public func cancel() {
         for source in sources { source.cancel() }
     }

@@ -15,13 +15,14 @@ func usage(_ message: String) -> Never {
     exit(64)
 }
 
-// Signals start from a known state whatever the parent left (as daemon(7) asks): none blocked, and SIGHUP, whose
-// default action is to terminate, ignored until the service handles it, so that a reload request while the daemon
-// starts cannot kill it (the service applies reloads from then on, before the pipeline exists included).
+// Signals start from a known state whatever the parent left (as daemon(7) asks): SIGHUP, whose default action is to
+// terminate, ignored until the service handles it, so that a reload request while the daemon starts cannot kill it
+// (ignoring first also discards one left pending by the parent), then nothing blocked. The service handles reloads
+// from shortly after the config below is read, before the pipeline exists included; a SIGHUP in between is dropped.
+signal(SIGHUP, SIG_IGN)
 var noSignals = sigset_t()
 sigemptyset(&noSignals)
 sigprocmask(SIG_SETMASK, &noSignals, nil)
-signal(SIGHUP, SIG_IGN)
 
 nonisolated(unsafe) var arguments = CommandLine.arguments.dropFirst()
 

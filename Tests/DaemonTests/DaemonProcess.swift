@@ -37,12 +37,16 @@ final class DaemonProcess {
         return false
     }
 
-    /// Whether the daemon's process has set `signal` to be ignored (from /proc/PID/status); false once it exited.
-    func ignores(_ signal: Int32) -> Bool {
+    /// Whether the daemon's process ignores `signal` (SigIgn of /proc/PID/status); false once it exited.
+    func ignores(_ signal: Int32) -> Bool { signalMask("SigIgn") & (1 << UInt64(signal - 1)) != 0 }
+
+    /// Whether the daemon's process has a handler for `signal` (SigCgt of /proc/PID/status); false once it exited.
+    func handles(_ signal: Int32) -> Bool { signalMask("SigCgt") & (1 << UInt64(signal - 1)) != 0 }
+
+    private func signalMask(_ field: String) -> UInt64 {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
-              let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
-        return mask & (1 << UInt64(signal - 1)) != 0
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("\(field):") }) else { return 0 }
+        return UInt64(line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces), radix: 16) ?? 0
     }
 
     /// Waits for the exit and returns the status; kills the daemon after `timeout` seconds.
