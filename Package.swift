@@ -29,7 +29,7 @@ let hostFlags: Set<Substring> = {
 /// for AMD Zen 4 (AVX-512, 32-wide GEMM panels) when the build machine has Zen 4's AVX-512 features,
 /// for x86-64-v3 (AVX2 + FMA) otherwise. `OCCLUMESH_ISA=avx2` builds a binary for any AVX2 machine;
 /// `OCCLUMESH_ISA=avx512` forces the AVX-512 build. A binary run on a CPU without the features it
-/// was built for refuses to load models with an error saying so.
+/// was built for refuses to load models with an error saying so. True: the AVX-512 build.
 let inferenceCoreAVX512: Bool = {
     let requested = Context.environment["OCCLUMESH_ISA"]
     if let requested, requested != "avx2", requested != "avx512" {
@@ -37,6 +37,7 @@ let inferenceCoreAVX512: Bool = {
     }
     return requested == "avx512" || (requested != "avx2" && zen4Features.allSatisfy { hostFlags.contains(Substring($0)) })
 }()
+/// InferenceCore's compiler settings for the instruction set chosen above.
 let inferenceCoreISA: [SwiftSetting] = inferenceCoreAVX512
     ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")] : vectorISA
 

@@ -4,8 +4,9 @@ import Foundation
 ///
 /// The package compiles the kernels for the build machine (see Package.swift); a binary carried to a CPU without
 /// those features would die of an illegal instruction in the first run, so models refuse to load there instead, with
-/// an error saying how to rebuild. This check lives in its own target, compiled for the x86-64-v3 baseline of every
-/// target whatever InferenceCore is built for, so that the check itself cannot use an instruction the CPU lacks.
+/// an error saying how to rebuild. The check lives in its own target, compiled for the x86-64-v3 baseline of every
+/// target whatever InferenceCore is built for, so that its own work (reading /proc/cpuinfo, comparing sets) cannot
+/// use an instruction the CPU lacks; InferenceCore calls it first thing when loading a model.
 public enum ProcessorCheck {
     #if INFERENCECORE_AVX512
     /// The name of the instruction set the kernels use.

@@ -55,8 +55,11 @@ def aflw_images(names) -> np.ndarray:
     cached, held = paths.CACHE / "images_aflw.npy", paths.CACHE / "images_aflw.names.npy"
     names = np.asarray(names)
     if not (cached.exists() and held.exists() and np.array_equal(np.load(held), names)):
-        np.save(cached, load_images(names, paths.AFLW_TRAIN / "crops"))
-        np.save(held, names)
+        held.unlink(missing_ok=True)  # from here until both are written, the cache holds no names: never trusted
+        for path, array in ((cached, load_images(names, paths.AFLW_TRAIN / "crops")), (held, names)):
+            partial = path.with_suffix(".partial.npy")
+            np.save(partial, array)
+            partial.replace(path)  # a reader that mapped the old file keeps it; nobody sees half a file
     return np.load(cached, mmap_mode="r")
 
 

@@ -35,9 +35,11 @@ def teacher_coverage(bins=((0, 30), (30, 60), (60, 90), (90, 180))) -> str:
     """How many AFLW training crops the teacher labels, per |yaw| bin (AFLW's yaw, wrapped)."""
     ok = np.load(paths.CACHE / "teacher" / "aflw.npz")["ok"]
     yaw = annotations.absolute_yaw(np.load(paths.AFLW_TRAIN / "labels.npz")["yaw_degrees"])
-    return "teacher labels, per |yaw| bin: " + ", ".join(
-        f"({lo}, {hi}] {int(ok[(yaw > lo) & (yaw <= hi)].sum())} of {int(((yaw > lo) & (yaw <= hi)).sum())}"
-        for lo, hi in bins)
+    parts = []
+    for lo, hi in bins:
+        in_bin = ((yaw >= lo) if lo == 0 else (yaw > lo)) & (yaw <= hi)
+        parts.append(f"{'[' if lo == 0 else '('}{lo}, {hi}] {int(ok[in_bin].sum())} of {int(in_bin.sum())}")
+    return "teacher labels, per |yaw| bin: " + ", ".join(parts)
 
 
 def held_out(weight: float, count: int, seed: int = 0, yaw_range=None) -> tuple[np.ndarray, float]:

@@ -16,10 +16,12 @@ Composite multi-occlusion loss (student): a batch holds G groups of V differentl
             [ sum_v w.(alpha_v - mean_v alpha)^2 + sum_v (beta_v - mean_v beta)^2 ] / V
 i.e. every copy must match the clean teacher, and the copies must agree with one another on identity and expression.
 Clean anchor (student, optional, `anchor` weight > 0 with a clean first copy in every group):
-  L_anchor = mean over the occluded copies v of [ mean_j |p_j,v - sg(p_j,0)| + mean_v' |x_v',v - sg(x_v',0)| ]
-i.e. each occluded copy's posed landmarks and dense vertices must match what the network itself says for the same face
-seen clean (sg = stop-gradient, so the clean answer is never pulled towards the occluded ones). The teacher label is
-the same for all copies; the anchor adds the network's own clean answer, which it can reach, as a second target.
+  L_anchor = sum over the copies v = 1..V-1 of [ mean_j |p_j,v - sg(p_j,0)| + mean_v' |x_v',v - sg(x_v',0)| ],
+averaged over faces like the per-copy terms: each other copy's posed landmarks and dense vertices must match what the
+network itself says for the same face seen clean (sg = stop-gradient, so the clean answer is never pulled towards the
+occluded ones). Copies 1..V-1 are occluded with the run's occlusion probability (1.0 in configs/student-anchor.json)
+when an occluder fits. The teacher label is the same for all copies; the anchor adds the network's own clean answer,
+which it can reach, as a second target.
 """
 from dataclasses import dataclass, field
 

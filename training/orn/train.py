@@ -42,7 +42,11 @@ def load_config(path=None, **overrides) -> dict:
                 cfg[k].update(v)
             else:
                 cfg[k] = v
-    cfg.update({k: v for k, v in overrides.items() if v is not None})
+    for k, v in overrides.items():
+        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
+            cfg[k].update(v)
+        elif v is not None:
+            cfg[k] = v
     if cfg["mode"] == "baseline":
         cfg["copies"], cfg["occlude_p"], cfg["clean_anchor"] = 1, 0.0, False
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):

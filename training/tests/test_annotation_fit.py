@@ -49,6 +49,8 @@ def test_aflw_yaw_has_the_opposite_sign_to_ours_on_real_crops():
     fitter = annotation_fit.AnnotationFitter(np.load(annotation_fit.VERTICES)["ict_index"], sigma_yaw=1e6)
     for lo, hi in ((30, 80), (-80, -30)):
         index = np.flatnonzero((yaw_aflw > lo) & (yaw_aflw < hi) & complete)[:20]
-        ours = np.array([annotation_fit.yaw_of(fitter.fit_one(points[i], 0.0)["R"]) for i in index])
+        fits = [fitter.fit_one(points[i], 0.0) for i in index]
+        assert all(f is not None for f in fits), (lo, hi)
+        ours = np.array([annotation_fit.yaw_of(f["R"]) for f in fits])
         assert (np.sign(ours) == -np.sign(yaw_aflw[index])).mean() >= 0.9, (lo, hi, ours)
         assert np.median(np.abs(ours + yaw_aflw[index])) < 15, (lo, hi, ours)
