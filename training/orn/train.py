@@ -10,7 +10,10 @@ trained baseline, so the occlusion training adds robustness instead of relearnin
 `labels`: the `orn.fit` cache folder to train against (`fit`, teacher only, the default; `fit-annotated`), and
 `teacher_misses`: also train on the AFLW crops the teacher misses, labelled by `orn.annotation_fit` (pose and
 landmarks only), and `clean_anchor`: keep the first copy of every face clean and train the occluded copies towards
-the network's own clean answer too (needs copies >= 2 and a `weights.anchor` > 0; see orn/losses.py).
+the network's own clean answer too (needs copies >= 2 and a `weights.anchor` > 0; see orn/losses.py), and
+`occlusion_warmup`: the fraction of the time budget over which the occlusion probability rises linearly from 0 to
+`occlude_p`, so that a student trained from scratch first learns clean faces, as the baseline it would otherwise start
+from did (0: occluded from the first step).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -30,7 +33,7 @@ DEFAULTS = dict(
     mode="student", model=asdict(ModelConfig()), faces=24, copies=3, occlude_p=0.85, coverage=[0.1, 0.6],
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
-    init=None, labels="fit", teacher_misses=False, clean_anchor=False)
+    init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -52,6 +55,12 @@ def load_config(path=None, **overrides) -> dict:
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
         raise ValueError("weights.anchor > 0 needs clean_anchor: true and copies >= 2 (a clean first copy per face)")
     return cfg
+
+
+def occlusion_probability(cfg: dict, budget_fraction: float) -> float:
+    """The probability that a copy is occluded at this point of the run (see `occlusion_warmup`)."""
+    warmup = cfg["occlusion_warmup"]
+    return cfg["occlude_p"] * (min(1.0, budget_fraction / warmup) if warmup > 0 else 1.0)
 
 
 def to_tensors(batch, device):
@@ -122,7 +131,8 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         for g in opt.param_groups:
             g["lr"] = lr
         idx = rng.choice(train_idx, cfg["faces"], replace=len(train_idx) < cfg["faces"])
-        b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], cfg["occlude_p"], families,
+        occlude_p = occlusion_probability(cfg, frac)
+        b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], occlude_p, families,
                                        tuple(cfg["coverage"]), out=cfg["model"]["input"],
                                        clean_first=cfg["clean_anchor"]), device)
         loss, logs = losses.total(model(b["image"]), b, geo, w, cfg["copies"])
@@ -132,7 +142,8 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         opt.step()
         state["step"] += 1
         if state["step"] % cfg["log_every"] == 0 or state["step"] == 1:
-            rec = dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, **{k: round(v, 5) for k, v in logs.items()})
+            rec = dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, occlude_p=round(occlude_p, 3),
+                       **{k: round(v, 5) for k, v in logs.items()})
             log.write(json.dumps(rec) + "\n")
             log.flush()
             print(json.dumps(rec), flush=True)

@@ -115,3 +115,10 @@ def test_aflw_image_cache_follows_the_names_it_is_asked_for(tmp_path, monkeypatc
     again = np.array(data.aflw_images(names[::-1]))  # another order: decoded again, never the old rows
     assert np.array_equal(again, first[::-1])
     assert np.array_equal(np.load(tmp_path / "images_aflw.names.npy"), names[::-1])
+
+
+def test_occlusion_warmup_ramps_the_occlusion_probability():
+    from orn import train
+    cfg = train.load_config(None, occlude_p=0.9, occlusion_warmup=0.4)
+    assert [round(train.occlusion_probability(cfg, f), 6) for f in (0.0, 0.2, 0.4, 0.9)] == [0.0, 0.45, 0.9, 0.9]
+    assert train.occlusion_probability(train.load_config(None, occlude_p=0.9), 0.0) == 0.9
