@@ -8,6 +8,7 @@ of the crop's labelled 68-landmark box, in % — clean, and under the occlusion 
 trained on, so checkpoints trained against different labels compare fairly.
 
     python -m orn.validate runs/student/ckpt.pt runs/student-annotated/ckpt.pt
+    python -m orn.validate --by-family CKPT     # the heavy level one occluder family at a time (diagnosis only)
 """
 import argparse
 import json
@@ -45,23 +46,34 @@ def score(prediction: np.ndarray, label68: np.ndarray, points: np.ndarray) -> fl
     return float(np.nanmean(annotations.distances(points, prediction, annotations.face_size(label68))) * 100)
 
 
+def occluded(images: np.ndarray, label68: np.ndarray, coverage, families=occlusion.FAMILIES) -> np.ndarray:
+    """The crops under the occlusion generator at `coverage`, one fixed seed per crop; a crop no occluder fits stays
+    clean."""
+    out = images.copy()
+    for i in range(len(images)):
+        try:
+            out[i] = occlusion.occlude(images[i], label68[i], np.random.default_rng(20_000 + i), families=families,
+                                       coverage=coverage, tries=16).image
+        except ValueError:
+            pass
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoints", nargs="+")
+    ap.add_argument("--by-family", action="store_true", help="heavy level per occluder family instead")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     images, label68, points = validation_crops()
     print(f"{len(images)} validation crops, {int(np.isfinite(points).all(-1).sum())} annotated points", flush=True)
-    crops = {}
-    for level, coverage in LEVELS.items():
-        crops[level] = images.copy()
-        if coverage:
-            for i in range(len(images)):
-                try:
-                    crops[level][i] = occlusion.occlude(images[i], label68[i], np.random.default_rng(20_000 + i),
-                                                        families=occlusion.FAMILIES, coverage=coverage, tries=16).image
-                except ValueError:
-                    pass  # nothing fits this face at this level: it stays clean
+    if args.by_family:
+        heavy = {family: occluded(images, label68, LEVELS["heavy"], (family,)) for family in occlusion.FAMILIES}
+        for ckpt in args.checkpoints:
+            result = {family: round(score(predict(ckpt, crops), label68, points), 3) for family, crops in heavy.items()}
+            print(ckpt, "heavy by family", json.dumps(result), flush=True)
+        return 0
+    crops = {level: occluded(images, label68, coverage) if coverage else images for level, coverage in LEVELS.items()}
     for ckpt in args.checkpoints:
         result = {level: round(score(predict(ckpt, crops[level]), label68, points), 3) for level in LEVELS}
         result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
