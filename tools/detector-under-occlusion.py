@@ -58,11 +58,8 @@ def main() -> int:
                 name = str(labels["names"][i])
                 image = np.asarray(Image.open(paths.AFLW2000 / "images" / name).convert("RGB"))
                 if coverage:
-                    try:
-                        image = occlusion.occlude(image, points[i], np.random.default_rng(30_000 + int(i)),
-                                                  families=occlusion.FAMILIES, coverage=coverage, tries=16).image
-                    except ValueError:
-                        uncovered += 1  # nothing fits this face at this level: it stays clean
+                    image, fitted = occlusion.occlude_seeded(image, points[i], 30_000 + int(i), coverage)
+                    uncovered += not fitted
                 Image.fromarray(image).save(Path(folder) / name.replace(".jpg", ".png"))
             output = subprocess.run([args.binary, "detect", folder, "--json", "--min-score", "0.3",
                                      "--models", str(ROOT / "models")], check=True, capture_output=True, text=True).stdout

@@ -134,7 +134,6 @@ public final class DaemonService: Sendable {
             log.log(.notice, "stopping on signal \(number)")
             stop()
         }
-        defer { stops.cancel() }
         let status = StatusReporter(pipeline: pipeline, publisher: publisher, notifier: notifier, log: log,
                                     interval: configuration.log.statusInterval)
         pipeline.run()

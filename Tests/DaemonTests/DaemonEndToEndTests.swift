@@ -167,12 +167,8 @@ struct DaemonEndToEndTests {
     func reloadWhileStarting() throws {
         let folder = TestResources.temporaryFolder("early-hup")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let clip = try TestResources.clip(frames: 20, in: folder)
-        let stream = folder.appendingPathComponent("clip.ts").path
-        try TestResources.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", clip, "-c", "copy", "-f", "mpegts", stream])
         // A FIFO source holds the daemon in its start (opening the source) until the test writes the stream.
-        let fifo = folder.appendingPathComponent("feed.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
+        let (bytes, fifo) = try TestResources.streamAndFIFO(frames: 20, in: folder)
         let (config, _) = try Self.writeConfig(in: folder, clip: fifo)
         let daemon = try DaemonProcess(["--config", config], logPath: folder.appendingPathComponent("daemon.log").path)
         // Until the service handles SIGHUP: signals land in main's "ignored" window whenever the poll catches it.
@@ -192,7 +188,6 @@ struct DaemonEndToEndTests {
         kill(daemon.process.processIdentifier, SIGHUP)
         while !daemon.log.contains("configuration reloaded"), daemon.process.isRunning, Date() < deadline { usleep(10_000) }
         #expect(daemon.process.isRunning, "alive after \(sentWhileIgnored + 1) SIGHUPs while starting: \(daemon.log)")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: stream))
         let descriptor = open(fifo, O_WRONLY)
         #expect(descriptor >= 0)
         _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -206,12 +201,7 @@ struct DaemonEndToEndTests {
         let folder = TestResources.temporaryFolder("quiet")
         defer { try? FileManager.default.removeItem(at: folder) }
         // Long enough (over FFmpeg's 5 s probing window) that the daemon is streaming, not still probing, when the feed hangs.
-        let clip = try TestResources.clip(frames: 200, in: folder)
-        let stream = folder.appendingPathComponent("clip.ts").path
-        try TestResources.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", clip, "-c", "copy", "-f", "mpegts", stream])
-        let fifo = folder.appendingPathComponent("camera.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: stream))
+        let (bytes, fifo) = try TestResources.streamAndFIFO(frames: 200, in: folder)
         let writerFinished = Atomic<Bool>(false)
         let writerDone = DispatchSemaphore(value: 0)
         let releaseFeed = DispatchSemaphore(value: 0)

@@ -53,6 +53,19 @@ enum TestResources {
         return path
     }
 
+    /// The first `frames` frames of d6.mp4 as an MPEG-TS stream (readable through a pipe, unlike MP4), and a FIFO in
+    /// `folder` for a test to feed it through, as a live source.
+    static func streamAndFIFO(frames: Int, in folder: URL) throws -> (stream: Data, fifo: String) {
+        let clip = try clip(frames: frames, in: folder)
+        let stream = folder.appendingPathComponent("clip.ts").path
+        try run("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-i", clip, "-c", "copy", "-f", "mpegts", stream])
+        let fifo = folder.appendingPathComponent("feed.fifo").path
+        guard mkfifo(fifo, 0o600) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkfifo \(fifo): errno \(errno)"])
+        }
+        return (try Data(contentsOf: URL(fileURLWithPath: stream)), fifo)
+    }
+
     /// Runs a tool, failing when it exits non-zero.
     static func run(_ executable: String, _ arguments: [String]) throws {
         let process = Process()

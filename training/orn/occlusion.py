@@ -244,6 +244,15 @@ def _blob(rng, face, shape):
 _BUILDERS = {"hand": _hand, "object": _object, "sunglasses": _sunglasses, "mask": _mask, "hair_scarf": _hair_scarf, "blob": _blob}
 
 
+def occlude_seeded(image: np.ndarray, lm68: np.ndarray, seed: int, coverage, families=FAMILIES) -> tuple[np.ndarray, bool]:
+    """`image` under one occluder drawn with a fixed seed (so every method scored sees the same pixels), and whether
+    one fitted; when none fits this face at `coverage`, the image unchanged and False."""
+    try:
+        return occlude(image, lm68, np.random.default_rng(seed), families=families, coverage=coverage, tries=16).image, True
+    except ValueError:
+        return image, False
+
+
 def occlude(image: np.ndarray, lm68: np.ndarray, rng: np.random.Generator, families=TRAIN_FAMILIES,
             coverage=(0.1, 0.6), tries: int = 8) -> Occlusion:
     """Occlude `image` (H, W, 3 uint8) whose face has 68 landmarks `lm68` (pixels) with one occluder from `families`

@@ -35,9 +35,8 @@ def validation_crops(labels_folder: str = "fit-annotated"):
     return images, lm68[val] * scale, annotations.load_for(names[val]) * scale
 
 
-def predict(ckpt: str, images: np.ndarray) -> np.ndarray:
-    """68 landmarks (N, 68, 2) in input pixels from a training checkpoint."""
-    predictor = LandmarkPredictor(ckpt)
+def predict(predictor: LandmarkPredictor, images: np.ndarray) -> np.ndarray:
+    """68 landmarks (N, 68, 2) in input pixels from a checkpoint's predictor."""
     return np.concatenate([predictor.landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
 
 
@@ -49,14 +48,8 @@ def score(prediction: np.ndarray, label68: np.ndarray, points: np.ndarray) -> fl
 def occluded(images: np.ndarray, label68: np.ndarray, coverage, families=occlusion.FAMILIES) -> np.ndarray:
     """The crops under the occlusion generator at `coverage`, one fixed seed per crop; a crop no occluder fits stays
     clean."""
-    out = images.copy()
-    for i in range(len(images)):
-        try:
-            out[i] = occlusion.occlude(images[i], label68[i], np.random.default_rng(20_000 + i), families=families,
-                                       coverage=coverage, tries=16).image
-        except ValueError:
-            pass
-    return out
+    return np.stack([occlusion.occlude_seeded(image, lm, 20_000 + i, coverage, families)[0]
+                     for i, (image, lm) in enumerate(zip(images, label68))])
 
 
 def main(argv=None) -> int:
@@ -70,12 +63,14 @@ def main(argv=None) -> int:
     if args.by_family:
         heavy = {family: occluded(images, label68, LEVELS["heavy"], (family,)) for family in occlusion.FAMILIES}
         for ckpt in args.checkpoints:
-            result = {family: round(score(predict(ckpt, crops), label68, points), 3) for family, crops in heavy.items()}
+            predictor = LandmarkPredictor(ckpt)
+            result = {family: round(score(predict(predictor, crops), label68, points), 3) for family, crops in heavy.items()}
             print(ckpt, "heavy by family", json.dumps(result), flush=True)
         return 0
     crops = {level: occluded(images, label68, coverage) if coverage else images for level, coverage in LEVELS.items()}
     for ckpt in args.checkpoints:
-        result = {level: round(score(predict(ckpt, crops[level]), label68, points), 3) for level in LEVELS}
+        predictor = LandmarkPredictor(ckpt)
+        result = {level: round(score(predict(predictor, crops[level]), label68, points), 3) for level in LEVELS}
         result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
         print(ckpt, json.dumps(result), flush=True)
     return 0
