@@ -6,8 +6,9 @@
 Protocol: each image is cropped to its 3DDFA-style `crop_roi_box` and resized to the network input; the 68 predicted
 2-D landmarks are mapped back to the image and scored by NME = mean point error / sqrt(w h) of the ground-truth
 landmarks' box, per |yaw| bin [0,30], (30,60], (60,90+] (yaw from labels.npz, wrapped to [-180, 180]), the bin mean
-and the overall mean. Levels: clean; moderate (occluder covers 20-35 % of the face) and heavy (40-60 %) with all six
-occluder families (the held-out one included); heavy with the held-out family only. Occlusions are generated from the
+and the overall mean. Levels: clean; moderate (occluder covers 20-35 % of the face) and heavy (40-60 %) with all eight
+occluder families (the two held out of training included); heavy with the held-out families only
+(`occlusion.HELD_OUT_FAMILIES`). Occlusions are generated from the
 ground-truth landmarks with a fixed seed per image, so every method sees the same occluded pixels.
 The teacher (MediaPipe, needs setup.sh --teacher) is scored through the same ICT fit as training labels (468 -> 68);
 images where it finds no face are counted and left out of its NME.
@@ -35,7 +36,7 @@ from orn import annotations, data, facemodel, fit, occlusion, paths  # noqa: E40
 from orn.predict import LandmarkPredictor  # noqa: E402
 
 LEVELS = {"clean": None, "moderate": ((0.2, 0.35), occlusion.FAMILIES), "heavy": ((0.4, 0.6), occlusion.FAMILIES),
-          "heavy_held_out": ((0.4, 0.6), (occlusion.HELD_OUT,))}
+          "heavy_held_out": ((0.4, 0.6), occlusion.HELD_OUT_FAMILIES)}
 BINS = [(0, 30), (30, 60), (60, 1000)]
 
 
