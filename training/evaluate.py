@@ -8,8 +8,9 @@ Protocol: each image is cropped to its 3DDFA-style `crop_roi_box` and resized to
 landmarks' box, per |yaw| bin [0,30], (30,60], (60,90+] (yaw from labels.npz, wrapped to [-180, 180]), the bin mean
 and the overall mean. Levels: clean; moderate (occluder covers 20-35 % of the face) and heavy (40-60 %) with all eight
 occluder families (the two held out of training included); heavy with the held-out families only
-(`occlusion.HELD_OUT_FAMILIES`). Occlusions are generated from the
-ground-truth landmarks with a fixed seed per image, so every method sees the same occluded pixels.
+(`occlusion.HELD_OUT_FAMILIES`); second_moderate (20-30 %) and second_heavy (40-50 %) under the second occlusion
+test (`orn.second_test`: other shapes, fills and compositing, never seen in training). Occlusions are generated from
+the ground-truth landmarks with a fixed seed per image, so every method sees the same occluded pixels.
 The teacher (MediaPipe, needs setup.sh --teacher) is scored through the same ICT fit as training labels (468 -> 68);
 images where it finds no face are counted and left out of its NME.
 Stability (--stability, needs mediapipe for face boxes and video decoding): on every frame of the three videos the
@@ -32,11 +33,12 @@ from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from orn import annotations, data, facemodel, fit, occlusion, paths  # noqa: E402
+from orn import annotations, data, facemodel, fit, occlusion, paths, second_test  # noqa: E402
 from orn.predict import LandmarkPredictor  # noqa: E402
 
 LEVELS = {"clean": None, "moderate": ((0.2, 0.35), occlusion.FAMILIES), "heavy": ((0.4, 0.6), occlusion.FAMILIES),
-          "heavy_held_out": ((0.4, 0.6), occlusion.HELD_OUT_FAMILIES)}
+          "heavy_held_out": ((0.4, 0.6), occlusion.HELD_OUT_FAMILIES),
+          **{level: ("second", coverage) for level, coverage in second_test.LEVELS.items()}}
 BINS = [(0, 30), (30, 60), (60, 1000)]
 
 
@@ -130,7 +132,10 @@ def main(argv=None) -> int:
     for level in args.levels.split(","):
         spec = LEVELS[level]
         crops = clean.copy()
-        if spec:
+        if spec and spec[0] == "second":
+            for i in range(N):
+                crops[i], _ = second_test.occlude_second(clean[i], gt_crop[i], 10_000 + i, spec[1])
+        elif spec:
             for i in range(N):
                 crops[i], _ = occlusion.occlude_seeded(clean[i], gt_crop[i], 10_000 + i, spec[0], spec[1])
         for name, scorer in scorers.items():

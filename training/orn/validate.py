@@ -4,8 +4,10 @@ The validation split (`data.split`, 3 % of names by hash, never trained on) hold
 including some the teacher misses. Every checkpoint is scored on the same crops by the distance of its predicted
 landmarks to AFLW's annotated points with a Multi-PIE counterpart (`annotations.AFLW_TO_68`), normalised by sqrt(w h)
 of the crop's labelled 68-landmark box, in % — clean, and under the occlusion generator at the evaluation's moderate
-(20-35 %) and heavy (40-60 %) levels with fixed seeds. The score does not depend on the label set a checkpoint was
-trained on, so checkpoints trained against different labels compare fairly.
+(20-35 %) and heavy (40-60 %) levels with fixed seeds; heavy with the families held out of training only
+(`heavy_held_out`); and under the second occlusion test that training never sees (`orn.second_test`: moderate
+20-30 %, heavy 40-50 %), with `second_heavy/clean` beside `heavy/clean`. The score does not depend on the label set a
+checkpoint was trained on, so checkpoints trained against different labels compare fairly.
 
     python -m orn.validate runs/student/ckpt.pt runs/student-annotated/ckpt.pt
     python -m orn.validate --by-family CKPT     # the heavy level one occluder family at a time (diagnosis only)
@@ -16,7 +18,7 @@ import json
 import numpy as np
 import torch
 
-from . import annotations, data, occlusion, paths
+from . import annotations, data, occlusion, paths, second_test
 from .predict import LandmarkPredictor
 
 LEVELS = {"clean": None, "moderate": (0.2, 0.35), "heavy": (0.4, 0.6)}
@@ -52,6 +54,12 @@ def occluded(images: np.ndarray, label68: np.ndarray, coverage, families=occlusi
                      for i, (image, lm) in enumerate(zip(images, label68))])
 
 
+def occluded_second(images: np.ndarray, label68: np.ndarray, coverage) -> np.ndarray:
+    """The crops under the second occlusion test (`orn.second_test`) at `coverage`, one fixed seed per crop."""
+    return np.stack([second_test.occlude_second(image, lm, 20_000 + i, coverage)[0]
+                     for i, (image, lm) in enumerate(zip(images, label68))])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoints", nargs="+")
@@ -68,10 +76,13 @@ def main(argv=None) -> int:
             print(ckpt, "heavy by family", json.dumps(result), flush=True)
         return 0
     crops = {level: occluded(images, label68, coverage) if coverage else images for level, coverage in LEVELS.items()}
+    crops["heavy_held_out"] = occluded(images, label68, LEVELS["heavy"], occlusion.HELD_OUT_FAMILIES)
+    crops.update({level: occluded_second(images, label68, coverage) for level, coverage in second_test.LEVELS.items()})
     for ckpt in args.checkpoints:
         predictor = LandmarkPredictor(ckpt)
-        result = {level: round(score(predict(predictor, crops[level]), label68, points), 3) for level in LEVELS}
+        result = {level: round(score(predict(predictor, crops[level]), label68, points), 3) for level in crops}
         result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
+        result["second_heavy/clean"] = round(result["second_heavy"] / result["clean"], 3)
         print(ckpt, json.dumps(result), flush=True)
     return 0
 
