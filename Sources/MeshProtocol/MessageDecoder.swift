@@ -41,7 +41,8 @@ public enum MessageDecoder {
             guard flags <= 1 else { throw .invalidField("flags", Int(flags)) }
             _ = try reader.read(UInt8.self)
             let rate = try reader.readFloat()
-            guard rate.isFinite, rate >= 0 else { throw .invalidField("maximum_rate", Int(rate.isFinite ? rate : -1)) }
+            // The error carries the rate as a number, never converted to an integer: any Float can arrive here.
+            guard rate.isFinite, rate >= 0 else { throw .invalidNumber("maximum_rate", Double(rate)) }
             message = .subscribe(Subscription(vertexFormat: format, region: region, landmarks: flags == 1, maximumRate: rate))
         default:
             throw .unknownMessageType(rawType)

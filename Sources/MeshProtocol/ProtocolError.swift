@@ -12,6 +12,9 @@ public enum ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     case badMagic(UInt32)
     /// A field holds a value outside its range; carries the field name and value.
     case invalidField(String, Int)
+    /// A floating-point field holds a value outside its range (negative, infinite or NaN); carries the field
+    /// name and value.
+    case invalidNumber(String, Double)
     /// A string field is not UTF-8.
     case invalidText(String)
     /// A message arrived that is not allowed at this point of the conversation.
@@ -27,6 +30,7 @@ public enum ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
         case .trailingBytes(let type, let count): return "\(type) message has \(count) bytes after its last field"
         case .badMagic(let magic): return "hello magic 0x\(String(magic, radix: 16)) is not OCMH"
         case .invalidField(let field, let value): return "field \(field) has invalid value \(value)"
+        case .invalidNumber(let field, let value): return "field \(field) has invalid value \(value)"
         case .invalidText(let field): return "field \(field) is not UTF-8"
         case .unexpectedMessage(let type): return "unexpected \(type) message at this point"
         }
