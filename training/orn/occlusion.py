@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw
-from scipy.ndimage import convolve, distance_transform_edt, gaussian_filter
+from scipy.ndimage import distance_transform_edt, gaussian_filter
 
 from . import paths
 
@@ -96,13 +96,14 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 
 # ---------- the photo: what an occluder must match ----------
 
-_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], float)
 TYPICAL_SKIN = np.array([200.0, 150.0, 120.0])  # a mid skin tone under neutral light, normal exposure
 
 
 def noise_sigma(L: np.ndarray) -> float:
     """Noise standard deviation of a luminance image (robust Immerkaer estimate: median of a Laplacian difference)."""
-    return float(1.4826 * np.median(np.abs(convolve(L, _IMMERKAER)[1:-1, 1:-1])) / 6)
+    c = (L[:-2, :-2] + L[:-2, 2:] + L[2:, :-2] + L[2:, 2:] - 2 * (L[:-2, 1:-1] + L[2:, 1:-1] + L[1:-1, :-2] + L[1:-1, 2:])
+         + 4 * L[1:-1, 1:-1])  # the Immerkaer kernel [[1, -2, 1], [-2, 4, -2], [1, -2, 1]]
+    return float(1.4826 * np.median(np.abs(c)) / 6)
 
 
 def blur_sigma(L: np.ndarray, noise: float = 0.0, s0: float = 1.0) -> float:
@@ -126,25 +127,27 @@ class _Photo:
         ys, xs = np.nonzero(face)
         y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
         win = rgb[y0:y1, x0:x1]
-        self.grey = bool(np.abs(rgb[..., 0] - rgb[..., 1]).mean() + np.abs(rgb[..., 1] - rgb[..., 2]).mean() < 2.0)
+        small = rgb[::2, ::2]  # whole-photo statistics from every other pixel
+        self.grey = bool(np.abs(small[..., 0] - small[..., 1]).mean() + np.abs(small[..., 1] - small[..., 2]).mean() < 2.0)
         L = luminance(win)
         self.noise = noise_sigma(L) if min(L.shape) > 4 else 0.0
-        self.blur = blur_sigma(L, self.noise) if min(L.shape) > 8 else 0.5
-        pix = rgb[face]
+        self.blur = min(blur_sigma(L, self.noise), 2.5) if min(L.shape) > 8 else 0.5
+        sub = max(1, len(ys) // 2000)
+        pix = rgb[ys[::sub], xs[::sub]]
         lum = luminance(pix)
         lo, hi = np.percentile(lum, [30, 90])
         mid = pix[(lum >= lo) & (lum <= hi)]
         self.skin = (mid if len(mid) else pix).mean(0)  # the face's own colour in this photo
         level = float(luminance(self.skin))
         self.exposure = float(np.clip(level / luminance(TYPICAL_SKIN), 0.3, 1.6))
-        world = rgb.reshape(-1, 3).mean(0)
+        world = small.reshape(-1, 3).mean(0)
         cast_world = world / max(world.mean(), 1.0)
         cast_skin = (self.skin / max(self.skin.mean(), 1.0)) / (TYPICAL_SKIN / TYPICAL_SKIN.mean())
         self.cast = np.clip(np.sqrt(np.clip(cast_world, 0.5, 2) * np.clip(cast_skin, 0.5, 2)), 0.8, 1.25)
-        chroma = np.abs(rgb - rgb.mean(-1, keepdims=True)).mean()
+        chroma = np.abs(small - small.mean(-1, keepdims=True)).mean()
         self.saturation = 0.0 if self.grey else float(np.clip(chroma / 22.0, 0.25, 1.15))
         # the face's shading gradient: L ~ a + b u + c v, (u, v) in face units about the face centre
-        step = max(1, int(np.sqrt(len(ys)) // 40))
+        step = max(1, len(ys) // 1500)
         u = (xs[::step] - geo.centre[0]) / geo.unit
         v = (ys[::step] - geo.centre[1]) / geo.unit
         A = np.stack([np.ones_like(u), u, v], 1)
@@ -158,7 +161,7 @@ class _Photo:
         v, u = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         u = (u - self.geo.centre[0]) / self.geo.unit
         v = (v - self.geo.centre[1]) / self.geo.unit
-        shade = np.clip(1 + self.gradient[0] * u + self.gradient[1] * v, 0.35, 1.7)
+        shade = np.clip(1 + self.gradient[0] * u + self.gradient[1] * v, 0.45, 1.4)
         col = albedo * (self.exposure * shade)[..., None] * self.cast
         grey = luminance(col)[..., None]
         return grey + (col - grey) * self.saturation if not self.grey else np.repeat(grey, 3, -1)
@@ -332,7 +335,7 @@ def _skin_albedo(rng, photo: _Photo):
         if photo.saturation > 0:
             g = luminance(lit)
             lit = g + (lit - g) / max(photo.saturation, 0.25)
-        alb = lit * rng.uniform(0.9, 1.12) * np.array([1.0, rng.uniform(0.94, 1.0), rng.uniform(0.9, 1.0)])
+        alb = lit * rng.uniform(0.95, 1.15) * np.array([1.0, rng.uniform(0.94, 1.0), rng.uniform(0.9, 1.0)])
     else:
         pal = np.array([[230, 180, 150], [205, 145, 110], [150, 95, 65], [240, 205, 180], [100, 62, 42]], float)
         alb = pal[rng.integers(len(pal))] * rng.uniform(0.9, 1.08)
@@ -377,14 +380,14 @@ def _hand(rng, face: _Face, cx, direction, pose, skin, size=0.3):
 
     def draw(c: _Canvas, s):
         u, P, fingers, thumb = geometry(s)
-        c.capsule(P(0, 0.8), P(0, 0.8 + arm_len), 0.72 * u, 0.8 * u)  # wrist and forearm
+        c.capsule(P(0, 0.8), P(0, 0.8 + arm_len), 0.6 * u, 0.72 * u)  # wrist and forearm
         if pose == "edge":
             c.capsule(P(0, 0.6), P(0, -1.9), 0.45 * u, 0.3 * u)
         else:
             c.polygon([P(-0.95, -0.9), P(0.95, -0.9), P(1.0, 0.5), P(0.55, 1.0), P(-0.55, 1.0), P(-1.0, 0.5)])
-            if pose == "fist":
-                for k in range(4):
-                    c.circle(P(-0.72 + 0.48 * k, -0.9), 0.3 * u)
+            if pose == "fist":  # the folded fingers: a rounded band over the palm's top
+                c.polygon([P(-0.98, -0.95), P(0.98, -0.95), P(0.98, -1.1), P(-0.98, -1.1)])
+                c.capsule(P(-0.7, -1.12), P(0.7, -1.12), 0.3 * u)
         for f in fingers:
             c.capsule(*f)
         c.capsule(*thumb)
@@ -410,7 +413,7 @@ def _hand(rng, face: _Face, cx, direction, pose, skin, size=0.3):
             dark.line([P(-0.1, 0.4), P(-0.1, -1.6)], w, fill=120)
         dark.line([P(-0.6, 0.85), P(0.6, 0.85)], w, fill=90)  # wrist crease
 
-    return _Part(draw, skin, volume=0.35, width=0.12 * size / 0.3, details=details)
+    return _Part(draw, skin, volume=0.25, width=0.12 * size / 0.3, details=details)
 
 
 def _pose(rng):
@@ -519,27 +522,35 @@ def _b_hair(rng, face, photo, shape):
 
     ripple = rng.uniform(0.85, 1.15, (2, 18))
 
-    def band(line, half, taper=0.2):
+    def band(line, half, taper=0.2, head=6):
         d = np.gradient(line, axis=0)
         n = np.stack([-d[:, 1], d[:, 0]], 1) / (np.linalg.norm(d, axis=1, keepdims=True) + 1e-9)
-        w = half * np.concatenate([np.full(6, 1.15), np.linspace(1.0, taper, len(line) - 6)])
-        # ragged edges: each side's width wobbles along the lock, the tip splits into a few points
-        a, b = w * ripple[0], w * ripple[1]
-        a[-3:] *= (1, 0.4, 1.0)
+        w = half * np.concatenate([np.full(head, 1.15), np.linspace(1.0, taper, len(line) - head)])
+        # ragged edges: each side's width wobbles along the lock
+        a, b = w * ripple[0][:len(w)], w * ripple[1][:len(w)]
         return np.concatenate([line + n * a[:, None], (line - n * b[:, None])[::-1]]), n
 
     def draw(c: _Canvas, s):
         for lock in locks:
             line, half = centre(lock, s)
-            c.polygon(band(line, half)[0])
+            outline, n = band(line, half)
+            c.polygon(outline)
+            k0 = 6 + int((len(line) - 6) * 0.55)
+            tail = line[k0:]
+            step = tail[-1] - tail[-2]
+            for j, o in enumerate(lock[4][-3:]):  # the tip frays into thinner locks
+                sub = np.concatenate([tail, tail[-1:] + step * np.array([[1.0], [2.0]]) * (1 + 0.5 * abs(o))])
+                sub = sub + n[-1] * half * 0.3 * np.clip(o, -1.5, 1.5) * np.linspace(0, 1, len(sub))[:, None]
+                c.polygon(band(sub, half * 0.35, 0.05, head=0)[0])
 
     def strays(c: _Canvas, s):
         for lock in locks:
             line, half = centre(lock, s)
             _, n = band(line, half)
-            for j, (o, bright) in enumerate(zip(lock[4][:14], lock[5])):  # stray strands past the lock's edge
-                off = n * half * (1.05 + 0.35 * abs(o)) * np.sign(o) * np.linspace(0.4, 1.0, len(line))[:, None]
-                c.line(line + off, max(0.5, 0.006 * face.unit), fill=int(150 + 100 * bright))
+            for j, (o, bright) in enumerate(zip(lock[4][:14], lock[5])):  # stray strands just past the lock's edge
+                k0 = 6 + int((len(line) - 6) * 0.3)
+                off = n[k0:] * half * (0.9 + 0.25 * abs(o)) * np.sign(o) * np.linspace(0.8, 0.5, len(line) - k0)[:, None]
+                c.line(line[k0:] + off, max(0.5, 0.006 * face.unit), fill=int(150 + 100 * bright))
 
     def details(dark: _Canvas, light: _Canvas, s):
         for lock in locks:
@@ -549,7 +560,7 @@ def _b_hair(rng, face, photo, shape):
             taper = np.concatenate([np.full(6, 1.0), np.linspace(1.0, 0.25, len(line) - 6)])[:, None]
             for o, b in zip(lock[4][14:], lock[5][14:]):  # strands inside the lock
                 off = n * half * np.clip(o / 2.2, -0.95, 0.95) * taper
-                (dark if b < 0.6 else light).line(line + off, w, fill=int(60 + 150 * abs(b - 0.6)))
+                (dark if b < 0.6 else light).line(line + off, w, fill=int(30 + 110 * abs(b - 0.6)))
 
     return [_Part(draw, colour, volume=0.35, width=0.06, details=details, soft=0.7),
             _Part(strays, colour, volume=0.0, alpha_scale=0.45)]
@@ -706,12 +717,18 @@ def _b_eyewear(rng, face, photo, shape):
     er, el = face.eye_r, face.eye_l
     ear_r, ear_l = face.lm[0], face.lm[16]
     shape_k = rng.uniform(0.6, 1.0)
+    gap = max(float(np.linalg.norm(el - er)), 2.0)
+
+    def radii(r):
+        """Lens half-axes: the lenses grow taller rather than into each other."""
+        rx = min(r * 1.1, 0.48 * gap)
+        return rx, r * shape_k * max(1.0, r * 1.1 / rx) ** 0.7
 
     def lenses(cv: _Canvas, s):
         r = face.unit * 0.14 * s
         if kind == "sunglasses":
             for e in (er, el):
-                cv.ellipse(e + face.up * r * 0.1, r * 1.1, r * shape_k, face.roll, n=20)
+                cv.ellipse(e + face.up * r * 0.1, *radii(r), face.roll, n=20)
         else:
             mid = (er + el) / 2
             half = np.linalg.norm(el - er) / 2 + r
@@ -720,24 +737,29 @@ def _b_eyewear(rng, face, photo, shape):
     def frame(cv: _Canvas, s):
         r = face.unit * 0.14 * s
         w = max(1.0, 0.035 * face.unit)
-        cv.line([er, el], w * 1.2)
-        cv.line([er, ear_r], w)
-        cv.line([el, ear_l], w)
-        if kind == "goggles":
-            cv.line([er, ear_r], w * 3)
-            cv.line([el, ear_l], w * 3)
+        along = _rot(face.roll) @ np.array([1.0, 0.0])  # from the right eye towards the left
+        if kind == "sunglasses":
+            rx = radii(r)[0]
+            outer_r, outer_l = er - along * rx, el + along * rx
+            cv.line([er + along * rx * 0.95, el - along * rx * 0.95], w * 1.2)  # the bridge, between the lenses
+        else:
+            half = np.linalg.norm(el - er) / 2 + r
+            outer_r, outer_l = (er + el) / 2 - along * half, (er + el) / 2 + along * half
+        for outer, ear in ((outer_r, ear_r), (outer_l, ear_l)):  # temples, from the rims to the ears
+            cv.line([outer, ear], w * (3 if kind == "goggles" else 1))
         for e in ((er, el) if kind == "sunglasses" else ((er + el) / 2,)):
             t = np.linspace(0, 2 * np.pi, 20)
-            rx = r * 1.1 if kind == "sunglasses" else np.linalg.norm(el - er) / 2 + r
-            ry = r * shape_k if kind == "sunglasses" else r * 0.9
-            pts = np.stack([rx * np.cos(t), ry * np.sin(t)], 1) @ _rot(face.roll).T + e
+            rx, ry = radii(r) if kind == "sunglasses" else (np.linalg.norm(el - er) / 2 + r, r * 0.9)
+            pts = np.stack([rx * np.cos(t), ry * np.sin(t)], 1) @ _rot(face.roll).T + e + (face.up * r * 0.1 if kind == "sunglasses" else 0)
             cv.line(pts, w)
 
     def reflections(dark: _Canvas, light: _Canvas, s):
         r = face.unit * 0.14 * s
         a = rng.uniform(-0.8, 0.8)
         for e in (er, el):
-            light.line([e + _unit(a + np.pi / 2) * r * 0.8 - _unit(a) * r * 0.3, e - _unit(a + np.pi / 2) * r * 0.8 - _unit(a) * r * 0.3], r * 0.35, fill=90)
+            ends = e + _unit(a + np.pi / 2) * r * 0.7, e - _unit(a + np.pi / 2) * r * 0.7
+            for k, f in ((-0.35, 70), (0.1, 35)):  # a soft sheen across each lens
+                light.line([ends[0] + _unit(a) * r * k, ends[1] + _unit(a) * r * k], r * 0.3, fill=f)
 
     return [_Part(lenses, tint, volume=0.1, width=0.05, details=reflections),
             _Part(frame, frame_col, volume=0.15, width=0.02)]
@@ -809,11 +831,19 @@ def _composite(image, parts, s, photo: _Photo, face: _Face, rng):
         g = photo.gradient
         away = -g / (np.linalg.norm(g) + 1e-6) if np.linalg.norm(g) > 0.05 else _unit(rng.uniform(0, 2 * np.pi))
         off = away * face.unit * rng.uniform(0.02, 0.1)
-        sh = np.zeros(shape, np.float32)
-        sh[y0:y1, x0:x1] = A
         sigma = face.unit * rng.uniform(0.03, 0.08)
-        sh = gaussian_filter(np.roll(sh, (int(round(off[1])), int(round(off[0]))), (0, 1)), sigma)
-        out *= 1 - (rng.uniform(0.2, 0.5) * sh)[..., None]
+        dy, dx = int(round(off[1])), int(round(off[0]))
+        m = int(np.ceil(3 * sigma)) + 1  # the shadow's window: the occluder's, moved and grown by its blur
+        sy0, sy1 = max(0, y0 + min(dy, 0) - m), min(H, y1 + max(dy, 0) + m)
+        sx0, sx1 = max(0, x0 + min(dx, 0) - m), min(W, x1 + max(dx, 0) + m)
+        sh = np.zeros((sy1 - sy0, sx1 - sx0), np.float32)
+        ty0, tx0 = y0 + dy - sy0, x0 + dx - sx0  # where the moved occluder window lands (clipped to the image)
+        a0, b0 = max(ty0, 0), max(tx0, 0)
+        a1, b1 = min(ty0 + A.shape[0], sh.shape[0]), min(tx0 + A.shape[1], sh.shape[1])
+        if a1 > a0 and b1 > b0:
+            sh[a0:a1, b0:b1] = A[a0 - ty0:a1 - ty0, b0 - tx0:b1 - tx0]
+        sh = gaussian_filter(sh, sigma)
+        out[sy0:sy1, sx0:sx1] *= 1 - (rng.uniform(0.2, 0.5) * sh)[..., None]
     if extra > 0.05:
         P = gaussian_filter(P, (extra, extra, 0))
         A = gaussian_filter(A, extra)
@@ -863,7 +893,7 @@ def occlude(image: np.ndarray, lm68: np.ndarray, rng: np.random.Generator, famil
             cov = float((_union_mask(parts, s, shape) & face).sum() / area)
             if lo <= cov <= hi and (best is None or abs(cov - target) < abs(best[0] - target)):
                 best = (cov, s)
-            if best is not None and abs(cov - target) < 0.01:
+            if best is not None and abs(cov - target) < 0.015:
                 break
             if cov < target:
                 a = s
