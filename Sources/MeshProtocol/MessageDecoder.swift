@@ -39,7 +39,8 @@ public enum MessageDecoder {
             guard let region = MeshRegion(rawValue: regionValue) else { throw .invalidField("region", Int(regionValue)) }
             let flags = try reader.read(UInt8.self)
             guard flags <= 1 else { throw .invalidField("flags", Int(flags)) }
-            _ = try reader.read(UInt8.self)
+            let reserved = try reader.read(UInt8.self)
+            guard reserved == 0 else { throw .invalidField("reserved", Int(reserved)) }
             let rate = try reader.readFloat()
             // The error carries the rate as a number, never converted to an integer: any Float can arrive here.
             guard rate.isFinite, rate >= 0 else { throw .invalidNumber("maximum_rate", Double(rate)) }

@@ -32,4 +32,11 @@ struct HostileMessageTests {
         }
         #expect(subscription.maximumRate == 1e30)
     }
+
+    @Test("the reserved byte of subscribe must be 0", arguments: [1 as UInt8, 0x80, 0xFF])
+    func reservedByte(value: UInt8) {
+        #expect(throws: ProtocolError.invalidField("reserved", Int(value))) {
+            try Self.decode(Self.subscribe(reserved: value, rate: 0))
+        }
+    }
 }
