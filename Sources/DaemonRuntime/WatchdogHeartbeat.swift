@@ -14,6 +14,14 @@ public final class WatchdogHeartbeat: Sendable {
     /// Dispatch sources are thread-safe; Linux's Dispatch overlay just does not mark them `Sendable`.
     nonisolated(unsafe) private let timer: DispatchSourceTimer
     private let notifier: SystemdNotifier
+    /// Where the timer is in its life. libdispatch traps when a source is released while suspended (never
+    /// resumed), so every path, a heartbeat dropped unstarted because a model failed to load included, must end
+    /// with the timer cancelled and resumed.
+    private let phase = Mutex(Phase.created)
+
+    private enum Phase {
+        case created, running, stopped
+    }
 
     /// Creates a stopped heartbeat.
     ///
@@ -46,9 +54,33 @@ public final class WatchdogHeartbeat: Sendable {
     /// Beats so far.
     public var count: UInt64 { beats.load(ordering: .relaxed) }
 
-    /// Starts ticking.
-    public func start() { timer.resume() }
+    /// Starts ticking; does nothing if already started or stopped.
+    public func start() {
+        phase.withLock { phase in
+            guard phase == .created else { return }
+            phase = .running
+            timer.resume()
+        }
+    }
 
-    /// Stops ticking for good.
-    public func stop() { timer.cancel() }
+    /// Stops ticking for good; safe to call before `start()` and more than once.
+    public func stop() {
+        phase.withLock { phase in
+            switch phase {
+            case .created:
+                // Cancelled first, so resuming (which releasing requires) runs no handler.
+                timer.cancel()
+                timer.resume()
+            case .running:
+                timer.cancel()
+            case .stopped:
+                break
+            }
+            phase = .stopped
+        }
+    }
+
+    deinit {
+        stop()
+    }
 }

@@ -1,0 +1,31 @@
+import Foundation
+import MeshProtocol
+import OcclumeshClient
+import Synchronization
+import Testing
+
+/// occlumeshd against hostile files and clients: every failure is one line and its documented exit code, and a
+/// running daemon survives what it is sent.
+@Suite("occlumeshd against hostile input", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
+struct HostileDaemonTests {
+    @Test("an unloadable detector sidecar ends with one line and exit 69, not a trap")
+    func unloadableDetector() throws {
+        let folder = TestResources.temporaryFolder("bad-detector")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let models = TestResources.models
+        for detector in ["/nonexistent/det.json"] {
+            // A real clip: the source is opened before the pipeline loads the detector.
+            let sample = TestResources.repositoryRoot.appendingPathComponent("samples/sample.mp4").path
+            let (config, _) = try DaemonEndToEndTests.writeConfig(in: folder, clip: sample)
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+                .replacingOccurrences(of: "\(models.path)/face_detection_short_range.json", with: detector)
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            let (status, log) = try DaemonProcess.run(["--config", config], in: folder)
+            #expect(status == 69, "\(detector): \(log)")
+            let failures = log.split(separator: "\n").filter { $0.contains(" critical: ") || $0.contains(" error: ") }
+            #expect(failures.count == 1 && failures[0].contains(detector), "\(detector): \(log)")
+            #expect(!log.contains("Fatal error") && !log.contains("BUG IN CLIENT"), "\(detector): \(log)")
+        }
+    }
+
+}
