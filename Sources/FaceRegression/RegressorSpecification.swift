@@ -22,6 +22,11 @@ public struct RegressorSpecification: Sendable, Equatable {
     /// Human-readable description of how the face is framed in the crop, from the sidecar.
     public let cropConvention: String
 
+    /// Largest input side accepted, in pixels (the shipped network uses 128).
+    public static let maximumInputSide = 4096
+    /// Largest output dimension (and identity mode count) accepted.
+    public static let maximumOutputSize = 1 << 16
+
     /// The sidecar format this code reads.
     public static let format = "occlumesh-orn/1"
 
@@ -52,6 +57,12 @@ public struct RegressorSpecification: Sendable, Equatable {
               shape[2] == sidecar.crop.size else {
             throw .invalidSpecification(path: path, reason: "input shape \(shape) is not 1×3×S×S with S = crop.size")
         }
+        guard shape[2] <= maximumInputSide else {
+            throw .invalidSpecification(path: path, reason: "input side \(shape[2]) is above \(maximumInputSide)")
+        }
+        guard (0...maximumOutputSize).contains(sidecar.identity_modes) else {
+            throw .invalidSpecification(path: path, reason: "identity_modes \(sidecar.identity_modes) is outside 0…\(maximumOutputSize)")
+        }
         let normalisation = sidecar.input.normalisation
         guard normalisation.mean.count == 3, normalisation.std.count == 3, normalisation.std.allSatisfy({ $0 > 0 }) else {
             throw .invalidSpecification(path: path, reason: "normalisation needs three means and three positive deviations")
@@ -60,7 +71,17 @@ public struct RegressorSpecification: Sendable, Equatable {
             ("identity", sidecar.identity_modes), ("expression", sidecar.expression_names.count),
             ("rotation6d", 6), ("translation_scale", 3), ("visibility", 68),
         ]
-        let declared = sidecar.outputs.map { ($0.name, $0.shape.reduce(1, *)) }
+        // Each dimension is checked before it is multiplied: a shape of [2^32, 2^32] must be an error, not a trap.
+        for output in sidecar.outputs where output.shape.isEmpty || !output.shape.allSatisfy({ (1...maximumOutputSize).contains($0) }) {
+            throw .invalidSpecification(
+                path: path, reason: "output \(output.name) has shape \(output.shape); each dimension must lie in 1…\(maximumOutputSize)")
+        }
+        let declared = sidecar.outputs.map { output in
+            (output.name, output.shape.reduce(1) { product, dimension in
+                let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+                return overflow ? -1 : next
+            })
+        }
         guard declared.map(\.0) == expected.map(\.0), declared.map(\.1) == expected.map(\.1) else {
             throw .invalidSpecification(path: path, reason: "outputs \(declared) are not \(expected)")
         }

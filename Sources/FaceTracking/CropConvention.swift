@@ -96,6 +96,13 @@ public struct CropConvention: Sendable, Equatable, Decodable {
         var crop: Crop
     }
 
+    /// Largest crop side accepted, in pixels.
+    public static let maximumSize = 4096
+    /// Largest `side_scale` accepted: a crop at most this many times the reference box (the shipped sidecar: 1.41).
+    public static let maximumSideScale: Float = 16
+    /// Largest `centre_shift` component accepted, in box sides.
+    public static let maximumCentreShift: Float = 4
+
     /// Reads the convention from the regressor's sidecar at `path` and checks it.
     public static func load(path: String) throws(FaceTrackingError) -> CropConvention {
         let data: Data
@@ -119,13 +126,20 @@ public struct CropConvention: Sendable, Equatable, Decodable {
         guard sidecar.input.layout == "NCHW", shape == [1, 3, size, size] else {
             throw .cannotReadCropConvention(path: path, reason: "input shape \(shape) \(sidecar.input.layout) is not 1×3×\(size)×\(size) NCHW")
         }
+        guard (1...maximumSize).contains(size) else {
+            throw .cannotReadCropConvention(path: path, reason: "crop.size \(size) is outside 1…\(maximumSize)")
+        }
         let normalisation = sidecar.input.normalisation
-        guard normalisation.mean.count == 3, normalisation.std.count == 3, !normalisation.std.contains(0) else {
-            throw .cannotReadCropConvention(path: path, reason: "normalisation needs 3 means and 3 non-zero standard deviations")
+        guard normalisation.mean.count == 3, normalisation.std.count == 3, !normalisation.std.contains(0),
+              normalisation.scale.isFinite, (normalisation.mean + normalisation.std).allSatisfy(\.isFinite) else {
+            throw .cannotReadCropConvention(path: path, reason: "normalisation needs 3 means and 3 non-zero standard deviations, all finite")
         }
         for (name, entry) in [("landmarks", framing.landmarks), ("detection", framing.detection)]
-        where !(entry.sideScale > 0) || entry.centreShift.count != 2 {
-            throw .cannotReadCropConvention(path: path, reason: "crop.framing.\(name) needs side_scale > 0 and a 2-value centre_shift")
+        where !(entry.sideScale > 0 && entry.sideScale <= maximumSideScale) || entry.centreShift.count != 2
+            || !entry.centreShift.allSatisfy({ abs($0) <= maximumCentreShift }) {
+            throw .cannotReadCropConvention(
+                path: path, reason: "crop.framing.\(name) needs side_scale in (0, \(maximumSideScale)] and a 2-value "
+                    + "centre_shift within ±\(maximumCentreShift)")
         }
         return CropConvention(size: size, normalisation: normalisation, framing: framing)
     }

@@ -111,17 +111,38 @@ public struct DetectorSpecification: Sendable, Decodable, Equatable {
         return specification
     }
 
-    /// Checks that the parts agree with each other.
+    /// Largest input side accepted, in pixels (BlazeFace uses 128 and 192).
+    public static let maximumInputSide = 4096
+    /// Most values per regressor row accepted (BlazeFace uses 16).
+    public static let maximumValuesPerRow = 1024
+
+    /// Checks that the parts agree with each other, and that every number that will size a buffer or index a
+    /// row is in range before any arithmetic is done with it (the sidecar is untrusted input).
     func validate(path: String) throws(FaceTrackingError) {
-        guard input.layout == "NCHW", input.shape.count == 4, input.shape[1] == 3 else {
-            throw .invalidSpecification(path: path, reason: "input must be NCHW with 3 channels")
+        guard input.layout == "NCHW", input.shape.count == 4, input.shape[0] == 1, input.shape[1] == 3,
+              (1...Self.maximumInputSide).contains(input.shape[2]), (1...Self.maximumInputSide).contains(input.shape[3]) else {
+            throw .invalidSpecification(
+                path: path, reason: "input must be 1×3×H×W NCHW with H and W in 1…\(Self.maximumInputSide)")
         }
-        guard anchors.count == anchors.centers.count, anchors.centers.allSatisfy({ $0.count == 2 }) else {
+        guard anchors.count == anchors.centers.count, anchors.count > 0,
+              anchors.centers.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }) else {
             throw .invalidSpecification(path: path, reason: "anchor count and centres disagree")
         }
+        let limit = Self.maximumValuesPerRow
+        guard (1...limit).contains(decoding.numCoords), (0...limit).contains(decoding.boxCoordOffset),
+              (0...limit).contains(decoding.keypointCoordOffset), (0...limit).contains(decoding.numKeypoints),
+              decoding.numValuesPerKeypoint == 2 else {
+            throw .invalidSpecification(
+                path: path, reason: "decoding counts and offsets must lie in 0…\(limit) (num_coords at least 1), "
+                    + "with 2 values per keypoint")
+        }
+        // In range, so none of these can overflow.
         let needed = decoding.keypointCoordOffset + decoding.numKeypoints * decoding.numValuesPerKeypoint
-        guard decoding.numValuesPerKeypoint == 2, needed <= decoding.numCoords, decoding.boxCoordOffset + 4 <= decoding.numCoords else {
+        guard needed <= decoding.numCoords, decoding.boxCoordOffset + 4 <= decoding.numCoords else {
             throw .invalidSpecification(path: path, reason: "decoding offsets exceed the \(decoding.numCoords) values per row")
+        }
+        guard keypoints.count == decoding.numKeypoints else {
+            throw .invalidSpecification(path: path, reason: "\(keypoints.count) keypoint names for \(decoding.numKeypoints) keypoints")
         }
         guard nonMaximumSuppression.algorithm == "weighted", nonMaximumSuppression.overlapType == "intersection_over_union" else {
             throw .invalidSpecification(path: path, reason: "only weighted suppression by intersection over union is implemented")

@@ -44,8 +44,20 @@ public struct FaceCropper: Sendable {
                 for u in 0..<size {
                     let lower = point.rounded(.down)
                     let fraction = point - lower
-                    let x = Int(lower.x), y = Int(lower.y)
                     var value = SIMD3<Float>.zero
+                    // Compared as floats before any conversion: a region framed on a diverged regressor's
+                    // landmarks, or by a hostile sidecar, can put this point at ±1e30, infinity or NaN, which
+                    // Int() traps on. Such taps (NaN fails every comparison) are outside the frame: black.
+                    guard lower.x >= -1, lower.y >= -1, lower.x < Float(width), lower.y < Float(height) else {
+                        let out = v * size + u
+                        let normalised = shift
+                        destination[out] = normalised.x
+                        destination[plane + out] = normalised.y
+                        destination[2 * plane + out] = normalised.z
+                        point += transform.axisX
+                        continue
+                    }
+                    let x = Int(lower.x), y = Int(lower.y)
                     if x >= 0, y >= 0, x + 1 < width, y + 1 < height {
                         // All four taps inside the frame: no per-tap checks.
                         let upper = base + y * stride + x * 3, under = upper + stride

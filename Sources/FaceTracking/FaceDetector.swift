@@ -47,8 +47,9 @@ public final class FaceDetector: FaceDetecting {
                                    + "found \(model.outputs.map(\.name))")
         }
         let anchors = specification.anchors.count
-        guard model.outputs[regressors].shape.reduce(1, *) == anchors * specification.decoding.numCoords,
-              model.outputs[classificators].shape.reduce(1, *) == anchors else {
+        let (rowValues, overflow) = anchors.multipliedReportingOverflow(by: specification.decoding.numCoords)
+        guard !overflow, Self.elementCount(model.outputs[regressors].shape) == rowValues,
+              Self.elementCount(model.outputs[classificators].shape) == anchors else {
             throw .networkMismatch(path: networkPath, reason: "output sizes do not match \(anchors) anchors")
         }
         self.specification = specification
@@ -61,6 +62,18 @@ public final class FaceDetector: FaceDetecting {
         classificatorsIndex = classificators
         resampler = LetterboxResampler(inputWidth: specification.inputWidth, inputHeight: specification.inputHeight,
                                        normalization: specification.input.normalization)
+    }
+
+    /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var product = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            product = next
+        }
+        return product
     }
 
     /// The faces in `frame` (packed RGB), in image pixels, best first.

@@ -8,12 +8,23 @@ import Testing
 /// running daemon survives what it is sent.
 @Suite("occlumeshd against hostile input", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
 struct HostileDaemonTests {
-    @Test("an unloadable detector sidecar ends with one line and exit 69, not a trap")
+    @Test("an unloadable or hostile detector sidecar ends with one line and exit 69, not a trap")
     func unloadableDetector() throws {
         let folder = TestResources.temporaryFolder("bad-detector")
         defer { try? FileManager.default.removeItem(at: folder) }
         let models = TestResources.models
-        for detector in ["/nonexistent/det.json"] {
+        // A sidecar beside the real network whose keypoint count is 2^63 - 1.
+        var json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: models.appendingPathComponent("face_detection_short_range.json"))) as! [String: Any]
+        var decoding = json["decoding"] as! [String: Any]
+        decoding["num_keypoints"] = Int.max
+        json["decoding"] = decoding
+        let hostile = folder.appendingPathComponent("det.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: hostile)
+        try FileManager.default.createSymbolicLink(
+            at: folder.appendingPathComponent(json["model"] as! String),
+            withDestinationURL: models.appendingPathComponent(json["model"] as! String))
+        for detector in ["/nonexistent/det.json", hostile.path] {
             // A real clip: the source is opened before the pipeline loads the detector.
             let sample = TestResources.repositoryRoot.appendingPathComponent("samples/sample.mp4").path
             let (config, _) = try DaemonEndToEndTests.writeConfig(in: folder, clip: sample)

@@ -61,3 +61,40 @@ struct RegressorSpecificationTests {
         }
     }
 }
+
+/// Numbers in orn.json that would overflow or size absurd buffers: refused at load with an error, never a trap.
+@Suite("hostile orn.json numbers")
+struct HostileRegressorSidecarTests {
+    @Test("output shapes whose product overflows, or with negative or zero dimensions, are refused", arguments: [
+        [1 << 32, 1 << 32], [Int.max, 2], [-40, -1], [0, 40], [-1, -40],
+    ])
+    func outputShapes(shape: [Int]) throws {
+        let data = try RegressorSpecificationTests.sidecar { json in
+            var outputs = json["outputs"] as! [[String: Any]]
+            outputs[0]["shape"] = shape
+            json["outputs"] = outputs
+            if shape == [-40, -1] || shape == [-1, -40] { json["identity_modes"] = 40 }
+        }
+        #expect(throws: FaceRegressionError.self) { try RegressorSpecification.parse(data, path: "orn.json") }
+    }
+
+    @Test("negative identity modes and absurd input sides are refused", arguments: [
+        ("identity_modes", -40), ("side", 1 << 31), ("side", Int.max),
+    ])
+    func sizes(key: String, value: Int) throws {
+        let data = try RegressorSpecificationTests.sidecar { json in
+            if key == "identity_modes" {
+                json["identity_modes"] = value
+                var outputs = json["outputs"] as! [[String: Any]]
+                outputs[0]["shape"] = [value]
+                json["outputs"] = outputs
+            } else {
+                var input = json["input"] as! [String: Any]
+                input["shape"] = [1, 3, value, value]
+                json["input"] = input
+                json["crop"] = ["convention": "square box around the face", "size": value]
+            }
+        }
+        #expect(throws: FaceRegressionError.self) { try RegressorSpecification.parse(data, path: "orn.json") }
+    }
+}
