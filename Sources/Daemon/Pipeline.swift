@@ -151,6 +151,7 @@ public final class Pipeline: Sendable {
         defer { decoded.close() }
         parts.gate?()
         var firstTimes: (presentation: Double, wall: Double)?
+        var framesRead = 0
         while !stopping.load(ordering: .relaxed) {
             let began = MonotonicClock.now()
             let frame: VideoFrame?
@@ -160,7 +161,14 @@ public final class Pipeline: Sendable {
                 fail(.source(input: parts.inputName, reason: "\(error)"))
                 return
             }
-            guard let frame else { return }
+            guard let frame else {
+                // A file whose video stream decodes to nothing (a broken sample table, say) is not a success.
+                if framesRead == 0, !stopping.load(ordering: .relaxed) {
+                    fail(.source(input: parts.inputName, reason: "no frame decoded: the video stream holds no decodable frame"))
+                }
+                return
+            }
+            framesRead += 1
             recorder.stage(0, seconds: MonotonicClock.now() - began)
             recorder.frameIn()
             if parts.realtime {

@@ -30,6 +30,11 @@ struct ProbeCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
+        // A video stream that decodes to nothing (a broken sample table, say) is an error, not "frames": 0.
+        guard frames > 0 || maxFrames == 0 else {
+            printError("\(input): no frame decoded: the video stream holds no decodable frame")
+            throw ExitCode.failure
+        }
         let format = source.format
         if json {
             let report = ProbeReport(frames: frames, width: format.width, height: format.height,

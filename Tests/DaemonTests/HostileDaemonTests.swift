@@ -8,6 +8,17 @@ import Testing
 /// running daemon survives what it is sent.
 @Suite("occlumeshd against hostile input", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
 struct HostileDaemonTests {
+    /// `samples/sample.mp4` with its `stts` box emptied: the video stream is there, but no frame decodes.
+    static func clipWithoutFrames(in folder: URL) throws -> String {
+        var bytes = [UInt8](try Data(contentsOf: TestResources.repositoryRoot.appendingPathComponent("samples/sample.mp4")))
+        let tag = Array("stts".utf8)
+        let start = try #require((0..<(bytes.count - 16)).first { Array(bytes[$0..<($0 + 4)]) == tag })
+        for offset in 8..<12 { bytes[start + offset] = 0 }  // entry_count = 0
+        let path = folder.appendingPathComponent("no-frames.mp4").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test("an unloadable or hostile detector sidecar ends with one line and exit 69, not a trap")
     func unloadableDetector() throws {
         let folder = TestResources.temporaryFolder("bad-detector")
@@ -37,6 +48,17 @@ struct HostileDaemonTests {
             #expect(failures.count == 1 && failures[0].contains(detector), "\(detector): \(log)")
             #expect(!log.contains("Fatal error") && !log.contains("BUG IN CLIENT"), "\(detector): \(log)")
         }
+    }
+
+    @Test("a file whose video stream yields no frame is an error: the daemon exits 1 naming the input")
+    func noFrameFile() throws {
+        let folder = TestResources.temporaryFolder("no-frames")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try Self.clipWithoutFrames(in: folder)
+        let (config, _) = try DaemonEndToEndTests.writeConfig(in: folder, clip: clip)
+        let (status, log) = try DaemonProcess.run(["--config", config], in: folder)
+        #expect(status == 1 || status == 66, "\(log)")
+        #expect(log.contains("no frame"), "\(log)")
     }
 
 }
