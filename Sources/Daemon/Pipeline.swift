@@ -29,6 +29,9 @@ public final class Pipeline: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Ends the decode thread's wait for a source that has gone quiet.
     private let sourceInterruption: SourceInterruption
+    /// Signalled by `stop()` and by a failure: ends the decode thread's `--realtime` wait for a frame's time, which
+    /// a timestamp gap in a hostile file can make days long.
+    private let pacingWakeup = DispatchSemaphore(value: 0)
     private let start: Mutex<StartState?>
 
     struct Control {
@@ -102,6 +105,7 @@ public final class Pipeline: Sendable {
     public func stop() {
         stopping.store(true, ordering: .relaxed)
         sourceInterruption.interrupt()
+        pacingWakeup.signal()
     }
 
     /// Blocks until every stage has ended (end of the source, `stop()`, or a failure); returns the failure, if any.
@@ -140,6 +144,7 @@ public final class Pipeline: Sendable {
         control.withLock { if $0.failure == nil { $0.failure = error } }
         stopping.store(true, ordering: .relaxed)
         sourceInterruption.interrupt()
+        pacingWakeup.signal()
         decoded.close()
         tracked.close()
         regressed.close()
@@ -175,7 +180,8 @@ public final class Pipeline: Sendable {
                 let times = firstTimes ?? (frame.presentationTime, MonotonicClock.now())
                 firstTimes = times
                 let delay = times.wall + (frame.presentationTime - times.presentation) - MonotonicClock.now()
-                if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+                // Not Thread.sleep: stop() must be able to end the wait (a jump of 100,000 s in the timestamps).
+                if delay > 0, pacingWakeup.wait(timeout: .now() + min(delay, 86_400 * 365)) == .success { return }
             }
             guard decoded.put(frame) else { return }
         }

@@ -24,7 +24,7 @@ final class ScriptedSource: FrameSource {
     }
 }
 
-/// Sources that misbehave: a file that yields no frame.
+/// Sources that misbehave: a timestamp gap under `--realtime`, a file that yields no frame.
 @Suite("hostile sources", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
 struct HostileSourceTests {
     /// `pipeline.wait()` on a thread of its own: `done` is signalled when it returns, with its result in `failure`.
@@ -38,6 +38,25 @@ struct HostileSourceTests {
                 done.signal()
             }.start()
         }
+    }
+
+    @Test("stop interrupts a --realtime sleep across a timestamp gap of 100,000 s")
+    func stopDuringRealtimeGap() throws {
+        var settings = try PipelineTests.settings()
+        settings.realtime = true
+        let sink = CollectingSink()
+        // 10 frames at 30 fps, then a jump of 100,000 s.
+        let source = ScriptedSource(times: (0..<10).map { Double($0) / 30 } + [100_000, 100_000.033])
+        let pipeline = try Pipeline(source: source, inputName: "gap", settings: settings,
+                                    models: try PipelineModels(settings: settings), sink: sink)
+        pipeline.run()
+        let deadline = Date().addingTimeInterval(20)
+        while sink.frames.withLock({ $0.count }) < 10, Date() < deadline { usleep(10_000) }
+        #expect(sink.frames.withLock { $0.count } == 10, "the frames before the gap arrive")
+        let waiting = BackgroundWait(pipeline)
+        pipeline.stop()
+        #expect(waiting.done.wait(timeout: .now() + 10) == .success, "the pipeline ends after stop() instead of sleeping out the gap")
+        #expect(waiting.failure.withLock { $0 } == nil)
     }
 
     @Test("a source that ends before its first frame is a failure naming the input, not a success")
