@@ -93,6 +93,37 @@ class FaceModel:
         return FaceModel(self.neutral[idx], self.identity[:, idx], self.expression[:, idx], self.expression_names,
                          np.zeros((0, 3), np.int32), np.zeros(0, np.int64), len(idx))
 
+    def points(self, vertices: np.ndarray, weights: np.ndarray) -> "FaceModel":
+        """The model at barycentric points: point j = sum_i weights[j, i] * vertex vertices[j, i]. Shapes are linear
+        in the coefficients, so a point on the mesh has bases like a vertex."""
+        w = weights.astype(np.float32)
+        return FaceModel(np.einsum("ji,jic->jc", w, self.neutral[vertices]),
+                         np.einsum("ji,kjic->kjc", w, self.identity[:, vertices]),
+                         np.einsum("ji,ejic->ejc", w, self.expression[:, vertices]), self.expression_names,
+                         np.zeros((0, 3), np.int32), np.zeros(0, np.int64), len(vertices))
+
+    def landmark_model(self) -> "FaceModel":
+        """The model at the 68 landmarks of the calibrated definition (`assets/landmarks68_ict.npz`, written by
+        `orn.landmark_calibration`): the one landmark definition of training, evaluation and the daemon."""
+        definition = landmark_definition()
+        return self.points(definition["vertices"], definition["weights"])
+
+    @staticmethod
+    def concatenate(a: "FaceModel", b: "FaceModel") -> "FaceModel":
+        """Point sets of two models of the same face (e.g. teacher correspondences and landmarks), one after the other."""
+        return FaceModel(np.concatenate([a.neutral, b.neutral]), np.concatenate([a.identity, b.identity], 1),
+                         np.concatenate([a.expression, b.expression], 1), a.expression_names,
+                         np.zeros((0, 3), np.int32), np.zeros(0, np.int64), a.face_vertices + b.face_vertices)
+
+
+LANDMARK_DEFINITION = paths.ASSETS / "landmarks68_ict.npz"
+
+
+def landmark_definition(path=None) -> dict:
+    """The calibrated 68 landmarks: `vertices` (68, 3) ICT vertex indices and `weights` (68, 3) barycentric weights."""
+    d = np.load(path or LANDMARK_DEFINITION)
+    return dict(vertices=d["vertices"].astype(np.int64), weights=d["weights"].astype(np.float32))
+
 
 def load(K: int = 40, path=None) -> FaceModel:
     d = np.load(path or paths.FACE_MODEL)

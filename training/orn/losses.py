@@ -9,6 +9,8 @@ For a prediction and the teacher's *clean* labels of the same face:
   dense vertices             L_dense = mean_v |x_v - x*_v|  (every 9th face-area ICT vertex, posed in 3-D crop units,
                                      x* from the teacher's clean coefficients and pose)
   visibility                 L_vis = BCE(visibility, generator labels)
+  face score                 L_face = BCE(face, 1 for every training copy, 0 for background crops): the batch carries
+                                     `negatives` background crops (orn.negatives) that enter this term only
 Identity, expression and dense terms count only where the label's coefficients are measured (target["known"] = 1);
 a face labelled from its annotation alone (orn.annotation_fit) teaches pose and landmarks only.
 Composite multi-occlusion loss (student): a batch holds G groups of V differently occluded copies of one face;
@@ -43,16 +45,19 @@ class LossWeights:
     visibility: float = 0.3
     consistency: float = 1.0
     anchor: float = 0.0
+    face: float = 1.0
 
 
 class Geometry(torch.nn.Module):
-    """ICT bases at the 68 landmarks and a dense face subset, as buffers, for projected losses."""
+    """ICT bases at the 68 calibrated landmarks (`FaceModel.landmark_model`) and a dense face subset, as buffers, for
+    projected losses and the landmark readout."""
 
-    def __init__(self, model: facemodel.FaceModel, dense_step: int = 9):
+    def __init__(self, model: facemodel.FaceModel, dense_step: int = 9, landmarks: str = "calibrated"):
         super().__init__()
         dense = np.arange(0, model.face_vertices, dense_step)
-        for name, idx in (("lm", model.landmarks68), ("dense", dense)):
-            sub = model.subset(idx)
+        # "ict": ICT's own Multi-PIE vertices, the definition models before the calibration were trained with
+        marks = model.landmark_model() if landmarks == "calibrated" else model.subset(model.landmarks68)
+        for name, sub in (("lm", marks), ("dense", model.subset(dense))):
             self.register_buffer(f"{name}_mean", torch.from_numpy(sub.neutral))
             self.register_buffer(f"{name}_id", torch.from_numpy(sub.identity.reshape(sub.identity.shape[0], -1)))
             self.register_buffer(f"{name}_ex", torch.from_numpy(sub.expression.reshape(53, -1)))
@@ -72,7 +77,7 @@ class Geometry(torch.nn.Module):
 
 def per_sample(pred, target, geo: Geometry, w: LossWeights):
     """Per-sample loss terms (each (B,)), prediction against the teacher's clean labels."""
-    alpha, beta, r6, ts, vis = pred
+    alpha, beta, r6, ts, vis = pred[:5]
     R = rotation_from_6d(r6)
     scale, T = ts[:, 2], ts[:, :2]
     t_scale = target["scale"]
@@ -103,7 +108,7 @@ def consistency(alpha, beta, copies: int, id_weight):
 def anchor(pred, geo: Geometry, copies: int):
     """Distance of each occluded copy's posed 68 landmarks (2-D) and dense vertices (3-D) from the first (clean)
     copy's, which is held fixed. Rows grouped by face, copy 0 first; returns (G,) means over copies 1..V-1."""
-    alpha, beta, r6, ts, _ = pred
+    alpha, beta, r6, ts = pred[:4]
     R, scale, T = rotation_from_6d(r6), ts[:, 2], ts[:, :2]
     per = []
     for name, dims in (("lm", 2), ("dense", 3)):
@@ -111,6 +116,12 @@ def anchor(pred, geo: Geometry, copies: int):
         x = x.view(-1, copies, *x.shape[1:])
         per.append((x[:, 1:] - x[:, :1].detach()).norm(dim=-1).mean((1, 2)))
     return per[0] + per[1]
+
+
+def face_score(probability: torch.Tensor, is_face: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of the face output (B, 1) against 1 for faces (every training copy, occluded or not) and
+    0 for background crops (orn.negatives); mean over the batch."""
+    return F.binary_cross_entropy(probability[:, 0].clamp(1e-6, 1 - 1e-6), is_face)
 
 
 def total(pred, target, geo: Geometry, w: LossWeights, copies: int = 1):

@@ -13,11 +13,13 @@ class LandmarkPredictor:
     def __init__(self, ckpt):
         self.model, checkpoint = load_model(ckpt)
         config = checkpoint["meta"]["config"]["model"]
-        self.geometry = losses.Geometry(facemodel.load(config["K"]))
+        # checkpoints from before the calibrated landmarks say nothing: they were trained on ICT's own vertices
+        self.geometry = losses.Geometry(facemodel.load(config["K"]),
+                                        landmarks=checkpoint["meta"].get("landmarks", "ict"))
 
     def landmarks(self, crops: np.ndarray) -> np.ndarray:
         """(B, S, S, 3) uint8 crops -> (B, 68, 2) landmarks in crop fractions."""
         with torch.no_grad():
-            alpha, beta, r6, ts, _ = self.model(torch.from_numpy(data.normalise(crops)))
+            alpha, beta, r6, ts = self.model(torch.from_numpy(data.normalise(crops)))[:4]
             posed = self.geometry.posed("lm", alpha, beta, rotation_from_6d(r6), ts[:, 2], ts[:, :2])
             return posed[..., :2].numpy()

@@ -24,7 +24,7 @@ def rot_y(deg):
 @pytest.fixture
 def setup():
     torch.manual_seed(0)
-    geo = losses.Geometry(tiny_model(), dense_step=1)
+    geo = losses.Geometry(tiny_model(), dense_step=1, landmarks="ict")
     B = 6
     R = torch.stack([rot_y(d) for d in np.linspace(-40, 40, B)])
     alpha, beta = torch.randn(B, 4), torch.rand(B, 53)

@@ -1,0 +1,147 @@
+"""Our 68-landmark definition, calibrated to the benchmark's convention (3DDFA_V2 / AFLW2000-3D keypoints).
+
+ICT-FaceKit's own `landmarks68` are Multi-PIE vertices chosen by ICT's authors; AFLW2000-3D's ground truth is 68 fixed
+keypoints of a fitted BFM face, the points the second teacher (`orn.teacher3ddfa`) predicts. For each of the 68 we
+choose the point on the ICT mesh that best reproduces the teacher's keypoints over training crops:
+
+  1. every crop's ICT face from the MediaPipe fit (`cache/fit`, teacher only: the fit never saw the 3DDFA points,
+     so the choice is not circular), projected into the crop;
+  2. the face-area vertex whose projections lie closest, in the mean squared 2-D distance, to the teacher's keypoint
+     over the crops (balanced over the yaw bins [0,30], (30,60], (60,90], so profile faces weigh as much as frontal);
+  3. refined to a barycentric point on one of the triangles around that vertex (within two rings): projection is
+     linear, so the best weights on a triangle are a 2-unknown least-squares problem, kept inside the triangle.
+
+The result, `assets/landmarks68_ict.npz` (`vertices` (68, 3) int, `weights` (68, 3) float32, rows sum to 1), is the one
+definition every part reads: training's losses and readout (`facemodel.FaceModel.landmark_model`), the face-model
+file the daemon and `occlumesh landmarks` load (tools/convert-face-model.py), and the evaluation.
+
+    python -m orn.landmark_calibration [--crops-per-bin 1500]
+"""
+import argparse
+import json
+
+import numpy as np
+
+from . import annotations, data, facemodel, fit, paths, teacher3ddfa
+
+ASSET = paths.ASSETS / "landmarks68_ict.npz"
+BINS = ((0, 30), (30, 60), (60, 1000))
+
+
+def sample_crops(crops_per_bin: int, seed: int = 0):
+    """Training-split AFLW crops with a good teacher fit, up to `crops_per_bin` per |yaw| bin: their fit (dict of
+    arrays) and their 3DDFA keypoints (N, 68, 2) in crop pixels."""
+    fitted = dict(np.load(paths.CACHE / "fit" / "aflw.npz"))
+    train, _ = data.split([f"aflw/{n}" for n in fitted["names"]])
+    labels = np.load(paths.AFLW_TRAIN / "labels.npz")
+    row = {n: i for i, n in enumerate(labels["names"])}
+    yaw = annotations.absolute_yaw(labels["yaw_degrees"][[row[n] for n in fitted["names"]]])
+    good = np.zeros(len(yaw), bool)
+    good[train] = True
+    good &= fitted["rms_px"] <= 3.0
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for lo, hi in BINS:
+        pool = np.flatnonzero(good & (yaw > lo if lo else yaw >= 0) & (yaw <= hi))
+        chosen.append(rng.choice(pool, min(crops_per_bin, len(pool)), replace=False))
+    chosen = np.sort(np.concatenate(chosen))
+    sample = {k: v[chosen] for k, v in fitted.items() if k not in ("K", "annotation_weight")}
+    weight = np.ones(len(chosen))
+    for lo, hi in BINS:  # each bin weighs the same in total
+        m = (yaw[chosen] > lo if lo else yaw[chosen] >= 0) & (yaw[chosen] <= hi)
+        weight[m] = 1.0 / max(1, m.sum())
+    return sample, teacher3ddfa.load("aflw", sample["names"])[..., :2], weight / weight.sum()
+
+
+def projected(model: facemodel.FaceModel, sample: dict, vertices: np.ndarray) -> np.ndarray:
+    """(N, len(vertices), 2) crop pixels of the given ICT vertices for every fitted crop."""
+    sub = model.subset(vertices)
+    shape = sub.neutral + np.einsum("nk,kvc->nvc", sample["alpha"], sub.identity) \
+        + np.einsum("ne,evc->nvc", sample["beta"], sub.expression)
+    return fit.project(shape, sample["R"], sample["s"], sample["t"], paths.CROP)
+
+
+def nearest_vertices(model, sample, target, weight, chunk: int = 400):
+    """Per landmark, the face-area vertex with the least weighted mean squared distance; and that cost (68, V)."""
+    V = model.face_vertices
+    cost = np.zeros((68, V))
+    for start in range(0, V, chunk):
+        vertices = np.arange(start, min(V, start + chunk))
+        p = projected(model, sample, vertices)                     # (N, c, 2)
+        d = ((p[:, None] - target[:, :, None]) ** 2).sum(-1)        # (N, 68, c)
+        cost[:, vertices] = np.einsum("n,nlc->lc", weight, d)
+    return cost.argmin(1), cost
+
+
+def rings(triangles: np.ndarray, vertex: int, depth: int = 2) -> np.ndarray:
+    """Triangles within `depth` rings of a vertex: depth 1, the triangles around it; depth 2, also those around its
+    neighbours."""
+    near = {vertex}
+    for _ in range(depth - 1):
+        hit = np.isin(triangles, list(near)).any(1)
+        near |= set(triangles[hit].ravel().tolist())
+    return np.flatnonzero(np.isin(triangles, list(near)).any(1))
+
+
+def best_on_triangle(P: np.ndarray, q: np.ndarray, weight: np.ndarray):
+    """P (N, 3, 2) projected corners, q (N, 2) targets: barycentric weights (3,) inside the triangle minimising the
+    weighted mean squared distance, and that cost."""
+    def cost(w):
+        return float(weight @ ((np.einsum("k,nkc->nc", w, P) - q) ** 2).sum(-1))
+
+    # point = P0 + u (P1 - P0) + v (P2 - P0): linear least squares in (u, v), weighted over crops
+    A = np.stack([P[:, 1] - P[:, 0], P[:, 2] - P[:, 0]], -1)     # (N, 2, 2)
+    r = q - P[:, 0]
+    AtA = np.einsum("n,nci,ncj->ij", weight, A, A)
+    Atr = np.einsum("n,nci,nc->i", weight, A, r)
+    candidates = []
+    u, v = np.linalg.solve(AtA + 1e-12 * np.eye(2), Atr)
+    if u >= 0 and v >= 0 and u + v <= 1:
+        candidates.append(np.array([1 - u - v, u, v]))
+    for a, b in ((0, 1), (1, 2), (0, 2)):  # the best point on each edge, then the corners
+        d = P[:, b] - P[:, a]
+        t = np.clip(np.einsum("n,nc,nc->", weight, d, q - P[:, a]) / max(np.einsum("n,nc,nc->", weight, d, d), 1e-12), 0, 1)
+        w = np.zeros(3)
+        w[a], w[b] = 1 - t, t
+        candidates.append(w)
+    best = min(candidates, key=cost)
+    return best, cost(best)
+
+
+def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = None) -> dict:
+    model = model or facemodel.load(40)
+    sample, target, weight = sample_crops(crops_per_bin)
+    nearest, cost = nearest_vertices(model, sample, target, weight)
+    tri = model.triangles
+    vertices = np.zeros((68, 3), np.int64)
+    weights = np.zeros((68, 3), np.float32)
+    refined = np.zeros(68)
+    for k in range(68):
+        best = (np.array([nearest[k]] * 3), np.array([1.0, 0, 0]), cost[k, nearest[k]])
+        for t in rings(tri[tri.max(1) < model.face_vertices], nearest[k]):
+            corners = tri[tri.max(1) < model.face_vertices][t]
+            w, c = best_on_triangle(projected(model, sample, corners), target[:, k], weight)
+            if c < best[2]:
+                best = (corners, w, c)
+        vertices[k], weights[k], refined[k] = best[0], best[1], best[2]
+    old = cost[np.arange(68), model.landmarks68]
+    return dict(vertices=vertices, weights=weights, crops=len(weight),
+                rms_old_px=np.sqrt(old), rms_vertex_px=np.sqrt(cost[np.arange(68), nearest]), rms_px=np.sqrt(refined))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--crops-per-bin", type=int, default=1500)
+    ap.add_argument("--out", default=str(ASSET))
+    args = ap.parse_args(argv)
+    result = calibrate(args.crops_per_bin)
+    np.savez(args.out, vertices=result["vertices"].astype(np.int32), weights=result["weights"])
+    summary = {key: round(float(np.mean(result[key])), 3) for key in ("rms_old_px", "rms_vertex_px", "rms_px")}
+    jaw = slice(0, 17)
+    summary.update({f"{key}_jaw": round(float(np.mean(result[key][jaw])), 3) for key in ("rms_old_px", "rms_px")})
+    print(json.dumps(dict(crops=result["crops"], out=args.out, **summary)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
