@@ -35,7 +35,9 @@ public final class DaemonService: Sendable {
     private let log: DaemonLog
     private let waitForSubscribers: Int
     private let state = Mutex(Running())
-    private let subscriptions = Atomic<Int>(0)
+    /// Clients subscribed now (connection numbers): what `--wait-for-clients` counts. A set, so that one client
+    /// subscribing again (or a thousand times) is still one client.
+    private let subscribedClients = Mutex<Set<Int>>([])
 
     struct Running {
         var pipeline: Pipeline?
@@ -95,7 +97,11 @@ public final class DaemonService: Sendable {
         do {
             publisher = try MeshPublisher(configuration: PublisherConfiguration(configuration), topology: models.topology) {
                 [self] event in
-                if case .clientSubscribed = event { subscriptions.add(1, ordering: .relaxed) }
+                switch event {
+                case .clientSubscribed(let id, _): _ = subscribedClients.withLock { $0.insert(id) }
+                case .clientDisconnected(let id, _): _ = subscribedClients.withLock { $0.remove(id) }
+                default: break
+                }
                 switch event {
                 case .clientDisconnected(_, let reason) where reason != .closedByClient && reason != .serverStopping: log.log(.warning, "\(event)")
                 default: log.log(.info, "\(event)")
@@ -162,10 +168,10 @@ public final class DaemonService: Sendable {
         return ExitCode.success
     }
 
-    /// Blocks until `count` clients have subscribed in all, or a stop was requested.
+    /// Blocks until `count` distinct clients are subscribed at once, or a stop was requested.
     private func waitForClients(_ count: Int) {
         log.log(.notice, "waiting for \(count) clients to subscribe before the first frame")
-        while subscriptions.load(ordering: .relaxed) < count, !state.withLock({ $0.stopRequested }) { usleep(5000) }
+        while subscribedClients.withLock({ $0.count }) < count, !state.withLock({ $0.stopRequested }) { usleep(5000) }
     }
 
     /// Graceful stop: decoding ends, frames in flight reach the clients, clients get a goodbye, the socket goes.

@@ -61,4 +61,43 @@ struct HostileDaemonTests {
         #expect(log.contains("no frame"), "\(log)")
     }
 
+    @Test("--wait-for-clients 2 waits for two distinct clients, not one client subscribing twice")
+    func waitCountsDistinctClients() throws {
+        let folder = TestResources.temporaryFolder("wait2")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let frameCount = 20
+        let clip = try TestResources.clip(frames: frameCount, in: folder)
+        let (config, socket) = try DaemonEndToEndTests.writeConfig(in: folder, clip: clip)
+        let daemon = try DaemonProcess(["--config", config, "--realtime", "--wait-for-clients", "2"],
+                                       logPath: folder.appendingPathComponent("daemon.log").path)
+        #expect(daemon.waitForSocket(socket), "the socket appears: \(daemon.log)")
+        let first = try RawClient(socketPath: socket)
+        defer { first.close() }
+        try first.send(MessageEncoder.hello() + MessageEncoder.subscribe(.coefficientsOnly)
+                       + MessageEncoder.subscribe(Subscription(vertexFormat: .none, region: .faceArea, landmarks: true)))
+        let deadline = Date().addingTimeInterval(20)
+        while daemon.log.components(separatedBy: "subscribed").count < 3, Date() < deadline { usleep(20_000) }
+        #expect(daemon.log.components(separatedBy: "subscribed").count >= 3, "both subscribes were seen: \(daemon.log)")
+        // The gate must still be closed: no frame reaches the first client while it is the only one.
+        var framesBeforeSecond = 0
+        var framer = MessageFramer(maximumLength: ProtocolConstants.maximumServerMessageLength)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let quietUntil = Date().addingTimeInterval(1.5)
+        while Date() < quietUntil {
+            var descriptor = pollfd(fd: first.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 50) > 0 else { continue }
+            let count = recv(first.descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            buffer.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            while let (type, _) = try framer.nextMessage() {
+                if type == MessageType.frame.rawValue { framesBeforeSecond += 1 }
+            }
+        }
+        #expect(framesBeforeSecond == 0, "frames went out before the second client subscribed")
+        let second = DaemonEndToEndTests.Reader(socketPath: socket, subscription: .coefficientsOnly)
+        let result = try #require(second.result())
+        #expect(result.sequences == (0..<UInt64(frameCount)).map { $0 }, "the second client gets every frame")
+        #expect(daemon.waitForExit() == 0, "\(daemon.log)")
+    }
+
 }
