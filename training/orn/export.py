@@ -36,7 +36,7 @@ def sidecar(c: dict, onnx_file: Path) -> dict:
     meta, cfg = c["meta"], c["meta"]["config"]
     S, K = cfg["model"]["input"], cfg["model"]["K"]
     names = facemodel.load(1).expression_names
-    sizes = [("identity", K), ("expression", 53), ("rotation6d", 6), ("translation_scale", 3), ("visibility", 68)]
+    sizes = [("identity", K), ("expression", 53), ("rotation6d", 6), ("translation_scale", 3), ("visibility", 68), ("face", 1)]
     return {
         "format": "occlumesh-orn/1",
         "onnx": onnx_file.name,
@@ -63,12 +63,17 @@ def sidecar(c: dict, onnx_file: Path) -> dict:
             "translation_scale": "tx, ty in crop fractions (x right, y down) and scale in crop fractions per cm",
             "projection": "pixel = S * (scale * (Rv)_x + tx, -scale * (Rv)_y + ty) for ICT vertex v in cm "
                           "(+y up, +z out of the face)",
-            "visibility": "probability that each Multi-PIE 68 landmark is visible (not occluded, inside the crop)"},
+            "visibility": "probability that each of the 68 landmarks is visible (not occluded, inside the crop)",
+            "face": "probability that the crop holds a face (occluded or turned faces too) rather than background"},
         "identity_modes": K,
         "expression_names": names,
         "face_model": "ICT-FaceKit Light (face-model/ict-face-light.npz): neutral + identity_basis[:K] . alpha + "
                       "expression_basis . beta",
-        "landmarks68": "ICT vertex indices landmarks68 of the face model",
+        "landmarks68": ("calibrated to the 3DDFA_V2 / AFLW2000-3D keypoints (training/assets/landmarks68_ict.npz): "
+                        "landmark j = sum_i weights[j][i] * vertex vertices[j][i]"
+                        if meta.get("landmarks") == "calibrated" else "ICT vertex indices landmarks68 of the face model"),
+        **({"landmark_definition": {key: value.tolist() for key, value in facemodel.landmark_definition().items()}}
+           if meta.get("landmarks") == "calibrated" else {}),
         "occlusion_families_trained": list(occlusion.TRAIN_FAMILIES) if cfg["mode"] == "student" else [],
         "occlusion_family_held_out": occlusion.HELD_OUT,
         "training": {"config": cfg, "steps": c["state"]["step"], "minutes": round(c["state"]["elapsed"] / 60, 1),

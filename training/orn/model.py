@@ -8,7 +8,9 @@ Sigmoid, Mul, Add. Outputs (all float32, batch-first):
                         Gram-Schmidt them (r1 = a/|a|, r2 = b - (r1.b) r1 normalised, r3 = r1 x r2)
   translation_scale (3) tx, ty (crop fraction, image axes) and scale (crop fraction per cm):
                         p = scale * (x, -y) of (R v) + (tx, ty)
-  visibility (68)       probability that each Multi-PIE landmark is visible (not occluded, inside the crop)
+  visibility (68)       probability that each of the 68 landmarks is visible (not occluded, inside the crop)
+  face (1)              probability that the crop holds a face (occluded and profile faces included), against
+                        background: lets the tracker confirm a weak detection and drop background the detector likes
 """
 from dataclasses import dataclass
 
@@ -55,7 +57,7 @@ STAGES = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3,
 
 
 class ORN(nn.Module):
-    OUTPUTS = ("identity", "expression", "rotation6d", "translation_scale", "visibility")
+    OUTPUTS = ("identity", "expression", "rotation6d", "translation_scale", "visibility", "face")
 
     def __init__(self, cfg: ModelConfig = ModelConfig()):
         super().__init__()
@@ -70,7 +72,7 @@ class ORN(nn.Module):
         layers.append(ConvBN(cin, cfg.feature, 1))
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.sizes = [cfg.K, 53, 6, 3, 68]
+        self.sizes = [cfg.K, 53, 6, 3, 68, 1]
         self.head = nn.Linear(cfg.feature, sum(self.sizes))
         nn.init.zeros_(self.head.weight)
         with torch.no_grad():  # start at: mean identity, neutral expression, frontal, centred, typical size
@@ -78,15 +80,16 @@ class ORN(nn.Module):
             o = cfg.K
             b[o:o + 53] = -3.0
             b[o + 53:o + 59] = torch.tensor([1.0, 0, 0, 0, 1, 0])
-            b[o + 62:] = 2.0  # visibility: start confident that landmarks are visible
+            b[o + 62:] = 2.0  # visibility and face: start confident that landmarks are visible, that it is a face
             self.head.bias.copy_(b)
         self.register_buffer("ts_scale", torch.tensor([0.1, 0.1, 0.01]))
         self.register_buffer("ts_offset", torch.tensor([0.5, 0.5, 0.04]))
 
     def forward(self, x):
         f = torch.flatten(self.pool(self.features(x)), 1)
-        identity, expr, rot, ts, vis = torch.split(self.head(f), self.sizes, dim=1)
-        return identity, torch.sigmoid(expr), rot, ts * self.ts_scale + self.ts_offset, torch.sigmoid(vis)
+        identity, expr, rot, ts, vis, face = torch.split(self.head(f), self.sizes, dim=1)
+        return (identity, torch.sigmoid(expr), rot, ts * self.ts_scale + self.ts_offset, torch.sigmoid(vis),
+                torch.sigmoid(face))
 
 
 def count_macs(model: ORN) -> int:

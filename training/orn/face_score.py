@@ -1,0 +1,65 @@
+"""The face score's ROC on the validation split: faces (clean and heavily occluded) against background crops.
+
+Faces: the validation split's AFLW crops (never trained on; `orn.validate.validation_crops`), clean and under the
+generator's heavy level (40-60 % of the face covered, fixed seeds). Background: the validation frames' video
+background crops (`orn.negatives.load_video("val")`, frames never trained on) and 2,000 crops of the other kinds cut
+from the validation faces with a fixed seed. Reports, for each face set, the share of faces above the threshold that
+rejects 99 % of the background, and the area under the ROC curve.
+
+    python -m orn.face_score CKPT [CKPT ...]
+"""
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from . import data, negatives
+from .export import load_model
+from .validate import LEVELS, occluded, validation_crops
+
+
+def scores(model, images: np.ndarray) -> np.ndarray:
+    """Face probabilities (N,) of uint8 crops (N, S, S, 3)."""
+    with torch.no_grad():
+        return np.concatenate([model(torch.from_numpy(data.normalise(images[i:i + 128])))[5][:, 0].numpy()
+                               for i in range(0, len(images), 128)])
+
+
+def background_crops(faces: np.ndarray, count: int = 2000, seed: int = 77) -> np.ndarray:
+    """Validation background: the held-out video frames' crops and `count` crops of the other kinds."""
+    video = negatives.load_video("val")
+    others = negatives.make(faces, np.zeros((0,) + video.shape[1:], np.uint8), count, np.random.default_rng(seed))
+    if len(video):
+        video = np.stack([negatives._resize(v, (0, 0, v.shape[1], v.shape[0]), data.INPUT) for v in video])
+        return np.concatenate([video, others])
+    return others
+
+
+def roc(face: np.ndarray, background: np.ndarray, reject: float = 0.99) -> dict:
+    """Share of faces above the threshold that rejects `reject` of the background, and the ROC's area."""
+    threshold = float(np.quantile(background, reject))
+    order = np.sort(background)
+    auc = float(np.searchsorted(order, face, side="left").mean() / len(order))
+    return dict(threshold=round(threshold, 4), faces_above=round(float((face > threshold).mean()), 4), auc=round(auc, 4))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoints", nargs="+")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    images, label68, _ = validation_crops("fused")
+    faces = {"clean": images, "heavy": occluded(images, label68, LEVELS["heavy"])}
+    background = background_crops(images)
+    print(f"{len(images)} validation faces, {len(background)} background crops", flush=True)
+    for ckpt in args.checkpoints:
+        model, _ = load_model(ckpt)
+        back = scores(model, background)
+        result = {name: roc(scores(model, crops), back) for name, crops in faces.items()}
+        print(ckpt, json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

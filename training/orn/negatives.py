@@ -1,0 +1,174 @@
+"""Background crops: the negatives of the face score (model output `face`).
+
+The daemon runs the regressor on the crop of every detection; the face score lets it confirm a weak detection at once
+and drop background the detector likes (docs/face-tracking.md: background reaches a detector score of 0.55 on the
+clips). Positives are every training copy, clean or occluded, frontal or profile. Negatives come from five sources,
+each drawn at random per sample:
+  - `video`: squares cut from the frames of the three clips away from the face (the MediaPipe face box grown 1.5x
+    overlaps none of them), cached once in cache/negatives/video.npz with the frame they came from;
+  - `border`: the part of an AFLW training crop outside its face (a corner square, scaled up): real photos' background;
+  - `part`: a 2.5-4x zoom into a face crop away from its centre (skin, hair, an ear, clothing): texture without a face;
+  - `mosaic`: a face crop cut into a 4x4 grid and shuffled: face colours and edges without a face's layout;
+  - `clutter`: drawn shapes, stripes, gradients and noise.
+The video negatives are split by frame (`data.split` over their names) so validation never sees training frames.
+
+    python -m orn.negatives        # writes cache/negatives/video.npz (needs mediapipe; about a minute)
+"""
+import argparse
+import time
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from . import data, paths
+
+KINDS = ("video", "border", "part", "mosaic", "clutter")
+
+
+def build_video_cache(every: int = 5, per_frame: int = 3, seed: int = 0) -> None:
+    """Cut background squares (120x120 after resizing) from every `every`-th frame of the clips."""
+    import cv2
+    from . import teacher
+    landmarker = teacher.make_landmarker()
+    rng = np.random.default_rng(seed)
+    crops, names = [], []
+    t0 = time.time()
+    for video in sorted(paths.VIDEOS.glob("*.mp4")):
+        capture = cv2.VideoCapture(str(video))
+        index = 0
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            if index % every == 0:
+                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+                found = teacher.detect(landmarker, rgb)
+                if found is not None:
+                    face = teacher.square_box(found[0], 1.5)
+                    h, w = rgb.shape[:2]
+                    taken = 0
+                    for k in range(per_frame * 20):
+                        side = rng.uniform(0.12, 0.5) * min(h, w)
+                        x0, y0 = rng.uniform(0, w - side), rng.uniform(0, h - side)
+                        box = np.array([x0, y0, x0 + side, y0 + side])
+                        overlap = (min(box[2], face[2]) - max(box[0], face[0])) > 0 and \
+                                  (min(box[3], face[3]) - max(box[1], face[1])) > 0
+                        if not overlap:
+                            crops.append(teacher.crop_box(rgb, box.astype(np.float32)))
+                            names.append(f"{video.stem}/{index:05d}/{k}")
+                            taken += 1
+                            if taken == per_frame:
+                                break
+            index += 1
+        print(f"negatives {video.name}: {len(names)} so far, {time.time() - t0:.0f}s", flush=True)
+    out = paths.CACHE / "negatives" / "video.npz"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, crops=np.stack(crops), names=np.array(names))
+    print(f"negatives: {len(names)} video background crops -> {out}", flush=True)
+
+
+def load_video(split: str = "train") -> np.ndarray:
+    """The cached video background crops of one split ('train' | 'val'), (N, 120, 120, 3) uint8; empty when the
+    cache is missing."""
+    path = paths.CACHE / "negatives" / "video.npz"
+    if not path.exists():
+        return np.zeros((0, paths.CROP, paths.CROP, 3), np.uint8)
+    cache = np.load(path)
+    frames = ["/".join(n.split("/")[:2]) for n in cache["names"]]
+    train, val = data.split([f"negative/{f}" for f in frames], val_fraction=0.15)
+    return cache["crops"][train if split == "train" else val]
+
+
+def _resize(image: np.ndarray, box, out: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(image).transform((out, out), Image.EXTENT, tuple(float(v) for v in box),
+                                                       Image.BILINEAR))
+
+
+def border(face: np.ndarray, rng, out: int) -> np.ndarray:
+    """A corner square of a face crop, at most 28 % of its side (the 68-landmark box spans the middle ~70 %, and a
+    face is rounder than its box), scaled up."""
+    n = face.shape[0]
+    side = rng.uniform(0.18, 0.28) * n
+    x0 = rng.choice([0.0, n - side])
+    y0 = rng.choice([0.0, n - side])
+    return _resize(face, (x0, y0, x0 + side, y0 + side), out)
+
+
+def part(face: np.ndarray, rng, out: int) -> np.ndarray:
+    """A 2.5-4x zoom into a face crop, centred away from the crop's centre."""
+    n = face.shape[0]
+    side = n / rng.uniform(2.5, 4.0)
+    angle, radius = rng.uniform(0, 2 * np.pi), rng.uniform(0.25, 0.45) * n
+    cx, cy = n / 2 + radius * np.cos(angle), n / 2 + radius * np.sin(angle)
+    return _resize(face, (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), out)
+
+
+def mosaic(face: np.ndarray, rng, out: int, grid: int = 4) -> np.ndarray:
+    """The crop cut into grid x grid tiles, shuffled and reassembled."""
+    image = _resize(face, (0, 0, face.shape[1], face.shape[0]), out - out % grid)
+    t = image.shape[0] // grid
+    tiles = [image[r * t:(r + 1) * t, c * t:(c + 1) * t] for r in range(grid) for c in range(grid)]
+    order = rng.permutation(len(tiles))
+    rows = [np.concatenate([tiles[order[r * grid + c]] for c in range(grid)], 1) for r in range(grid)]
+    return _resize(np.concatenate(rows, 0), (0, 0, t * grid, t * grid), out)
+
+
+def clutter(rng, out: int) -> np.ndarray:
+    """Random shapes, lines and stripes over a gradient, blurred a little, with noise."""
+    base = rng.uniform(0, 255, 3)
+    ramp = rng.uniform(-80, 80, 3)
+    y = np.linspace(0, 1, out)[:, None, None]
+    image = np.clip(base + ramp * y + np.zeros((out, out, 3)), 0, 255).astype(np.uint8)
+    canvas = Image.fromarray(image)
+    draw = ImageDraw.Draw(canvas)
+    for _ in range(int(rng.integers(3, 12))):
+        colour = tuple(int(c) for c in rng.uniform(0, 255, 3))
+        x0, y0, x1, y1 = rng.uniform(-0.2, 1.2, 4) * out
+        box = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+        kind = rng.integers(4)
+        if kind == 0:
+            draw.ellipse(box, fill=colour)
+        elif kind == 1:
+            draw.rectangle(box, fill=colour)
+        elif kind == 2:
+            draw.line([x0, y0, x1, y1], fill=colour, width=int(rng.integers(1, 12)))
+        else:
+            draw.polygon([tuple(p) for p in rng.uniform(-0.1, 1.1, (int(rng.integers(3, 7)), 2)) * out], fill=colour)
+    canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0, 2)))
+    noisy = np.asarray(canvas).astype(np.float32) + rng.normal(0, rng.uniform(0, 12), (out, out, 3))
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT) -> np.ndarray:
+    """`count` background images (count, out, out, 3) uint8, each from a random source (`video` only when video
+    crops are given); `faces` are the face crops the other sources cut from (never whole faces)."""
+    kinds = KINDS if len(video) else KINDS[1:]
+    images = []
+    for _ in range(count):
+        kind = kinds[int(rng.integers(len(kinds)))]
+        face = faces[int(rng.integers(len(faces)))]
+        if kind == "video":
+            image = _resize(video[int(rng.integers(len(video)))], (0, 0, paths.CROP, paths.CROP), out)
+        elif kind == "border":
+            image = border(face, rng, out)
+        elif kind == "part":
+            image = part(face, rng, out)
+        elif kind == "mosaic":
+            image = mosaic(face, rng, out)
+        else:
+            image = clutter(rng, out)
+        if rng.uniform() < 0.5:
+            image = image[:, ::-1]
+        images.append(image)
+    return np.stack(images)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.parse_args(argv)
+    build_video_cache()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
