@@ -10,6 +10,10 @@ public struct TOMLParser {
     private var position = 0
     private var line = 1
 
+    /// Deepest nesting of arrays accepted. The parser recurses once per level, so without a limit a hostile file
+    /// (`x = [[[…]]]`, 20,000 deep) overflows the stack; no daemon setting needs more than two.
+    public static let maximumNesting = 32
+
     /// Parses `text` into entries with full dotted keys, in file order.
     public static func parse(_ text: String) throws(ConfigurationError) -> [TOMLEntry] {
         var parser = TOMLParser(characters: Array(text))
@@ -107,7 +111,7 @@ public struct TOMLParser {
         return name
     }
 
-    private mutating func value() throws(ConfigurationError) -> TOMLValue {
+    private mutating func value(depth: Int = 0) throws(ConfigurationError) -> TOMLValue {
         switch current {
         case "\"":
             if position + 2 < characters.count, characters[position + 1] == "\"", characters[position + 2] == "\"" {
@@ -115,14 +119,16 @@ public struct TOMLParser {
             }
             return .string(try basicString())
         case "'": return .string(try literalString())
-        case "[": return try array()
+        case "[":
+            guard depth < Self.maximumNesting else { throw fail("arrays nested deeper than \(Self.maximumNesting) levels") }
+            return try array(depth: depth + 1)
         case "{": throw fail("inline tables are not supported")
         case nil: throw fail("expected a value, found end of file")
         default: return try scalar()
         }
     }
 
-    private mutating func array() throws(ConfigurationError) -> TOMLValue {
+    private mutating func array(depth: Int) throws(ConfigurationError) -> TOMLValue {
         advance()
         var elements: [TOMLValue] = []
         while true {
@@ -131,7 +137,7 @@ public struct TOMLParser {
                 advance()
                 return .array(elements)
             }
-            elements.append(try value())
+            elements.append(try value(depth: depth))
             skipBlank()
             if current == "," {
                 advance()

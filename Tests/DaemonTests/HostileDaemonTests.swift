@@ -100,4 +100,28 @@ struct HostileDaemonTests {
         #expect(daemon.waitForExit() == 0, "\(daemon.log)")
     }
 
+    @Test("a SIGHUP reload of a config nested 30,000 deep is refused and the daemon keeps serving")
+    func deeplyNestedReload() throws {
+        let folder = TestResources.temporaryFolder("deep-reload")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let frameCount = 60
+        let clip = try TestResources.clip(frames: frameCount, in: folder)
+        let (config, socket) = try DaemonEndToEndTests.writeConfig(in: folder, clip: clip)
+        let daemon = try DaemonProcess(["--config", config, "--realtime", "--wait-for-clients", "1"],
+                                       logPath: folder.appendingPathComponent("daemon.log").path)
+        #expect(daemon.waitForSocket(socket), "the socket appears: \(daemon.log)")
+        let pid = daemon.process.processIdentifier
+        let reader = DaemonEndToEndTests.Reader(socketPath: socket, subscription: .coefficientsOnly) { count in
+            if count == 5 {
+                let deep = "x = " + String(repeating: "[", count: 30_000) + String(repeating: "]", count: 30_000) + "\n"
+                try? deep.write(toFile: config, atomically: true, encoding: .utf8)
+                kill(pid, SIGHUP)
+            }
+        }
+        let result = try #require(reader.result())
+        #expect(result.sequences == (0..<UInt64(frameCount)).map { $0 }, "every frame, through the refused reload")
+        #expect(result.goodbye == .serverStopping)
+        #expect(daemon.waitForExit() == 0, "\(daemon.log)")
+        #expect(daemon.log.contains("reload refused"), "\(daemon.log)")
+    }
 }

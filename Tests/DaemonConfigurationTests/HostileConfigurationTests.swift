@@ -1,0 +1,24 @@
+import DaemonConfiguration
+import Testing
+
+/// Config files an attacker with write access to a config path (or a damaged file) can produce: each is one
+/// error naming the cause, never a crash, a silent fallback or a line holding the whole hostile value.
+@Suite("hostile config files")
+struct HostileConfigurationTests {
+    @Test("arrays nested 20,000 and 100,000 deep are a syntax error, not a stack overflow", arguments: [20_000, 100_000])
+    func deepNesting(depth: Int) {
+        let text = "x = " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        #expect {
+            try DaemonConfiguration.parse(text)
+        } throws: { error in
+            guard case .syntax(let line, let message) = error as? ConfigurationError else { return false }
+            return line == 1 && message.contains("nested")
+        }
+    }
+
+    @Test("arrays nested within the limit still parse")
+    func shallowNesting() throws {
+        let entries = try TOMLParser.parse("x = [[[1, 2], [3]], []]\n")
+        #expect(entries.map(\.value) == [.array([.array([.array([.integer(1), .integer(2)]), .array([.integer(3)])]), .array([])])])
+    }
+}
