@@ -16,7 +16,14 @@ public struct TOMLParser {
 
     /// Parses `text` into entries with full dotted keys, in file order.
     public static func parse(_ text: String) throws(ConfigurationError) -> [TOMLEntry] {
-        var parser = TOMLParser(characters: Array(text))
+        let characters = Array(text)
+        // TOML lines end in LF or CRLF (one Character in Swift). A bare CR would otherwise be read as blank space
+        // inside a line, turning a CR-only file into one long comment and so into all defaults, silently.
+        if let index = characters.firstIndex(of: "\r") {
+            let line = characters[..<index].reduce(1) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 }
+            throw .syntax(line: line, message: "bare carriage return (CR-only line endings?); lines must end in LF or CRLF")
+        }
+        var parser = TOMLParser(characters: characters)
         return try parser.document()
     }
 

@@ -21,4 +21,17 @@ struct HostileConfigurationTests {
         let entries = try TOMLParser.parse("x = [[[1, 2], [3]], []]\n")
         #expect(entries.map(\.value) == [.array([.array([.array([.integer(1), .integer(2)]), .array([.integer(3)])]), .array([])])])
     }
+
+    @Test("CR-only line endings are refused instead of reading as one comment and falling back to defaults")
+    func carriageReturnOnly() {
+        let text = "# occlumesh\r[clients]\rmax_clients = 3\r"
+        #expect {
+            try DaemonConfiguration.parse(text)
+        } throws: { error in
+            guard case .syntax(_, let message) = error as? ConfigurationError else { return false }
+            return message.contains("carriage return")
+        }
+        let windows = try? DaemonConfiguration.parse("# occlumesh\r\n[clients]\r\nmax_clients = 3\r\n")
+        #expect(windows?.clients.maximumClients == 3, "CRLF stays accepted")
+    }
 }
