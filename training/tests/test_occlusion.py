@@ -251,3 +251,15 @@ def test_texture_bank_is_cut_outside_faces():
         hull = Image.new("L", (paths.CROP, paths.CROP), 0)
         ImageDraw.Draw(hull).polygon([tuple(map(float, q)) for q in oc.convex_hull(p)], fill=1)
         assert not np.asarray(hull, bool)[y:y + oc.TEXTURE, x:x + oc.TEXTURE].any()  # no annotated face inside
+
+
+@needs_data
+def test_check_tool_labels_real_crops_and_draws_the_sheet(tmp_path):
+    from orn import occlusion_check
+    images, lm = occlusion_check.real_crops(6)
+    assert images.shape == (6, 128, 128, 3) and lm.shape == (6, 68, 2)
+    assert ((lm > 0) & (lm < 128)).mean() > 0.95  # the teacher's landmarks land in the crop
+    for image, points in zip(images, lm):
+        assert oc.occlude_seeded(image, points, 0, (0.4, 0.6))[1]
+    occlusion_check.sheet(images, lm, tmp_path / "sheet.png", columns=2)
+    assert Image.open(tmp_path / "sheet.png").size == (2 * 128 + 140, 128 * (len(oc.FAMILIES) + 2))
