@@ -16,9 +16,9 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     /// `EX_CONFIG` from sysexits.h: the daemon exits with it on any configuration error.
     public static let exitCode: Int32 = 78
 
-    /// One line naming the cause.
+    /// One line naming the cause; keys and values quoted from the file are cut to a bounded length.
     public var description: String {
-        switch self {
+        switch abbreviated {
         case .unreadable(let path, let reason): return "cannot read config file \(path): \(reason)"
         case .syntax(let line, let message): return "config line \(line): \(message)"
         case .duplicateKey(let key, let line): return "config key \(key) (line \(line)) is set twice"
@@ -27,6 +27,22 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
             return "config key \(key) (line \(line)) must be \(expected), not \(found)"
         case .invalidValue(let key, let reason, let line):
             return "config key \(key)\(line.map { " (line \($0))" } ?? ""): \(reason)"
+        }
+    }
+
+    /// The error with every string taken from the file cut to a bounded length (one line of log per error,
+    /// however long the hostile key or value).
+    private var abbreviated: ConfigurationError {
+        let cut = { (text: String) in TOMLParser.excerpt(text) }
+        let cutLong = { (text: String) in text.count <= 200 ? text : "\(text.prefix(200))… (\(text.count) characters)" }
+        switch self {
+        case .unreadable(let path, let reason): return .unreadable(path: path, reason: cutLong(reason))
+        case .syntax(let line, let message): return .syntax(line: line, message: cutLong(message))
+        case .duplicateKey(let key, let line): return .duplicateKey(cut(key), line: line)
+        case .unknownKey(let key, let line): return .unknownKey(cut(key), line: line)
+        case .wrongType(let key, let expected, let found, let line):
+            return .wrongType(cut(key), expected: expected, found: found, line: line)
+        case .invalidValue(let key, let reason, let line): return .invalidValue(cut(key), cutLong(reason), line: line)
         }
     }
 }

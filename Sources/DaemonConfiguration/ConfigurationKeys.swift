@@ -43,7 +43,7 @@ struct KeyValue {
     where Choice.RawValue == String {
         let text = try string()
         guard let choice = Choice(rawValue: text) else {
-            throw outOfRange("'\(text)' is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw outOfRange("'\(TOMLParser.excerpt(text))' is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return choice
     }

@@ -14,6 +14,10 @@ public struct TOMLParser {
     /// (`x = [[[…]]]`, 20,000 deep) overflows the stack; no daemon setting needs more than two.
     public static let maximumNesting = 32
 
+    /// Longest piece of the file quoted in an error message; longer words are cut, so a 1 MB number does not
+    /// make a 1 MB log line.
+    static let quotedLimit = 40
+
     /// Parses `text` into entries with full dotted keys, in file order.
     public static func parse(_ text: String) throws(ConfigurationError) -> [TOMLEntry] {
         let characters = Array(text)
@@ -25,6 +29,13 @@ public struct TOMLParser {
         }
         var parser = TOMLParser(characters: characters)
         return try parser.document()
+    }
+
+    /// `text` for an error message: as is when short, else its start and its length.
+    static func excerpt(_ text: some StringProtocol) -> String {
+        // Line breaks (from escapes in quoted keys and strings) are shown, not written, so the message stays one line.
+        let flat = String(text.flatMap { $0.isNewline ? Array("\\n") : [$0] })
+        return flat.count <= quotedLimit ? flat : "\(flat.prefix(quotedLimit))… (\(text.count) characters)"
     }
 
     private init(characters: [Character]) {
@@ -95,7 +106,7 @@ public struct TOMLParser {
             let name = try key()
             skipSpaces()
             if current == "." { throw fail("dotted keys are not supported; use a [table] header") }
-            guard current == "=" else { throw fail("expected '=' after key \(name)") }
+            guard current == "=" else { throw fail("expected '=' after key \(Self.excerpt(name))") }
             advance()
             skipSpaces()
             let fullKey = table.isEmpty ? name : "\(table).\(name)"
@@ -218,15 +229,15 @@ public struct TOMLParser {
         case "nan", "+nan", "-nan": return .float(.nan)
         default: break
         }
-        guard !word.contains("__"), word.first != "_", word.last != "_" else { throw fail("misplaced '_' in number \(word)") }
+        guard !word.contains("__"), word.first != "_", word.last != "_" else { throw fail("misplaced '_' in number \(Self.excerpt(word))") }
         let digits = String(word.filter { $0 != "_" })
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where digits.hasPrefix(prefix) {
-            guard let number = Int64(digits.dropFirst(2), radix: radix) else { throw fail("invalid number \(word)") }
+            guard let number = Int64(digits.dropFirst(2), radix: radix) else { throw fail("invalid number \(Self.excerpt(word))") }
             return .integer(number)
         }
         let unsigned = digits.hasPrefix("+") || digits.hasPrefix("-") ? String(digits.dropFirst()) : digits
         if unsigned.count > 1, unsigned.hasPrefix("0"), unsigned.allSatisfy(\.isNumber) {
-            throw fail("leading zeros are not allowed in \(word) (octal is written 0o…)")
+            throw fail("leading zeros are not allowed in \(Self.excerpt(word)) (octal is written 0o…)")
         }
         if let number = Int64(digits) { return .integer(number) }
         if digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let number = Double(digits),
@@ -234,6 +245,6 @@ public struct TOMLParser {
         {
             return .float(number)
         }
-        throw fail(word.isEmpty ? "expected a value" : "invalid value \(word) (strings need quotes)")
+        throw fail(word.isEmpty ? "expected a value" : "invalid value \(Self.excerpt(word)) (strings need quotes)")
     }
 }

@@ -34,4 +34,20 @@ struct HostileConfigurationTests {
         let windows = try? DaemonConfiguration.parse("# occlumesh\r\n[clients]\r\nmax_clients = 3\r\n")
         #expect(windows?.clients.maximumClients == 3, "CRLF stays accepted")
     }
+
+    @Test("the error for a 1 MB number or string quotes a bounded prefix of it, on one line", arguments: [
+        "[clients]\nmax_clients = " + String(repeating: "9", count: 1 << 20) + "\n",
+        "[clients]\nmax_clients = " + String(repeating: "9", count: 1 << 20) + ".5\n",
+        "[clients]\nmax_clients = 0x" + String(repeating: "f", count: 1 << 20) + "\n",
+        "[log]\nlevel = \"" + String(repeating: "a", count: 1 << 20) + "\"\n",
+        "[clients]\nmax_clients = " + String(repeating: "x", count: 1 << 20) + "\n",
+    ])
+    func hugeValues(text: String) {
+        #expect {
+            try DaemonConfiguration.parse(text)
+        } throws: { error in
+            let description = "\(error)"
+            return description.utf8.count < 300 && !description.contains("\n")
+        }
+    }
 }
