@@ -194,16 +194,25 @@ extension MeshPublisher {
         }
     }
 
-    /// Closes a client's connection; with `farewell`, first tries once, without blocking, to send a goodbye
-    /// (only if nothing half-written is in the way).
+    /// Closes a client's connection; with `farewell`, first writes, without blocking, what the socket takes of
+    /// the messages that must not be lost (a welcome still queued, a half-written message) and then a goodbye, so
+    /// that a bad message right after the hello still gets its goodbye after the welcome.
     func disconnect(
         _ identifier: Int, _ reason: DisconnectReason, _ state: inout State, events: inout [PublisherEvent],
         farewell: Bool = false
     ) {
-        guard let client = state.clients.removeValue(forKey: identifier) else { return }
-        if farewell, let code = Self.goodbyeCode(for: reason), client.queue.isEmpty {
-            let goodbye = MessageEncoder.goodbye(Goodbye(code: code, reason: reason.description))
-            _ = goodbye.withUnsafeBytes { send(client.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        guard var client = state.clients.removeValue(forKey: identifier) else { return }
+        if farewell, let code = Self.goodbyeCode(for: reason) {
+            client.queue.discardDroppable()
+            _ = client.queue.push(MessageEncoder.goodbye(Goodbye(code: code, reason: reason.description)), droppable: false)
+            let descriptor = client.descriptor
+            _ = client.queue.drain { bytes in
+                while true {
+                    let sent = send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                    if sent >= 0 { return sent }
+                    if errno != EINTR { return nil }
+                }
+            }
         }
         close(client.descriptor)
         state.statistics.clients = state.clients.count

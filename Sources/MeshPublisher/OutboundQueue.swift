@@ -62,6 +62,14 @@ struct OutboundQueue {
         return dropped
     }
 
+    /// Drops every droppable message not yet started (for a client about to be closed: what matters then is
+    /// that its goodbye goes out soon).
+    mutating func discardDroppable() {
+        let keepHead = headOffset > 0 && !entries.isEmpty
+        let head = keepHead ? [entries[0]] : []
+        entries = head + entries.dropFirst(keepHead ? 1 : 0).filter { !$0.droppable }
+    }
+
     /// Writes queued messages in order until `write` takes no more.
     ///
     /// `write` is given the unsent bytes of the head message and returns how many it wrote (nil or 0 to stop).
