@@ -3,7 +3,8 @@ import Foundation
 import InferenceCore
 
 /// Runs the ORN regressor (`models/orn.onnx`, described by `models/orn.json`) on face crops and
-/// reads its outputs as identity, expression, pose and landmark visibility.
+/// reads its outputs as identity, expression, pose, landmark visibility and, for models with the sixth
+/// output, the face score.
 ///
 /// One regressor owns one inference session and its input and output buffers, so a run allocates
 /// nothing but the arrays of the returned value; use one regressor per pipeline stage.
@@ -28,6 +29,7 @@ public final class FaceRegressor {
             throw .modelMismatch(path: modelPath, reason: "input \(model.inputs.map(\.shape)) is not [1, 3, \(side), \(side)]")
         }
         let expectedOutputs = [specification.identityModes, specification.expressionNames.count, 6, 3, specification.landmarkCount]
+            + (specification.hasFaceScore ? [1] : [])
         guard model.outputs.map({ $0.shape.reduce(1, *) }) == expectedOutputs else {
             throw .modelMismatch(path: modelPath, reason: "output sizes \(model.outputs.map { $0.shape.reduce(1, *) }) are not \(expectedOutputs)")
         }
@@ -87,7 +89,7 @@ public final class FaceRegressor {
         return decodeOutputs()
     }
 
-    /// Reads the five outputs; pose follows the sidecar's projection
+    /// Reads the five outputs and the optional face score; pose follows the sidecar's projection
     /// `pixel = S · (scale·(R v)_x + tx, −scale·(R v)_y + ty)`, which is `FacePose.project` in crop pixels.
     private func decodeOutputs() -> RegressedFace {
         let side = Float(specification.inputSide)
@@ -99,6 +101,7 @@ public final class FaceRegressor {
             translation: SIMD3(side * translationScale[0], side * translationScale[1], 0),
             scale: side * translationScale[2])
         return RegressedFace(identity: outputs[0].elements, expression: outputs[1].elements, pose: pose,
-                             visibility: outputs[4].elements)
+                             visibility: outputs[4].elements,
+                             faceScore: specification.hasFaceScore ? outputs[5].elements[0] : nil)
     }
 }

@@ -10,13 +10,17 @@ public struct RegressedFace: Sendable, Equatable {
     public var pose: FacePose
     /// Probability that each of the 68 landmarks is visible (not occluded, inside the crop).
     public var visibility: [Float]
+    /// Probability that the crop holds a face (occluded or turned faces too) rather than background, from
+    /// the network's sixth output `face`; nil for models with the five outputs only.
+    public var faceScore: Float?
 
     /// A face from its parts.
-    public init(identity: [Float], expression: [Float], pose: FacePose, visibility: [Float]) {
+    public init(identity: [Float], expression: [Float], pose: FacePose, visibility: [Float], faceScore: Float? = nil) {
         self.identity = identity
         self.expression = expression
         self.pose = pose
         self.visibility = visibility
+        self.faceScore = faceScore
     }
 
     /// Mean landmark visibility: 1 for a fully visible face, lower the more of it is hidden.

@@ -21,6 +21,12 @@ public struct RegressorSpecification: Sendable, Equatable {
     public let landmarkCount: Int
     /// Human-readable description of how the face is framed in the crop, from the sidecar.
     public let cropConvention: String
+    /// Whether the network has the sixth output `face` (size 1): the probability that the crop holds a face.
+    /// Sidecars list either the five outputs `identity` … `visibility` or those five followed by `face`.
+    public let hasFaceScore: Bool
+
+    /// Name of the optional sixth output, the face score.
+    public static let faceScoreOutput = "face"
 
     /// Largest input side accepted, in pixels (the shipped network uses 128).
     public static let maximumInputSide = 4096
@@ -82,15 +88,20 @@ public struct RegressorSpecification: Sendable, Equatable {
                 return overflow ? -1 : next
             })
         }
-        guard declared.map(\.0) == expected.map(\.0), declared.map(\.1) == expected.map(\.1) else {
-            throw .invalidSpecification(path: path, reason: "outputs \(declared) are not \(expected)")
+        // The five outputs of every model, then optionally the face score. A sixth output of another name or size,
+        // or a seventh, is refused: nothing would read it.
+        let faceScore = (faceScoreOutput, 1)
+        let hasFaceScore = declared.count == expected.count + 1
+        let accepted = hasFaceScore ? expected + [faceScore] : expected
+        guard declared.map(\.0) == accepted.map(\.0), declared.map(\.1) == accepted.map(\.1) else {
+            throw .invalidSpecification(path: path, reason: "outputs \(declared) are not \(expected), optionally followed by \(faceScore)")
         }
         return RegressorSpecification(
             inputSide: shape[2], inputName: sidecar.input.name, pixelScale: normalisation.scale,
             mean: SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2]),
             standardDeviation: SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2]),
             identityModes: sidecar.identity_modes, expressionNames: sidecar.expression_names, landmarkCount: 68,
-            cropConvention: sidecar.crop.convention)
+            cropConvention: sidecar.crop.convention, hasFaceScore: hasFaceScore)
     }
 
     private static func describe(_ error: any Error) -> String {
