@@ -16,6 +16,21 @@ public struct MessageFramer: Sendable {
     /// Whether bytes of an incomplete message are buffered (a peer closing now closed mid-message).
     public var hasPartialMessage: Bool { readIndex < buffer.count }
 
+    /// Bytes received and not yet handed out as messages.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// Whether a complete message (or an invalid header, which `nextMessage` reports) is buffered, so that
+    /// `nextMessage` would not return nil.
+    public var hasCompleteMessage: Bool {
+        let available = buffer.count - readIndex
+        guard available >= 4 else { return false }
+        var length: UInt32 = 0
+        withUnsafeMutableBytes(of: &length) { $0.copyBytes(from: buffer[readIndex..<(readIndex + 4)]) }
+        length = UInt32(littleEndian: length)
+        guard length >= 1, length <= maximumLength else { return true }
+        return available >= 4 + Int(length)
+    }
+
     /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if readIndex > 0, readIndex == buffer.count {

@@ -25,6 +25,10 @@ struct ClientConnection {
     var lastFrameTimestamp: Double?
     /// Set when a goodbye is queued: the connection closes once it is written.
     var closeWhenFlushed = false
+    /// Complete messages are buffered beyond what one turn of the loop handles; the next turn reads them first.
+    var pendingInput = false
+    /// Start of the current one-second window of subscribe messages, and how many arrived in it.
+    var subscribeWindow: (start: Double, count: Int) = (-Double.infinity, 0)
 
     init(identifier: Int, descriptor: Int32, queueCapacity: Int, now: Double) {
         self.identifier = identifier

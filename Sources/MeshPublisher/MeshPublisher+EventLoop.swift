@@ -8,6 +8,11 @@ import UnixSocket
 extension MeshPublisher {
     /// How often, at most, timeouts are checked when nothing else happens, in milliseconds.
     private static let tickMilliseconds: Int32 = 50
+    /// Most messages handled per client per turn of the loop: a client that floods the socket waits for its next
+    /// turn while every other client, and `publish`, get theirs (the loop holds the lock while it reads).
+    static let messagesPerTurn = 32
+    /// Bytes received per client per turn, and most bytes buffered per client before it is read again.
+    static let readChunk = 4096
 
     func runLoop() {
         var pollDescriptors: [pollfd] = []
@@ -15,6 +20,7 @@ extension MeshPublisher {
         while true {
             pollDescriptors.removeAll(keepingCapacity: true)
             order.removeAll(keepingCapacity: true)
+            var inputWaiting = false
             let stopping = state.withLock { state -> Bool in
                 pollDescriptors.append(pollfd(fd: wakeDescriptors.read, events: Int16(POLLIN), revents: 0))
                 pollDescriptors.append(
@@ -23,11 +29,12 @@ extension MeshPublisher {
                     let events = Int16(POLLIN) | (client.queue.isEmpty ? 0 : Int16(POLLOUT))
                     pollDescriptors.append(pollfd(fd: client.descriptor, events: events, revents: 0))
                     order.append(identifier)
+                    inputWaiting = inputWaiting || client.pendingInput
                 }
                 return state.stopping
             }
             if stopping, finishStopping() { return }
-            _ = poll(&pollDescriptors, nfds_t(pollDescriptors.count), Self.tickMilliseconds)
+            _ = poll(&pollDescriptors, nfds_t(pollDescriptors.count), inputWaiting ? 0 : Self.tickMilliseconds)
             drainWakePipe()
             var events: [PublisherEvent] = []
             state.withLock { state in
@@ -35,8 +42,10 @@ extension MeshPublisher {
                 if pollDescriptors[1].revents & Int16(POLLIN) != 0 { acceptClients(&state, now: now, events: &events) }
                 for (position, identifier) in order.enumerated() {
                     let revents = pollDescriptors[position + 2].revents
-                    guard revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { continue }
-                    readClient(identifier, &state, events: &events)
+                    guard let client = state.clients[identifier] else { continue }
+                    let readable = revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
+                    guard readable || client.pendingInput else { continue }
+                    readClient(identifier, &state, now: now, readable: readable, events: &events)
                 }
                 for identifier in Array(state.clients.keys) { flushClient(identifier, &state, now: now, events: &events) }
                 enforceTimeouts(&state, now: now, events: &events)
@@ -93,15 +102,39 @@ extension MeshPublisher {
         }
     }
 
-    /// Reads everything the client sent and acts on each complete message.
-    private func readClient(_ identifier: Int, _ state: inout State, events: inout [PublisherEvent]) {
+    /// Handles up to `messagesPerTurn` of the client's messages: those already buffered first, then what one
+    /// `recv` of at most `readChunk` bytes brings (if the socket is `readable`). What is left waits for the next
+    /// turn (`pendingInput`), so one client's flood costs the others at most one turn's share of the lock.
+    private func readClient(
+        _ identifier: Int, _ state: inout State, now: Double, readable: Bool, events: inout [PublisherEvent]
+    ) {
         guard let descriptor = state.clients[identifier]?.descriptor else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if received < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+        var handled = 0
+        /// Handles buffered messages up to the turn's budget; false once the client was disconnected.
+        func handleBuffered() -> Bool {
+            do {
+                while handled < Self.messagesPerTurn, let (type, body) = try state.clients[identifier]!.framer.nextMessage() {
+                    handled += 1
+                    let message = try MessageDecoder.clientMessage(type: type, body: body)
+                    if let reason = handle(message, identifier, &state, now: now, events: &events) {
+                        disconnect(identifier, reason, &state, events: &events, farewell: true)
+                        return false
+                    }
+                }
+            } catch {
+                disconnect(identifier, .protocolViolation(error), &state, events: &events, farewell: true)
+                return false
+            }
+            return true
+        }
+        guard handleBuffered() else { return }
+        if readable, handled < Self.messagesPerTurn, state.clients[identifier]!.framer.bufferedByteCount < Self.readChunk {
+            var buffer = [UInt8](repeating: 0, count: Self.readChunk)
+            var received: Int
+            repeat {
+                received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            } while received < 0 && errno == EINTR
+            if received < 0, errno != EAGAIN, errno != EWOULDBLOCK {
                 disconnect(identifier, .socketFailure(.systemCall("recv", errno, "client \(identifier)")), &state, events: &events)
                 return
             }
@@ -109,27 +142,27 @@ extension MeshPublisher {
                 let midMessage = state.clients[identifier]!.framer.hasPartialMessage
                 disconnect(identifier, midMessage ? .closedMidMessage : .closedByClient, &state, events: &events)
                 return
-            }
-            buffer.withUnsafeBytes { state.clients[identifier]!.framer.append(UnsafeRawBufferPointer(rebasing: $0[..<received])) }
-            do {
-                while let (type, body) = try state.clients[identifier]!.framer.nextMessage() {
-                    let message = try MessageDecoder.clientMessage(type: type, body: body)
-                    if let reason = handle(message, identifier, &state, events: &events) {
-                        disconnect(identifier, reason, &state, events: &events, farewell: true)
-                        return
-                    }
-                }
-            } catch {
-                disconnect(identifier, .protocolViolation(error), &state, events: &events, farewell: true)
-                return
+            } else if received > 0 {
+                buffer.withUnsafeBytes { state.clients[identifier]!.framer.append(UnsafeRawBufferPointer(rebasing: $0[..<received])) }
+                guard handleBuffered() else { return }
             }
         }
+        state.clients[identifier]!.pendingInput = state.clients[identifier]!.framer.hasCompleteMessage
     }
 
     /// Advances the handshake; returns a reason to disconnect, or nil.
     private func handle(
-        _ message: ClientMessage, _ identifier: Int, _ state: inout State, events: inout [PublisherEvent]
+        _ message: ClientMessage, _ identifier: Int, _ state: inout State, now: Double, events: inout [PublisherEvent]
     ) -> DisconnectReason? {
+        if case .subscribe = message {
+            var window = state.clients[identifier]!.subscribeWindow
+            if now - window.start >= 1 { window = (now, 0) }
+            window.count += 1
+            state.clients[identifier]!.subscribeWindow = window
+            guard window.count <= configuration.maximumSubscribesPerSecond else {
+                return .subscribingTooOften(limit: configuration.maximumSubscribesPerSecond)
+            }
+        }
         switch (state.clients[identifier]!.phase, message) {
         case (.awaitingHello, .hello(let version)):
             guard version == ProtocolConstants.version else { return .unsupportedVersion(version) }
@@ -226,7 +259,7 @@ extension MeshPublisher {
     private static func goodbyeCode(for reason: DisconnectReason) -> GoodbyeCode? {
         switch reason {
         case .unsupportedVersion: return .unsupportedVersion
-        case .protocolViolation, .handshakeTimeout, .resubscribingTooFast: return .protocolViolation
+        case .protocolViolation, .handshakeTimeout, .resubscribingTooFast, .subscribingTooOften: return .protocolViolation
         case .stalled: return .stalled
         case .serverStopping: return .serverStopping
         case .closedByClient, .closedMidMessage, .socketFailure: return nil

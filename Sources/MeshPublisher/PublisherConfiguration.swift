@@ -19,12 +19,15 @@ public struct PublisherConfiguration: Sendable, Equatable {
     public var sendBufferSize: Int?
     /// Name sent in the welcome message.
     public var serverName: String
+    /// Most subscribe messages one client may send in a second (the first included); one more gets it a goodbye
+    /// (`protocol_violation`) and disconnected, so that no client can turn the server into a subscribe processor.
+    public var maximumSubscribesPerSecond: Int
 
     /// Creates a configuration with the documented defaults.
     public init(
         socketPath: String, socketMode: UInt32 = 0o660, socketGroup: String? = nil, maximumClients: Int = 16,
         queueCapacity: Int = 4, stallTimeout: Double = 5, handshakeTimeout: Double = 5, sendBufferSize: Int? = nil,
-        serverName: String = "occlumeshd"
+        serverName: String = "occlumeshd", maximumSubscribesPerSecond: Int = 10
     ) {
         self.socketPath = socketPath
         self.socketMode = socketMode
@@ -35,5 +38,6 @@ public struct PublisherConfiguration: Sendable, Equatable {
         self.handshakeTimeout = handshakeTimeout
         self.sendBufferSize = sendBufferSize
         self.serverName = serverName
+        self.maximumSubscribesPerSecond = maximumSubscribesPerSecond
     }
 }

@@ -16,6 +16,8 @@ public enum DisconnectReason: Sendable, Equatable, CustomStringConvertible {
     /// The client keeps changing region while earlier topologies are still unread, which would grow its
     /// queue without bound (topologies are never dropped).
     case resubscribingTooFast
+    /// The client sent more subscribe messages in one second than the server allows (a flood).
+    case subscribingTooOften(limit: Int)
     /// The client did not finish its handshake in time.
     case handshakeTimeout
     /// Reading or writing the socket failed.
@@ -33,6 +35,7 @@ public enum DisconnectReason: Sendable, Equatable, CustomStringConvertible {
             return "unsupported protocol version \(version) (server speaks \(ProtocolConstants.version))"
         case .stalled: return "client read nothing for longer than the stall timeout"
         case .resubscribingTooFast: return "client changed region again before reading the previous topology"
+        case .subscribingTooOften(let limit): return "client sent more than \(limit) subscribe messages in one second"
         case .handshakeTimeout: return "client did not complete the handshake in time"
         case .socketFailure(let error): return error.description
         case .serverStopping: return "server stopping"

@@ -44,4 +44,50 @@ struct HostilePeerTests {
         #expect(goodbye.code == .protocolViolation)
         #expect(try connection.next() == nil)
     }
+
+    @Test("a subscribe flood gets its sender a goodbye while a good client keeps receiving every frame")
+    func subscribeFlood() throws {
+        let recorder = EventRecorder()
+        let (server, path) = try start(recorder)
+        defer { server.stop() }
+        let good = ReaderThread(path: path, subscription: .coefficientsOnly)
+        #expect(waitUntil(timeout: 10) { Self.subscribedCount(recorder) == 1 })
+        let flooder = try RawConnection(path: path)
+        let flooderDone = DispatchSemaphore(value: 0)
+        let sent = Atomic<Int>(0)
+        let flooderDescriptor = flooder.descriptor
+        Thread {
+            defer { flooderDone.signal() }
+            let subscribe = MessageEncoder.subscribe(.coefficientsOnly)
+            var batch = MessageEncoder.hello()
+            for _ in 0..<300 { batch += subscribe }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(flooderDescriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            // Up to 300,000 subscribes, back to back, until the server hangs up.
+            for round in 0..<1000 {
+                let bytes = round == 0 ? batch : Array(batch.dropFirst(11))
+                let written = bytes.withUnsafeBytes { send(flooderDescriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if written <= 0 { return }
+                sent.add(300, ordering: .relaxed)
+            }
+        }.start()
+        for sequence in 0..<40 {
+            server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology, faceCount: 1))
+            usleep(5_000)
+        }
+        #expect(waitUntil(timeout: 15) { good.snapshot.frames.count == 40 }, "the good client got \(good.snapshot.frames.count) of 40 frames")
+        #expect(good.snapshot.frames.map(\.sequence) == (0..<40).map { UInt64($0) })
+        #expect(flooderDone.wait(timeout: .now() + 20) == .success, "the flooder is cut off")
+        #expect(recorder.disconnectReasons.contains { "\($0)".contains("subscribe") }, "\(recorder.disconnectReasons)")
+        // The default limit is 10 subscribes a second; the flood lasts well under the test's 20 s.
+        let flooderSubscribes = Self.subscribedCount(recorder, client: 2)
+        #expect(flooderSubscribes <= 200,
+                "flood accepted \(flooderSubscribes) of \(sent.load(ordering: .relaxed)) subscribes")
+        // The flooder's goodbye is on its socket, after whatever the server wrote it before.
+        var farewell: Goodbye?
+        while let message = try? flooder.next() {
+            if case .goodbye(let goodbye) = message { farewell = goodbye }
+        }
+        #expect(farewell?.code == .protocolViolation)
+    }
 }
