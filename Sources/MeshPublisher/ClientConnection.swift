@@ -25,6 +25,8 @@ struct ClientConnection {
     var lastFrameTimestamp: Double?
     /// Set when a goodbye is queued: the connection closes once it is written.
     var closeWhenFlushed = false
+    /// The client shut down its sending side (or closed) after subscribing: it is still served, but not read.
+    var readClosed = false
     /// Complete messages are buffered beyond what one turn of the loop handles; the next turn reads them first.
     var pendingInput = false
     /// Start of the current one-second window of subscribe messages, and how many arrived in it.

@@ -26,7 +26,9 @@ extension MeshPublisher {
                 pollDescriptors.append(
                     pollfd(fd: state.stopping ? -1 : listener.descriptor, events: Int16(POLLIN), revents: 0))
                 for (identifier, client) in state.clients {
-                    let events = Int16(POLLIN) | (client.queue.isEmpty ? 0 : Int16(POLLOUT))
+                    // A half-closed client is not read (its end of stream would wake poll on every turn); POLLHUP
+                    // still tells when it closes completely.
+                    let events = (client.readClosed ? 0 : Int16(POLLIN)) | (client.queue.isEmpty ? 0 : Int16(POLLOUT))
                     pollDescriptors.append(pollfd(fd: client.descriptor, events: events, revents: 0))
                     order.append(identifier)
                     inputWaiting = inputWaiting || client.pendingInput
@@ -43,6 +45,12 @@ extension MeshPublisher {
                 for (position, identifier) in order.enumerated() {
                     let revents = pollDescriptors[position + 2].revents
                     guard let client = state.clients[identifier] else { continue }
+                    if client.readClosed {
+                        if revents & Int16(POLLHUP | POLLERR) != 0 {
+                            disconnect(identifier, .closedByClient, &state, events: &events)
+                        }
+                        continue
+                    }
                     let readable = revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
                     guard readable || client.pendingInput else { continue }
                     readClient(identifier, &state, now: now, readable: readable, events: &events)
@@ -139,15 +147,23 @@ extension MeshPublisher {
                 return
             }
             if received == 0 {
-                let midMessage = state.clients[identifier]!.framer.hasPartialMessage
-                disconnect(identifier, midMessage ? .closedMidMessage : .closedByClient, &state, events: &events)
-                return
+                state.clients[identifier]!.readClosed = true
             } else if received > 0 {
                 buffer.withUnsafeBytes { state.clients[identifier]!.framer.append(UnsafeRawBufferPointer(rebasing: $0[..<received])) }
                 guard handleBuffered() else { return }
             }
         }
-        state.clients[identifier]!.pendingInput = state.clients[identifier]!.framer.hasCompleteMessage
+        let client = state.clients[identifier]!
+        state.clients[identifier]!.pendingInput = client.framer.hasCompleteMessage
+        // End of stream with nothing left to handle: a subscribed client that only shut down its sending side is
+        // still served; one that had not finished its handshake, or stopped inside a message, is closed.
+        if client.readClosed, !client.framer.hasCompleteMessage {
+            if client.framer.hasPartialMessage {
+                disconnect(identifier, .closedMidMessage, &state, events: &events)
+            } else if client.subscription == nil {
+                disconnect(identifier, .closedByClient, &state, events: &events)
+            }
+        }
     }
 
     /// Advances the handshake; returns a reason to disconnect, or nil.

@@ -45,6 +45,30 @@ struct HostilePeerTests {
         #expect(try connection.next() == nil)
     }
 
+    @Test("a client that half-closes after subscribing keeps receiving frames")
+    func halfClose() throws {
+        let recorder = EventRecorder()
+        let (server, path) = try start(recorder)
+        defer { server.stop() }
+        let connection = try RawConnection(path: path)
+        try connection.send(MessageEncoder.hello() + MessageEncoder.subscribe(.coefficientsOnly))
+        #expect(shutdown(connection.descriptor, Int32(SHUT_WR)) == 0)
+        guard case .welcome = try connection.next(), case .topology = try connection.next() else {
+            Issue.record("handshake")
+            return
+        }
+        #expect(waitUntil(timeout: 10) { Self.subscribedCount(recorder) == 1 })
+        // Give the server's loop a few turns to see the end of the client's stream before frames go out.
+        usleep(200_000)
+        for sequence in 0..<5 { server.publish(Fixtures.frame(sequence: UInt64(sequence), topology: topology, faceCount: 1)) }
+        var sequences: [UInt64] = []
+        for _ in 0..<5 {
+            guard case .frame(let frame) = try connection.next() else { break }
+            sequences.append(frame.sequence)
+        }
+        #expect(sequences == [0, 1, 2, 3, 4], "half-closed client still served; events: \(recorder.all)")
+    }
+
     @Test("a subscribe flood gets its sender a goodbye while a good client keeps receiving every frame")
     func subscribeFlood() throws {
         let recorder = EventRecorder()
