@@ -7,7 +7,12 @@ Sources:
     expression named in vertex_indices.json). OBJs carry no landmarks, so this path takes them from --landmarks
     (a JSON or npz holding landmarks68, jaw_right_substitutes, jaw_left_substitutes).
 
+The file also carries the calibrated 68-landmark definition (barycentric points on the ICT mesh), read by default from
+training/assets/landmarks68_ict.npz, so the daemon, `occlumesh landmarks` and training use one definition;
+--no-landmark-definition writes a file without one (its readers then use ICT's Multi-PIE vertices and the jaw rule).
+
 Usage: convert-face-model.py SOURCE --output FILE [--identity-count 40] [--landmarks FILE]
+                             [--landmark-definition NPZ | --no-landmark-definition]
 """
 import argparse
 import json
@@ -24,6 +29,8 @@ ICT_VERTEX_COUNT = 11248
 ICT_FACE_AREA_VERTEX_COUNT = 9409
 ICT_POLYGON_COUNT = 11144
 LANDMARK_KEYS = ("landmarks68", "jaw_right_substitutes", "jaw_left_substitutes")
+DEFAULT_LANDMARK_DEFINITION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                           "training", "assets", "landmarks68_ict.npz")
 
 
 def read_obj(path, with_topology, polygon_count=ICT_POLYGON_COUNT):
@@ -117,18 +124,35 @@ def main():
                         help="OBJ source only: vertices 0..<N form the face area (ICT-FaceKit: 9409)")
     parser.add_argument("--polygon-count", type=int, default=ICT_POLYGON_COUNT,
                         help="OBJ source only: keep the first N polygons, face and head (ICT-FaceKit: 11144 quads)")
+    definition = parser.add_mutually_exclusive_group()
+    definition.add_argument("--landmark-definition", default=DEFAULT_LANDMARK_DEFINITION,
+                            help="calibrated 68-landmark definition npz (vertices, weights); default "
+                                 "training/assets/landmarks68_ict.npz")
+    definition.add_argument("--no-landmark-definition", action="store_true",
+                            help="write no calibrated definition (ICT's Multi-PIE vertices and the jaw rule apply)")
     arguments = parser.parse_args()
     model = load_source(arguments.source, arguments.landmarks, arguments.face_area_vertex_count, arguments.polygon_count)
+    landmark_definition = None
+    if not arguments.no_landmark_definition:
+        if not os.path.isfile(arguments.landmark_definition):
+            raise SystemExit(f"{arguments.landmark_definition}: no such landmark definition "
+                             "(pass --landmark-definition NPZ or --no-landmark-definition)")
+        try:
+            landmark_definition = face_model_format.load_landmark_definition(arguments.landmark_definition)
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"{arguments.landmark_definition}: {error}")
     try:
-        data = face_model_format.encode(model, arguments.identity_count)
+        data = face_model_format.encode(model, arguments.identity_count, landmark_definition)
     except ValueError as error:
-        raise SystemExit(f"{arguments.source}: {error}")
+        source = arguments.landmark_definition if "landmark definition" in str(error) else arguments.source
+        raise SystemExit(f"{source}: {error}")
     temporary = arguments.output + ".partial"
     with open(temporary, "wb") as file:
         file.write(data)
     os.replace(temporary, arguments.output)
     print(f"wrote {arguments.output}: {len(data)} bytes, K={arguments.identity_count}, "
-          f"{len(model['expression_names'])} expressions")
+          f"{len(model['expression_names'])} expressions, "
+          + (f"landmarks from {arguments.landmark_definition}" if landmark_definition else "ICT's landmark vertices"))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ Writes one little-endian binary file:
   f64    vertices[V][3]          neutral + identity·α + expression·β (whole head, centimetres)
   f64    projected[V][2]         weak perspective: (s·(Rv).x + tx, ty − s·(Rv).y)
   int32  landmark_vertices[68]   with the jaw rule of docs/face-model-format.md (switch at 20°)
-Usage: face-model-reference.py NPZ --identity-count K --seed S --yaw-degrees Y --output FILE
+  int32  D                       68 with --landmark-definition, else 0; then, when D = 68:
+  f64    landmarks[68][2]        the calibrated landmarks projected: sum_i w[j][i] * projected[vertices[j][i]]
+  f64    landmarks3d[68][3]      the same points posed in 3D: s·R·p + t
+Usage: face-model-reference.py NPZ --identity-count K --seed S --yaw-degrees Y --output FILE [--landmark-definition NPZ]
 """
 import argparse
 import math
@@ -45,6 +48,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--yaw-degrees", type=float, default=0.0)
     parser.add_argument("--output", required=True)
+    parser.add_argument("--landmark-definition", help="calibrated definition npz (vertices, weights), as the file carries")
     arguments = parser.parse_args()
     model = np.load(arguments.npz)
     rng = np.random.default_rng(arguments.seed)
@@ -81,6 +85,19 @@ def main():
         file.write(vertices.astype("<f8").tobytes())
         file.write(projected.astype("<f8").tobytes())
         file.write(landmarks.astype("<i4").tobytes())
+        if arguments.landmark_definition is None:
+            file.write(np.array([0], dtype="<i4").tobytes())
+        else:
+            definition = np.load(arguments.landmark_definition)
+            corners = definition["vertices"].astype(np.int64)
+            weights = definition["weights"].astype(np.float32).astype(np.float64)  # as the file stores them
+            points = np.einsum("ji,jic->jc", weights, vertices[corners])  # (68, 3) model centimetres
+            turned = points @ rotation.T * scale
+            calibrated = np.stack([turned[:, 0] + translation[0], translation[1] - turned[:, 1]], axis=1)
+            posed = turned + translation
+            file.write(np.array([len(points)], dtype="<i4").tobytes())
+            file.write(calibrated.astype("<f8").tobytes())
+            file.write(posed.astype("<f8").tobytes())
 
 
 if __name__ == "__main__":

@@ -75,6 +75,9 @@ def main():
         image[pixel[first]] = colours[first, None] * skin
         # Eyes and brows: darken the regions around the eye landmarks so the detector sees a face.
         image = image.reshape(SIZE, SIZE, 3)
+        # Only to place the painted eyes, brows and mouth: ICT's own Multi-PIE vertices (which the npz has) serve, and
+        # samples/face.mp4 was rendered with them. The calibrated landmark definition the daemon reports is in the
+        # face-model file (docs/face-model-format.md); changing this would change the committed clip.
         landmarks = screen[model["landmarks68"]]
         yy, xx = np.mgrid[0:SIZE, 0:SIZE]
         for start, stop, colour, grow in ((36, 42, (40, 30, 30), 1.0), (42, 48, (40, 30, 30), 1.0),

@@ -6,22 +6,28 @@
 #      FaceXModel/ OBJ folder. The OBJs carry no 68-landmark indices, so this path needs them from
 #      --landmarks FILE (json or npz with landmarks68, jaw_right_substitutes, jaw_left_substitutes).
 #      Path 2 is implemented but untested: GitHub is unreachable from the machine it was written on.
+# The file also carries the calibrated 68-landmark definition, by default training/assets/landmarks68_ict.npz
+# (--landmark-definition NPZ picks another, --no-landmark-definition writes none).
 # Needs python3 with numpy (and git for path 2).
 #
 # Usage: tools/setup-face-model.sh [--identity-count K] [--output FILE] [--landmarks FILE] [--source NPZ|DIR]
+#                                  [--landmark-definition NPZ | --no-landmark-definition]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 output="$root/models/ict-face-model.ocfm"
 identity_count=40
 landmarks=""
 source=""
+definition=(--landmark-definition "$root/training/assets/landmarks68_ict.npz")
 while [ $# -gt 0 ]; do
     case "$1" in
         --identity-count) identity_count="$2"; shift 2 ;;
         --output) output="$2"; shift 2 ;;
         --landmarks) landmarks="$2"; shift 2 ;;
         --source) source="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --landmark-definition) definition=(--landmark-definition "$2"); shift 2 ;;
+        --no-landmark-definition) definition=(--no-landmark-definition); shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "setup-face-model: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -46,4 +52,5 @@ if [ -d "$source" ]; then
     extra=(--landmarks "$landmarks")
 fi
 mkdir -p "$(dirname "$output")"
-python3 "$root/tools/convert-face-model.py" "$source" --output "$output" --identity-count "$identity_count" "${extra[@]}"
+python3 "$root/tools/convert-face-model.py" "$source" --output "$output" --identity-count "$identity_count" \
+    "${definition[@]}" "${extra[@]}"

@@ -27,9 +27,13 @@ fi
 command -v swift >/dev/null || { echo "setup: swift 6 is not on PATH (install it from swift.org)" >&2; exit 1; }
 
 # The face-model file the daemon, `occlumesh run` and their tests load (gitignored), made from ../shared's ICT
-# model when that is present.
+# model when that is present. A file that is missing, of an older format version (the daemon refuses those) or
+# carrying another landmark definition than training/assets/landmarks68_ict.npz is converted again.
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [ ! -f "$root/models/ict-face-model.ocfm" ] && [ -f "$root/../shared/data/face-model/ict-face-light.npz" ]; then
+face_model="$root/models/ict-face-model.ocfm"
+if [ -f "$root/../shared/data/face-model/ict-face-light.npz" ] && ! python3 "$root/tools/face_model_format.py" \
+        is-current "$face_model" --landmark-definition "$root/training/assets/landmarks68_ict.npz"; then
+    [ -f "$face_model" ] && echo "setup: $face_model is out of date (format or landmark definition); converting it again"
     "$root/tools/setup-face-model.sh"
 fi
 

@@ -5,7 +5,8 @@ public enum FaceModelError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, errno: Int32)
     /// The file does not start with the `OCCLFACE` magic: it is not a runtime face-model file.
     case wrongMagic(path: String)
-    /// The file is a face-model file of a format version this build does not read.
+    /// The file is a face-model file of a format version this build does not read (an older file is converted
+    /// again by `tools/setup-face-model.sh`).
     case unsupportedVersion(path: String, version: UInt32)
     /// The file is shorter than its header says (an interrupted copy or conversion).
     case truncated(path: String, expectedBytes: Int, actualBytes: Int)
@@ -29,7 +30,10 @@ public enum FaceModelError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let code): "\(path): cannot open face model (errno \(code))"
         case .wrongMagic(let path): "\(path): not an occlumesh face-model file (wrong magic)"
-        case .unsupportedVersion(let path, let version): "\(path): face-model format version \(version) is not supported (this build reads 1)"
+        case .unsupportedVersion(let path, let version) where version < ModelFileLayout.version:
+            "\(path): face-model format version \(version) predates the calibrated landmarks this build reads (version \(ModelFileLayout.version)): re-run tools/setup-face-model.sh"
+        case .unsupportedVersion(let path, let version):
+            "\(path): face-model format version \(version) is newer than this build reads (\(ModelFileLayout.version)): update occlumesh or re-run tools/setup-face-model.sh"
         case .truncated(let path, let expected, let actual): "\(path): truncated face model (\(actual) of \(expected) bytes)"
         case .checksumMismatch(let path, let stored, let computed):
             "\(path): face model checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file is corrupt"

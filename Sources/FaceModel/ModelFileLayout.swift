@@ -1,10 +1,14 @@
-/// The fixed layout of the runtime face-model file, format version 1 (docs/face-model-format.md).
+/// The fixed layout of the runtime face-model file, format version 2 (docs/face-model-format.md).
 /// All integers and floats are little-endian; every section starts on a 64-byte boundary.
 public enum ModelFileLayout {
     /// First eight bytes of every model file.
     public static let magic: [UInt8] = Array("OCCLFACE".utf8)
-    /// The format version this build reads and writes.
-    public static let version: UInt32 = 1
+    /// The format version this build reads and writes. Version 1 files (before the calibrated landmark
+    /// definition) are refused with an error asking for `tools/setup-face-model.sh` to be run again.
+    public static let version: UInt32 = 2
+    /// Header flag (bit 0 of the u32 at byte 56): the file carries a calibrated landmark definition
+    /// (sections `landmarkDefinitionVertices` and `landmarkDefinitionWeights`). No other bit may be set.
+    public static let landmarkDefinitionFlag: UInt32 = 1
     /// Bytes before the first section.
     public static let headerSize = 256
     /// Sections start at multiples of this.
@@ -38,6 +42,13 @@ public enum ModelFileLayout {
         case jawLeftSubstitutes
         /// E × 32 bytes of names.
         case expressionNames
+        /// UInt32 [68][3], optional: the three mesh vertices of each calibrated landmark's barycentric point.
+        case landmarkDefinitionVertices
+        /// Float32 [68][3], optional: the barycentric weights of those vertices (each row sums to 1).
+        case landmarkDefinitionWeights
+
+        /// Whether the section is present only when the header's `landmarkDefinitionFlag` is set (offset 0 otherwise).
+        public var isOptional: Bool { self == .landmarkDefinitionVertices || self == .landmarkDefinitionWeights }
     }
 
     /// Byte offsets of the header's UInt32 fields.
@@ -59,23 +70,33 @@ struct ModelFileHeader: Sendable {
     var faceAreaTriangleCount: Int
     var landmarkCount: Int
     var jawSubstituteCount: Int
+    var hasLandmarkDefinition: Bool
     var checksum: UInt32
     var fileSize: Int
     var sectionOffsets: [Int]
 
-    /// Bytes each section must hold, in `Section` order.
+    /// Bytes each section must hold, in `Section` order. Counts come from the file, so products are computed
+    /// without trapping: one that overflows is `Int.max`, which no file holds.
     var sectionSizes: [Int] {
         let floatBytes = MemoryLayout<Float>.size, indexBytes = MemoryLayout<UInt32>.size
+        func product(_ factors: Int...) -> Int {
+            factors.reduce(1) { result, factor in
+                let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+                return overflow ? Int.max : next
+            }
+        }
         return ModelFileLayout.Section.allCases.map { section in
             switch section {
-            case .neutral: vertexCount * 3 * floatBytes
-            case .identityBasis: identityCount * vertexCount * 3 * floatBytes
-            case .expressionBasis: expressionCount * vertexCount * 3 * floatBytes
-            case .triangles: triangleCount * 3 * indexBytes
-            case .uv: vertexCount * 2 * floatBytes
-            case .landmarks: landmarkCount * indexBytes
-            case .jawRightSubstitutes, .jawLeftSubstitutes: jawSubstituteCount * indexBytes
-            case .expressionNames: expressionCount * ModelFileLayout.nameStride
+            case .neutral: product(vertexCount, 3, floatBytes)
+            case .identityBasis: product(identityCount, vertexCount, 3, floatBytes)
+            case .expressionBasis: product(expressionCount, vertexCount, 3, floatBytes)
+            case .triangles: product(triangleCount, 3, indexBytes)
+            case .uv: product(vertexCount, 2, floatBytes)
+            case .landmarks: product(landmarkCount, indexBytes)
+            case .jawRightSubstitutes, .jawLeftSubstitutes: product(jawSubstituteCount, indexBytes)
+            case .expressionNames: product(expressionCount, ModelFileLayout.nameStride)
+            case .landmarkDefinitionVertices: hasLandmarkDefinition ? product(landmarkCount, 3, indexBytes) : 0
+            case .landmarkDefinitionWeights: hasLandmarkDefinition ? product(landmarkCount, 3, floatBytes) : 0
             }
         }
     }
@@ -95,8 +116,13 @@ struct ModelFileHeader: Sendable {
         let version = field(.version)
         guard version == ModelFileLayout.version else { throw .unsupportedVersion(path: path, version: version) }
         guard field(.headerSize) == UInt32(ModelFileLayout.headerSize), field(.nameStride) == UInt32(ModelFileLayout.nameStride) else {
-            throw .malformedHeader(path: path, reason: "header size or name stride differs from version 1")
+            throw .malformedHeader(path: path, reason: "header size or name stride differs from version \(ModelFileLayout.version)")
         }
+        let flags = field(.flags)
+        guard flags & ~ModelFileLayout.landmarkDefinitionFlag == 0 else {
+            throw .malformedHeader(path: path, reason: "unknown flags \(flags)")
+        }
+        hasLandmarkDefinition = flags & ModelFileLayout.landmarkDefinitionFlag != 0
         vertexCount = Int(field(.vertexCount))
         faceAreaVertexCount = Int(field(.faceAreaVertexCount))
         identityCount = Int(field(.identityCount))
@@ -107,11 +133,13 @@ struct ModelFileHeader: Sendable {
         landmarkCount = Int(field(.landmarkCount))
         jawSubstituteCount = Int(field(.jawSubstituteCount))
         checksum = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: ModelFileLayout.checksumOffset, as: UInt32.self))
-        fileSize = Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: ModelFileLayout.fileSizeOffset, as: UInt64.self)))
-        let table = ModelFileLayout.sectionTableOffset
-        sectionOffsets = ModelFileLayout.Section.allCases.map { section in
-            Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: table + 8 * section.rawValue, as: UInt64.self)))
+        // 64-bit fields above Int.max read as Int.max, which fails the size checks below instead of trapping.
+        func offsetField(_ offset: Int) -> Int {
+            Int(exactly: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) ?? Int.max
         }
+        fileSize = offsetField(ModelFileLayout.fileSizeOffset)
+        let table = ModelFileLayout.sectionTableOffset
+        sectionOffsets = ModelFileLayout.Section.allCases.map { offsetField(table + 8 * $0.rawValue) }
         guard fileSize <= bytes.count else {
             throw .truncated(path: path, expectedBytes: fileSize, actualBytes: bytes.count)
         }
@@ -123,6 +151,12 @@ struct ModelFileHeader: Sendable {
             throw .malformedHeader(path: path, reason: "inconsistent counts")
         }
         for (section, (offset, size)) in zip(ModelFileLayout.Section.allCases, zip(sectionOffsets, sectionSizes)) {
+            if section.isOptional && !hasLandmarkDefinition {
+                guard offset == 0 else {
+                    throw .malformedHeader(path: path, reason: "section \(section) has an offset but the landmark definition flag is clear")
+                }
+                continue
+            }
             guard offset >= ModelFileLayout.headerSize, offset % ModelFileLayout.alignment == 0,
                   offset <= fileSize, size <= fileSize - offset else {
                 throw .malformedHeader(path: path, reason: "section \(section) lies outside the file or is misaligned")

@@ -21,11 +21,14 @@ public struct ModelFileContents: Sendable {
     public var jawRightSubstitutes: [UInt32]
     /// Substitutes for landmarks 17-J..<17.
     public var jawLeftSubstitutes: [UInt32]
+    /// The calibrated 68-landmark definition the file carries, or nil for a file without one.
+    public var landmarkDefinition: LandmarkDefinition?
 
     /// Contents from their parts.
     public init(neutral: [Float], identityModes: [[Float]], expressionModes: [[Float]], expressionNames: [String],
                 triangles: [UInt32], textureCoordinates: [Float], faceAreaVertexCount: Int,
-                landmarkIndices: [UInt32], jawRightSubstitutes: [UInt32], jawLeftSubstitutes: [UInt32]) {
+                landmarkIndices: [UInt32], jawRightSubstitutes: [UInt32], jawLeftSubstitutes: [UInt32],
+                landmarkDefinition: LandmarkDefinition? = nil) {
         self.neutral = neutral
         self.identityModes = identityModes
         self.expressionModes = expressionModes
@@ -36,9 +39,10 @@ public struct ModelFileContents: Sendable {
         self.landmarkIndices = landmarkIndices
         self.jawRightSubstitutes = jawRightSubstitutes
         self.jawLeftSubstitutes = jawLeftSubstitutes
+        self.landmarkDefinition = landmarkDefinition
     }
 
-    /// The bytes of a version-1 model file keeping the first `identityCount` identity modes (all when nil).
+    /// The bytes of a model file of the current version keeping the first `identityCount` identity modes (all when nil).
     /// Byte-identical to what tools/convert-face-model.py writes for the same contents.
     public func encoded(identityCount: Int? = nil) -> [UInt8] {
         let keep = identityCount ?? identityModes.count
@@ -58,7 +62,8 @@ public struct ModelFileContents: Sendable {
         }
         func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { littleEndianBytes($0.bitPattern) } }
         func indexBytes(_ values: [UInt32]) -> [UInt8] { values.flatMap { littleEndianBytes($0) } }
-        let sections: [[UInt8]] = [
+        let definition = landmarkDefinition
+        let sections: [[UInt8]?] = [
             floatBytes(neutral),
             floatBytes(identityModes.prefix(keep).flatMap { $0 }),
             floatBytes(expressionModes.flatMap { $0 }),
@@ -68,10 +73,16 @@ public struct ModelFileContents: Sendable {
             indexBytes(jawRightSubstitutes),
             indexBytes(jawLeftSubstitutes),
             names,
+            definition.map { indexBytes($0.vertices.flatMap { [UInt32(bitPattern: $0.x), UInt32(bitPattern: $0.y), UInt32(bitPattern: $0.z)] }) },
+            definition.map { floatBytes($0.weights.flatMap { [$0.x, $0.y, $0.z] }) },
         ]
         var offsets: [Int] = []
         var cursor = ModelFileLayout.headerSize
         for section in sections {
+            guard let section else {  // an optional section the file does not carry: offset 0
+                offsets.append(0)
+                continue
+            }
             cursor = (cursor + ModelFileLayout.alignment - 1) / ModelFileLayout.alignment * ModelFileLayout.alignment
             offsets.append(cursor)
             cursor += section.count
@@ -84,14 +95,17 @@ public struct ModelFileContents: Sendable {
             (.faceAreaVertexCount, faceAreaVertexCount), (.identityCount, keep), (.sourceIdentityCount, identityModes.count),
             (.expressionCount, expressionModes.count), (.triangleCount, triangles.count / 3),
             (.faceAreaTriangleCount, inside.count / 3), (.landmarkCount, landmarkIndices.count),
-            (.jawSubstituteCount, jawRightSubstitutes.count), (.nameStride, ModelFileLayout.nameStride), (.flags, 0),
+            (.jawSubstituteCount, jawRightSubstitutes.count), (.nameStride, ModelFileLayout.nameStride),
+            (.flags, definition == nil ? 0 : Int(ModelFileLayout.landmarkDefinitionFlag)),
         ]
         for (field, value) in fields { put(littleEndianBytes(UInt32(value)), at: field.rawValue) }
         put(littleEndianBytes(UInt64(cursor)), at: ModelFileLayout.fileSizeOffset)
         for (index, offset) in offsets.enumerated() {
             put(littleEndianBytes(UInt64(offset)), at: ModelFileLayout.sectionTableOffset + 8 * index)
         }
-        for (section, offset) in zip(sections, offsets) { put(section, at: offset) }
+        for (section, offset) in zip(sections, offsets) {
+            if let section { put(section, at: offset) }
+        }
         let checksum = file.withUnsafeBytes { CRC32.checksum($0) }
         put(littleEndianBytes(checksum), at: ModelFileLayout.checksumOffset)
         return file

@@ -21,8 +21,16 @@ public final class MorphableModel: @unchecked Sendable {
     public let triangleCount: Int
     /// Triangles `0..<faceAreaTriangleCount` use face-area vertices only.
     public let faceAreaTriangleCount: Int
-    /// Vertex indices of the 68 Multi-PIE landmarks for a frontal face.
+    /// Vertex indices of ICT-FaceKit's own 68 Multi-PIE landmarks for a frontal face (every file has them; the
+    /// landmarks are these, with the jaw rule, only in files without a `landmarkDefinition`).
     public let landmarkIndices: [Int32]
+    /// The calibrated 68-landmark definition (barycentric points matching the 3DDFA_V2 / AFLW2000-3D keypoints)
+    /// when the file carries one; `landmarks(…)` then uses it and no jaw rule. Nil for files converted without one.
+    public let landmarkDefinition: LandmarkDefinition?
+    /// The vertex standing for each of the 68 landmarks on a frontal face: with a calibrated definition the
+    /// corner of largest weight of each landmark's point, otherwise `landmarkIndices`. What the socket
+    /// protocol's topology lists as landmark vertices.
+    public let landmarkVertices: [Int32]
     /// Contour vertices that replace landmarks 0..<8 (the subject's right jaw) when that side turns to the camera.
     public let jawRightSubstitutes: [Int32]
     /// Contour vertices that replace landmarks 9..<17 (the subject's left jaw) when that side turns to the camera.
@@ -77,6 +85,24 @@ public final class MorphableModel: @unchecked Sendable {
         let vertexLimit = Int32(header.vertexCount)
         for list in [landmarkIndices, jawRightSubstitutes, jawLeftSubstitutes] where list.contains(where: { $0 < 0 || $0 >= vertexLimit }) {
             throw .malformedHeader(path: path, reason: "a landmark index lies outside the \(header.vertexCount) vertices")
+        }
+        if header.hasLandmarkDefinition {
+            let corners = indices(.landmarkDefinitionVertices, count: header.landmarkCount * 3)
+            let weightsOffset = offsets[ModelFileLayout.Section.landmarkDefinitionWeights.rawValue]
+            let weights = (0..<(header.landmarkCount * 3)).map { index in
+                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: weightsOffset + 4 * index, as: UInt32.self)))
+            }
+            let definition = LandmarkDefinition(
+                vertices: (0..<header.landmarkCount).map { SIMD3(corners[3 * $0], corners[3 * $0 + 1], corners[3 * $0 + 2]) },
+                weights: (0..<header.landmarkCount).map { SIMD3(weights[3 * $0], weights[3 * $0 + 1], weights[3 * $0 + 2]) })
+            if let problem = definition.problem(vertexCount: header.vertexCount, landmarkCount: header.landmarkCount) {
+                throw .malformedHeader(path: path, reason: "landmark definition: \(problem)")
+            }
+            landmarkDefinition = definition
+            landmarkVertices = definition.nearestVertices
+        } else {
+            landmarkDefinition = nil
+            landmarkVertices = landmarkIndices
         }
         let namesOffset = header.sectionOffsets[ModelFileLayout.Section.expressionNames.rawValue]
         expressionNames = (0..<header.expressionCount).map { index in

@@ -75,7 +75,7 @@ final class ConverterTests: XCTestCase {
         try writeOBJFolder(contents, to: folder)
         let output = directory.appendingPathComponent("model.ocfm").path
         try convert([folder.path, "--output", output, "--identity-count", "2", "--face-area-vertex-count", "70",
-                     "--landmarks", folder.appendingPathComponent("landmarks.json").path])
+                     "--landmarks", folder.appendingPathComponent("landmarks.json").path, "--no-landmark-definition"])
         let converted = try MorphableModel(path: output)
         let written = try MorphableModel(path: writeTemporary(contents.encoded(identityCount: 2)))
         XCTAssertEqual(converted.identityCount, 2)
@@ -111,7 +111,9 @@ final class ConverterTests: XCTestCase {
         try requireSharedModel()
         let directory = try makeTemporaryDirectory()
         let modelPath = directory.appendingPathComponent("ict.ocfm").path
-        try convert([Repository.faceModelNPZ.path, "--output", modelPath])  // default K = 40
+        // default K = 40; without the calibrated definition, so ICT's vertices and the jaw rule are what is compared
+        // (LandmarkDefinitionTests compares the calibrated points).
+        try convert([Repository.faceModelNPZ.path, "--output", modelPath, "--no-landmark-definition"])
         let model = try MorphableModel(path: modelPath)
         XCTAssertEqual(model.identityCount, 40)
         XCTAssertEqual(model.vertexCount, 11248)
@@ -163,7 +165,9 @@ final class ConverterTests: XCTestCase {
             faceAreaVertexCount: model.faceAreaVertexCount,
             landmarkIndices: model.landmarkIndices.map { UInt32($0) },
             jawRightSubstitutes: model.jawRightSubstitutes.map { UInt32($0) },
-            jawLeftSubstitutes: model.jawLeftSubstitutes.map { UInt32($0) })
+            jawLeftSubstitutes: model.jawLeftSubstitutes.map { UInt32($0) },
+            landmarkDefinition: model.landmarkDefinition)
+        XCTAssertNotNil(model.landmarkDefinition, "the converter wrote no calibrated landmark definition")
         var rewritten = contents.encoded()
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: modelPath)))
         // The header's "identity modes in the source" field says 100 in the converter's file; the writer only saw 8.
@@ -186,6 +190,9 @@ struct NumpyReference {
     var vertices: [Double]
     var projected: [Double]
     var landmarkVertices: [Int32]
+    /// With `--landmark-definition`: the calibrated landmarks projected (68 × x, y) and posed in 3D (68 × x, y, z).
+    var calibratedLandmarks: [Double]?
+    var calibratedLandmarks3D: [Double]?
 
     init(path: String) throws {
         let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
@@ -212,5 +219,9 @@ struct NumpyReference {
         vertices = doubles(counts[0] * 3)
         projected = doubles(counts[0] * 2)
         landmarkVertices = int32s(68)
+        if offset + 4 <= data.count, int32s(1) == [68] {
+            calibratedLandmarks = doubles(68 * 2)
+            calibratedLandmarks3D = doubles(68 * 3)
+        }
     }
 }

@@ -90,10 +90,11 @@ final class ModelFileTests: XCTestCase {
 
     func testOtherVersionsAndMissingFilesAreRejected() throws {
         var bytes = SyntheticModel.contents().encoded()
-        bytes[8] = 2
+        bytes[8] = 3
         let path = try writeTemporary(bytes)
         XCTAssertThrowsError(try MorphableModel(path: path)) { error in
-            XCTAssertEqual(error as? FaceModelError, .unsupportedVersion(path: path, version: 2))
+            XCTAssertEqual(error as? FaceModelError, .unsupportedVersion(path: path, version: 3))
+            XCTAssertTrue("\(error)".contains("newer than this build reads (2)"), "\(error)")
         }
         XCTAssertThrowsError(try MorphableModel(path: "/nonexistent/model.ocfm")) { error in
             XCTAssertEqual(error as? FaceModelError, .cannotOpen(path: "/nonexistent/model.ocfm", errno: ENOENT))
