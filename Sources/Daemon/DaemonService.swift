@@ -94,6 +94,7 @@ public final class DaemonService: Sendable {
         let format = source.format
         let live = source.isLive
         let publisher: MeshPublisher
+        let clientLog = ClientEventLog(log: log)
         do {
             publisher = try MeshPublisher(configuration: PublisherConfiguration(configuration), topology: models.topology) {
                 [self] event in
@@ -102,10 +103,7 @@ public final class DaemonService: Sendable {
                 case .clientDisconnected(let id, _): _ = subscribedClients.withLock { $0.remove(id) }
                 default: break
                 }
-                switch event {
-                case .clientDisconnected(_, let reason) where reason != .closedByClient && reason != .serverStopping: log.log(.warning, "\(event)")
-                default: log.log(.info, "\(event)")
-                }
+                clientLog.record(event)
             }
         } catch {
             log.log(.critical, "\(error)")
