@@ -1,3 +1,4 @@
+import FaceModel
 import Foundation
 
 /// What `models/orn.json` says about the ORN regressor: how to build its input and how to read its
@@ -24,6 +25,11 @@ public struct RegressorSpecification: Sendable, Equatable {
     /// Whether the network has the sixth output `face` (size 1): the probability that the crop holds a face.
     /// Sidecars list either the five outputs `identity` … `visibility` or those five followed by `face`.
     public let hasFaceScore: Bool
+
+    /// The calibrated 68-landmark definition the network was trained with (the sidecar's optional
+    /// `landmark_definition`), or nil for models trained on ICT-FaceKit's own landmark vertices. The face-model
+    /// file must carry the same definition, or the landmarks drawn from the mesh are not those the network knows.
+    public let landmarkDefinition: LandmarkDefinition?
 
     /// Name of the optional sixth output, the face score.
     public static let faceScoreOutput = "face"
@@ -96,12 +102,34 @@ public struct RegressorSpecification: Sendable, Equatable {
         guard declared.map(\.0) == accepted.map(\.0), declared.map(\.1) == accepted.map(\.1) else {
             throw .invalidSpecification(path: path, reason: "outputs \(declared) are not \(expected), optionally followed by \(faceScore)")
         }
+        let landmarkDefinition = try sidecar.landmark_definition.map { definition throws(FaceRegressionError) in
+            try Self.landmarkDefinition(definition.vertices, definition.weights, path: path)
+        }
         return RegressorSpecification(
             inputSide: shape[2], inputName: sidecar.input.name, pixelScale: normalisation.scale,
             mean: SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2]),
             standardDeviation: SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2]),
             identityModes: sidecar.identity_modes, expressionNames: sidecar.expression_names, landmarkCount: 68,
-            cropConvention: sidecar.crop.convention, hasFaceScore: hasFaceScore)
+            cropConvention: sidecar.crop.convention, hasFaceScore: hasFaceScore, landmarkDefinition: landmarkDefinition)
+    }
+
+    /// The sidecar's `landmark_definition`, checked before any number is converted or used: 68 rows of three
+    /// vertex indices in 0…Int32.max and three finite weights in [0, 1] summing to 1. Whether the vertices exist
+    /// is for the face model to say (the daemon compares the two definitions).
+    private static func landmarkDefinition(_ vertices: [[Int]], _ weights: [[Float]], path: String) throws(FaceRegressionError) -> LandmarkDefinition {
+        let count = MorphableModel.landmarkCount
+        guard vertices.count == count, weights.count == count, vertices.allSatisfy({ $0.count == 3 }), weights.allSatisfy({ $0.count == 3 }) else {
+            throw .invalidSpecification(path: path, reason: "landmark_definition needs \(count) rows of 3 vertices and 3 weights")
+        }
+        guard vertices.allSatisfy({ $0.allSatisfy { (0...Int(Int32.max)).contains($0) } }) else {
+            throw .invalidSpecification(path: path, reason: "landmark_definition holds a vertex index outside 0…\(Int32.max)")
+        }
+        let definition = LandmarkDefinition(vertices: vertices.map { SIMD3(Int32($0[0]), Int32($0[1]), Int32($0[2])) },
+                                            weights: weights.map { SIMD3($0[0], $0[1], $0[2]) })
+        if let problem = definition.problem(vertexCount: Int(Int32.max), landmarkCount: count) {
+            throw .invalidSpecification(path: path, reason: "landmark_definition: \(problem)")
+        }
+        return definition
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -141,7 +169,12 @@ public struct RegressorSpecification: Sendable, Equatable {
         let input: Input
         let crop: Crop
         let outputs: [Output]
+        struct LandmarkDefinitionJSON: Decodable {
+            let vertices: [[Int]]
+            let weights: [[Float]]
+        }
         let identity_modes: Int
         let expression_names: [String]
+        let landmark_definition: LandmarkDefinitionJSON?
     }
 }
