@@ -192,7 +192,7 @@ let package = Package(
             name: "DaemonTests",
             dependencies: [
                 "Daemon", "DaemonConfiguration", "FaceTracking", "FaceModel", "VideoIngest", "OcclumeshClient", "UnixSocket",
-                "occlumeshd",
+                "occlumeshd", "TestSupport",
             ],
             swiftSettings: vectorISA
         ),
