@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'kill "$daemon" 2>/dev/null || true; rm -rf "$work"' EXIT
-[ -f models/ict-face-model.ocfm ] || tools/setup-face-model.sh
+# A missing face-model file, or one of an older format or landmark definition, is converted (again).
+python3 tools/face_model_format.py is-current models/ict-face-model.ocfm \
+    --landmark-definition training/assets/landmarks68_ict.npz || tools/setup-face-model.sh
 sed -e "s|/usr/share/occlumesh|$PWD/models|" config/occlumesh.toml > "$work/occlumesh.toml"
 .build/release/occlumeshd --config "$work/occlumesh.toml" --source samples/face.mp4 \
     --socket "$work/mesh.sock" --realtime --wait-for-clients 1 &
