@@ -123,7 +123,7 @@ let package = Package(
                 "VideoIngest", "FaceTracking", "FaceRegression", "FaceModel", "MeshPublisher", "DaemonConfiguration",
                 "DaemonRuntime", "SystemdNotify",
             ],
-            swiftSettings: vectorISA
+            swiftSettings: vectorISA + numericInDebug
         ),
 
         // MARK: Command line

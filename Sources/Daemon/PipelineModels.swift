@@ -18,6 +18,7 @@ public struct PipelineModels: Sendable {
             throw .modelUnavailable(path: settings.regressorSidecarPath, reason: "\(error)")
         }
         let identityModes = try Self.identityModes(sidecar: settings.regressorSidecarPath)
+        try ModelChecksum.verify(model: settings.regressorPath, sidecar: settings.regressorSidecarPath)
         do {
             model = try MorphableModel(path: settings.faceModelPath, identityCount: identityModes)
         } catch {
