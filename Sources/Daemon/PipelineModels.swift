@@ -17,18 +17,26 @@ public struct PipelineModels: Sendable {
         } catch {
             throw .modelUnavailable(path: settings.regressorSidecarPath, reason: "\(error)")
         }
-        let identityModes = try Self.identityModes(sidecar: settings.regressorSidecarPath)
+        let specification = try Self.specification(sidecar: settings.regressorSidecarPath)
         try ModelChecksum.verify(model: settings.regressorPath, sidecar: settings.regressorSidecarPath)
         do {
-            model = try MorphableModel(path: settings.faceModelPath, identityCount: identityModes)
+            model = try MorphableModel(path: settings.faceModelPath, identityCount: specification.identityModes)
         } catch {
             throw .modelUnavailable(path: settings.faceModelPath, reason: "\(error)")
         }
+        // A network trained on the calibrated landmarks needs the same definition in the face model, or the
+        // landmarks drawn from its mesh (and the crops framed on them) are not the points it learned. A sidecar
+        // without one (a model trained on ICT's vertices) runs with either file.
+        if let trained = specification.landmarkDefinition, trained != model.landmarkDefinition {
+            throw .modelUnavailable(path: settings.faceModelPath, reason: model.landmarkDefinition == nil
+                ? "it carries no calibrated landmark definition but \(settings.regressorSidecarPath) was trained with one: re-run tools/setup-face-model.sh"
+                : "its landmark definition differs from the one \(settings.regressorSidecarPath) was trained with: re-run tools/setup-face-model.sh")
+        }
     }
 
-    private static func identityModes(sidecar: String) throws(PipelineError) -> Int {
+    private static func specification(sidecar: String) throws(PipelineError) -> RegressorSpecification {
         do {
-            return try RegressorSpecification.load(path: sidecar).identityModes
+            return try RegressorSpecification.load(path: sidecar)
         } catch {
             throw .modelUnavailable(path: sidecar, reason: "\(error)")
         }
@@ -46,7 +54,7 @@ public struct PipelineModels: Sendable {
             textureCoordinates: (0..<model.vertexCount).map { SIMD2(uv[2 * $0], uv[2 * $0 + 1]) },
             faceAreaVertices: (0..<UInt32(model.faceAreaVertexCount)).map { $0 },
             faceAreaTriangles: Array(triangles.prefix(model.faceAreaTriangleCount)),
-            landmarkIndices: model.landmarkIndices.map { UInt32($0) }, expressionNames: model.expressionNames,
+            landmarkIndices: model.landmarkVertices.map { UInt32($0) }, expressionNames: model.expressionNames,
             identityDimension: model.identityCount)
     }
 }
