@@ -56,6 +56,13 @@ struct FaceRegressorTests {
         expectClose(face.identity, reference.outputs["identity"], "identity")
         expectClose(face.expression, reference.outputs["expression"], "expression")
         expectClose(face.visibility, reference.outputs["visibility"], "visibility")
+        // A model exported with the sixth output `face` reads it into faceScore; a five-output model has none.
+        if reference.outputs["face"] != nil {
+            #expect(regressor.specification.hasFaceScore)
+            expectClose(face.faceScore.map { [$0] } ?? [], reference.outputs["face"], "face")
+        } else {
+            #expect(face.faceScore == nil && !regressor.specification.hasFaceScore)
+        }
         let translationScale = try #require(reference.outputs["translation_scale"])
         #expect(abs(face.pose.translation.x - Float(side) * translationScale[0]) < 1e-2)
         #expect(abs(face.pose.scale - Float(side) * translationScale[2]) < 1e-2)
