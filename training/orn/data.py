@@ -85,6 +85,8 @@ def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folde
     annotated points). Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures).
     `teacher_misses` adds the AFLW crops the teacher did not find, labelled from their annotation alone
     (`orn.annotation_fit`; pose and landmarks only, `Labels.known` = 0)."""
+    if labels_folder == "fused":
+        return load_fused(limit)
     images, labels, names = [], [], []
     sources = ("aflw", "video", "aflw_annotation_only") if teacher_misses else ("aflw", "video")
     for source in sources:
@@ -101,6 +103,43 @@ def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folde
         labels.append(labels_from_fit({k: v[keep] for k, v in fit.items() if k not in ("K", "annotation_weight")},
                                       known=source != "aflw_annotation_only"))
         names += [f"{'aflw' if source.startswith('aflw') else source}/{n}" for n in fit["names"][keep]]
+    lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
+    return np.concatenate(images), lab, names, data_hash(names, lab)
+
+
+#: Fused labels (`orn.fit --fused`): crops whose shape, posed by the keypoints, misses the 3DDFA keypoints by more
+#: than this (RMS, 120-px crop; median 1.97 px where MediaPipe found the face, 2.52 px where it did not, 95th
+#: percentiles 3.49 / 4.23) are dropped, and so are crops whose keypoints lie further than FUSED_MAX_ANNOTATION_NME
+#: from AFLW's annotated points (mean over the annotated ones, in face sizes; 110 crops): both mark a teacher failure.
+FUSED_MAX_KEYPOINT_RMS_PX = 5.0
+FUSED_MAX_ANNOTATION_NME = 0.15
+#: Where MediaPipe's own points miss the fitted shape by more than this (RMS px; median 1.54, 99th percentile 3.16),
+#: as for the teacher-only labels, its identity and expression are not trusted: the crop still teaches pose and
+#: landmarks (`known` = 0), as a crop MediaPipe missed does.
+FUSED_MAX_TEACHER_RMS_PX = 3.0
+
+
+def load_fused(limit: int | None = None):
+    """The fused labels of `orn.fit --fused`: every AFLW crop and video crop with both teachers' fit, the 3DDFA
+    keypoints as the 68-landmark target (`Labels.lm68`), and `known` = MediaPipe found the face and its points fit
+    (identity and expression measured; otherwise pose and landmarks only)."""
+    images, labels, names = [], [], []
+    for source in ("aflw", "video"):
+        fit = dict(np.load(paths.CACHE / "fused" / f"{source}.npz"))
+        with np.errstate(invalid="ignore"):
+            bad_annotation = fit["annotation_nme"] > FUSED_MAX_ANNOTATION_NME  # NaN (no annotation) passes
+        fit["known"] = fit["known"] * (fit["rms_px"] <= FUSED_MAX_TEACHER_RMS_PX)
+        keep = np.flatnonzero((fit["keypoint_rms_px"] <= FUSED_MAX_KEYPOINT_RMS_PX) & ~bad_annotation)[:limit]
+        if source == "aflw":
+            imgs = np.asarray(aflw_images(fit["names"])[keep])
+        else:
+            imgs = np.load(paths.CACHE / "teacher" / "video.npz")["crops"][keep]
+        lab = labels_from_fit({k: v[keep] for k, v in fit.items() if k in ("alpha", "beta", "R", "s", "t", "lm68")})
+        lab.lm68 = (fit["keypoints"][keep] / paths.CROP).astype(np.float32)
+        lab.known = fit["known"][keep].astype(np.float32)
+        images.append(imgs)
+        labels.append(lab)
+        names += [f"{source}/{n}" for n in fit["names"][keep]]
     lab = Labels(*(np.concatenate([getattr(l, f) for l in labels]) for f in Labels.__dataclass_fields__))
     return np.concatenate(images), lab, names, data_hash(names, lab)
 

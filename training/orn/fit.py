@@ -36,6 +36,7 @@ class FitConfig:
     sigma_blend: float = 0.35     # how far the teacher's blendshape scores are trusted
     z_weight: float = 0.5         # MediaPipe's depth is less reliable than x, y
     annotation_weight: float = 0.0  # weight of one human-annotated point relative to one MediaPipe point
+    keypoint_weight: float = 0.3    # weight of one 3DDFA keypoint relative to one MediaPipe point (see fit_fused)
     crop: int = paths.CROP
 
 
@@ -76,8 +77,11 @@ class Fitter:
         self.model = model or facemodel.load(cfg.K)
         idx, self.weight = correspondence.load()
         self.sub = self.model.subset(idx)
-        self.lm68 = self.model.subset(self.model.landmarks68)
-        self.annotated = self.model.subset(self.model.landmarks68[list(annotations.AFLW_TO_68.values())])
+        # The calibrated landmarks; before `orn.landmark_calibration` has written them (its own input is the
+        # teacher-only fit, which uses no landmark), ICT's Multi-PIE vertices stand in.
+        self.lm68 = (self.model.landmark_model() if facemodel.LANDMARK_DEFINITION.exists()
+                     else self.model.subset(self.model.landmarks68))
+        self.annotated = self.lm68.subset(np.array(list(annotations.AFLW_TO_68.values())))
 
     @staticmethod
     def _blend(alpha, beta, m):
@@ -85,16 +89,28 @@ class Fitter:
         n = m.neutral.shape[0]
         return (alpha @ m.identity.reshape(len(m.identity), -1) + beta @ m.expression.reshape(len(m.expression), -1)).reshape(-1, n, 3)
 
-    def fit(self, lm478: np.ndarray, beta_prior: np.ndarray, annotated: np.ndarray | None = None) -> dict:
+    def fit(self, lm478: np.ndarray, beta_prior: np.ndarray, annotated: np.ndarray | None = None,
+            keypoints: np.ndarray | None = None, teacher_found: np.ndarray | None = None) -> dict:
         """lm478 (B, >=468, 3) crop pixels; beta_prior (B, 53); annotated (B, 8, 2) crop pixels of the
-        `annotations.AFLW_TO_68` points, NaN where not annotated (used when cfg.annotation_weight > 0).
+        `annotations.AFLW_TO_68` points, NaN where not annotated (used when cfg.annotation_weight > 0);
+        keypoints (B, 68, 3) the 3DDFA teacher's keypoints in crop pixels (x right, y down, z towards the camera),
+        fitted at the calibrated landmarks with cfg.keypoint_weight each; teacher_found (B,) False where MediaPipe
+        found no face (its rows then weigh nothing: the fit rests on the keypoints and annotation).
         Returns a dict of batched arrays."""
         cfg, sub = self.cfg, self.sub
         Q = to_fit_frame(lm478[:, :468].astype(np.float64), cfg.crop)
-        B, N = Q.shape[:2]
+        B = Q.shape[0]
+        w = np.broadcast_to(self.weight, (B, Q.shape[1])).astype(np.float64)
+        if teacher_found is not None:
+            w = w * teacher_found[:, None]
+        if keypoints is not None:
+            k = keypoints.astype(np.float64) / cfg.crop
+            Q = np.concatenate([Q, np.stack([k[..., 0], -k[..., 1], k[..., 2]], -1)], 1)
+            w = np.concatenate([w, np.full((B, 68), cfg.keypoint_weight)], 1)
+            sub = facemodel.FaceModel.concatenate(sub, self.lm68)
+        N = Q.shape[1]
         K, E = sub.identity.shape[0], sub.expression.shape[0]
         basis = np.concatenate([sub.identity, sub.expression]).astype(np.float64)  # (K+E, N, 3)
-        w = np.broadcast_to(self.weight, (B, N)).astype(np.float64)
         rw = np.sqrt(w)[..., None] * np.array([1.0, 1.0, np.sqrt(cfg.z_weight)])  # (B, N, 3) row weights
         neutral = sub.neutral
         use_annotation = annotated is not None and cfg.annotation_weight > 0
@@ -147,11 +163,34 @@ class Fitter:
         else:
             s, R, t = umeyama_batch(shape, Q[:, :N], w)
         pred = project(shape, R, s, t[:, :2], cfg.crop)
-        rms = np.sqrt(((pred - lm478[:, :468, :2]) ** 2).sum(-1).mean(-1))
+        rms = np.sqrt(((pred[:, :468] - lm478[:, :468, :2]) ** 2).sum(-1).mean(-1))
         v68 = self.lm68.neutral + self._blend(alpha, beta, self.lm68)
-        return dict(alpha=alpha.astype(np.float32), beta=beta.astype(np.float32), R=R.astype(np.float32),
-                    s=s.astype(np.float32), t=t[:, :2].astype(np.float32), rms_px=rms.astype(np.float32),
-                    lm68=project(v68, R, s, t[:, :2], cfg.crop).astype(np.float32))
+        result = dict(alpha=alpha.astype(np.float32), beta=beta.astype(np.float32), R=R.astype(np.float32),
+                      s=s.astype(np.float32), t=t[:, :2].astype(np.float32), rms_px=rms.astype(np.float32),
+                      lm68=project(v68, R, s, t[:, :2], cfg.crop).astype(np.float32))
+        if keypoints is not None:
+            result["keypoint_rms_px"] = np.sqrt(((pred[:, 468:] - keypoints[..., :2]) ** 2).sum(-1).mean(-1)).astype(np.float32)
+            if teacher_found is not None:  # without the teacher's points, the keypoints' residual is the fit's
+                result["rms_px"] = np.where(teacher_found, result["rms_px"], result["keypoint_rms_px"])
+        return result
+
+    def pose_from_keypoints(self, result: dict, keypoints: np.ndarray) -> dict:
+        """The fit's shape (identity, expression) kept, its pose re-estimated from the 3DDFA keypoints alone: the
+        similarity that best maps the shape's calibrated landmarks onto the keypoints (B, 68, 3 crop pixels, z
+        towards the camera). Pose from the teacher that is strong at pose, shape from the one with dense points.
+        Returns a copy of `result` with R, s, t, lm68 and keypoint_rms_px replaced."""
+        crop = self.cfg.crop
+        shape = self.lm68.neutral + self._blend(result["alpha"].astype(np.float64), result["beta"].astype(np.float64),
+                                                self.lm68)
+        k = keypoints.astype(np.float64) / crop
+        target = np.stack([k[..., 0], -k[..., 1], k[..., 2]], -1)
+        s, R, t = umeyama_batch(shape, target, np.ones(shape.shape[:2]))
+        lm68 = project(shape, R, s, t[:, :2], crop)
+        out = dict(result)
+        out.update(R=R.astype(np.float32), s=s.astype(np.float32), t=t[:, :2].astype(np.float32),
+                   lm68=lm68.astype(np.float32),
+                   keypoint_rms_px=np.sqrt(((lm68 - keypoints[..., :2]) ** 2).sum(-1).mean(-1)).astype(np.float32))
+        return out
 
 
 def fit_cache(source: str, cfg: FitConfig = FitConfig(), batch: int = 256, out: str = "fit") -> None:
@@ -183,6 +222,59 @@ def fit_cache(source: str, cfg: FitConfig = FitConfig(), batch: int = 256, out: 
           f"95% {np.percentile(res['rms_px'], 95):.2f} px, {time.time() - t0:.0f}s -> {out_path}", flush=True)
 
 
+def fit_fused(source: str, cfg: FitConfig, batch: int = 256, out: str = "fused") -> None:
+    """Both teachers and the annotation, each where it is strong, for every crop of a source (`aflw`: all 19,080
+    training crops, whether MediaPipe found a face or not; `video`): the shape (identity, expression) from a fit to
+    MediaPipe's 468 points and blendshapes where it found the face, with AFLW's annotated points and, lightly,
+    3DDFA's 68 keypoints at the calibrated landmarks; then the pose from the keypoints alone
+    (`Fitter.pose_from_keypoints`). The keypoints stay light in the shape fit because the teachers disagree on shape:
+    on 1,500 crops, identity coefficients (N(0, 1) a priori) grow from rms 1.30 (keypoint weight 0) to 1.37 / 1.78 /
+    2.63 at weights 0.3 / 1 / 3 while the keypoints' residual after the pose fit stays at 2.0 px; 0.3 is the default.
+    Writes cache/{out}/{source}.npz with the fit, `keypoints` (N, 68, 2) the 3DDFA points in crop pixels (the
+    landmark target in training), `known` (MediaPipe found the face: identity and expression are measured), the
+    residuals, and `annotation_nme` (mean distance of the 3DDFA keypoints from the annotated points over face size,
+    NaN without annotation) so that gross teacher failures can be dropped."""
+    import time
+    from . import teacher3ddfa
+    fitter = Fitter(cfg)
+    if source == "aflw":
+        names = np.load(paths.AFLW_TRAIN / "labels.npz")["names"]
+    else:
+        names = np.load(paths.CACHE / "teacher" / "video.npz")["names"]
+    mediapipe = np.load(paths.CACHE / "teacher" / f"{source}.npz")
+    row = {n: i for i, n in enumerate(mediapipe["names"])}
+    mp_index = np.array([row.get(n, -1) for n in names])
+    found = (mp_index >= 0) & mediapipe["ok"][np.maximum(mp_index, 0)]
+    lm478 = np.where(found[:, None, None], mediapipe["lm478"][np.maximum(mp_index, 0)], 0.0)
+    prior = np.where(found[:, None], facemodel.blend_mp_to_ict(mediapipe["blend52"][np.maximum(mp_index, 0)],
+                                                               fitter.model.expression_names), 0.0)
+    keypoints = teacher3ddfa.load(source, names)
+    points = annotations.load_for(names) if source == "aflw" else np.full((len(names), 8, 2), np.nan)
+    use_points = points if cfg.annotation_weight > 0 else None
+    keys = ["alpha", "beta", "R", "s", "t", "rms_px", "keypoint_rms_px", "lm68"]
+    res = {k: [] for k in keys}
+    t0 = time.time()
+    for i in range(0, len(names), batch):
+        j = slice(i, i + batch)
+        result = fitter.fit(lm478[j], prior[j], None if use_points is None else use_points[j], keypoints[j], found[j])
+        result = fitter.pose_from_keypoints(result, keypoints[j])
+        for k in keys:
+            res[k].append(result[k])
+    res = {k: np.concatenate(v) for k, v in res.items()}
+    size = annotations.face_size(keypoints[..., :2])
+    with np.errstate(invalid="ignore"):
+        annotation_nme = np.nanmean(annotations.distances(points, keypoints[..., :2], size), 1)
+    out_path = paths.CACHE / out / f"{source}.npz"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_path, names=names, K=cfg.K, annotation_weight=cfg.annotation_weight,
+                        keypoint_weight=cfg.keypoint_weight, known=found.astype(np.float32),
+                        keypoints=keypoints[..., :2].astype(np.float32), annotation_nme=annotation_nme.astype(np.float32),
+                        **res)
+    print(f"fused fit {source}: {len(names)} crops ({found.sum()} with MediaPipe), median rms {np.median(res['rms_px']):.2f} px, "
+          f"keypoint rms median {np.median(res['keypoint_rms_px']):.2f} / 95% {np.percentile(res['keypoint_rms_px'], 95):.2f} px, "
+          f"{time.time() - t0:.0f}s -> {out_path}", flush=True)
+
+
 #: The shipped labels: one AFLW-annotated point weighs as much as 10 teacher points (the teacher's 468 errors move
 #: together; an annotator's are independent). `python -m orn.label_check --labels fit-annotated --held-out 1024
 #: --weights 10,30,100,300,1000` (each point withheld in turn, 1,024 training crops): the withheld point lies 4.42 %
@@ -201,10 +293,18 @@ def main(argv=None) -> int:
     ap.add_argument("--annotation-weight", type=float, default=ANNOTATION_WEIGHT,
                     help="weight of one AFLW-annotated point relative to one teacher point (0: teacher only)")
     ap.add_argument("--out", default="fit-annotated", help="cache folder to write (training configs name it as `labels`)")
+    ap.add_argument("--fused", action="store_true",
+                    help="fit both teachers (MediaPipe + 3DDFA keypoints) and the annotation for every crop "
+                         "(needs orn.teacher, orn.teacher3ddfa and the calibrated landmarks); default --out fused")
+    ap.add_argument("--keypoint-weight", type=float, default=FitConfig.keypoint_weight)
     ap.add_argument("sources", nargs="*", default=["video", "aflw"])
     args = ap.parse_args(argv)
     for source in args.sources:
-        fit_cache(source, FitConfig(K=args.K, annotation_weight=args.annotation_weight), out=args.out)
+        cfg = FitConfig(K=args.K, annotation_weight=args.annotation_weight, keypoint_weight=args.keypoint_weight)
+        if args.fused:
+            fit_fused(source, cfg, out="fused" if args.out == "fit-annotated" else args.out)
+        else:
+            fit_cache(source, cfg, out=args.out)
     return 0
 
 

@@ -103,3 +103,36 @@ def test_annotated_points_pull_the_fit_to_the_annotation():
     unannotated = annotated.fit(g["lm"], g["beta"], missing)
     assert np.abs(unannotated["lm68"] - g["lm68"]).max() < 1.5
     assert np.isfinite(unannotated["alpha"]).all()
+
+
+def synthetic_keypoints(fitter, g, rotation=None):
+    """The calibrated landmarks of a synthetic face as 3DDFA-style keypoints: crop pixels, y down, z to the camera."""
+    R = g["R"] if rotation is None else rotation
+    shape = fitter.lm68.neutral + fitter._blend(g["alpha"], g["beta"], fitter.lm68)
+    Q = g["s"][:, None, None] * np.einsum("bij,bnj->bni", R, shape) + g["t"][:, None]
+    return np.stack([Q[..., 0] * 120, -Q[..., 1] * 120, Q[..., 2] * 120], -1)
+
+
+def test_pose_from_keypoints_takes_the_keypoints_pose_and_keeps_the_shape(fitter):
+    """The shape from MediaPipe's points, the pose from keypoints that disagree with them by 10 degrees of yaw."""
+    g = synth(fitter, seed=3)
+    other = np.einsum("ij,bjk->bik", Rotation.from_euler("y", 10, degrees=True).as_matrix(), g["R"])
+    keypoints = synthetic_keypoints(fitter, g, other)
+    shaped = fitter.fit(g["lm"], g["beta"], keypoints=keypoints)
+    posed = fitter.pose_from_keypoints(shaped, keypoints)
+    assert np.array_equal(posed["alpha"], shaped["alpha"]) and np.array_equal(posed["beta"], shaped["beta"])
+    angle = np.degrees(np.arccos(np.clip((np.einsum("bij,bij->b", posed["R"], other) - 1) / 2, -1, 1)))
+    assert angle.max() < 2.0
+    assert np.median(posed["keypoint_rms_px"]) < np.median(shaped["keypoint_rms_px"])
+
+
+def test_fit_without_the_teacher_rests_on_the_keypoints(fitter):
+    """A crop MediaPipe missed (teacher_found False, its points garbage) is fitted to the keypoints alone."""
+    g = synth(fitter, seed=4)
+    keypoints = synthetic_keypoints(fitter, g)
+    garbage = g["rng"].uniform(0, 120, g["lm"].shape)
+    out = fitter.pose_from_keypoints(fitter.fit(garbage, np.zeros_like(g["beta"]), keypoints=keypoints,
+                                                teacher_found=np.zeros(len(garbage), bool)), keypoints)
+    assert np.median(out["keypoint_rms_px"]) < 1.5
+    angle = np.degrees(np.arccos(np.clip((np.einsum("bij,bij->b", out["R"], g["R"]) - 1) / 2, -1, 1)))
+    assert np.median(angle) < 5.0
