@@ -12,7 +12,8 @@ occluder families (the two held out of training included); heavy with the held-o
 test (`orn.second_test`: other shapes, fills and compositing, never seen in training). Occlusions are generated from
 the ground-truth landmarks with a fixed seed per image, so every method sees the same occluded pixels.
 The teacher (MediaPipe, needs setup.sh --teacher) is scored through the same ICT fit as training labels (468 -> 68);
-images where it finds no face are counted and left out of its NME.
+images where it finds no face are counted and left out of its NME. The second teacher (--teacher-3ddfa, 3DDFA_V2
+mb05) reads the same crops resized to its 120x120 input.
 Stability (--stability, needs mediapipe for face boxes and video decoding): on every frame of the three videos the
 teacher's full-frame landmarks give a square box (AFLW-like framing), every method predicts 68 landmarks in that
 crop, and jitter = mean |p(t+1) - 2 p(t) + p(t-1)| (landmark acceleration, image pixels) / sqrt(w h) of the frame's
@@ -89,11 +90,27 @@ class TeacherScorer:
         return out
 
 
+class Teacher3DDFAScorer:
+    """The second teacher (3DDFA_V2 mb05) on the evaluation crops: each crop (the roi box at the network's input
+    size) resized to its 120x120 input; 68 keypoints in crop fractions."""
+
+    def __init__(self):
+        from orn import teacher3ddfa
+        self.teacher = teacher3ddfa.Teacher3DDFA()
+        self.side = teacher3ddfa.SIDE
+
+    def landmarks(self, crops):
+        small = np.stack([np.asarray(Image.fromarray(c).resize((self.side, self.side), Image.BILINEAR)) for c in crops])
+        points, _ = self.teacher.label(small)
+        return (points[..., :2] / self.side).astype(np.float32)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--baseline", default=None)
     ap.add_argument("--student", default=None)
     ap.add_argument("--teacher", action="store_true")
+    ap.add_argument("--teacher-3ddfa", action="store_true", help="score the second teacher, 3DDFA_V2 mb05")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--out", default=str(paths.RUNS / "eval.json"))
@@ -115,6 +132,8 @@ def main(argv=None) -> int:
     scorers = {}
     if args.teacher:
         scorers["teacher"] = TeacherScorer(S)
+    if args.teacher_3ddfa:
+        scorers["teacher_3ddfa"] = Teacher3DDFAScorer()
     for name in ("baseline", "student"):
         if getattr(args, name):
             scorers[name] = LandmarkPredictor(getattr(args, name))

@@ -75,7 +75,7 @@ def sidecar(c: dict, onnx_file: Path) -> dict:
         **({"landmark_definition": {key: value.tolist() for key, value in facemodel.landmark_definition().items()}}
            if meta.get("landmarks") == "calibrated" else {}),
         "occlusion_families_trained": list(occlusion.TRAIN_FAMILIES) if cfg["mode"] == "student" else [],
-        "occlusion_family_held_out": occlusion.HELD_OUT,
+        "occlusion_families_held_out": list(occlusion.HELD_OUT_FAMILIES),
         "training": {"config": cfg, "steps": c["state"]["step"], "minutes": round(c["state"]["elapsed"] / 60, 1),
                      "params": meta["params"], "macs": meta["macs"], "train_images": meta["train_images"]},
         "data_hash": meta["data_hash"],

@@ -11,7 +11,9 @@ trained baseline, so the occlusion training adds robustness instead of relearnin
 `teacher_misses`: also train on the AFLW crops the teacher misses, labelled by `orn.annotation_fit` (pose and
 landmarks only), and `clean_anchor`: keep the first copy of every face clean and train the occluded copies towards
 the network's own clean answer too (needs copies >= 2 and a `weights.anchor` > 0; see orn/losses.py), and
-`occlusion_warmup`: the fraction of the time budget over which the occlusion probability rises linearly from 0 to
+`negatives`: background crops per step (orn.negatives) that train the face score (0: none), and `init_onnx`: an
+exported model (path relative to training/) whose weights start the run when no checkpoint is at hand (orn.warm_start),
+and `occlusion_warmup`: the fraction of the time budget over which the occlusion probability rises linearly from 0 to
 `occlude_p`, so that a student trained from scratch first learns clean faces, as the baseline it would otherwise start
 from did (0: occluded from the first step).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
@@ -26,14 +28,15 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from . import data, facemodel, losses, occlusion, paths
+from . import data, facemodel, losses, negatives, occlusion, paths
 from .model import ORN, ModelConfig, count_macs
 
 DEFAULTS = dict(
     mode="student", model=asdict(ModelConfig()), faces=24, copies=3, occlude_p=0.85, coverage=[0.1, 0.6],
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
-    init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0)
+    init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
+    init_onnx=None)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -109,8 +112,13 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         start = torch.load(paths.TRAINING / cfg["init"], map_location=device)
         model.load_state_dict(start["model"])
         print(f"{run} starts from {cfg['init']} (step {start['state']['step']})", flush=True)
+    elif cfg.get("init_onnx"):
+        from . import warm_start
+        calibration = data.make_batch(images, lab, train_idx[:64], np.random.default_rng(0), flip_expr)["image"]
+        warm_start.load_onnx(model, paths.TRAINING / cfg["init_onnx"], torch.from_numpy(calibration))
+        print(f"{run} starts from the exported network {cfg['init_onnx']}", flush=True)
     rng = np.random.default_rng(cfg["seed"] + state["step"])
-    meta = dict(config=cfg, data_hash=data_hash, train_images=len(train_idx), val_images=len(val_idx),
+    meta = dict(config=cfg, data_hash=data_hash, landmarks="calibrated", train_images=len(train_idx), val_images=len(val_idx),
                 params=sum(p.numel() for p in model.parameters()), macs=count_macs(model), device=str(device))
     json.dump(meta, open(out / "config.json", "w"), indent=1)
     w = losses.LossWeights(**cfg["weights"])
@@ -118,6 +126,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     log = open(out / "log.jsonl", "a")
     t_start, t_ckpt = time.time() - state["elapsed"], time.time()
     families = occlusion.TRAIN_FAMILIES
+    background = negatives.load_video("train") if cfg["negatives"] else None
 
     def save():
         state["elapsed"] = time.time() - t_start
@@ -135,7 +144,20 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], occlude_p, families,
                                        tuple(cfg["coverage"]), out=cfg["model"]["input"],
                                        clean_first=cfg["clean_anchor"]), device)
-        loss, logs = losses.total(model(b["image"]), b, geo, w, cfg["copies"])
+        x = b["image"]
+        if cfg["negatives"]:  # background crops, for the face score only
+            sources = images[rng.choice(train_idx, 8)]
+            crops = negatives.make(sources, background, cfg["negatives"], rng, cfg["model"]["input"])
+            x = torch.cat([x, torch.from_numpy(data.normalise(np.stack([data.photometric(c, rng) for c in crops])))
+                           .to(device)])
+        pred = model(x)
+        rows = b["image"].shape[0]
+        loss, logs = losses.total(tuple(p[:rows] for p in pred), b, geo, w, cfg["copies"])
+        if cfg["negatives"] and w.face > 0:
+            is_face = torch.cat([torch.ones(rows), torch.zeros(x.shape[0] - rows)]).to(device)
+            face = losses.face_score(pred[5], is_face)
+            loss = loss + w.face * face
+            logs["face"], logs["loss"] = float(face), float(loss)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

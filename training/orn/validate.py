@@ -27,9 +27,13 @@ LEVELS = {"clean": None, "moderate": (0.2, 0.35), "heavy": (0.4, 0.6)}
 def validation_crops(labels_folder: str = "fit-annotated"):
     """(images (N, 128, 128, 3) uint8, label landmarks (N, 68, 2) in input pixels, annotated points (N, 8, 2) in
     input pixels, NaN where missing) for the AFLW crops of the validation split that have labels."""
-    sources = [np.load(paths.CACHE / labels_folder / f"{s}.npz") for s in ("aflw", "aflw_annotation_only")]
-    names = np.concatenate([s["names"] for s in sources])
-    lm68 = np.concatenate([s["lm68"] for s in sources]).astype(np.float64)
+    if labels_folder == "fused":  # every AFLW crop; the 3DDFA keypoints place the occluders and size the face
+        fused = np.load(paths.CACHE / "fused" / "aflw.npz")
+        names, lm68 = fused["names"], fused["keypoints"].astype(np.float64)
+    else:
+        sources = [np.load(paths.CACHE / labels_folder / f"{s}.npz") for s in ("aflw", "aflw_annotation_only")]
+        names = np.concatenate([s["names"] for s in sources])
+        lm68 = np.concatenate([s["lm68"] for s in sources]).astype(np.float64)
     _, val = data.split([f"aflw/{n}" for n in names])
     scale = data.INPUT / paths.CROP
     images = data.load_images(names[val], paths.AFLW_TRAIN / "crops")
@@ -64,9 +68,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoints", nargs="+")
     ap.add_argument("--by-family", action="store_true", help="heavy level per occluder family instead")
+    ap.add_argument("--labels", default="fit-annotated",
+                    help="label folder naming the validation crops and their face boxes (fused: all AFLW crops)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    images, label68, points = validation_crops()
+    images, label68, points = validation_crops(args.labels)
     print(f"{len(images)} validation crops, {int(np.isfinite(points).all(-1).sum())} annotated points", flush=True)
     if args.by_family:
         heavy = {family: occluded(images, label68, LEVELS["heavy"], (family,)) for family in occlusion.FAMILIES}
