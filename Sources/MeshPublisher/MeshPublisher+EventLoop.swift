@@ -225,8 +225,12 @@ extension MeshPublisher {
         if written > 0 || client.queue.isEmpty { client.lastProgress = now }
         state.clients[identifier] = client
         if let failure {
+            // A peer gone with half a message buffered closed mid-message, whichever side noticed first (the loop
+            // reads a client once per turn, so a send may fail before its end of stream is read).
+            let gone: DisconnectReason = client.framer.hasPartialMessage && !client.framer.hasCompleteMessage
+                ? .closedMidMessage : .closedByClient
             let reason: DisconnectReason = failure == EPIPE || failure == ECONNRESET
-                ? .closedByClient : .socketFailure(.systemCall("send", failure, "client \(identifier)"))
+                ? gone : .socketFailure(.systemCall("send", failure, "client \(identifier)"))
             disconnect(identifier, reason, &state, events: &events)
         } else if client.closeWhenFlushed, client.queue.isEmpty {
             disconnect(identifier, .serverStopping, &state, events: &events)
