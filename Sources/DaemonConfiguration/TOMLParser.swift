@@ -73,7 +73,7 @@ public struct TOMLParser {
         skipSpaces()
         if current == "#" { while let next = current, next != "\n", next != "\r\n" { advance() } }
         guard current == nil || current == "\n" || current == "\r\n" else {
-            throw fail("unexpected '\(current!)' after the value; one key per line")
+            throw fail("unexpected '\(Self.excerpt(String(current!)))' after the value; one key per line")
         }
     }
 
@@ -125,7 +125,7 @@ public struct TOMLParser {
             name.append(character)
             advance()
         }
-        guard !name.isEmpty else { throw fail("expected a key, found \(current.map { "'\($0)'" } ?? "end of file")") }
+        guard !name.isEmpty else { throw fail("expected a key, found \(current.map { "'\(Self.excerpt(String($0)))'" } ?? "end of file")") }
         return name
     }
 

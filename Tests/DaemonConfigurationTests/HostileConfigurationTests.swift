@@ -50,4 +50,16 @@ struct HostileConfigurationTests {
             return description.utf8.count < 300 && !description.contains("\n")
         }
     }
+
+    @Test("an error quoting the character found shows a line break instead of writing one (a libFuzzer finding)", arguments: [
+        "[\nx = 1\n", "[clients\n", "[clients]\nmax_clients = 3 \u{2028}\n", "= 1\n",
+    ])
+    func lineBreakInError(text: String) {
+        #expect {
+            try DaemonConfiguration.parse(text)
+        } throws: { error in
+            let description = "\(error)"
+            return !description.contains(where: \.isNewline)
+        }
+    }
 }
