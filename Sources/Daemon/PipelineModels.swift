@@ -42,6 +42,16 @@ public struct PipelineModels: Sendable {
         }
     }
 
+    /// The protocol's model id, by which clients cache the topology: the face model, its vertex and identity
+    /// counts, and with a calibrated landmark definition its digest (the landmark vertices listed depend on it),
+    /// e.g. `ict-face-light/11248v/40id/landmarks-1a2b3c4d`.
+    static func modelIdentifier(_ model: MorphableModel) -> String {
+        let base = "ict-face-light/\(model.vertexCount)v/\(model.identityCount)id"
+        guard let definition = model.landmarkDefinition else { return base }
+        let digits = String(definition.digest, radix: 16)
+        return base + "/landmarks-" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
     /// The mesh's fixed data for the publisher: the whole head, its face area (the model's first vertices and
     /// triangles), UVs, landmark vertices and expression names.
     public var topology: MeshTopology {
@@ -49,7 +59,7 @@ public struct PipelineModels: Sendable {
         let triangles = (0..<model.triangleCount).map { SIMD3(indices[3 * $0], indices[3 * $0 + 1], indices[3 * $0 + 2]) }
         let uv = model.textureCoordinates
         return MeshTopology(
-            modelIdentifier: "ict-face-light/\(model.vertexCount)v/\(model.identityCount)id",
+            modelIdentifier: Self.modelIdentifier(model),
             vertexCount: model.vertexCount, triangles: triangles,
             textureCoordinates: (0..<model.vertexCount).map { SIMD2(uv[2 * $0], uv[2 * $0 + 1]) },
             faceAreaVertices: (0..<UInt32(model.faceAreaVertexCount)).map { $0 },

@@ -49,6 +49,20 @@ public struct LandmarkDefinition: Sendable, Equatable {
         return nil
     }
 
+    /// CRC-32 of the definition as the file stores it (the little-endian u32 vertices, then the f32 weights): a
+    /// short name that changes whenever the calibration does (the protocol's model id carries it).
+    public var digest: UInt32 {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(vertices.count * 24)
+        for corners in vertices {
+            for lane in 0..<3 { withUnsafeBytes(of: UInt32(bitPattern: corners[lane]).littleEndian) { bytes += $0 } }
+        }
+        for row in weights {
+            for lane in 0..<3 { withUnsafeBytes(of: row[lane].bitPattern.littleEndian) { bytes += $0 } }
+        }
+        return bytes.withUnsafeBytes { CRC32.checksum($0) }
+    }
+
     /// The corner of largest weight of each landmark: the one vertex that best stands for it.
     public var nearestVertices: [Int32] {
         zip(vertices, weights).map { corners, weight in

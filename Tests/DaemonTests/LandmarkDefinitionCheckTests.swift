@@ -53,5 +53,17 @@ struct LandmarkDefinitionCheckTests {
         let definition = try #require(models.model.landmarkDefinition)
         #expect(models.topology.landmarkIndices == definition.nearestVertices.map { UInt32($0) })
         #expect(models.topology.landmarkIndices != models.model.landmarkIndices.map { UInt32($0) })
+        // The model id, by which clients cache the topology, names the definition, so a client holding the topology
+        // of ICT's landmark vertices (or of another calibration) does not reuse it.
+        let identifier = models.topology.modelIdentifier
+        #expect(identifier.hasPrefix("ict-face-light/11248v/") && identifier.hasSuffix("/landmarks-" + hex(definition.digest)), "\(identifier)")
+        var other = definition
+        other.weights[1] = SIMD3(other.weights[1].y, other.weights[1].x, other.weights[1].z)
+        #expect(other.weights[1] != definition.weights[1] && other.digest != definition.digest)
+    }
+
+    private func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 }
