@@ -34,7 +34,11 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     /// however long the hostile key or value).
     private var abbreviated: ConfigurationError {
         let cut = { (text: String) in TOMLParser.excerpt(text) }
-        let cutLong = { (text: String) in text.count <= 200 ? text : "\(text.prefix(200))… (\(text.count) characters)" }
+        // Every message is flattened too: whatever character a message quotes, the error stays one line.
+        let cutLong = { (text: String) -> String in
+            let flat = String(text.flatMap { $0.isNewline ? Array("\\n") : [$0] })
+            return flat.count <= 200 ? flat : "\(flat.prefix(200))… (\(text.count) characters)"
+        }
         switch self {
         case .unreadable(let path, let reason): return .unreadable(path: path, reason: cutLong(reason))
         case .syntax(let line, let message): return .syntax(line: line, message: cutLong(message))

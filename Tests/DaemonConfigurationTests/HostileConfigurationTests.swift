@@ -52,7 +52,7 @@ struct HostileConfigurationTests {
     }
 
     @Test("an error quoting the character found shows a line break instead of writing one (a libFuzzer finding)", arguments: [
-        "[\nx = 1\n", "[clients\n", "[clients]\nmax_clients = 3 \u{2028}\n", "= 1\n",
+        "[\nx = 1\n", "[clients\n", "[clients]\nmax_clients = 3 \u{2028}\n", "= 1\n", "[log]\nlevel = \"de\\\n",
     ])
     func lineBreakInError(text: String) {
         #expect {
