@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
+# libFuzzer targets (protocol decoder, config reader): replay the committed corpora, then 10,000 executions each.
+tools/fuzz.sh --runs 10000
 scripts/verify-unit.sh
 # The unit under a real systemd: with the lifecycle probe (synthetic frames), then with the real daemon
 # (which needs the trained model, the face model file and ../shared/data; skipped without them).
