@@ -14,12 +14,18 @@ public struct FaceTrack: Sendable, Equatable, Identifiable {
     public let firstFrame: Int
     /// Frame index of the last observation.
     public var lastSeenFrame: Int
+    /// The regressor's face score for this face, averaged over its observations (each new one weighing half);
+    /// nil while no face score is known (a regressor without the `face` output).
+    public var faceScore: Float?
+    /// Whether the face score says the face is gone: the track ends at the next `TrackState.advance`.
+    public var isLost = false
 
-    /// Whether the face was found twice, so that it is a track and not a candidate.
+    /// Whether the face was confirmed (found twice, found strongly once, or vouched for by the face score),
+    /// so that it is a track and not a candidate.
     public var isConfirmed: Bool { id > 0 }
 
-    /// A candidate begun by a detection.
-    init(candidate detection: FaceDetection, frame: Int) {
+    /// A candidate begun by a detection, with the face score of its crop when known.
+    init(candidate detection: FaceDetection, frame: Int, faceScore: Float? = nil) {
         id = 0
         box = detection.box
         landmarks = nil
@@ -27,6 +33,7 @@ public struct FaceTrack: Sendable, Equatable, Identifiable {
         confidence = detection.score
         firstFrame = frame
         lastSeenFrame = frame
+        self.faceScore = faceScore
     }
 
     /// Makes a candidate a track with its id.

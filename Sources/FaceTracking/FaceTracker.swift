@@ -1,41 +1,88 @@
 import VideoIngest
 
+/// Says whether a detection holds a face, from more than the detector's score: the daemon runs the ORN
+/// regressor on the detection's crop and reads its face score. The tracker depends on this seam, not on the regressor.
+public protocol FaceVerifying: AnyObject {
+    /// The probability that `detection`'s crop in `frame` holds a face (occluded or turned ones too), or nil
+    /// when this verifier cannot tell (a regressor without the `face` output).
+    func faceScore(of detection: FaceDetection, in frame: VideoFrame) throws(FaceTrackingError) -> Float?
+}
+
 /// Follows faces through a video: runs the detector when `TrackState` says so (every N frames, when a track's
 /// confidence falls, or while no face is tracked), keeps an id per face, and says where each face's crop goes.
-/// The regressor's landmarks come back through `observe`, and the next crop follows them. One per stream;
-/// not thread-safe.
+/// When the detector finds nothing on a frame it ran on, a fallback detector (the full-range BlazeFace, for
+/// small and far faces) is tried, at most every `fallbackInterval` frames. New faces are confirmed by the
+/// verifier's face score where it has one. The regressor's landmarks come back through `observe`, and the next
+/// crop follows them. One per stream; not thread-safe.
 public final class FaceTracker {
     /// The tracking logic and its tracks.
     public private(set) var state: TrackState
     /// Number of frames on which the detector ran.
     public private(set) var detectorRuns = 0
+    /// Number of frames on which the fallback detector ran.
+    public private(set) var fallbackRuns = 0
+    /// Number of detections the verifier was asked about.
+    public private(set) var verifications = 0
     private let detector: any FaceDetecting
+    private let fallbackDetector: (any FaceDetecting)?
+    private let verifier: (any FaceVerifying)?
+    private var lastFallbackFrame: Int?
 
-    /// A tracker using `detector`; throws when the configuration cannot work.
-    public init(detector: any FaceDetecting, configuration: TrackerConfiguration = TrackerConfiguration()) throws(FaceTrackingError) {
+    /// A tracker using `detector`, trying `fallbackDetector` where it finds nothing and confirming new faces with
+    /// `verifier`; throws when the configuration cannot work.
+    public init(detector: any FaceDetecting, fallbackDetector: (any FaceDetecting)? = nil, verifier: (any FaceVerifying)? = nil,
+                configuration: TrackerConfiguration = TrackerConfiguration()) throws(FaceTrackingError) {
         self.detector = detector
+        self.fallbackDetector = fallbackDetector
+        self.verifier = verifier
         state = try TrackState(configuration: configuration)
     }
 
     /// Live tracks after the last `process`.
     public var tracks: [FaceTrack] { state.tracks }
 
-    /// Takes the next frame: detects if due, updates and ends tracks; returns the live tracks.
+    /// Takes the next frame: detects if due (with the fallback detector when the detector finds nothing and a
+    /// try is due), updates and ends tracks; returns the live tracks.
     @discardableResult
     public func process(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceTrack] {
         var detections: [FaceDetection]?
         if state.needsDetection(frame: frame.index) {
-            detections = try detector.detect(in: frame)
+            var found = try detector.detect(in: frame)
             detectorRuns += 1
+            if found.isEmpty, let fallbackDetector, fallbackDue(frame: frame.index) {
+                lastFallbackFrame = frame.index
+                found = try fallbackDetector.detect(in: frame)
+                fallbackRuns += 1
+            }
+            detections = found
         }
-        state.advance(frame: frame.index, detections: detections)
+        try state.advance(frame: frame.index, detections: detections) { detection throws(FaceTrackingError) -> Float? in
+            guard let verifier else { return nil }
+            verifications += 1
+            return try verifier.faceScore(of: detection, in: frame)
+        }
         return state.tracks
+    }
+
+    /// Whether the fallback detector may run on `frame`: never tried yet, or `fallbackInterval` frames since.
+    private func fallbackDue(frame: Int) -> Bool {
+        let interval = state.configuration.fallbackInterval
+        guard interval > 0 else { return false }
+        guard let lastFallbackFrame else { return true }
+        return frame - lastFallbackFrame >= interval || frame < lastFallbackFrame
     }
 
     /// The regressor's landmarks (image pixels) and confidence for track `id` on frame `frame`; see `TrackState.observe`.
     @discardableResult
     public func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>], confidence: Float) -> Bool {
         state.observe(id: id, frame: frame, landmarks: landmarks, confidence: confidence)
+    }
+
+    /// The regressor's landmarks (nil: the crop stays where it is), confidence and face score for track `id` on
+    /// frame `frame`; see `TrackState.observe(id:frame:landmarks:confidence:faceScore:)`.
+    @discardableResult
+    public func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>]?, confidence: Float, faceScore: Float?) -> Bool {
+        state.observe(id: id, frame: frame, landmarks: landmarks, confidence: confidence, faceScore: faceScore)
     }
 
     /// Asks for a detector run on the next frame.

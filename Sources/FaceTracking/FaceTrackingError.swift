@@ -18,6 +18,8 @@ public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
     case cannotReadCropConvention(path: String, reason: String)
     /// Tracker settings that cannot work together.
     case invalidTrackerConfiguration(reason: String)
+    /// The face check of a new detection (the regressor run on its crop) failed.
+    case verificationFailed(reason: String)
 
     /// One line naming the input and the cause.
     public var description: String {
@@ -31,6 +33,7 @@ public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
         case .unsupportedFrame(let reason): "unsupported frame (\(reason))"
         case .cannotReadCropConvention(let path, let reason): "\(path): cannot read the regressor's crop convention (\(reason))"
         case .invalidTrackerConfiguration(let reason): "invalid tracker configuration (\(reason))"
+        case .verificationFailed(let reason): "face check of a new detection failed (\(reason))"
         }
     }
 }

@@ -21,12 +21,14 @@ public struct TrackState: Sendable {
     }
 
     /// Whether the detector must run on frame `frame`: no face is tracked (a face may enter at any time),
-    /// a candidate awaits confirmation, the interval is up, a track's confidence fell, or a run was requested.
+    /// a candidate awaits confirmation, the interval is up, a track's confidence fell (unless its face score
+    /// vouches for it: an occluded face followed on its landmarks), or a run was requested.
     public func needsDetection(frame: Int) -> Bool {
         guard let lastDetectionFrame else { return true }
         return tracks.isEmpty || !candidates.isEmpty || detectionRequested
             || frame - lastDetectionFrame >= configuration.detectionInterval
-            || tracks.contains { $0.confidence < configuration.minimumConfidence }
+            || tracks.contains { $0.confidence < configuration.minimumConfidence
+                && ($0.faceScore.map { $0 < configuration.minimumFaceScore } ?? true) }
     }
 
     /// Asks for a detector run on the next frame (e.g. after a scene cut).
@@ -34,28 +36,44 @@ public struct TrackState: Sendable {
         detectionRequested = true
     }
 
-    /// Moves to frame `frame`. `detections` are the detector's faces on it (nil when it did not run): each
-    /// continues the unmatched track it overlaps most (IoU ≥ `matchingOverlap`, best pairs first) or, scoring at
-    /// least `minimumNewFaceScore`, begins a candidate. A candidate is confirmed, and given the next id, when the
-    /// detector finds it again on the next frame with such a score (it runs at once to check), and dropped
-    /// otherwise: a single false detection, or a run of weak ones, begins no track.
-    /// Then tracks unseen for `maximumUnseenFrames` end (listed in `endedTracks`).
+    /// Moves to frame `frame` with the detector's faces on it (nil when it did not run); see
+    /// `advance(frame:detections:faceScore:)`. Without a face score.
     public mutating func advance(frame: Int, detections: [FaceDetection]?) {
+        advance(frame: frame, detections: detections) { _ in nil }
+    }
+
+    /// Moves to frame `frame`. `detections` are the detector's faces on it (nil when it did not run): each
+    /// continues the unmatched track it overlaps most (IoU ≥ `matchingOverlap`, best pairs first). A detection
+    /// that continues none is a new face: `faceScore` is asked for the face score of its crop, and
+    ///
+    /// - with a score, the detection becomes a track at once when it reaches `minimumFaceScore` and is dropped
+    ///   as background otherwise, whatever the detector's score;
+    /// - without one (nil), a detection scoring at least `instantNewFaceScore` becomes a track at once, and one
+    ///   scoring at least `minimumNewFaceScore` a candidate: confirmed, and given the next id, when the detector
+    ///   finds it again on the next frame with such a score (it runs at once to check), dropped otherwise. A
+    ///   single weak false detection, or a run of them, begins no track.
+    ///
+    /// Then tracks unseen for `maximumUnseenFrames`, or whose face score says they are gone, end (listed in
+    /// `endedTracks`).
+    public mutating func advance<Failure: Error>(frame: Int, detections: [FaceDetection]?,
+                                                 faceScore: (FaceDetection) throws(Failure) -> Float?) throws(Failure) {
         if let detections {
-            match(detections, frame: frame)
+            try match(detections, frame: frame, faceScore: faceScore)
         }
         let limit = configuration.maximumUnseenFrames
-        if tracks.contains(where: { $0.unseenFrames(at: frame) >= limit }) {
-            endedTracks = tracks.filter { $0.unseenFrames(at: frame) >= limit }
-            tracks.removeAll { $0.unseenFrames(at: frame) >= limit }
+        func ends(_ track: FaceTrack) -> Bool { track.isLost || track.unseenFrames(at: frame) >= limit }
+        if tracks.contains(where: ends) {
+            endedTracks = tracks.filter(ends)
+            tracks.removeAll(where: ends)
         } else if !endedTracks.isEmpty {
             endedTracks.removeAll(keepingCapacity: true)
         }
     }
 
     /// Continues tracks and candidates with the detections on `frame`; unmatched candidates are dropped,
-    /// unmatched detections strong enough for a new face become candidates.
-    private mutating func match(_ detections: [FaceDetection], frame: Int) {
+    /// unmatched detections become tracks, candidates or nothing (see `advance`).
+    private mutating func match<Failure: Error>(_ detections: [FaceDetection], frame: Int,
+                                                faceScore: (FaceDetection) throws(Failure) -> Float?) throws(Failure) {
         var tracks = self.tracks + candidates
         lastDetectionFrame = frame
         detectionRequested = false
@@ -83,20 +101,61 @@ public struct TrackState: Sendable {
             tracks[index].confirm(id: nextID)
             nextID += 1
         }
-        self.tracks = tracks.filter(\.isConfirmed)
-        candidates = detections.indices
-            .filter { !detectionTaken[$0] && detections[$0].score >= configuration.minimumNewFaceScore }
-            .map { FaceTrack(candidate: detections[$0], frame: frame) }
+        var confirmed = tracks.filter(\.isConfirmed)
+        var candidates: [FaceTrack] = []
+        for (index, detection) in detections.enumerated() where !detectionTaken[index] {
+            if let score = try faceScore(detection) {
+                guard score >= configuration.minimumFaceScore else { continue }
+                var track = FaceTrack(candidate: detection, frame: frame, faceScore: score)
+                track.confirm(id: nextID)
+                nextID += 1
+                confirmed.append(track)
+            } else if configuration.instantNewFaceScore < 1, detection.score >= configuration.instantNewFaceScore {
+                var track = FaceTrack(candidate: detection, frame: frame)
+                track.confirm(id: nextID)
+                nextID += 1
+                confirmed.append(track)
+            } else if detection.score >= configuration.minimumNewFaceScore {
+                candidates.append(FaceTrack(candidate: detection, frame: frame))
+            }
+        }
+        self.tracks = confirmed
+        self.candidates = candidates
     }
 
     /// The regressor's result for track `id` on frame `frame`: its landmarks (image pixels) become the track's
     /// box and the next crop follows them; with `confidence` below the minimum the face counts as unseen and
-    /// the detector runs next. Returns false when no such track lives.
+    /// the detector runs next. Returns false when no such track lives. Without a face score.
     @discardableResult
     public mutating func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>], confidence: Float) -> Bool {
+        observe(id: id, frame: frame, landmarks: landmarks, confidence: confidence, faceScore: nil)
+    }
+
+    /// The regressor's result for track `id` on frame `frame`. Returns false when no such track lives.
+    ///
+    /// - Without a face score (nil): with `confidence` at least `minimumConfidence` the face counts as seen and
+    ///   `landmarks` (image pixels; nil to leave the crop where it is) become the track's box, so the next crop
+    ///   follows them; below it the face counts as unseen and the detector runs next.
+    /// - With one: the track's averaged face score takes it in (each new score weighs half). While the average
+    ///   is at least `lostFaceScore` the face counts as seen, however low `confidence` (the landmarks'
+    ///   visibility) falls, and the crop follows `landmarks`: a face behind an occluder stays tracked. Below it
+    ///   the face is gone and the track ends at the next `advance`.
+    @discardableResult
+    public mutating func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>]?, confidence: Float, faceScore: Float?) -> Bool {
         guard let index = tracks.firstIndex(where: { $0.id == id }) else { return false }
         tracks[index].confidence = confidence
-        guard confidence >= configuration.minimumConfidence, var minimum = landmarks.first else { return true }
+        if let faceScore {
+            let average = tracks[index].faceScore.map { 0.5 * $0 + 0.5 * faceScore } ?? faceScore
+            tracks[index].faceScore = average
+            guard average >= configuration.lostFaceScore else {
+                tracks[index].isLost = true
+                return true
+            }
+        } else {
+            guard confidence >= configuration.minimumConfidence else { return true }
+        }
+        tracks[index].lastSeenFrame = frame
+        guard let landmarks, var minimum = landmarks.first else { return true }
         var maximum = minimum
         for point in landmarks {
             minimum = pointwiseMin(minimum, point)
@@ -105,7 +164,6 @@ public struct TrackState: Sendable {
         tracks[index].landmarks = landmarks
         tracks[index].followsLandmarks = true
         tracks[index].box = BoundingBox(minimum: minimum, maximum: maximum)
-        tracks[index].lastSeenFrame = frame
         return true
     }
 }

@@ -1,4 +1,4 @@
-/// When the tracker runs the detector and how long it keeps a face it no longer sees.
+/// When the tracker runs the detector, how a new face becomes a track and how long it keeps a face it no longer sees.
 public struct TrackerConfiguration: Sendable, Equatable {
     /// N: the detector runs at least every this many frames (and every frame while no face is tracked),
     /// so a face entering beside tracked ones waits at most N − 1 frames.
@@ -11,20 +11,41 @@ public struct TrackerConfiguration: Sendable, Equatable {
     public var minimumConfidence: Float
     /// A detection continues a track when its box overlaps the track's box by at least this IoU.
     public var matchingOverlap: Float
-    /// A new face needs detections scoring at least this (on the frame it appears and the next) to become a
-    /// track; weaker detections only continue existing tracks. Real faces score 0.83 and up on the sample
-    /// clips while background false positives reach 0.55, so 0.7 keeps them from becoming tracks without
-    /// losing a face that turns or is covered once tracked.
+    /// Without a face score, a new face needs detections scoring at least this (on the frame it appears and the
+    /// next) to become a track; weaker detections only continue existing tracks. Real faces score 0.83 and up
+    /// on the sample clips while background false positives reach 0.55, so 0.7 keeps them from becoming tracks
+    /// without losing a face that turns or is covered once tracked.
     public var minimumNewFaceScore: Float
+    /// Without a face score, a detection scoring at least this becomes a track on the frame it first appears,
+    /// so a face present from the first frame is reported from the first frame. 1 turns it off (every new
+    /// face then waits for its second detection). Real faces score 0.83 and up on the sample clips, background
+    /// up to 0.553.
+    public var instantNewFaceScore: Float
+    /// With a face score (a regressor that has the `face` output): an unmatched detection becomes a track at
+    /// once when the regressor, run on its crop, gives at least this; below it the detection is background,
+    /// whatever the detector's score.
+    public var minimumFaceScore: Float
+    /// With a face score: a track ends when its face score, averaged over its observations (each new one
+    /// weighing half), falls below this; above it the track counts as seen, however much of the face is
+    /// hidden. At most `minimumFaceScore`.
+    public var lostFaceScore: Float
+    /// Frames between two tries of the fallback (full-range) detector when the detector finds nothing;
+    /// 0 never tries it. The first detector run that finds nothing always tries it.
+    public var fallbackInterval: Int
 
     /// A configuration; the defaults suit 25–30 fps video.
     public init(detectionInterval: Int = 10, maximumUnseenFrames: Int = 15, minimumConfidence: Float = 0.5,
-                matchingOverlap: Float = 0.3, minimumNewFaceScore: Float = 0.7) {
+                matchingOverlap: Float = 0.3, minimumNewFaceScore: Float = 0.7, instantNewFaceScore: Float = 0.8,
+                minimumFaceScore: Float = 0.5, lostFaceScore: Float = 0.3, fallbackInterval: Int = 10) {
         self.detectionInterval = detectionInterval
         self.maximumUnseenFrames = maximumUnseenFrames
         self.minimumConfidence = minimumConfidence
         self.matchingOverlap = matchingOverlap
         self.minimumNewFaceScore = minimumNewFaceScore
+        self.instantNewFaceScore = instantNewFaceScore
+        self.minimumFaceScore = minimumFaceScore
+        self.lostFaceScore = lostFaceScore
+        self.fallbackInterval = fallbackInterval
     }
 
     /// Throws when the settings cannot work together.
@@ -38,6 +59,13 @@ public struct TrackerConfiguration: Sendable, Equatable {
         }
         guard matchingOverlap > 0, matchingOverlap <= 1 else {
             throw .invalidTrackerConfiguration(reason: "matching overlap \(matchingOverlap) must lie in (0, 1]")
+        }
+        guard lostFaceScore >= 0, lostFaceScore <= minimumFaceScore, minimumFaceScore <= 1 else {
+            throw .invalidTrackerConfiguration(reason: "lost face score \(lostFaceScore) and minimum face score \(minimumFaceScore) "
+                                               + "must satisfy 0 ≤ lost ≤ minimum ≤ 1")
+        }
+        guard fallbackInterval >= 0 else {
+            throw .invalidTrackerConfiguration(reason: "fallback interval \(fallbackInterval) must not be negative")
         }
     }
 }

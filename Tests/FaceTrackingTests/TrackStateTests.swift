@@ -2,13 +2,14 @@ import FaceTracking
 import XCTest
 
 /// The tracking logic driven with detections given as values: ids, matching, detector scheduling, track ends.
+/// Without a face score and with `instantNewFaceScore` 1, every new face waits for its second detection.
 final class TrackStateTests: XCTestCase {
     private func face(_ x: Float, _ y: Float, side: Float = 100, score: Float = 0.9) -> FaceDetection {
         FaceDetection(box: BoundingBox(minimum: SIMD2(x, y), maximum: SIMD2(x + side, y + side)), score: score, keypoints: [])
     }
 
     func testDetectorRunsEveryNFramesAndWhileNothingIsTracked() throws {
-        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 8))
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 8, instantNewFaceScore: 1))
         var runs: [Int] = []
         for frame in 0..<12 {
             let detect = state.needsDetection(frame: frame)
@@ -22,7 +23,7 @@ final class TrackStateTests: XCTestCase {
     }
 
     func testMovingFacesKeepTheirIdsAndANewFaceGetsANewOne() throws {
-        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3))
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3, instantNewFaceScore: 1))
         state.advance(frame: 0, detections: [face(0, 0), face(300, 0)])
         XCTAssertEqual(state.tracks.map(\.id), [], "candidates until found again")
         state.advance(frame: 1, detections: [face(0, 0), face(300, 0)])
@@ -38,7 +39,7 @@ final class TrackStateTests: XCTestCase {
     }
 
     func testTrackEndsAfterMUnseenFrames() throws {
-        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3))
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3, instantNewFaceScore: 1))
         state.advance(frame: 0, detections: [face(0, 0), face(300, 0)])
         state.advance(frame: 1, detections: [face(0, 0), face(300, 0)])
         for frame in 2...3 {
@@ -55,7 +56,7 @@ final class TrackStateTests: XCTestCase {
     }
 
     func testASingleFalseDetectionBeginsNoTrack() throws {
-        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 10))
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 10, instantNewFaceScore: 1))
         state.advance(frame: 0, detections: [face(0, 0)])
         state.advance(frame: 1, detections: [face(0, 0)])
         XCTAssertFalse(state.needsDetection(frame: 2))
@@ -70,7 +71,7 @@ final class TrackStateTests: XCTestCase {
 
     func testWeakDetectionsBeginNoTrackButContinueOne() throws {
         var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 1, maximumUnseenFrames: 3,
-                                                                       minimumNewFaceScore: 0.7))
+                                                                       minimumNewFaceScore: 0.7, instantNewFaceScore: 1))
         // A background patch the detector keeps finding at 0.55, beside a real face.
         for frame in 0..<6 {
             state.advance(frame: frame, detections: [face(0, 0), face(500, 500, score: 0.55)])
@@ -93,7 +94,7 @@ final class TrackStateTests: XCTestCase {
     }
 
     func testRegressorLandmarksMoveTheCropAndLowConfidenceCallsTheDetector() throws {
-        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 10))
+        var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 10, instantNewFaceScore: 1))
         state.advance(frame: -1, detections: [face(100, 100)])
         state.advance(frame: 0, detections: [face(100, 100)])
         let convention = CropConvention(size: 64, normalisation: .init(scale: 1, mean: [0, 0, 0], std: [1, 1, 1]),
@@ -117,9 +118,9 @@ final class TrackStateTests: XCTestCase {
     }
 
     func testImpossibleSettingsAreRefused() {
-        XCTAssertThrowsError(try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 5))) { error in
+        XCTAssertThrowsError(try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 5, instantNewFaceScore: 1))) { error in
             XCTAssertTrue("\(error)".contains("before the next detection"), "\(error)")
         }
-        XCTAssertThrowsError(try TrackState(configuration: TrackerConfiguration(detectionInterval: 0)))
+        XCTAssertThrowsError(try TrackState(configuration: TrackerConfiguration(detectionInterval: 0, instantNewFaceScore: 1)))
     }
 }

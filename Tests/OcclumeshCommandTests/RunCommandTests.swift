@@ -86,7 +86,7 @@ struct RunCommandTests {
                 #expect((face["landmarks68"] as? [[Double]])?.count == 68 && face["track"] as? Int == 1)
             }
         }
-        #expect(meshes == 11, "a face from the second frame on")
+        #expect(meshes == 12, "a face on every frame, from the first")
         let files = try FileManager.default.contentsOfDirectory(atPath: objects)
         #expect(files.count == meshes && files.allSatisfy { $0.hasPrefix("clip_frame0000") && $0.hasSuffix("_track1.obj") })
     }

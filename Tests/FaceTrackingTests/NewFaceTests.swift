@@ -1,0 +1,110 @@
+import FaceTracking
+import Foundation
+import Testing
+import VideoIngest
+
+/// How faces begin and end: on their first frame, through an occluder on the regressor's face score, and with the
+/// full-range detector where the short-range one finds nothing.
+@Suite("new faces and lost faces")
+struct NewFaceTests {
+    static let videos = TestSupport.data.appendingPathComponent("videos")
+    static var videosPresent: Bool { FileManager.default.fileExists(atPath: videos.appendingPathComponent("d6.mp4").path) }
+
+    private func face(_ x: Float, _ y: Float, side: Float = 100, score: Float = 0.9) -> FaceDetection {
+        FaceDetection(box: BoundingBox(minimum: SIMD2(x, y), maximum: SIMD2(x + side, y + side)), score: score, keypoints: [])
+    }
+
+    /// The face of each talking-face clip is a track on frame 0, with the real detector and the default settings:
+    /// it scores above `instantNewFaceScore` there, so the output is complete from the first frame.
+    @Test("a face present from the first frame is a track on the first frame",
+          .enabled(if: NewFaceTests.videosPresent, "needs ../shared/data/videos (third-party data)"))
+    func faceConfirmedOnItsFirstFrame() throws {
+        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        for clip in ["d10.mp4", "d6.mp4", "s18.mp4"] {
+            let tracker = try FaceTracker(detector: detector)
+            let source = try FFmpegSource(input: Self.videos.appendingPathComponent(clip).path)
+            let first = try #require(try source.nextFrame())
+            let tracks = try tracker.process(first)
+            #expect(tracks.count == 1, "\(clip): \(tracks.count) tracks on frame 0")
+            #expect(tracks.first?.firstFrame == 0, "\(clip)")
+        }
+    }
+
+    /// With a face score, a track whose face disappears behind an occluder (landmarks 10 % visible, the detector
+    /// finding nothing) for twice the track-loss limit stays the same track, its crop following the regressed
+    /// landmarks; when the face leaves, the face score ends it at once, not after `maximumUnseenFrames`.
+    @Test("a track is kept through a passing occluder and ends when the face score says the face is gone")
+    func trackKeptThroughAPassingOccluder() throws {
+        let configuration = TrackerConfiguration(detectionInterval: 5, maximumUnseenFrames: 10)
+        var state = try TrackState(configuration: configuration)
+        state.advance(frame: 0, detections: [face(100, 100, score: 0.6)]) { _ in 0.95 }
+        #expect(state.tracks.map(\.id) == [1], "a weak detection the face score vouches for is a track on its first frame")
+        func landmarks(at frame: Int) -> [SIMD2<Float>] {
+            let shift = Float(frame)
+            return [SIMD2(110 + shift, 110), SIMD2(190 + shift, 190), SIMD2(150 + shift, 170)]
+        }
+        var detectorRuns = 0
+        for frame in 1...20 {
+            // The regressor's result of the previous frame: a face (0.7), mostly hidden (visibility 0.1).
+            state.observe(id: 1, frame: frame - 1, landmarks: landmarks(at: frame - 1), confidence: 0.1, faceScore: 0.7)
+            let detect = state.needsDetection(frame: frame)
+            if detect { detectorRuns += 1 }
+            state.advance(frame: frame, detections: detect ? [] : nil)
+            #expect(state.tracks.map(\.id) == [1], "frame \(frame)")
+        }
+        #expect(detectorRuns <= 4, "the detector keeps its interval while the face score vouches for the face")
+        #expect(state.tracks.first?.box.minimum == SIMD2(129, 110), "the crop follows the regressed landmarks")
+        // The occluder has gone and so has the face: the face score falls and the track ends two observations on.
+        state.observe(id: 1, frame: 20, landmarks: landmarks(at: 20), confidence: 0.9, faceScore: 0.05)
+        state.advance(frame: 21, detections: nil)
+        #expect(state.tracks.map(\.id) == [1])
+        state.observe(id: 1, frame: 21, landmarks: landmarks(at: 21), confidence: 0.9, faceScore: 0.05)
+        state.advance(frame: 22, detections: nil)
+        #expect(state.tracks.isEmpty)
+        #expect(state.endedTracks.map(\.id) == [1])
+
+        // Without a face score the same occlusion ends the track after `maximumUnseenFrames`.
+        var plain = try TrackState(configuration: configuration)
+        plain.advance(frame: 0, detections: [face(100, 100)])
+        for frame in 1...11 {
+            plain.observe(id: 1, frame: frame - 1, landmarks: landmarks(at: frame - 1), confidence: 0.1)
+            plain.advance(frame: frame, detections: plain.needsDetection(frame: frame) ? [] : nil)
+        }
+        #expect(plain.tracks.isEmpty)
+    }
+
+    /// A face too small for the short-range detector (d6's first frame shrunk to 160 px in a 1280×720 frame) is
+    /// found by the full-range fallback on the first frame; on frames with nothing, the fallback runs only every
+    /// `fallbackInterval` frames.
+    @Test("the full-range detector is tried where the short-range one finds nothing",
+          .enabled(if: NewFaceTests.videosPresent, "needs ../shared/data/videos (third-party data)"))
+    func fullRangeFallback() throws {
+        let picture = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-small-face-\(getpid()).png")
+        defer { try? FileManager.default.removeItem(at: picture) }
+        _ = try TestSupport.run("ffmpeg", ["-v", "error", "-y", "-i", Self.videos.appendingPathComponent("d6.mp4").path,
+                                           "-frames:v", "1", "-vf", "scale=160:160,pad=1280:720:600:300", picture.path])
+        let frame = try #require(try FFmpegSource(input: picture.path).nextFrame())
+        let short = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let full = try FaceDetector(sidecarPath: TestSupport.detectorSidecar("full_range"))
+        #expect(try short.detect(in: frame).isEmpty, "the short-range detector misses the small face")
+
+        let tracker = try FaceTracker(detector: short, fallbackDetector: full)
+        let tracks = try tracker.process(frame)
+        #expect(tracks.count == 1)
+        #expect(tracker.fallbackRuns == 1)
+        if let box = tracks.first?.box {
+            let centre = (box.minimum + box.maximum) / 2
+            #expect(abs(centre.x - 680) < 40 && abs(centre.y - 380) < 60, "the box \(box) lies on the small face")
+        }
+
+        // Nothing in view: the short-range detector runs on every frame, the fallback on frames 0, 10 and 20.
+        let black = [UInt8](repeating: 0, count: 960 * 240)
+        let idle = try FaceTracker(detector: short, fallbackDetector: full)
+        for index in 0..<25 {
+            try idle.process(VideoFrame(index: index, presentationTime: Double(index) / 30, captureTime: 0, width: 320, height: 240,
+                                        layout: .rgb24, bytesPerRow: 960, pixels: black))
+        }
+        #expect(idle.detectorRuns == 25)
+        #expect(idle.fallbackRuns == 3)
+    }
+}
