@@ -14,15 +14,27 @@ public struct OneEuroSettings: Sendable, Equatable, Codable {
     public var beta: Float
     /// Cutoff (Hz) of the low-pass applied to the speed estimate. MediaPipe face: 1.
     public var derivativeCutoff: Float
+    /// Lag compensation, in frames: the output is moved ahead along the filtered speed by the low-pass's own
+    /// lag (its time constant, which a steady motion trails by), but by at most this many frame intervals.
+    /// 0 is the plain One Euro filter (MediaPipe's).
+    public var prediction: Float
 
-    /// MediaPipe's face-landmark settings: min cutoff 0.05 Hz, β 80, derivative cutoff 1 Hz.
+    /// MediaPipe's face-landmark settings: min cutoff 0.05 Hz, β 80, derivative cutoff 1 Hz, no prediction.
     public static let mediaPipeFace = OneEuroSettings(minimumCutoff: 0.05, beta: 80, derivativeCutoff: 1)
 
     /// Settings from their parts; the defaults are MediaPipe's face settings.
-    public init(minimumCutoff: Float = 0.05, beta: Float = 80, derivativeCutoff: Float = 1) {
+    public init(minimumCutoff: Float = 0.05, beta: Float = 80, derivativeCutoff: Float = 1, prediction: Float = 0) {
         self.minimumCutoff = minimumCutoff
         self.beta = beta
         self.derivativeCutoff = derivativeCutoff
+        self.prediction = prediction
+    }
+
+    /// How far ahead (seconds) to move the output of a low-pass with cutoff `cutoff` Hz at time step `interval` s:
+    /// its time constant, at most `prediction` intervals.
+    @inline(__always)
+    func lead(cutoff: Float, interval: Float) -> Float {
+        min(1 / (2 * Float.pi * cutoff), prediction * interval)
     }
 
     /// Weight of a new sample in a first-order low-pass with cutoff `cutoff` Hz at time step `interval` s.
@@ -40,7 +52,8 @@ public struct OneEuroSettings: Sendable, Equatable, Codable {
 /// A One Euro filter over a fixed-length vector (expression weights, translation), scale-normalised as in
 /// MediaPipe: the speed of each element is divided by a caller-given scale (the face's size, in the unit
 /// of the values), so one setting serves near and far faces. As in MediaPipe, speed is measured between raw
-/// samples. Its storage is allocated once; `filter` works in place and does not allocate.
+/// samples. With `prediction` > 0 the output leads the low-pass by its own lag along the filtered speed, so a
+/// steady motion is followed without lag while a still value is held as steadily. Its storage is allocated once; `filter` works in place and does not allocate.
 public struct OneEuroFilter: Sendable {
     /// The filter's settings; may be changed between samples.
     public var settings: OneEuroSettings
@@ -88,14 +101,19 @@ public struct OneEuroFilter: Sendable {
         lastTime = time
         let inverseScale = 1 / max(scale, .leastNormalMagnitude)
         let speedAlpha = OneEuroSettings.smoothingFactor(cutoff: settings.derivativeCutoff, interval: interval)
+        let predicts = settings.prediction > 0
+        let unscale = max(scale, .leastNormalMagnitude)
         for index in 0..<dimension {
             let raw = values[index]
             let rawSpeed = (raw - previousRaw[index]) * inverseScale / interval
             speed[index] += speedAlpha * (rawSpeed - speed[index])
-            let alpha = OneEuroSettings.smoothingFactor(cutoff: settings.cutoff(speed: speed[index]), interval: interval)
+            let cutoff = settings.cutoff(speed: speed[index])
+            let alpha = OneEuroSettings.smoothingFactor(cutoff: cutoff, interval: interval)
             filtered[index] += alpha * (raw - filtered[index])
             previousRaw[index] = raw
-            values[index] = filtered[index]
+            values[index] = predicts
+                ? filtered[index] + settings.lead(cutoff: cutoff, interval: interval) * speed[index] * unscale
+                : filtered[index]
         }
     }
 }
