@@ -8,7 +8,9 @@ Each model: 8x8 RGB input -> GlobalAveragePool -> Flatten -> one Gemm per output
 visibility and face end in a Sigmoid, as the exported student's do. Identity has 4 modes and there are 2
 expressions, so the files stay a few kilobytes. Writes toy-orn5.{onnx,json}, toy-orn6.{onnx,json} and
 toy-orn-reference.json ({"toy-orn5": {output: values}, "toy-orn6": {...}}); the crop is
-tools/make-regressor-fixture.py's crop_pattern(8). Rerunning gives the same bytes.
+tools/make-regressor-fixture.py's crop_pattern(8). Also toy-orn-face.{onnx,json}: toy-orn6 whose face output is
+controlled by the crop's colour, sigmoid(3 (mean red - mean blue)) on the normalised crop, so a red crop is a face
+(score ~1) and a blue one background (~0), for the tracker's face-confirmation tests. Rerunning gives the same bytes.
 """
 import json
 import sys
@@ -33,7 +35,7 @@ def crop_pattern(side):
                     axis=-1).astype(np.uint8)
 
 
-def model(outputs):
+def model(outputs, face_weights=None):
     rng = np.random.default_rng(12)
     nodes = [helper.make_node("GlobalAveragePool", ["image"], ["pooled"], name="pool"),
              helper.make_node("Flatten", ["pooled"], ["features"], name="flatten", axis=1)]
@@ -41,6 +43,8 @@ def model(outputs):
     for name, size, sigmoid in outputs:
         weight = rng.uniform(-1, 1, (3, size)).astype(np.float32)
         bias = rng.uniform(-0.5, 0.5, size).astype(np.float32)
+        if name == "face" and face_weights is not None:
+            weight, bias = np.array(face_weights, np.float32).reshape(3, 1), np.zeros(1, np.float32)
         initializers += [numpy_helper.from_array(weight, f"{name}_w"), numpy_helper.from_array(bias, f"{name}_b")]
         linear = f"{name}_linear" if sigmoid else name
         nodes.append(helper.make_node("Gemm", ["features", f"{name}_w", f"{name}_b"], [linear], name=f"{name}_gemm"))
@@ -83,7 +87,9 @@ def main():
         values = session.run(names, {"image": np.ascontiguousarray(planar, np.float32)})
         reference[stem] = {name: [float(v) for v in value.reshape(-1)] for name, value in zip(names, values)}
     (folder / "toy-orn-reference.json").write_text(json.dumps(reference, indent=0) + "\n")
-    print(f"wrote {folder}/toy-orn5.*, toy-orn6.*, toy-orn-reference.json")
+    (folder / "toy-orn-face.onnx").write_bytes(model(OUTPUTS + [FACE], face_weights=[3, 0, -3]).SerializeToString())
+    (folder / "toy-orn-face.json").write_text(json.dumps(sidecar("toy-orn-face.onnx", OUTPUTS + [FACE]), indent=1) + "\n")
+    print(f"wrote {folder}/toy-orn5.*, toy-orn6.*, toy-orn-face.*, toy-orn-reference.json")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import VideoIngest
 public final class Pipeline: Sendable {
     /// Whether the source is live (newest frame wins) or a file (every frame).
     public let isLive: Bool
-    private let followLandmarks: Bool
+    /// Whether the tracker takes the regressor's observations back (landmarks, or face scores).
+    private let usesFeedback: Bool
     /// The shared models.
     public let models: PipelineModels
     private let recorder = StatisticsRecorder()
@@ -76,10 +77,10 @@ public final class Pipeline: Sendable {
         self.models = models
         let tracking = try TrackingStage(settings: settings, convention: models.convention)
         let regression = try RegressionStage(settings: settings, convention: models.convention, model: models.model)
-        let mesh = MeshStage(model: models.model, settings: settings.smoothing)
+        let mesh = MeshStage(model: models.model, settings: settings.smoothing, smoothing: settings.smoothingEnabled)
         isLive = source.isLive
         sourceInterruption = source.interruption
-        followLandmarks = settings.followLandmarks
+        usesFeedback = settings.followLandmarks || regression.hasFaceScore
         let policy: StageHandoff<VideoFrame>.OverflowPolicy = isLive ? .replaceOldest : .waitForSpace
         let capacity = isLive ? 1 : 2
         decoded = StageHandoff(capacity: capacity, policy: policy)
@@ -193,8 +194,8 @@ public final class Pipeline: Sendable {
             if let score = control.withLock({ state -> Float? in defer { state.pendingDetectionScore = nil }; return state.pendingDetectionScore }) {
                 stage.update(minimumDetectionScore: score)
             }
-            // Files: the landmarks of the frame two back decide this frame's crops, on every run alike.
-            let observations = isLive || !followLandmarks ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2)
+            // Files: the observations of the frame two back decide this frame's crops and track ends, on every run alike.
+            let observations = isLive || !usesFeedback ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2)
             let began = MonotonicClock.now()
             do {
                 let result = try stage.process(frame, observations: observations)

@@ -11,6 +11,9 @@ public struct PipelineSettings: Sendable {
     public var faceModelPath: String
     /// The detector's sidecar (JSON); the network it names lies beside it.
     public var detectorSidecarPath: String
+    /// The full-range detector's sidecar, tried where the detector finds nothing (`tracker.fallbackInterval`);
+    /// nil for none.
+    public var fallbackDetectorSidecarPath: String?
     /// Most faces analysed per frame.
     public var maximumFaces: Int
     /// Detector schedule, track loss and matching.
@@ -23,11 +26,14 @@ public struct PipelineSettings: Sendable {
     public var realtime: Bool
     /// Frame each face's next crop on its regressed landmarks (true) or on its last detector box (false).
     public var followLandmarks: Bool
+    /// Whether the per-track filters run (false: every frame as regressed, for measuring the filters' lag).
+    public var smoothingEnabled: Bool
 
     /// Settings from their parts.
     public init(regressorPath: String, regressorSidecarPath: String, faceModelPath: String, detectorSidecarPath: String,
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
-                smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false) {
+                smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
+                fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -38,6 +44,8 @@ public struct PipelineSettings: Sendable {
         self.smoothing = smoothing
         self.realtime = realtime
         self.followLandmarks = followLandmarks
+        self.fallbackDetectorSidecarPath = fallbackDetectorSidecarPath
+        self.smoothingEnabled = smoothingEnabled
     }
 
     /// The settings the daemon config asks for.
@@ -47,12 +55,21 @@ public struct PipelineSettings: Sendable {
             regressorPath: configuration.model.regressor, regressorSidecarPath: configuration.model.regressorSidecar,
             faceModelPath: configuration.model.faceModel, detectorSidecarPath: configuration.model.detector,
             maximumFaces: tracking.maximumFaces,
-            tracker: TrackerConfiguration(detectionInterval: tracking.detectorInterval, maximumUnseenFrames: tracking.trackLossFrames,
-                                          minimumConfidence: Float(tracking.minimumVisibility),
-                                          minimumNewFaceScore: Float(tracking.minimumNewFaceScore)),
+            tracker: TrackerConfiguration(tracking),
             minimumDetectionScore: Float(tracking.minimumConfidence),
             smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
-            followLandmarks: tracking.followLandmarks)
+            followLandmarks: tracking.followLandmarks,
+            fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath)
+    }
+}
+
+extension TrackerConfiguration {
+    /// The tracker the config's `[tracking]` table describes.
+    public init(_ tracking: DaemonConfiguration.Tracking) {
+        self.init(detectionInterval: tracking.detectorInterval, maximumUnseenFrames: tracking.trackLossFrames,
+                  minimumConfidence: Float(tracking.minimumVisibility), minimumNewFaceScore: Float(tracking.minimumNewFaceScore),
+                  instantNewFaceScore: Float(tracking.instantNewFaceScore), minimumFaceScore: Float(tracking.minimumFaceScore),
+                  lostFaceScore: Float(tracking.lostFaceScore), fallbackInterval: tracking.fullRangeInterval)
     }
 }
 
@@ -61,7 +78,7 @@ extension SmoothingSettings {
     public init(_ smoothing: DaemonConfiguration.Smoothing) {
         func oneEuro(_ settings: DaemonConfiguration.OneEuro) -> OneEuroSettings {
             OneEuroSettings(minimumCutoff: Float(settings.minimumCutoff), beta: Float(settings.beta),
-                            derivativeCutoff: Float(settings.derivativeCutoff))
+                            derivativeCutoff: Float(settings.derivativeCutoff), prediction: Float(settings.prediction))
         }
         let identity = smoothing.identity
         self.init(expression: oneEuro(smoothing.expression), translation: oneEuro(smoothing.translation),

@@ -15,42 +15,84 @@ public struct TrackObservation: Sendable {
     public var landmarks: [SIMD2<Float>]
     /// Mean landmark visibility, the observation's confidence.
     public var confidence: Float
+    /// The regressor's face score for the crop; nil for regressors without the `face` output.
+    public var faceScore: Float?
 }
 
 /// Detect/track stage: runs the tracker on a frame and picks the faces to regress. One per pipeline; not thread-safe.
+///
+/// Where the detector finds nothing, the full-range detector (when configured) is tried, at most every
+/// `tracker.fallbackInterval` frames. With a regressor that has the face score, a new detection becomes a track
+/// on its first frame when the regressor, run on its crop here, says it is a face, and background is dropped.
 public final class TrackingStage {
     let tracker: FaceTracker
     let detector: FaceDetector
+    let fallbackDetector: FaceDetector?
+    let verifier: RegressorFaceVerifier?
     let convention: CropConvention
     let maximumFaces: Int
     let followLandmarks: Bool
+    let minimumFaceScore: Float
 
-    /// Loads the detector and makes a tracker.
+    /// Loads the detectors (and, for a regressor with the face score, a regressor of its own to check new faces)
+    /// and makes a tracker.
     public init(settings: PipelineSettings, convention: CropConvention) throws(PipelineError) {
-        do {
-            detector = try FaceDetector(sidecarPath: settings.detectorSidecarPath)
-        } catch {
-            throw .modelUnavailable(path: settings.detectorSidecarPath, reason: "\(error)")
-        }
+        detector = try Self.loadDetector(settings.detectorSidecarPath)
         detector.minimumScore = settings.minimumDetectionScore
+        fallbackDetector = try settings.fallbackDetectorSidecarPath.map { path throws(PipelineError) in try Self.loadDetector(path) }
+        fallbackDetector?.minimumScore = settings.minimumDetectionScore
+        let specification: RegressorSpecification
         do {
-            tracker = try FaceTracker(detector: detector, configuration: settings.tracker)
+            specification = try RegressorSpecification.load(path: settings.regressorSidecarPath)
+        } catch {
+            throw .modelUnavailable(path: settings.regressorSidecarPath, reason: "\(error)")
+        }
+        if specification.hasFaceScore {
+            do {
+                verifier = RegressorFaceVerifier(
+                    regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath),
+                    convention: convention)
+            } catch {
+                throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
+            }
+        } else {
+            verifier = nil
+        }
+        do {
+            tracker = try FaceTracker(detector: detector, fallbackDetector: fallbackDetector, verifier: verifier,
+                                      configuration: settings.tracker)
         } catch {
             throw .stage(name: "tracking", frame: 0, reason: "\(error)")
         }
         self.convention = convention
         maximumFaces = settings.maximumFaces
         followLandmarks = settings.followLandmarks
+        minimumFaceScore = settings.tracker.minimumFaceScore
     }
 
-    /// Changes the detector's minimum score (a reload).
-    public func update(minimumDetectionScore: Float) { detector.minimumScore = minimumDetectionScore }
+    private static func loadDetector(_ path: String) throws(PipelineError) -> FaceDetector {
+        do {
+            return try FaceDetector(sidecarPath: path)
+        } catch {
+            throw .modelUnavailable(path: path, reason: "\(error)")
+        }
+    }
 
-    /// Applies the regressor's observations of earlier frames (when following landmarks), then tracks `frame`.
+    /// Whether new faces are checked with the regressor's face score.
+    public var verifiesFaces: Bool { verifier != nil }
+
+    /// Changes the detectors' minimum score (a reload).
+    public func update(minimumDetectionScore: Float) {
+        detector.minimumScore = minimumDetectionScore
+        fallbackDetector?.minimumScore = minimumDetectionScore
+    }
+
+    /// Applies the regressor's observations of earlier frames (their landmarks when following landmarks, their face
+    /// scores always), then tracks `frame`.
     public func process(_ frame: VideoFrame, observations: [TrackObservation]) throws(PipelineError) -> TrackedFrame {
-        for observation in observations where followLandmarks {
-            tracker.observe(id: observation.track, frame: observation.frame, landmarks: observation.landmarks,
-                            confidence: observation.confidence)
+        for observation in observations where followLandmarks || observation.faceScore != nil {
+            tracker.observe(id: observation.track, frame: observation.frame, landmarks: followLandmarks ? observation.landmarks : nil,
+                            confidence: observation.confidence, faceScore: observation.faceScore)
         }
         let tracks: [FaceTrack]
         do {
@@ -64,12 +106,19 @@ public final class TrackingStage {
         return TrackedFrame(frame: frame, faces: faces)
     }
 
-    /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own,
-    /// numbered from 1, since a single picture cannot confirm a track.
+    /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own, numbered
+    /// from 1, since a single picture cannot confirm a track. Where the detector finds nothing the full-range
+    /// detector is tried; with the face score, detections whose crop is not a face are dropped.
     public func detectStill(_ frame: VideoFrame) throws(PipelineError) -> TrackedFrame {
-        let detections: [FaceDetection]
+        var detections: [FaceDetection]
         do {
             detections = try detector.detect(in: frame)
+            if detections.isEmpty, let fallbackDetector { detections = try fallbackDetector.detect(in: frame) }
+            if let verifier {
+                detections = try detections.filter { detection throws(FaceTrackingError) in
+                    try (verifier.faceScore(of: detection, in: frame) ?? 1) >= minimumFaceScore
+                }
+            }
         } catch {
             throw .stage(name: "detection", frame: frame.index, reason: "\(error)")
         }
@@ -87,6 +136,8 @@ public final class RegressionStage {
     let regressor: FaceRegressor
     let cropper: FaceCropper
     let model: MorphableModel
+    /// Whether the regressor has the `face` output, whose score the tracker uses to confirm and end tracks.
+    public var hasFaceScore: Bool { regressor.specification.hasFaceScore }
     /// Model expression index of each regressor expression output.
     let expressionOrder: [Int]
     private var crop: [Float]
@@ -134,7 +185,7 @@ public final class RegressionStage {
             let (regressed, points) = try regress(tracked.frame, region: face.region)
             faces.append(RegressedImageFace(tracked: face, face: regressed))
             observations.append(TrackObservation(track: face.track, frame: tracked.frame.index, landmarks: points,
-                                                 confidence: regressed.meanVisibility))
+                                                 confidence: regressed.meanVisibility, faceScore: regressed.faceScore))
         }
         let frame = tracked.frame
         return (RegressedFrame(index: frame.index, presentationTime: frame.presentationTime, captureTime: frame.captureTime, faces: faces),
@@ -178,16 +229,19 @@ public final class MeshStage {
     public static let identityStep: Float = 0.005
     let model: MorphableModel
     private(set) var settings: SmoothingSettings
+    /// Whether `process` smooths by default (false: every frame as regressed, to measure the filters' lag).
+    let smoothsByDefault: Bool
     private var tracks: [Int: TrackMeshState] = [:]
     private let identityDisplacement: IdentityDisplacement
     private var mesh: FaceMesh
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
 
-    /// A stage building meshes of `model` with `settings`.
-    public init(model: MorphableModel, settings: SmoothingSettings) {
+    /// A stage building meshes of `model` with `settings`; with `smoothing` false frames are taken as regressed.
+    public init(model: MorphableModel, settings: SmoothingSettings, smoothing: Bool = true) {
         self.model = model
         self.settings = settings
+        smoothsByDefault = smoothing
         mesh = model.makeMesh(.wholeHead)
         identityDisplacement = IdentityDisplacement(model: model)
     }
@@ -203,7 +257,8 @@ public final class MeshStage {
 
     /// Smooths each face with its track's filters (tracks absent from the frame have ended and are forgotten;
     /// with `smooth` false every face is taken as regressed, for unrelated still images) and builds the frame.
-    public func process(_ frame: RegressedFrame, smooth: Bool = true) throws(PipelineError) -> ProcessedFrame {
+    public func process(_ frame: RegressedFrame, smooth: Bool? = nil) throws(PipelineError) -> ProcessedFrame {
+        let smooth = smooth ?? smoothsByDefault
         let present = Set(frame.faces.map(\.tracked.track))
         for track in tracks.keys where !present.contains(track) { tracks[track] = nil }
         var published: [PublishedFace] = []

@@ -71,6 +71,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
             throw .invalidValue("tracking.track_loss_frames",
                                 "\(tracking.trackLossFrames) must be at least tracking.detector_interval (\(tracking.detectorInterval))", line: nil)
         }
+        guard tracking.lostFaceScore <= tracking.minimumFaceScore else {
+            throw .invalidValue("tracking.lost_face_score",
+                                "\(tracking.lostFaceScore) must not exceed tracking.min_face_score (\(tracking.minimumFaceScore))", line: nil)
+        }
         guard (source.width == 0) == (source.height == 0) else {
             throw .invalidValue("source.width", "source.width and source.height must both be 0 or both be set", line: nil)
         }
@@ -117,6 +121,17 @@ extension DaemonConfiguration {
         public var faceModel = "/usr/share/occlumesh/ict-face-model.ocfm"
         /// The face detector's JSON sidecar; the ONNX file it names lies beside it.
         public var detector = "/usr/share/occlumesh/face_detection_short_range.json"
+        /// The full-range detector's JSON sidecar, tried where `detector` finds nothing; a relative path lies
+        /// beside `detector`, and "" means none.
+        public var fullRangeDetector = "face_detection_full_range.json"
+
+        /// The full-range detector's sidecar path (`fullRangeDetector` resolved beside `detector`), or nil for none.
+        public var fullRangeDetectorPath: String? {
+            if fullRangeDetector.isEmpty { return nil }
+            if fullRangeDetector.hasPrefix("/") { return fullRangeDetector }
+            guard let slash = detector.lastIndex(of: "/") else { return fullRangeDetector }
+            return String(detector[...slash]) + fullRangeDetector
+        }
 
         /// The regressor's sidecar: `regressor` with its extension replaced by `.json`.
         public var regressorSidecar: String {
@@ -139,6 +154,15 @@ extension DaemonConfiguration {
         /// A regressed face whose mean landmark visibility is below this does not count as seen, and the
         /// detector runs on the next frame.
         public var minimumVisibility = 0.3
+        /// Without a face score: a detection scoring at least this becomes a track on the frame it first
+        /// appears (1 turns it off).
+        public var instantNewFaceScore = 0.8
+        /// With a face score: the score a new detection's crop needs to become a track at once.
+        public var minimumFaceScore = 0.5
+        /// With a face score: a track ends when its averaged face score falls below this.
+        public var lostFaceScore = 0.3
+        /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).
+        public var fullRangeInterval = 10
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).
         public var trackLossFrames = 15
         /// Whether each face's next crop is framed on its regressed landmarks (and those count as seeing the
@@ -154,12 +178,15 @@ extension DaemonConfiguration {
         public var beta: Double
         /// Cutoff frequency of the speed estimate in Hz.
         public var derivativeCutoff: Double
+        /// Most frames of lag the filter compensates by leading along the filtered speed (0: none).
+        public var prediction: Double
 
         /// Settings from their parts.
-        public init(minimumCutoff: Double, beta: Double, derivativeCutoff: Double) {
+        public init(minimumCutoff: Double, beta: Double, derivativeCutoff: Double, prediction: Double = 0) {
             self.minimumCutoff = minimumCutoff
             self.beta = beta
             self.derivativeCutoff = derivativeCutoff
+            self.prediction = prediction
         }
     }
 

@@ -1,0 +1,64 @@
+import Daemon
+import FaceRegression
+import FaceTracking
+import Foundation
+import Testing
+import VideoIngest
+
+/// Returns the detections it is given, whatever the frame: the detector's seam, so the test chooses what the
+/// detector "likes".
+private final class ScriptedDetector: FaceDetecting {
+    let detections: [FaceDetection]
+    init(_ detections: [FaceDetection]) { self.detections = detections }
+    func detect(in frame: VideoFrame) -> [FaceDetection] { detections }
+}
+
+/// New faces confirmed by the regressor's face score, with a real (toy) regressor: `toy-orn-face.onnx`
+/// (tools/make-toy-regressor.py) scores a red crop as a face (~1) and a blue one as background (~0).
+@Suite("face confirmation by the regressor's face score")
+struct FaceConfirmationTests {
+    static let fixtures = TestResources.repositoryRoot.appendingPathComponent("Tests/FaceRegressionTests/Fixtures")
+    static let convention = CropConvention(
+        size: 8, normalisation: .init(scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]),
+        framing: .init(landmarks: .init(sideScale: 1.4142, centreShift: .zero), detection: .init(sideScale: 1, centreShift: .zero)))
+
+    static func regressor(_ stem: String) throws -> FaceRegressor {
+        try FaceRegressor(modelPath: fixtures.appendingPathComponent("\(stem).onnx").path,
+                          specificationPath: fixtures.appendingPathComponent("\(stem).json").path)
+    }
+
+    /// 200×100: a red square (the face) at x 20…80 and a blue one (background) at x 120…180, both y 20…80.
+    static func frame(index: Int) -> VideoFrame {
+        let width = 200, height = 100
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 20..<80 {
+            for x in 20..<80 { pixels[(y * width + x) * 3] = 255 }
+            for x in 120..<180 { pixels[(y * width + x) * 3 + 2] = 255 }
+        }
+        return VideoFrame(index: index, presentationTime: Double(index) / 30, captureTime: 0, width: width, height: height,
+                          layout: .rgb24, bytesPerRow: width * 3, pixels: pixels)
+    }
+
+    static func box(_ x: Float) -> BoundingBox { BoundingBox(minimum: SIMD2(x, 20), maximum: SIMD2(x + 60, 80)) }
+
+    @Test("a weak detection of a face is a track at once; background the detector likes is rejected")
+    func backgroundRejectedByTheFaceScore() throws {
+        let verifier = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-face"), convention: Self.convention))
+        let face = FaceDetection(box: Self.box(20), score: 0.6, keypoints: [])
+        let background = FaceDetection(box: Self.box(120), score: 0.95, keypoints: [])
+        #expect(try verifier.faceScore(of: face, in: Self.frame(index: 0)) ?? 0 > 0.99)
+        #expect(try verifier.faceScore(of: background, in: Self.frame(index: 0)) ?? 1 < 0.01)
+
+        let tracker = try FaceTracker(detector: ScriptedDetector([background, face]), verifier: verifier)
+        for index in 0..<3 {
+            let tracks = try tracker.process(Self.frame(index: index))
+            #expect(tracks.map(\.box) == [Self.box(20)], "frame \(index): only the face is a track")
+            #expect(tracks.map(\.id) == [1], "frame \(index)")
+        }
+
+        // A five-output regressor cannot tell: no verifier, and the detector's scores decide as before.
+        #expect(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn5"), convention: Self.convention) == nil)
+        let plain = try FaceTracker(detector: ScriptedDetector([background, face]))
+        #expect(try plain.process(Self.frame(index: 0)).map(\.box) == [Self.box(120)])
+    }
+}
