@@ -136,6 +136,7 @@ let package = Package(
                 "FaceTracking",
                 "OcclumeshClient",
                 "Daemon",
+                "DaemonConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorISA

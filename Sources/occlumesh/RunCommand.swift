@@ -25,11 +25,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write one OBJ mesh per frame and face into this folder.")
     var objDir: String?
 
+    @Flag(help: "Publish every frame as regressed, without the per-track filters (to measure their lag).")
+    var noSmoothing = false
+
     @OptionGroup var analysisOptions: OfflineAnalysisOptions
 
     func run() throws {
         do {
-            let analysis = try OfflineAnalysis(modelFolder: analysisOptions.models, maximumFaces: analysisOptions.maxFaces)
+            let analysis = try OfflineAnalysis(modelFolder: analysisOptions.models, maximumFaces: analysisOptions.maxFaces,
+                                               configPath: analysisOptions.config, smoothing: !noSmoothing)
             let writer = try OfflineWriter(jsonLinesPath: jsonl, objectDirectory: objDir, format: .run,
                                            model: analysis.models.model, sourceName: input)
             defer { writer.close() }
@@ -73,7 +77,8 @@ struct LandmarksCommand: ParsableCommand {
     func run() throws {
         do {
             let given = try boxes.map(OfflineAnalysis.loadBoxes)
-            let analysis = try OfflineAnalysis(modelFolder: analysisOptions.models, maximumFaces: analysisOptions.maxFaces)
+            let analysis = try OfflineAnalysis(modelFolder: analysisOptions.models, maximumFaces: analysisOptions.maxFaces,
+                                               configPath: analysisOptions.config)
             let writer = try OfflineWriter(jsonLinesPath: jsonl, objectDirectory: nil, format: .landmarks,
                                            model: analysis.models.model, sourceName: input)
             defer { writer.close() }
@@ -98,4 +103,7 @@ struct OfflineAnalysisOptions: ParsableArguments {
 
     @Option(help: "Most faces per frame.")
     var maxFaces: Int = 4
+
+    @Option(help: "A daemon config file whose [tracking] and [smoothing.*] tables to use (its [model] paths are not used).")
+    var config: String?
 }

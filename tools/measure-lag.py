@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Jitter and lag of the daemon's smoothed landmarks, measured on its own output.
+
+    python3 tools/measure-lag.py [--binary .build/release/occlumesh] [--config FILE] [CLIP ...]
+
+For each clip (default: the three in ../shared/data/videos) `occlumesh run CLIP --jsonl` runs twice: as the daemon
+smooths (with --config's [tracking] and [smoothing.*] tables when given) and with --no-smoothing (every frame as
+regressed). On the frames where both report the first track's face:
+
+- jitter: mean over frames of the mean over the 68 landmarks of |p(t+1) - 2 p(t) + p(t-1)| (landmark acceleration)
+  divided by the face size sqrt(w h) of the frame's unsmoothed landmark box, in % (the measure training/evaluate.py
+  --stability uses); printed for the smoothed and the unsmoothed output;
+- lag: the time shift tau (frames) that best aligns the smoothed landmarks s(t) with the unsmoothed ones after a
+  zero-phase low-pass (Gaussian, sigma 2 frames, so noise does not pull the fit and no delay is added): tau minimises
+  sum_t |s(t) - r(t - tau)|^2 over all landmark coordinates (in face sizes), r interpolated linearly, searched over
+  -3..6 frames in 0.01 steps. Positive tau: the smoothed output trails. The unsmoothed output against its own
+  low-pass gives ~0.
+
+Needs numpy. Prints one line per clip and the mean.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(binary, clip, out, extra):
+    subprocess.run([binary, "run", str(clip), "--jsonl", str(out), "--models", str(ROOT / "models")] + extra,
+                   check=True, stderr=subprocess.DEVNULL)
+    frames = {}
+    first_track = None
+    for line in out.read_text().splitlines():
+        record = json.loads(line)
+        faces = record["faces"]
+        if not faces:
+            continue
+        if first_track is None:
+            first_track = faces[0]["track"]
+        for face in faces:
+            if face["track"] == first_track:
+                frames[record["frame"]] = np.array(face["landmarks68"], dtype=np.float64)
+    return frames, first_track
+
+
+def gaussian_lowpass(x, sigma=2.0):
+    """Zero-phase Gaussian low-pass along axis 0 (edges padded by reflection)."""
+    radius = int(4 * sigma)
+    t = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (t / sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.concatenate([x[radius:0:-1], x, x[-2:-radius - 2:-1]])
+    out = np.empty_like(x)
+    flat = padded.reshape(len(padded), -1)
+    result = np.stack([np.convolve(flat[:, k], kernel, mode="valid") for k in range(flat.shape[1])], axis=1)
+    return result.reshape(x.shape)
+
+
+def shifted(r, tau):
+    """r(t - tau) by linear interpolation, for t in range(len(r)) (edges clamped)."""
+    t = np.arange(len(r)) - tau
+    lo = np.clip(np.floor(t).astype(int), 0, len(r) - 1)
+    hi = np.clip(lo + 1, 0, len(r) - 1)
+    w = np.clip(t - np.floor(t), 0, 1)[:, None]
+    return r[lo] * (1 - w) + r[hi] * w
+
+
+def measure(smoothed, raw):
+    frames = sorted(set(smoothed) & set(raw))
+    # The longest run of consecutive frames.
+    runs, start = [], 0
+    for i in range(1, len(frames) + 1):
+        if i == len(frames) or frames[i] != frames[i - 1] + 1:
+            runs.append(frames[start:i])
+            start = i
+    frames = max(runs, key=len)
+    s = np.stack([smoothed[f] for f in frames])
+    r = np.stack([raw[f] for f in frames])
+    size = np.sqrt(np.ptp(r[:, :, 0], axis=1) * np.ptp(r[:, :, 1], axis=1))
+
+    def jitter(p):
+        acc = np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=-1).mean(1) / size[1:-1]
+        return float(acc.mean() * 100)
+
+    scale = np.median(size)
+    s_n, ref = s.reshape(len(s), -1) / scale, gaussian_lowpass(r).reshape(len(r), -1) / scale
+    r_n = r.reshape(len(r), -1) / scale
+    margin = 8
+    taus = np.arange(-3, 6.001, 0.01)
+
+    def best(x):
+        errors = [np.mean((x[margin:-margin] - shifted(ref, tau)[margin:-margin]) ** 2) for tau in taus]
+        return float(taus[int(np.argmin(errors))])
+
+    return {"frames": len(frames), "jitter": jitter(s), "jitter_raw": jitter(r), "lag": best(s_n), "lag_raw": best(r_n)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("clips", nargs="*", type=Path)
+    default = ROOT / ".build/release/occlumesh"
+    parser.add_argument("--binary", default=str(default if default.exists() else ROOT / ".build/debug/occlumesh"))
+    parser.add_argument("--config")
+    args = parser.parse_args()
+    clips = args.clips or sorted((ROOT.parent / "shared/data/videos").glob("*.mp4"))
+    extra = ["--config", args.config] if args.config else []
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for clip in clips:
+            smoothed, _ = run(args.binary, clip, Path(folder) / "smoothed.jsonl", extra)
+            raw, _ = run(args.binary, clip, Path(folder) / "raw.jsonl", extra + ["--no-smoothing"])
+            result = measure(smoothed, raw)
+            results.append(result)
+            print(f"{clip.name}: {result['frames']} frames, jitter {result['jitter']:.3f} % (unsmoothed "
+                  f"{result['jitter_raw']:.3f} %), lag {result['lag']:.2f} frames (unsmoothed {result['lag_raw']:.2f})",
+                  flush=True)
+    print(f"mean: jitter {np.mean([r['jitter'] for r in results]):.3f} %, lag {np.mean([r['lag'] for r in results]):.2f} frames; "
+          f"worst lag {max(r['lag'] for r in results):.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
