@@ -86,11 +86,21 @@ def main(argv=None) -> int:
     crops.update({level: occluded_second(images, label68, coverage) for level, coverage in second_test.LEVELS.items()})
     for ckpt in args.checkpoints:
         predictor = LandmarkPredictor(ckpt)
-        result = {level: round(score(predict(predictor, crops[level]), label68, points), 3) for level in crops}
+        predictions = {level: predict(predictor, crops[level]) for level in crops}
+        result = {level: round(score(prediction, label68, points), 3) for level, prediction in predictions.items()}
         result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
         result["second_heavy/clean"] = round(result["second_heavy"] / result["clean"], 3)
         print(ckpt, json.dumps(result), flush=True)
+        if args.labels == "fused":  # the labels are the 3DDFA teacher's clean keypoints: all 68 points compare
+            agreement = {level: round(teacher_agreement(prediction, label68), 3)
+                         for level, prediction in predictions.items()}
+            print(ckpt, "68-point NME against the 3DDFA teacher's clean keypoints", json.dumps(agreement), flush=True)
     return 0
+
+
+def teacher_agreement(prediction: np.ndarray, keypoints: np.ndarray) -> float:
+    """Mean 68-point distance (%) of the predictions from the teacher's clean keypoints, over each face's size."""
+    return float((np.linalg.norm(prediction - keypoints, axis=-1).mean(1) / annotations.face_size(keypoints)).mean() * 100)
 
 
 if __name__ == "__main__":
