@@ -85,6 +85,18 @@ import TestSupport
         #expect(loadError("unsupported_operator.onnx")!.description.contains("the_einsum"))
     }
 
+    @Test("a name holding a line break is quoted on one line (a libFuzzer finding)")
+    func lineBreakInName() throws {
+        // The onnx-model fuzz target's input: a node reading a tensor whose name, from the file, holds a line break.
+        let error = try #require(loadError("line_break_in_name.onnx"))
+        let oneLine = !error.description.contains(where: \.isNewline)
+        #expect(oneLine, "\(error)")
+        // A name of any length is cut: the description stays one bounded line.
+        let long = InferenceError.missingTensor(name: String(repeating: "x\n", count: 100_000), node: "n")
+        let bounded = !long.description.contains(where: \.isNewline) && long.description.utf8.count < 400
+        #expect(bounded)
+    }
+
     @Test func wrongInputShapeAtRunTime() throws {
         let model = try Model(contentsOf: Fixtures.model("conv3x3_odd"))
         let session = model.makeSession()

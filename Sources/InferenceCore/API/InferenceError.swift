@@ -32,28 +32,38 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     /// The kernels were compiled for an instruction set this CPU does not have.
     case unsupportedProcessor(instructionSet: String, missing: [String])
 
-    /// One line naming the cause.
+    /// One line naming the cause. Names and details come from the model file, so each is shown with its line breaks
+    /// as `\n` and cut to `excerptLength` characters: a hostile file can neither split nor flood the line.
     public var description: String {
         switch self {
-        case .unreadableFile(let path, let reason): "\(path): cannot read model (\(reason))"
-        case .malformedModel(let reason): "not a valid ONNX protobuf (\(reason))"
-        case .notAModel(let reason): "protobuf is not an ONNX model (\(reason))"
+        case .unreadableFile(let path, let reason): "\(path): cannot read model (\(Self.excerpt(reason)))"
+        case .malformedModel(let reason): "not a valid ONNX protobuf (\(Self.excerpt(reason)))"
+        case .notAModel(let reason): "protobuf is not an ONNX model (\(Self.excerpt(reason)))"
         case .unsupportedOpset(let version): "unsupported ONNX opset \(version) (7 to 21 are supported)"
         case .unsupportedOperator(let op, let node, let detail):
-            "node '\(node)': operator \(op) is not supported\(detail.isEmpty ? "" : " (\(detail))")"
-        case .missingTensor(let name, let node): "node '\(node)': input tensor '\(name)' is not defined"
-        case .graphCycle(let node): "graph has a cycle through node '\(node)'"
-        case .shapeMismatch(let node, let detail): "node '\(node)': shape mismatch (\(detail))"
-        case .invalidAttribute(let node, let name, let detail): "node '\(node)': invalid '\(name)' (\(detail))"
-        case .tensorTooLarge(let name, let detail): "tensor '\(name)' is too large (\(detail))"
-        case .invalidTensorData(let name, let detail): "tensor '\(name)': invalid data (\(detail))"
-        case .unsupportedDataType(let name, let dataType): "tensor '\(name)': unsupported element type \(dataType)"
+            "node '\(Self.excerpt(node))': operator \(Self.excerpt(op)) is not supported\(detail.isEmpty ? "" : " (\(Self.excerpt(detail)))")"
+        case .missingTensor(let name, let node): "node '\(Self.excerpt(node))': input tensor '\(Self.excerpt(name))' is not defined"
+        case .graphCycle(let node): "graph has a cycle through node '\(Self.excerpt(node))'"
+        case .shapeMismatch(let node, let detail): "node '\(Self.excerpt(node))': shape mismatch (\(Self.excerpt(detail)))"
+        case .invalidAttribute(let node, let name, let detail): "node '\(Self.excerpt(node))': invalid '\(Self.excerpt(name))' (\(Self.excerpt(detail)))"
+        case .tensorTooLarge(let name, let detail): "tensor '\(Self.excerpt(name))' is too large (\(Self.excerpt(detail)))"
+        case .invalidTensorData(let name, let detail): "tensor '\(Self.excerpt(name))': invalid data (\(Self.excerpt(detail)))"
+        case .unsupportedDataType(let name, let dataType): "tensor '\(Self.excerpt(name))': unsupported element type \(dataType)"
         case .argumentCountMismatch(let kind, let expected, let actual): "expected \(expected) \(kind), got \(actual)"
         case .unsupportedProcessor(let instructionSet, let missing):
             "inference kernels were built for \(instructionSet) but this CPU lacks \(missing.joined(separator: ", ")); "
                 + "rebuild here, or with OCCLUMESH_ISA=avx2 for any AVX2 machine"
         case .tensorShapeMismatch(let name, let expected, let actual):
-            "tensor '\(name)': expected shape \(expected), got \(actual)"
+            "tensor '\(Self.excerpt(name))': expected shape \(expected), got \(actual)"
         }
+    }
+
+    /// Longest name or detail quoted whole in a description.
+    public static let excerptLength = 160
+
+    /// `text` on one line (line breaks shown as `\n`), cut to `excerptLength` characters.
+    static func excerpt(_ text: String) -> String {
+        let flat = String(text.flatMap { $0.isNewline ? Array("\\n") : [$0] })
+        return flat.count <= excerptLength ? flat : "\(flat.prefix(excerptLength))… (\(text.count) characters)"
     }
 }
