@@ -97,6 +97,17 @@ import TestSupport
         #expect(bounded)
     }
 
+    @Test("a node without an output is refused, not planned (a libFuzzer finding)")
+    func nodeWithoutOutput() {
+        // The onnx-model fuzz target's input: a Resize whose output name a mutation swallowed; the planner indexed
+        // its missing first output and trapped.
+        guard case .invalidAttribute(let node, "output", _)? = loadError("node_without_output.onnx") else {
+            Issue.record("expected invalidAttribute(output), got \(String(describing: loadError("node_without_output.onnx")))")
+            return
+        }
+        #expect(node == "Resize_node3")
+    }
+
     @Test func wrongInputShapeAtRunTime() throws {
         let model = try Model(contentsOf: Fixtures.model("conv3x3_odd"))
         let session = model.makeSession()

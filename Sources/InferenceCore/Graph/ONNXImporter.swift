@@ -44,6 +44,10 @@ enum ONNXImporter {
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
                 throw .unsupportedOperator(operatorType: node.opType, node: name, detail: "domain \(node.domain)")
             }
+            // Every operator writes its first output; the planner may rely on it being there and named.
+            guard let first = node.output.first, !first.isEmpty else {
+                throw .invalidAttribute(node: name, name: "output", detail: "the node names no output")
+            }
             var attributes: [String: AttributeValue] = [:]
             for attribute in node.attribute {
                 attributes[attribute.name] = try convert(attribute, node: name)
