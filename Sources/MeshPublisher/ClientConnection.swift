@@ -66,4 +66,70 @@ struct ClientConnection {
         lastFrameTimestamp = timestamp
         return true
     }
+
+    /// Handles the complete messages buffered in the framer, one at a time, while `handled` is below `limit` (the
+    /// caller's budget for this turn, counted up here); returns why the client must go, or nil. No socket is touched:
+    /// the server loop reads and writes, and this is the whole per-client state machine between (the
+    /// client-state-machine fuzz target drives it directly).
+    mutating func handleBuffered(
+        handled: inout Int, limit: Int, configuration: PublisherConfiguration, topology: MeshTopology, now: Double,
+        events: inout [PublisherEvent]
+    ) -> DisconnectReason? {
+        do {
+            while handled < limit, let (type, body) = try framer.nextMessage() {
+                handled += 1
+                let message = try MessageDecoder.clientMessage(type: type, body: body)
+                if let reason = handle(message, configuration: configuration, topology: topology, now: now, events: &events) {
+                    return reason
+                }
+            }
+        } catch {
+            return .protocolViolation(error)
+        }
+        return nil
+    }
+
+    /// Advances the handshake by one message; returns a reason to disconnect, or nil.
+    mutating func handle(
+        _ message: ClientMessage, configuration: PublisherConfiguration, topology: MeshTopology, now: Double,
+        events: inout [PublisherEvent]
+    ) -> DisconnectReason? {
+        if case .subscribe = message {
+            var window = subscribeWindow
+            if now - window.start >= 1 { window = (now, 0) }
+            window.count += 1
+            subscribeWindow = window
+            guard window.count <= configuration.maximumSubscribesPerSecond else {
+                return .subscribingTooOften(limit: configuration.maximumSubscribesPerSecond)
+            }
+        }
+        switch (phase, message) {
+        case (.awaitingHello, .hello(let version)):
+            guard version == ProtocolConstants.version else { return .unsupportedVersion(version) }
+            let welcome = Welcome(
+                version: ProtocolConstants.version, queueCapacity: UInt16(configuration.queueCapacity),
+                serverName: configuration.serverName)
+            _ = queue.push(MessageEncoder.welcome(welcome), droppable: false)
+            phase = .awaitingSubscription
+        case (.awaitingSubscription, .subscribe(let subscription)):
+            let regionTopology = RegionTopology(topology, region: subscription.region)
+            _ = queue.push(MessageEncoder.topology(regionTopology), droppable: false)
+            phase = .streaming(subscription)
+            events.append(.clientSubscribed(identifier, subscription))
+        case (.streaming(let previous), .subscribe(let subscription)):
+            if subscription.region != previous.region {
+                // Welcome and first topology may still be queued; one more topology is allowed, not a pile of them.
+                guard queue.undroppableCount < 3 else { return .resubscribingTooFast }
+                let regionTopology = RegionTopology(topology, region: subscription.region)
+                _ = queue.push(MessageEncoder.topology(regionTopology), droppable: false)
+            }
+            phase = .streaming(subscription)
+            events.append(.clientSubscribed(identifier, subscription))
+        case (_, .hello):
+            return .protocolViolation(.unexpectedMessage(.hello))
+        case (_, .subscribe):
+            return .protocolViolation(.unexpectedMessage(.subscribe))
+        }
+        return nil
+    }
 }

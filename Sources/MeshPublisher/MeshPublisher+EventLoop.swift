@@ -120,17 +120,11 @@ extension MeshPublisher {
         var handled = 0
         /// Handles buffered messages up to the turn's budget; false once the client was disconnected.
         func handleBuffered() -> Bool {
-            do {
-                while handled < Self.messagesPerTurn, let (type, body) = try state.clients[identifier]!.framer.nextMessage() {
-                    handled += 1
-                    let message = try MessageDecoder.clientMessage(type: type, body: body)
-                    if let reason = handle(message, identifier, &state, now: now, events: &events) {
-                        disconnect(identifier, reason, &state, events: &events, farewell: true)
-                        return false
-                    }
-                }
-            } catch {
-                disconnect(identifier, .protocolViolation(error), &state, events: &events, farewell: true)
+            if let reason = state.clients[identifier]!.handleBuffered(
+                handled: &handled, limit: Self.messagesPerTurn, configuration: configuration, topology: topology, now: now,
+                events: &events)
+            {
+                disconnect(identifier, reason, &state, events: &events, farewell: true)
                 return false
             }
             return true
@@ -164,49 +158,6 @@ extension MeshPublisher {
                 disconnect(identifier, .closedByClient, &state, events: &events)
             }
         }
-    }
-
-    /// Advances the handshake; returns a reason to disconnect, or nil.
-    private func handle(
-        _ message: ClientMessage, _ identifier: Int, _ state: inout State, now: Double, events: inout [PublisherEvent]
-    ) -> DisconnectReason? {
-        if case .subscribe = message {
-            var window = state.clients[identifier]!.subscribeWindow
-            if now - window.start >= 1 { window = (now, 0) }
-            window.count += 1
-            state.clients[identifier]!.subscribeWindow = window
-            guard window.count <= configuration.maximumSubscribesPerSecond else {
-                return .subscribingTooOften(limit: configuration.maximumSubscribesPerSecond)
-            }
-        }
-        switch (state.clients[identifier]!.phase, message) {
-        case (.awaitingHello, .hello(let version)):
-            guard version == ProtocolConstants.version else { return .unsupportedVersion(version) }
-            let welcome = Welcome(
-                version: ProtocolConstants.version, queueCapacity: UInt16(configuration.queueCapacity),
-                serverName: configuration.serverName)
-            _ = state.clients[identifier]!.queue.push(MessageEncoder.welcome(welcome), droppable: false)
-            state.clients[identifier]!.phase = .awaitingSubscription
-        case (.awaitingSubscription, .subscribe(let subscription)):
-            let regionTopology = RegionTopology(topology, region: subscription.region)
-            _ = state.clients[identifier]!.queue.push(MessageEncoder.topology(regionTopology), droppable: false)
-            state.clients[identifier]!.phase = .streaming(subscription)
-            events.append(.clientSubscribed(identifier, subscription))
-        case (.streaming(let previous), .subscribe(let subscription)):
-            if subscription.region != previous.region {
-                // Welcome and first topology may still be queued; one more topology is allowed, not a pile of them.
-                guard state.clients[identifier]!.queue.undroppableCount < 3 else { return .resubscribingTooFast }
-                let regionTopology = RegionTopology(topology, region: subscription.region)
-                _ = state.clients[identifier]!.queue.push(MessageEncoder.topology(regionTopology), droppable: false)
-            }
-            state.clients[identifier]!.phase = .streaming(subscription)
-            events.append(.clientSubscribed(identifier, subscription))
-        case (_, .hello):
-            return .protocolViolation(.unexpectedMessage(.hello))
-        case (_, .subscribe):
-            return .protocolViolation(.unexpectedMessage(.subscribe))
-        }
-        return nil
     }
 
     /// Writes what the client's socket takes now; closes it after a queued goodbye went out.
