@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
-# libFuzzer targets (protocol decoder, config reader): replay the committed corpora, then 10,000 executions each.
+# libFuzzer targets (protocol decoder, client state machine, config reader, detector and regressor sidecars, face-model
+# file, ONNX importer and planner): replay the committed corpora, then 10,000 executions each (about 2 min in all).
 tools/fuzz.sh --runs 10000
 scripts/verify-unit.sh
 # The unit under a real systemd: with the lifecycle probe (synthetic frames), then with the real daemon
