@@ -108,6 +108,20 @@ import TestSupport
         #expect(node == "Resize_node3")
     }
 
+    @Test("a reflect Pad of absurd size is refused at once, not planned for seconds (a libFuzzer finding)")
+    func hugeReflectPad() {
+        // The onnx-model fuzz target's input: a reflect Pad of 23,810 columns on a 65×2×5×5 input, 31 M output
+        // elements, within the tensor limit; building its gather table took over 10 s under the fuzzer.
+        let clock = ContinuousClock()
+        var error: InferenceError?
+        let elapsed = clock.measure { error = loadError("huge_reflect_pad.onnx") }
+        guard case .tensorTooLarge? = error else {
+            Issue.record("expected tensorTooLarge, got \(String(describing: error))")
+            return
+        }
+        #expect(elapsed < .milliseconds(100))
+    }
+
     @Test func wrongInputShapeAtRunTime() throws {
         let model = try Model(contentsOf: Fixtures.model("conv3x3_odd"))
         let session = model.makeSession()

@@ -147,6 +147,10 @@ extension Planner {
         define(node.outputs[0], output)
     }
 
+    /// Most output elements of a reflect or edge Pad, whose gather table holds one source offset per element (4 Mi:
+    /// a 16 MiB table, built in well under a second; the shipped networks pad with constants only).
+    static let maximumGatherElements = 1 << 22
+
     mutating func lowerPad(_ node: GraphNode) throws(InferenceError) {
         let input = try runtime(try first(node), node: node.name)
         let rank = input.shape.count
@@ -193,7 +197,10 @@ extension Planner {
         let physicalBegin = permutation.map { pads[$0] }
         let inputStrides = StridedCopy.contiguousStrides(physicalInput)
         let total = output.count
-        guard total < Int(Int32.max) else { throw .tensorTooLarge(name: node.outputs[0], detail: "Pad output over 2^31 elements") }
+        // The table is built element by element at load time: a hostile size must not stall the load for seconds.
+        guard total <= Self.maximumGatherElements else {
+            throw .tensorTooLarge(name: node.outputs[0], detail: "\(mode) Pad output of \(total) elements, over \(Self.maximumGatherElements)")
+        }
         var table = [Int32](repeating: 0, count: total)
         var coordinate = [Int](repeating: 0, count: rank)
         for flat in 0..<total {
