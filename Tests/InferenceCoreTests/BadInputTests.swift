@@ -122,6 +122,18 @@ import TestSupport
         #expect(elapsed < .milliseconds(100))
     }
 
+    @Test("a pad or step of Int64.min is refused, not negated (a libFuzzer finding)", arguments: [
+        ("pad_int64_min.onnx", "pads"), ("slice_step_int64_min.onnx", "steps"),
+    ])
+    func int64MinimumOperand(file: String, attribute: String) {
+        // The onnx-model fuzz target's input (the Pad) and the same value in a Slice's steps: abs(Int64.min) trapped.
+        guard case .invalidAttribute(_, let name, _)? = loadError(file) else {
+            Issue.record("\(file): expected invalidAttribute, got \(String(describing: loadError(file)))")
+            return
+        }
+        #expect(name == attribute)
+    }
+
     @Test func wrongInputShapeAtRunTime() throws {
         let model = try Model(contentsOf: Fixtures.model("conv3x3_odd"))
         let session = model.makeSession()

@@ -118,7 +118,7 @@ extension Planner {
         for (index, rawAxis) in axes.enumerated() {
             let axis = try self.axis(rawAxis, rank: rank, node: node)
             let size = input.shape[axis], stride = stepsList[index]
-            guard stride != 0, abs(stride) <= 1 << 40 else {
+            guard stride != 0, stride.magnitude <= 1 << 40 else {
                 throw .invalidAttribute(node: node.name, name: "steps", detail: "step \(stride)")
             }
             let bound = 1 << 40
@@ -155,7 +155,7 @@ extension Planner {
         let input = try runtime(try first(node), node: node.name)
         let rank = input.shape.count
         guard let pads = try constantIntegers(node.input(1), node: node, what: "pads") ?? node.integers("pads"),
-              pads.count == 2 * rank, pads.allSatisfy({ abs($0) <= 1 << 24 }) else {
+              pads.count == 2 * rank, pads.allSatisfy({ $0.magnitude <= 1 << 24 }) else {
             throw .invalidAttribute(node: node.name, name: "pads", detail: "needs \(2 * rank) constant values")
         }
         if node.input(3) != nil {
