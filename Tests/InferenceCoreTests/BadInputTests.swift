@@ -134,6 +134,19 @@ import TestSupport
         #expect(name == attribute)
     }
 
+    @Test("Split sizes or a part count that would overflow are refused (a libFuzzer finding)", arguments: [
+        ("split_sizes_overflow.onnx", "split"), ("split_num_outputs_huge.onnx", "num_outputs"),
+    ])
+    func splitOverflow(file: String, attribute: String) {
+        // The onnx-model fuzz target's input: split sizes from the file whose sum overflowed; and num_outputs = 2^62,
+        // whose rounding-up overflowed.
+        guard case .invalidAttribute(_, let name, _)? = loadError(file) else {
+            Issue.record("\(file): expected invalidAttribute, got \(String(describing: loadError(file)))")
+            return
+        }
+        #expect(name == attribute)
+    }
+
     @Test func wrongInputShapeAtRunTime() throws {
         let model = try Model(contentsOf: Fixtures.model("conv3x3_odd"))
         let session = model.makeSession()

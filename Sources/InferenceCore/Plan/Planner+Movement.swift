@@ -78,10 +78,15 @@ extension Planner {
         var sizes = try constantIntegers(node.input(1), node: node, what: "split") ?? node.integers("split") ?? []
         if sizes.isEmpty {
             let parts = node.integer("num_outputs", default: outputs.count)
+            guard parts == outputs.count, parts > 0 else {
+                throw .invalidAttribute(node: node.name, name: "num_outputs", detail: "\(parts) for \(outputs.count) outputs")
+            }
             let each = (source.shape[axis] + parts - 1) / max(parts, 1)
             sizes = (0..<parts).map { min(each, max(0, source.shape[axis] - $0 * each)) }
         }
-        guard sizes.count == outputs.count, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == source.shape[axis] else {
+        // Each size is checked before the sum, which could otherwise overflow on sizes taken from the file.
+        guard sizes.count == outputs.count, sizes.allSatisfy({ (0...source.shape[axis]).contains($0) }),
+              sizes.reduce(0, +) == source.shape[axis] else {
             throw .invalidAttribute(node: node.name, name: "split", detail: "\(sizes) for axis size \(source.shape[axis])")
         }
         let layout = source.layout
