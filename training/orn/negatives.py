@@ -27,39 +27,31 @@ KINDS = ("video", "border", "part", "mosaic", "clutter")
 
 def build_video_cache(every: int = 5, per_frame: int = 3, seed: int = 0) -> None:
     """Cut background squares (120x120 after resizing) from every `every`-th frame of the clips."""
-    import cv2
     from . import teacher
     landmarker = teacher.make_landmarker()
     rng = np.random.default_rng(seed)
     crops, names = [], []
     t0 = time.time()
     for video in sorted(paths.VIDEOS.glob("*.mp4")):
-        capture = cv2.VideoCapture(str(video))
-        index = 0
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            if index % every == 0:
-                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                found = teacher.detect(landmarker, rgb)
-                if found is not None:
-                    face = teacher.square_box(found[0], 1.5)
-                    h, w = rgb.shape[:2]
-                    taken = 0
-                    for k in range(per_frame * 20):
-                        side = rng.uniform(0.12, 0.5) * min(h, w)
-                        x0, y0 = rng.uniform(0, w - side), rng.uniform(0, h - side)
-                        box = np.array([x0, y0, x0 + side, y0 + side])
-                        overlap = (min(box[2], face[2]) - max(box[0], face[0])) > 0 and \
-                                  (min(box[3], face[3]) - max(box[1], face[1])) > 0
-                        if not overlap:
-                            crops.append(teacher.crop_box(rgb, box.astype(np.float32)))
-                            names.append(f"{video.stem}/{index:05d}/{k}")
-                            taken += 1
-                            if taken == per_frame:
-                                break
-            index += 1
+        for index, rgb in teacher.video_frames(video, every):
+            found = teacher.detect(landmarker, rgb)
+            if found is None:
+                continue
+            face = teacher.square_box(found[0], 1.5)
+            h, w = rgb.shape[:2]
+            taken = 0
+            for k in range(per_frame * 20):
+                side = rng.uniform(0.12, 0.5) * min(h, w)
+                x0, y0 = rng.uniform(0, w - side), rng.uniform(0, h - side)
+                box = np.array([x0, y0, x0 + side, y0 + side])
+                overlap = (min(box[2], face[2]) - max(box[0], face[0])) > 0 and \
+                          (min(box[3], face[3]) - max(box[1], face[1])) > 0
+                if not overlap:
+                    crops.append(teacher.crop_box(rgb, box.astype(np.float32)))
+                    names.append(f"{video.stem}/{index:05d}/{k}")
+                    taken += 1
+                    if taken == per_frame:
+                        break
         print(f"negatives {video.name}: {len(names)} so far, {time.time() - t0:.0f}s", flush=True)
     out = paths.CACHE / "negatives" / "video.npz"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -115,32 +115,38 @@ def crop_box(rgb: np.ndarray, box: np.ndarray, size: int = paths.CROP) -> np.nda
                           borderMode=cv2.BORDER_CONSTANT)
 
 
+def video_frames(video, every: int = 1):
+    """(frame index, RGB frame) for every `every`-th frame of a video file."""
+    import cv2
+    capture = cv2.VideoCapture(str(video))
+    index = 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return
+        if index % every == 0:
+            yield index, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        index += 1
+
+
 def label_videos(every: int = 3, box_scale: float = 1.5) -> None:
     """Frames from each video (every `every`-th): detect on the full frame, cut a square crop around the face
     (framing close to AFLW's), re-label that crop exactly as AFLW crops are labelled, and store crop + labels."""
-    import cv2
     landmarker = make_landmarker()
     crops, lms, blends, poses, names = [], [], [], [], []
     t0 = time.time()
     for video in sorted(paths.VIDEOS.glob("*.mp4")):
-        cap = cv2.VideoCapture(str(video))
         idx = 0
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            if idx % every == 0:
-                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                full = detect(landmarker, rgb)
-                if full is not None:
-                    crop = crop_box(rgb, square_box(full[0], box_scale))
-                    out = detect_crop(landmarker, crop)
-                    if out is not None:
-                        crops.append(crop)
-                        lms.append(out[0]); blends.append(out[1]); poses.append(out[2])
-                        names.append(f"{video.stem}/{idx:05d}")
-            idx += 1
-        print(f"video {video.name}: {idx} frames, {len(names)} crops so far, {time.time() - t0:.0f}s", flush=True)
+        for idx, rgb in video_frames(video, every):
+            full = detect(landmarker, rgb)
+            if full is not None:
+                crop = crop_box(rgb, square_box(full[0], box_scale))
+                out = detect_crop(landmarker, crop)
+                if out is not None:
+                    crops.append(crop)
+                    lms.append(out[0]); blends.append(out[1]); poses.append(out[2])
+                    names.append(f"{video.stem}/{idx:05d}")
+        print(f"video {video.name}: frames up to {idx}, {len(names)} crops so far, {time.time() - t0:.0f}s", flush=True)
     out_path = paths.CACHE / "teacher" / "video.npz"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_path, names=np.array(names), ok=np.ones(len(names), bool), crops=np.stack(crops),
