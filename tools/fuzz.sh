@@ -108,8 +108,9 @@ for target in "${targets[@]}"; do
     leaks=1
     [ "${options[$target]:-}" = -detect_leaks=0 ] && leaks=0
     # shellcheck disable=SC2086
-    ASAN_OPTIONS="detect_leaks=$leaks" SWIFT_BACKTRACE=enable=no "$out/$target" "${limit[@]}" -timeout=10 ${options[$target]:-} -print_final_stats=1 \
-        -artifact_prefix="$out/$target-findings/" "$out/$target-corpus" "Fuzz/corpus/$target" > "$log" 2>&1
+    ASAN_OPTIONS="detect_leaks=$leaks" SWIFT_BACKTRACE=enable=no "$out/$target" "${limit[@]}" -timeout=10 \
+        ${options[$target]:-} -print_final_stats=1 -artifact_prefix="$out/$target-findings/" \
+        "$out/$target-corpus" "Fuzz/corpus/$target" > "$log" 2>&1
     code=$?
     set -e
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo "?")
