@@ -75,6 +75,8 @@ public struct DetectionDecoder: Sendable {
                 size = SIMD2(size.y, size.x)
             }
             let boxCenter = offset / scale + center, boxSize = size / sizeScale
+            // A network output of NaN or infinity (or a sidecar scale of 0) makes no face.
+            guard boxCenter.x.isFinite, boxCenter.y.isFinite, boxSize.x.isFinite, boxSize.y.isFinite else { continue }
             var keypoints: [SIMD2<Float>] = []
             keypoints.reserveCapacity(decoding.numKeypoints)
             for keypoint in 0..<decoding.numKeypoints {
@@ -118,10 +120,12 @@ public enum WeightedSuppression {
         var remaining = detections.sorted { $0.score > $1.score }
         var result: [FaceDetection] = []
         while let best = remaining.first {
-            var absorbed: [FaceDetection] = []
+            // The best absorbs itself by position, not by equality: a box holding NaN equals nothing, not even
+            // itself, and kept it in `remaining` for ever.
+            var absorbed: [FaceDetection] = [best]
             var kept: [FaceDetection] = []
-            for detection in remaining {
-                if detection.box.intersectionOverUnion(best.box) > threshold || detection == best {
+            for detection in remaining.dropFirst() {
+                if detection.box.intersectionOverUnion(best.box) > threshold {
                     absorbed.append(detection)
                 } else {
                     kept.append(detection)

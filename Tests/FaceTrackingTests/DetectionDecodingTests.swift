@@ -130,3 +130,39 @@ final class DetectionDecodingTests: XCTestCase {
 }
 
 func maxDifference(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float { max(abs(a.x - b.x), abs(a.y - b.y)) }
+
+/// Detections holding NaN (from a network output or a sidecar scale of 0) end suppression instead of hanging it.
+final class NonFiniteDetectionTests: XCTestCase {
+    /// Written by the suppression thread once, read after the semaphore.
+    private final class ResultBox: @unchecked Sendable {
+        var count = -1
+    }
+
+    func testSuppressionOfANaNBoxEnds() {
+        let nan = Float.nan
+        let detections = [
+            FaceDetection(box: BoundingBox(minimum: SIMD2(nan, 0), maximum: SIMD2(1, 1)), score: 0.9, keypoints: []),
+            FaceDetection(box: BoundingBox(minimum: SIMD2(0, 0), maximum: SIMD2(1, 1)), score: 0.8, keypoints: []),
+        ]
+        // Run apart, so that a hang fails the test (after 5 s) instead of stalling the suite.
+        let done = DispatchSemaphore(value: 0)
+        let result = ResultBox()
+        Thread.detachNewThread {
+            result.count = WeightedSuppression.apply(detections, threshold: 0.3).count
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success, "suppression of a NaN box did not end")
+        XCTAssertEqual(result.count, 2)
+    }
+
+    func testNonFiniteRowsMakeNoCandidate() throws {
+        var specification = try DetectorSpecification.load(
+            path: DetectionDecodingTests.models.appendingPathComponent("face_detection_short_range.json").path)
+        specification.decoding.xScale = 0
+        let anchors = specification.anchors.count, values = specification.decoding.numCoords
+        // Every anchor scores high; with x_scale 0 a zero offset is 0/0 and any other one infinite.
+        let candidates = try DetectionDecoder(specification: specification).candidates(
+            regressors: [Float](repeating: 0, count: anchors * values), classificators: [Float](repeating: 6, count: anchors))
+        XCTAssertEqual(candidates.count, 0)
+    }
+}
