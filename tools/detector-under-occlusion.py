@@ -4,7 +4,7 @@
 A new track needs a detection scoring at least `tracking.min_new_face_score` (0.7) on two frames; weaker detections
 only continue tracks. A face that is already covered when it first appears depends on that score. This measures it on
 the AFLW2000-3D photographs (evaluation only, never for training or tuning): each image clean and with the training
-occlusion generator at the evaluation's moderate (20-35 % of the face) and heavy (40-60 %) levels, all six occluder
+occlusion generator at the evaluation's moderate (20-35 % of the face) and heavy (40-60 %) levels, all eight occluder
 families, fixed seeds; the occluded images go to a temporary folder and `occlumesh detect --json` runs on it. Per
 level it prints how many faces are found at all (a detection whose box overlaps the 68 ground-truth landmarks' box
 with IoU >= 0.5, at any score >= 0.3) and how many of those score >= 0.5, 0.6 and 0.7.
