@@ -40,7 +40,14 @@ public final class OcclumeshClient {
             modelIdentifier: "", region: subscription.region, vertexCount: 0, headVertexIndices: [], triangles: [],
             textureCoordinates: [], landmarkIndices: [], expressionNames: [], identityDimension: 0)
         do throws(ClientError) {
-            try send(MessageEncoder.hello() + MessageEncoder.subscribe(subscription))
+            do throws(ClientError) {
+                try send(MessageEncoder.hello() + MessageEncoder.subscribe(subscription))
+            } catch {
+                // A server that refuses a connection says goodbye and closes at once, so the hello can meet a closed
+                // socket while the goodbye still waits to be read: the goodbye is the answer.
+                if case .goodbye(let goodbye)? = try? nextMessage() { throw ClientError.refused(goodbye) }
+                throw error
+            }
             guard case .welcome(let welcome) = try handshakeMessage() else { throw ClientError.unexpectedMessage(.frame) }
             guard case .topology(let topology) = try handshakeMessage() else { throw ClientError.unexpectedMessage(.frame) }
             self.welcome = welcome
