@@ -38,16 +38,7 @@ struct LandmarkDefinitionTests {
 
     /// Runs `python3 -c code arguments…`; its standard output.
     static func python(_ code: String, _ arguments: [String] = []) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try Repository.python(["-c", code] + arguments)
     }
 
     /// The asset's definition as numpy reads it (float32 weights, as the file stores them).

@@ -71,9 +71,14 @@ enum Repository {
 
     /// Runs `python3 tools/<script> arguments…`; returns its exit status and combined output.
     static func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try python([root.appendingPathComponent("tools/\(script)").path] + arguments)
+    }
+
+    /// Runs `python3 arguments…`; returns its exit status and combined output.
+    static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("tools/\(script)").path] + arguments
+        process.arguments = ["python3"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
