@@ -112,14 +112,14 @@ def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = Non
     model = model or facemodel.load(40)
     sample, target, weight = sample_crops(crops_per_bin)
     nearest, cost = nearest_vertices(model, sample, target, weight)
-    tri = model.triangles
+    face = model.triangles[model.triangles.max(1) < model.face_vertices]  # triangles of the face area only
     vertices = np.zeros((68, 3), np.int64)
     weights = np.zeros((68, 3), np.float32)
     refined = np.zeros(68)
     for k in range(68):
         best = (np.array([nearest[k]] * 3), np.array([1.0, 0, 0]), cost[k, nearest[k]])
-        for t in rings(tri[tri.max(1) < model.face_vertices], nearest[k]):
-            corners = tri[tri.max(1) < model.face_vertices][t]
+        for t in rings(face, nearest[k]):
+            corners = face[t]
             w, c = best_on_triangle(projected(model, sample, corners), target[:, k], weight)
             if c < best[2]:
                 best = (corners, w, c)
