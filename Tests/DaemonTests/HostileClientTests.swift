@@ -160,8 +160,10 @@ struct HostileClientTests {
             #expect(result.goodbye == .serverStopping)
         }
         #expect(daemon.waitForExit() == 0, "\(daemon.log.suffix(2000))")
-        let lines = daemon.log.split(separator: "\n")
-        print("hostile clients: \(messages) fuzzed messages on \(connections) connections; daemon log \(lines.count) lines")
+        // The periodic status line ("frames in …", every log.status_interval) grows with wall time, not with attacks:
+        // on a loaded machine the run takes minutes, so only the other lines are bounded.
+        let lines = daemon.log.split(separator: "\n").filter { !$0.contains("frames in ") }
+        print("hostile clients: \(messages) fuzzed messages on \(connections) connections; daemon log \(lines.count) lines besides status")
         #expect(lines.count < 200, "the log stays bounded: \(lines.count) lines for \(connections + 9) connections")
         #expect(!daemon.log.contains("Fatal error"))
     }
