@@ -86,7 +86,7 @@ def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folde
     `teacher_misses` adds the AFLW crops the teacher did not find, labelled from their annotation alone
     (`orn.annotation_fit`; pose and landmarks only, `Labels.known` = 0)."""
     if labels_folder == "fused":
-        return load_fused(limit)
+        return load_fused(limit, max_rms_px)
     images, labels, names = [], [], []
     sources = ("aflw", "video", "aflw_annotation_only") if teacher_misses else ("aflw", "video")
     for source in sources:
@@ -115,20 +115,21 @@ FUSED_MAX_KEYPOINT_RMS_PX = 5.0
 FUSED_MAX_ANNOTATION_NME = 0.15
 #: Where MediaPipe's own points miss the fitted shape by more than this (RMS px; median 1.54, 99th percentile 3.16),
 #: as for the teacher-only labels, its identity and expression are not trusted: the crop still teaches pose and
-#: landmarks (`known` = 0), as a crop MediaPipe missed does.
-FUSED_MAX_TEACHER_RMS_PX = 3.0
+#: landmarks (`known` = 0), as a crop MediaPipe missed does. It is the config's `max_rms_px` (default 3.0), as for the
+#: other label sets.
 
 
-def load_fused(limit: int | None = None):
+def load_fused(limit: int | None = None, max_rms_px: float = 3.0):
     """The fused labels of `orn.fit --fused`: every AFLW crop and video crop with both teachers' fit, the 3DDFA
     keypoints as the 68-landmark target (`Labels.lm68`), and `known` = MediaPipe found the face and its points fit
-    (identity and expression measured; otherwise pose and landmarks only)."""
+    (identity and expression measured; otherwise pose and landmarks only): MediaPipe's points lie within max_rms_px
+    of the fitted shape."""
     images, labels, names = [], [], []
     for source in ("aflw", "video"):
         fit = dict(np.load(paths.CACHE / "fused" / f"{source}.npz"))
         with np.errstate(invalid="ignore"):
             bad_annotation = fit["annotation_nme"] > FUSED_MAX_ANNOTATION_NME  # NaN (no annotation) passes
-        fit["known"] = fit["known"] * (fit["rms_px"] <= FUSED_MAX_TEACHER_RMS_PX)
+        fit["known"] = fit["known"] * (fit["rms_px"] <= max_rms_px)
         keep = np.flatnonzero((fit["keypoint_rms_px"] <= FUSED_MAX_KEYPOINT_RMS_PX) & ~bad_annotation)[:limit]
         if source == "aflw":
             imgs = np.asarray(aflw_images(fit["names"])[keep])
