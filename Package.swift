@@ -111,6 +111,8 @@ let package = Package(
         .target(name: "MeshProtocol", swiftSettings: vectorISA),
         .target(name: "MeshPublisher", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
+        // What clients make of received frames for people and for other programs: head angles, readable lines.
+        .target(name: "FaceReadout", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
         .target(
@@ -135,6 +137,7 @@ let package = Package(
                 "FaceModel",
                 "FaceTracking",
                 "OcclumeshClient",
+                "FaceReadout",
                 "Daemon",
                 "DaemonConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -203,6 +206,7 @@ let package = Package(
             swiftSettings: vectorISA
         ),
         .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
+        .testTarget(name: "FaceReadoutTests", dependencies: ["FaceReadout", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
             dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket"],

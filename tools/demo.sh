@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command ends here: starts occlumeshd (release build) on the bundled clip
-# samples/face.mp4 with the repository's models, subscribes a client that prints the meshes arriving
-# as JSON lines, and stops the daemon. Run tools/setup.sh and `swift build -c release` first.
+# samples/face.mp4 with the repository's models, subscribes a client that prints one readable line per
+# second (frame rate, latency, each face's track, head angles, strongest expressions, visible landmarks),
+# and stops the daemon. Run tools/setup.sh and `swift build -c release` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -14,5 +15,5 @@ sed -e "s|/usr/share/occlumesh|$PWD/models|" config/occlumesh.toml > "$work/occl
     --socket "$work/mesh.sock" --realtime --wait-for-clients 1 &
 daemon=$!
 for _ in $(seq 100); do [ -S "$work/mesh.sock" ] && break; sleep 0.1; done
-.build/release/occlumesh subscribe --socket "$work/mesh.sock" --count 90 --json
+.build/release/occlumesh subscribe --socket "$work/mesh.sock" --count 90
 wait "$daemon"

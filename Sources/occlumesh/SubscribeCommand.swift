@@ -1,16 +1,20 @@
 import ArgumentParser
+import FaceReadout
 import Foundation
 import OcclumeshClient
 
-/// `occlumesh subscribe`: connects to the daemon's mesh socket and prints what arrives, one line per frame.
+/// `occlumesh subscribe`: connects to the daemon's mesh socket and prints what arrives: one readable line per
+/// second, or with `--json` one JSON object per frame.
 struct SubscribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe",
         abstract: "Connect to the daemon's mesh socket and print the frames that arrive.",
         discussion: """
-            With --json, prints one JSON object per frame: {"sequence": n, "timestamp": t, "faces": [{"track": id, \
-            "landmarks68": [[x,y], …], "vertices": count, …}]}. Without it, one summary line per frame and status \
-            message. Stops after --count frames, or when the daemon says goodbye.
+            Without --json, prints one line per second: frames per second and mean latency over that second, then \
+            for each face of the newest frame its track, head yaw/pitch/roll in degrees, its three strongest \
+            expressions with their weights and how many of the 68 landmarks are visible. With --json, prints one \
+            JSON object per frame: {"sequence": n, "timestamp": t, "faces": [{"track": id, "landmarks68": \
+            [[x,y], …], "vertices": count, …}]}. Stops after --count frames, or when the daemon says goodbye.
             """)
 
     /// Vertex encodings selectable on the command line.
@@ -70,20 +74,33 @@ struct SubscribeCommand: ParsableCommand {
                 + "\(topology.modelIdentifier), \(topology.vertexCount) vertices, \(topology.triangles.count) triangles")
         }
         var received = 0
+        var summary = ReadableSummary(expressionNames: client.topology.expressionNames)
+        defer { if !json, let line = summary.flush(at: Self.now()) { printLine(line) } }
         while let message = try client.nextMessage() {
             switch message {
             case .frame(let frame):
-                printLine(json ? FrameFormatting.jsonLine(frame) : FrameFormatting.summaryLine(frame))
+                if json {
+                    printLine(FrameFormatting.jsonLine(frame))
+                } else if let line = summary.add(frame, at: Self.now()) {
+                    printLine(line)
+                }
                 received += 1
                 if let count, received >= count { return }
-            case .status(let status) where !json:
-                printLine("status: " + status.counters.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
+            case .status(let status):
+                summary.add(status)
             case .goodbye(let goodbye):
                 FileHandle.standardError.write(Data("occlumesh subscribe: server said goodbye (\(goodbye.code)): \(goodbye.reason)\n".utf8))
             default:
                 break
             }
         }
+    }
+
+    /// Seconds on the monotonic clock.
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Writes a line unbuffered, so a pipe sees each frame as it arrives.
