@@ -113,6 +113,13 @@ let package = Package(
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         // What clients make of received frames for people and for other programs: head angles, readable lines.
         .target(name: "FaceReadout", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
+        // OSC 1.0 messages and bundles, and the UDP socket that carries them.
+        .target(name: "OSCEncoding", swiftSettings: vectorISA),
+        // Frames as VMC and plain OSC for animation and VTuber programs: ARKit names, calibration, face choice.
+        .target(
+            name: "MotionBridge", dependencies: ["FaceReadout", "OSCEncoding", "MeshProtocol", "DaemonConfiguration"],
+            swiftSettings: vectorISA
+        ),
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
         .target(
@@ -138,6 +145,8 @@ let package = Package(
                 "FaceTracking",
                 "OcclumeshClient",
                 "FaceReadout",
+                "MotionBridge",
+                "OSCEncoding",
                 "Daemon",
                 "DaemonConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -202,11 +211,14 @@ let package = Package(
         ),
         .testTarget(
             name: "OcclumeshCommandTests",
-            dependencies: ["occlumesh"],
+            dependencies: ["occlumesh", "occlumeshd"],
+            exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
         .testTarget(name: "FaceReadoutTests", dependencies: ["FaceReadout", "FaceModel"], swiftSettings: vectorISA),
+        .testTarget(name: "OSCEncodingTests", dependencies: ["OSCEncoding"], swiftSettings: vectorISA),
+        .testTarget(name: "MotionBridgeTests", dependencies: ["MotionBridge", "FaceReadout", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
             dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket"],

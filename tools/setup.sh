@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing occlumesh needs on Debian 12: the FFmpeg and libv4l2
-# development packages, the ffmpeg/ffprobe tools the tests compare against, numpy, and the
-# training environment (training/setup.sh).
+# development packages, the ffmpeg/ffprobe tools the tests compare against, numpy, the training environment
+# (training/setup.sh) and python-osc (the OSC receiver the bridge tests send to).
 # Idempotent: installs only what is missing. Swift 6 itself must already be on PATH.
 set -euo pipefail
 
@@ -39,3 +39,6 @@ fi
 
 # The training package's environment (Debian's CPU PyTorch, onnx, onnxruntime), which its tests use.
 "$(dirname "$0")/../training/setup.sh"
+
+# python-osc's server is the real receiver the bridge tests check what `occlumesh bridge` sends against.
+"$root/training/.venv/bin/python" -m pip install -q --disable-pip-version-check "python-osc==1.10.2"

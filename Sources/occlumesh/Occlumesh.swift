@@ -8,7 +8,7 @@ struct Occlumesh: ParsableCommand {
         abstract: "Occlusion-robust 3D face meshes from video.",
         subcommands: [
             ProbeCommand.self, DetectCommand.self, MeshCommand.self, ModelCommand.self, RunCommand.self,
-            LandmarksCommand.self, SubscribeCommand.self,
+            LandmarksCommand.self, SubscribeCommand.self, BridgeCommand.self,
         ]
     )
 }
