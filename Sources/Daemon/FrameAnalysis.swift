@@ -52,6 +52,9 @@ public struct ProcessedFace: Sendable {
     public var box: BoundingBox
     /// Smoothed pose in image pixels (FaceModel's convention), for mesh export.
     public var imagePose: FaceModel.FacePose
+    /// The regressor's face score on the face's crop (for a still image the crop framed on its detector box, the
+    /// one `tracking.min_face_score` is compared with); nil for regressors without the `face` output.
+    public var faceScore: Float?
 }
 
 /// A finished frame: the published frame with the extra per-face data offline outputs write.

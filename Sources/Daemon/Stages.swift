@@ -286,13 +286,14 @@ public final class MeshStage {
             } catch {
                 throw .stage(name: "mesh", frame: frame.index, reason: "\(error)")
             }
+            let faceScore = face.face.faceScore
             let face = PublishedFace(
                 trackIdentifier: UInt32(face.tracked.track), confidence: min(max(face.tracked.confidence, 0), 1),
                 pose: MeshProtocol.FacePose(rotation: camera.rotation.vector, translation: camera.translation, scale: camera.scale),
                 expressionWeights: parameters.expression, identity: parameters.identity, landmarks: landmarks,
                 landmarkVisibility: face.face.visibility, vertices: vertices)
             published.append(face)
-            processed.append(ProcessedFace(published: face, box: box, imagePose: parameters.pose))
+            processed.append(ProcessedFace(published: face, box: box, imagePose: parameters.pose, faceScore: faceScore))
         }
         let frameOut = PublishedFrame(sequence: UInt64(frame.index), sourceTimestamp: frame.presentationTime,
                                       captureTime: frame.captureTime, faces: published)

@@ -34,9 +34,10 @@ public final class StillImageAnalyzer {
         }
         var faces: [RegressedImageFace] = []
         for face in tracked.faces {
-            let (_, firstLandmarks) = try regression.regress(frame, region: face.region)
+            let (first, firstLandmarks) = try regression.regress(frame, region: face.region)
             let refined = models.convention.region(landmarks: firstLandmarks) ?? face.region
-            let (regressed, _) = try regression.regress(frame, region: refined)
+            var (regressed, _) = try regression.regress(frame, region: refined)
+            regressed.faceScore = first.faceScore
             faces.append(RegressedImageFace(tracked: face, face: regressed))
         }
         return try mesh.process(RegressedFrame(index: frame.index, presentationTime: frame.presentationTime,

@@ -50,15 +50,20 @@ enum OfflineJSON {
         list([box.minimum.x, box.minimum.y, box.maximum.x, box.maximum.y], digits: 1)
     }
 
+    /// A face score with four decimals, or null for regressors without one.
+    static func score(_ value: Float?) -> String {
+        value.map { number($0, digits: 4) } ?? "null"
+    }
+
     static func landmarks(_ points: [SIMD2<Float>]) -> String {
         "[" + points.map { "[\(number($0.x)), \(number($0.y))]" }.joined(separator: ", ") + "]"
     }
 
-    /// `occlumesh landmarks`: `{"source", "frame", "faces": [{"box", "landmarks68", "visibility68"}]}`.
+    /// `occlumesh landmarks`: `{"source", "frame", "faces": [{"box", "landmarks68", "visibility68", "face_score"}]}`.
     static func landmarksLine(source: String, frame: ProcessedFrame) -> String {
         let faces = frame.faces.map { face in
             #"{"box": \#(box(face.box)), "landmarks68": \#(landmarks(face.published.landmarks)), "#
-                + #""visibility68": \#(list(face.published.landmarkVisibility, digits: 3))}"#
+                + #""visibility68": \#(list(face.published.landmarkVisibility, digits: 3)), "face_score": \#(score(face.faceScore))}"#
         }.joined(separator: ", ")
         return #"{"source": \#(quoted(source)), "frame": \#(frame.index), "faces": [\#(faces)]}"#
     }
@@ -77,7 +82,8 @@ enum OfflineJSON {
                 + #""translation": \#(list([pose.translation.x, pose.translation.y, pose.translation.z])), "#
                 + #""scale": \#(number(pose.scale, digits: 4)), "expression": {\#(expression)}, "#
                 + #""identity": \#(list(value.identity, digits: 4)), "landmarks68": \#(landmarks(value.landmarks)), "#
-                + #""visibility68": \#(list(value.landmarkVisibility, digits: 3)), "vertices": \#(value.vertices.count)}"#
+                + #""visibility68": \#(list(value.landmarkVisibility, digits: 3)), "face_score": \#(score(face.faceScore)), "#
+                + #""vertices": \#(value.vertices.count)}"#
         }.joined(separator: ", ")
         return #"{"source": \#(quoted(source)), "frame": \#(frame.index), "sequence": \#(published.sequence), "#
             + #""timestamp": \#(String(format: "%.4f", published.sourceTimestamp)), "faces": [\#(faces)]}"#

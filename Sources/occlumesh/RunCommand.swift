@@ -10,8 +10,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
             One JSON line per frame (or image): {"source", "frame", "sequence", "timestamp", "faces": [{"track", \
             "confidence", "box", "rotation" [x, y, z, w], "translation", "scale", "expression" {name: weight}, "identity", \
-            "landmarks68", "visibility68", "vertices"}]}. Pose, landmarks and boxes are in image pixels (camera space: x \
-            right, y down, z away from the viewer). --obj-dir writes each face's whole-head mesh in the same space, one \
+            "landmarks68", "visibility68", "face_score", "vertices"}]}. Pose, landmarks and boxes are in image pixels \
+            (camera space: x right, y down, z away from the viewer); face_score is the regressor's face probability on \
+            the face's crop (null for regressors without one). --obj-dir writes each face's whole-head mesh in the same space, one \
             OBJ per frame and face. Videos go through the streaming pipeline (tracked and smoothed, every frame in \
             order); images are analysed one by one.
             """)
@@ -58,7 +59,9 @@ struct LandmarksCommand: ParsableCommand {
         abstract: "Print the 68 landmarks and their visibility of each face in an image, a folder of images or a video.",
         discussion: """
             Each line: {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], "landmarks68": \
-            [[x, y], …], "visibility68": [...]}]}, in image pixels. With --boxes (a JSON object from image file name to \
+            [[x, y], …], "visibility68": [...], "face_score": 0.98}]}, in image pixels; face_score is the regressor's \
+            face probability on the crop framed on the face's box, the one tracking.min_face_score is compared with \
+            (null for regressors without one). With --boxes (a JSON object from image file name to \
             [x0, y0, x1, y1]) detection is skipped and each image's face is cropped on its given box, as benchmarks \
             with ground-truth boxes require.
             """)

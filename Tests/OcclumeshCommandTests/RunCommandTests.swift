@@ -34,6 +34,11 @@ struct RunCommandTests {
             let box: [Float]
             let landmarks68: [[Float]]
             let visibility68: [Float]
+            let faceScore: Float?
+
+            enum CodingKeys: String, CodingKey {
+                case box, landmarks68, visibility68, faceScore = "face_score"
+            }
         }
         let source: String
         let frame: Int
@@ -84,6 +89,7 @@ struct RunCommandTests {
             for face in faces {
                 #expect((face["rotation"] as? [Double])?.count == 4 && (face["expression"] as? [String: Double])?.count == 53)
                 #expect((face["landmarks68"] as? [[Double]])?.count == 68 && face["track"] as? Int == 1)
+                #expect((face["face_score"] as? Double ?? 0) >= 0.5, "a tracked face keeps a face score above the track's end")
             }
         }
         #expect(meshes == 12, "a face on every frame, from the first")
@@ -106,6 +112,7 @@ struct RunCommandTests {
         for face in lines.flatMap(\.faces) {
             #expect(face.landmarks68.count == 68 && face.visibility68.count == 68)
             #expect(face.visibility68.allSatisfy { $0 >= 0 && $0 <= 1 })
+            #expect((face.faceScore ?? 0) >= 0.9, "the shipped regressor's face score of a clear face")
         }
         let boxes = folder.appendingPathComponent("boxes.json").path
         try #"{"face01.png": [100, 170, 365, 435], "face02.png": [90, 150, 370, 440]}"#.write(toFile: boxes, atomically: true, encoding: .utf8)
