@@ -34,7 +34,12 @@ struct ListeningSocket {
                 guard chmod(address.text, mode_t(configuration.socketMode)) == 0 else {
                     throw SocketError.systemCall("chmod", errno, address.text)
                 }
-                if let groupIdentifier, chown(address.text, uid_t.max, groupIdentifier) != 0 {
+                // The file already has the process's group; chown only to change it, as the shipped unit filters
+                // chown out (its socket group is the service's own).
+                var status = stat()
+                if let groupIdentifier, stat(address.text, &status) != 0 || status.st_gid != groupIdentifier,
+                    chown(address.text, uid_t.max, groupIdentifier) != 0
+                {
                     throw SocketError.systemCall("chown", errno, address.text)
                 }
             }
