@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing with libFuzzer (-sanitize=fuzzer,address) of everything the daemon reads from outside:
 # the mesh protocol's decoder and the server's per-client state machine, the config reader, the detector and
-# regressor sidecars, the face-model file, and the ONNX importer and planner. Each target is the sources it drives
+# regressor sidecars, the face-model file, the ONNX importer and planner, and video files through VideoIngest's FFmpeg
+# wrapper (FFmpeg's demuxers probing the bytes; the system's FFmpeg, not instrumented). Each target is the sources it drives
 # compiled together with Fuzz/<Target>.swift, linked against library modules compiled here once (MeshProtocol,
 # UnixSocket, InferenceCore, FaceModel, ProcessorSupport: instrumented too; SwiftProtobuf: `swift build`'s own, not
 # ours to fuzz). The SwiftPM build does not see any of it.
@@ -10,7 +11,7 @@
 #   tools/fuzz.sh --runs N [TARGET...]      run each target for N executions instead (CI: a short fixed amount)
 #
 # Targets (all when none is named): protocol-decoder client-state-machine config-reader detector-sidecar
-# regressor-sidecar face-model-file onnx-model. New inputs go to .build/fuzz/<target>-corpus (the committed
+# regressor-sidecar face-model-file onnx-model video-demuxer. New inputs go to .build/fuzz/<target>-corpus (the committed
 # Fuzz/corpus/<target> is only read); crashes, hangs (an input taking over 10 s) and out-of-memory go to
 # .build/fuzz/<target>-findings and make the script fail: copy each into Fuzz/corpus/<target> once fixed, so the
 # corpus replays it. Prints executions and coverage (edges) per target.
@@ -23,7 +24,8 @@ if [ "${1:-}" = "--runs" ]; then
 elif [ $# -gt 0 ]; then
     shift
 fi
-all=(protocol-decoder client-state-machine config-reader detector-sidecar regressor-sidecar face-model-file onnx-model)
+all=(protocol-decoder client-state-machine config-reader detector-sidecar regressor-sidecar face-model-file onnx-model
+    video-demuxer)
 targets=("$@")
 [ $# -gt 0 ] || targets=("${all[@]}")
 out=.build/fuzz
@@ -42,6 +44,12 @@ declare -A sources=(
         $tracking/FaceTrackingError.swift Fuzz/Support.swift Fuzz/RegressorSidecar.swift"
     [face-model-file]="Sources/FaceModel/*.swift Fuzz/Support.swift Fuzz/FaceModelFile.swift"
     [onnx-model]="Fuzz/Support.swift Fuzz/ONNXModel.swift"
+    [video-demuxer]="$(printf 'Sources/VideoIngest/%s.swift ' FFmpegSource FFmpegError FrameSource InterruptibleFileInput \
+        MonotonicClock PixelConverter SourceInterruption VideoFrame VideoIngestError) Fuzz/Support.swift Fuzz/VideoDemuxer.swift"
+)
+# Compiler flags of single targets: the FFmpeg headers' module map (the libraries are linked by its `link` lines).
+declare -A flags=(
+    [video-demuxer]="-I Sources/CFFmpeg"
 )
 # Library modules each target links, in build order.
 declare -A needs=(
@@ -95,7 +103,7 @@ for target in "${targets[@]}"; do
     done
     # shellcheck disable=SC2086
     if ! swiftc -O -parse-as-library -module-name "Fuzz_${target//-/_}" -sanitize=fuzzer,address \
-        -target-cpu haswell -I "$modules" ${sources[$target]} "${objects[@]}" -o "$out/$target" \
+        -target-cpu haswell -I "$modules" ${flags[$target]:-} ${sources[$target]} "${objects[@]}" -o "$out/$target" \
         > "$out/$target.build.log" 2>&1; then
         cat "$out/$target.build.log"
         exit 1

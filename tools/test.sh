@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build
 # libFuzzer targets (protocol decoder, client state machine, config reader, detector and regressor sidecars, face-model
-# file, ONNX importer and planner): replay the committed corpora, then 10,000 executions each (about 2 min in all).
+# file, ONNX importer and planner, video files through FFmpeg): replay the committed corpora, then 10,000 executions
+# each (about 3.5 min in all).
 tools/fuzz.sh --runs 10000
 scripts/verify-unit.sh
 # The unit under a real systemd: with the lifecycle probe (synthetic frames), then with the real daemon
