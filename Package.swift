@@ -14,36 +14,22 @@ let numericInDebug: [SwiftSetting] = [
     .unsafeFlags(["-O"]),
 ]
 
-/// CPU features the AVX-512 build of InferenceCore relies on (those of AMD Zen 4 and later, whose
-/// full-width 512-bit units make it pay off); `ProcessorSupport.ProcessorCheck` checks the same list at run time.
-let zen4Features = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "avx512vbmi", "avx512_bf16"]
-
-/// The build machine's CPU flags, from /proc/cpuinfo (empty where there is none).
-let hostFlags: Set<Substring> = {
-    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-    return Set(line.split(separator: " "))
-}()
-
-/// InferenceCore is compiled for the machine that builds it, as occlumesh is built where it runs:
-/// for AMD Zen 4 (AVX-512, 32-wide GEMM panels) when the build machine has Zen 4's AVX-512 features,
-/// for x86-64-v3 (AVX2 + FMA) otherwise. `OCCLUMESH_ISA=avx2` builds a binary for any AVX2 machine;
-/// `OCCLUMESH_ISA=avx512` forces the AVX-512 build. A binary run on a CPU without the features it
-/// was built for refuses to load models with an error saying so. True: the AVX-512 build.
-let inferenceCoreAVX512: Bool = {
-    let requested = Context.environment["OCCLUMESH_ISA"]
-    if let requested, requested != "avx2", requested != "avx512" {
-        fatalError("OCCLUMESH_ISA=\(requested): use avx2 or avx512, or leave it unset to build for this machine")
-    }
-    return requested == "avx512" || (requested != "avx2" && zen4Features.allSatisfy { hostFlags.contains(Substring($0)) })
-}()
-/// InferenceCore's compiler settings for the instruction set chosen above.
-let inferenceCoreISA: [SwiftSetting] = inferenceCoreAVX512
-    ? [.unsafeFlags(["-target-cpu", "znver4"]), .define("INFERENCECORE_AVX512")] : vectorISA
-
-/// ProcessorSupport knows which instruction set InferenceCore was built for, but is itself compiled for the
-/// x86-64-v3 baseline, so its check runs on any CPU that can run the rest of occlumesh.
-let processorSupportSettings: [SwiftSetting] = vectorISA + (inferenceCoreAVX512 ? [.define("INFERENCECORE_AVX512")] : [])
+/// InferenceCore's kernels are compiled once per `ProcessorSupport.KernelLevel`, into one binary: the same sources
+/// (Sources/InferenceEngine; Sources/InferenceEngineAVX512 is a link to it) as two targets, and the level is chosen
+/// when the process starts, from cpuid (`ProcessorCheck`; `OCCLUMESH_ISA=avx2|avx512` overrides it). Nothing here
+/// depends on the machine that builds.
+///
+/// AVX-512: x86-64-v4's features (AVX-512 F, BW, CD, DQ, VL) with Zen 4's tuning. `-target-cpu x86-64-v4` would
+/// carry Skylake-SP's preference for 256-bit vectors, which splits every `SIMD16<Float>` into two ymm registers;
+/// `znver4` keeps them in zmm, and each extension of Zen 4 beyond x86-64-v4 is switched off (the Swift compiler takes
+/// its target features from the Clang importer's `-Xcc` flags), so the code runs on Ice Lake and Skylake-SP too.
+let avx512Level: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "znver4"] + [
+        "avx512bf16", "avx512bitalg", "avx512ifma", "avx512vbmi", "avx512vbmi2", "avx512vnni", "avx512vpopcntdq",
+        "gfni", "vaes", "vpclmulqdq", "sse4a", "sha", "adx", "clzero", "mwaitx", "rdpru", "wbnoinvd",
+    ].flatMap { ["-Xcc", "-mno-\($0)"] }),
+    .define("INFERENCECORE_AVX512"),
+]
 
 let package = Package(
     name: "occlumesh",
@@ -85,11 +71,25 @@ let package = Package(
             swiftSettings: vectorISA
         ),
 
-        .target(name: "ProcessorSupport", swiftSettings: processorSupportSettings),
+        // Which kernel level this CPU gets: cpuid and XCR0 (C), read once per process.
+        .target(name: "CProcessorFeatures"),
+        .target(name: "ProcessorSupport", dependencies: ["CProcessorFeatures"], swiftSettings: vectorISA),
+        // The ONNX importer, the graph, tensors, errors, the plan interface and the worker pool: level-independent.
+        .target(
+            name: "InferenceGraph",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: vectorISA + numericInDebug
+        ),
+        // The planner and every kernel, once per level.
+        .target(
+            name: "InferenceEngineAVX2", dependencies: ["InferenceGraph"], path: "Sources/InferenceEngine",
+            swiftSettings: vectorISA + numericInDebug
+        ),
+        .target(name: "InferenceEngineAVX512", dependencies: ["InferenceGraph"], swiftSettings: avx512Level + numericInDebug),
         .target(
             name: "InferenceCore",
-            dependencies: ["ProcessorSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            swiftSettings: inferenceCoreISA + numericInDebug
+            dependencies: ["ProcessorSupport", "InferenceGraph", "InferenceEngineAVX2", "InferenceEngineAVX512"],
+            swiftSettings: vectorISA + numericInDebug
         ),
         .target(
             name: "FaceModel",
@@ -130,7 +130,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "VideoIngest", "FaceTracking", "FaceRegression", "FaceModel", "MeshPublisher", "DaemonConfiguration",
-                "DaemonRuntime", "SystemdNotify",
+                "DaemonRuntime", "SystemdNotify", "ProcessorSupport",
             ],
             swiftSettings: vectorISA + numericInDebug
         ),
@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(name: "ProcessorSupportTests", dependencies: ["ProcessorSupport"], swiftSettings: vectorISA),
         .testTarget(
             name: "InferenceCoreTests",
-            dependencies: ["InferenceCore", "CMallocCounter", "TestSupport"],
+            dependencies: ["InferenceCore", "InferenceEngineAVX2", "InferenceEngineAVX512", "CMallocCounter", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),

@@ -4,7 +4,7 @@
 # regressor sidecars, the face-model file, the ONNX importer and planner, and video files through VideoIngest's FFmpeg
 # wrapper (FFmpeg's demuxers probing the bytes; the system's FFmpeg, not instrumented). Each target is the sources it drives
 # compiled together with Fuzz/<Target>.swift, linked against library modules compiled here once (MeshProtocol,
-# UnixSocket, InferenceCore, FaceModel, ProcessorSupport: instrumented too; SwiftProtobuf: `swift build`'s own, not
+# UnixSocket, InferenceCore and the modules under it, FaceModel, ProcessorSupport: instrumented too; SwiftProtobuf: `swift build`'s own, not
 # ours to fuzz). The SwiftPM build does not see any of it.
 #
 #   tools/fuzz.sh [SECONDS] [TARGET...]     run each target for SECONDS (default 60) from its committed seed corpus
@@ -51,11 +51,13 @@ declare -A sources=(
 declare -A flags=(
     [video-demuxer]="-I Sources/CFFmpeg"
 )
+# InferenceCore and what it is made of: the engine's sources compiled once per kernel level (Package.swift).
+inference="CProcessorFeatures ProcessorSupport InferenceGraph InferenceEngineAVX2 InferenceEngineAVX512 InferenceCore"
 # Library modules each target links, in build order.
 declare -A needs=(
     [client-state-machine]="MeshProtocol UnixSocket"
-    [regressor-sidecar]="SwiftProtobuf ProcessorSupport InferenceCore FaceModel"
-    [onnx-model]="SwiftProtobuf ProcessorSupport InferenceCore"
+    [regressor-sidecar]="SwiftProtobuf $inference FaceModel"
+    [onnx-model]="SwiftProtobuf $inference"
 )
 # Options of single targets. Foundation's Data(contentsOf:) leaks 4 KiB reading an empty file (not ours, and once per
 # model load in the daemon), so the targets that read a file by path do not count leaks.
@@ -68,9 +70,21 @@ declare -A moduleSources=(
     [MeshProtocol]="Sources/MeshProtocol/*.swift"
     [UnixSocket]="Sources/UnixSocket/*.swift"
     [ProcessorSupport]="Sources/ProcessorSupport/*.swift"
+    [InferenceGraph]="Sources/InferenceGraph/*.swift Sources/InferenceGraph/*/*.swift"
+    [InferenceEngineAVX2]="Sources/InferenceEngine/*/*.swift"
+    [InferenceEngineAVX512]="Sources/InferenceEngine/*/*.swift"
     [InferenceCore]="Sources/InferenceCore/*/*.swift"
     [FaceModel]="Sources/FaceModel/*.swift"
 )
+
+# Code generation per module: the AVX-512 engine as Package.swift's `avx512Level` (compiled, linked, never run
+# here unless the CPU has AVX-512), everything else x86-64-v3.
+avx512=(-target-cpu znver4 -D INFERENCECORE_AVX512)
+for feature in avx512bf16 avx512bitalg avx512ifma avx512vbmi avx512vbmi2 avx512vnni avx512vpopcntdq gfni vaes vpclmulqdq \
+    sse4a sha adx clzero mwaitx rdpru wbnoinvd; do
+    avx512+=(-Xcc "-mno-$feature")
+done
+swiftFlags=(-package-name occlumesh -I Sources/CProcessorFeatures/include)
 
 # Compiles library module $1 into $modules (unless it is newer than its sources), instrumented for coverage and
 # checked by AddressSanitizer. SwiftProtobuf is not ours to fuzz: it is `swift build`'s own (debug) build of it.
@@ -83,10 +97,17 @@ build_module() {
         return 0
     fi
     objects+=("$object")
+    if [ "$name" = CProcessorFeatures ]; then
+        clang -O2 -fsanitize=fuzzer-no-link,address -I Sources/CProcessorFeatures/include \
+            -c Sources/CProcessorFeatures/processor_features.c -o "$object"
+        return 0
+    fi
+    local cpu=(-target-cpu haswell)
+    [ "$name" = InferenceEngineAVX512 ] && cpu=("${avx512[@]}")
     # shellcheck disable=SC2086
     if [ -f "$object" ] && [ -z "$(find ${moduleSources[$name]} -newer "$object" | head -1)" ]; then return 0; fi
     # shellcheck disable=SC2086
-    if ! swiftc -O -wmo -parse-as-library -module-name "$name" -target-cpu haswell -sanitize=fuzzer,address \
+    if ! swiftc -O -wmo -parse-as-library -module-name "$name" "${cpu[@]}" "${swiftFlags[@]}" -sanitize=fuzzer,address \
         -I "$modules" -emit-module -emit-module-path "$modules/$name.swiftmodule" -c ${moduleSources[$name]} \
         -o "$object" > "$modules/$name.build.log" 2>&1; then
         cat "$modules/$name.build.log"
@@ -103,7 +124,7 @@ for target in "${targets[@]}"; do
     done
     # shellcheck disable=SC2086
     if ! swiftc -O -parse-as-library -module-name "Fuzz_${target//-/_}" -sanitize=fuzzer,address \
-        -target-cpu haswell -I "$modules" ${flags[$target]:-} ${sources[$target]} "${objects[@]}" -o "$out/$target" \
+        -target-cpu haswell "${swiftFlags[@]}" -I "$modules" ${flags[$target]:-} ${sources[$target]} "${objects[@]}" -o "$out/$target" \
         > "$out/$target.build.log" 2>&1; then
         cat "$out/$target.build.log"
         exit 1

@@ -1,31 +1,67 @@
 import Foundation
 
-/// The instruction set InferenceCore's kernels were compiled for, and whether this CPU has it.
-///
-/// The package compiles the kernels for the build machine (see Package.swift); a binary carried to a CPU without
-/// those features would die of an illegal instruction in the first run, so models refuse to load there instead, with
-/// an error saying how to rebuild. The check lives in its own target, compiled for the x86-64-v3 baseline of every
-/// target whatever InferenceCore is built for, so that its own work (reading /proc/cpuinfo, comparing sets) cannot
-/// use an instruction the CPU lacks; InferenceCore calls it first thing when loading a model.
-public enum ProcessorCheck {
-    #if INFERENCECORE_AVX512
-    /// The name of the instruction set the kernels use.
-    public static let instructionSet = "AVX-512 (AMD Zen 4 level)"
-    /// The /proc/cpuinfo flags the kernels need (Package.swift's `zen4Features` decides the build from the same list).
-    public static let requiredFeatures = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "avx512vbmi", "avx512_bf16"]
-    #else
-    /// The name of the instruction set the kernels use.
-    public static let instructionSet = "AVX2 + FMA (x86-64-v3)"
-    /// The /proc/cpuinfo flags the kernels need.
-    public static let requiredFeatures = ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"]
-    #endif
+/// Why no kernel level could be chosen: one line naming the cause and the way out.
+public enum KernelSelectionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `OCCLUMESH_ISA` holds something other than a level's name.
+    case unknownOverride(value: String)
+    /// A level was asked for (by `OCCLUMESH_ISA` or by the caller) that this CPU cannot run.
+    case unsupportedLevel(KernelLevel, missing: [String], requestedBy: String)
+    /// The CPU lacks even the AVX2 level (the whole binary is built for x86-64-v3).
+    case noSupportedLevel(missing: [String])
 
-    /// Flags the kernels need that this CPU's /proc/cpuinfo does not list; empty when all are present, or when
-    /// /proc/cpuinfo cannot be read (nothing to judge by).
-    public static let missingFeatures: [String] = {
-        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-        let flags = Set(line.split(separator: " ").map(String.init))
-        return requiredFeatures.filter { !flags.contains($0) }
-    }()
+    public var description: String {
+        switch self {
+        case .unknownOverride(let value):
+            "\(ProcessorCheck.overrideVariable)=\(value.debugDescription) names no kernel level "
+                + "(use \(KernelLevel.allCases.map(\.rawValue).joined(separator: " or ")), or unset it to choose from the CPU)"
+        case .unsupportedLevel(let level, let missing, let requestedBy):
+            "\(requestedBy) asks for the \(level.rawValue) kernels but this CPU lacks \(missing.joined(separator: ", "))"
+                + (level == .avx2 ? "" : "; use \(ProcessorCheck.overrideVariable)=avx2 or unset it")
+        case .noSupportedLevel(let missing):
+            "this CPU lacks \(missing.joined(separator: ", ")), which even the avx2 (x86-64-v3) kernels need"
+        }
+    }
+}
+
+/// Which InferenceCore kernels this CPU gets. Every binary holds every `KernelLevel`; the widest one the CPU (and its
+/// operating system) supports is chosen once per process, unless `OCCLUMESH_ISA` names another. Compiled for the
+/// x86-64-v3 baseline of the rest of the package, so the choice never runs an instruction the CPU lacks.
+public enum ProcessorCheck {
+    /// The environment variable that overrides the choice: `avx2` or `avx512`.
+    public static let overrideVariable = "OCCLUMESH_ISA"
+
+    /// The level for a CPU with `features`, given the override's value (nil: unset or empty).
+    public static func selectLevel(features: ProcessorFeatures, override: String?) -> Result<KernelLevel, KernelSelectionError> {
+        if let override, !override.isEmpty {
+            guard let level = KernelLevel(rawValue: override) else { return .failure(.unknownOverride(value: override)) }
+            let missing = features.missing(for: level)
+            return missing.isEmpty ? .success(level)
+                : .failure(.unsupportedLevel(level, missing: missing, requestedBy: "\(overrideVariable)=\(override)"))
+        }
+        guard let best = features.bestLevel else { return .failure(.noSupportedLevel(missing: features.missing(for: .avx2))) }
+        return .success(best)
+    }
+
+    /// This process's choice, made once from cpuid and `OCCLUMESH_ISA`.
+    public static let selection: Result<KernelLevel, KernelSelectionError> =
+        selectLevel(features: .current, override: ProcessInfo.processInfo.environment[overrideVariable])
+
+    /// The level to use when the caller asks for `requested` (nil: this process's choice): `requested` if the CPU
+    /// supports it, else an error naming what is missing.
+    public static func level(requested: KernelLevel?) -> Result<KernelLevel, KernelSelectionError> {
+        guard let requested else { return selection }
+        let missing = ProcessorFeatures.current.missing(for: requested)
+        return missing.isEmpty ? .success(requested)
+            : .failure(.unsupportedLevel(requested, missing: missing, requestedBy: "the caller"))
+    }
+
+    /// One line for logs: the kernels chosen (or why none) and the CPU's vector features.
+    public static var report: String {
+        let vector = ProcessorFeatures.current.names.filter { $0.hasPrefix("avx") || $0.hasPrefix("os-") || $0 == "fma" }
+        let features = vector.sorted().joined(separator: " ")
+        switch selection {
+        case .success(let level): return "inference kernels: \(level) (CPU: \(features))"
+        case .failure(let error): return "inference kernels: none (\(error)) (CPU: \(features))"
+        }
+    }
 }

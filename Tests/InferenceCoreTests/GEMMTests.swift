@@ -1,68 +1,151 @@
-@testable import InferenceCore
+import Foundation
+import InferenceCore
+@testable import InferenceEngineAVX2
+@testable import InferenceEngineAVX512
 import Testing
 import TestSupport
 
-/// The packed GEMM against a plain triple loop, over the shapes its kernels split differently: column counts
-/// around the panel and tail widths of both builds, row counts around the 6- and 12-row blocks, with and without
-/// a residual, clip-like and other activations, one and several threads, and guard values past the last column
-/// that must survive.
-@Suite struct GEMMTests {
-    static let activations: [Activation] = [.identity, .clip(lower: 0, upper: 6), .sigmoid]
+/// One GEMM problem with its operands: C = act(A·B + bias [+ residual]) into a C with guard values.
+struct GEMMProblem {
+    enum Activation: CustomStringConvertible {
+        case identity, clip, sigmoid
+        func apply(_ value: Float) -> Float {
+            switch self {
+            case .identity: value
+            case .clip: min(max(value, 0), 6)
+            case .sigmoid: 1 / (1 + Float(exp(Double(-value))))
+            }
+        }
+        var description: String { "\(self == .identity ? "identity" : self == .clip ? "clip(0, 6)" : "sigmoid")" }
+    }
+    let m: Int, k: Int, n: Int, lda: Int, ldc: Int, residualStride: Int
+    let a: [Float], b: [Float], bias: [Float], residual: [Float]?
+    let activation: Activation
+    static let guardValue: Float = 12345, guardCount = 32
+}
 
-    /// Runs one product and returns how many results differ from the reference (or guard values changed).
-    func mismatches(m: Int, k: Int, n: Int, residual: Bool, activation: Activation, threads: Int, padding: Int,
-                    generator: inout SeededGenerator) -> Int {
-        func random() -> Float { Float.random(in: -1...1, using: &generator) }
-        let lda = k + padding, ldc = n + padding, residualStride = n + 2 * padding + 1
-        let guardCount = 32   // floats after the last row, which must survive too
-        let a = (0..<((m - 1) * lda + k)).map { _ in random() }
-        let b = (0..<(k * n)).map { _ in random() }
-        let packed = PackedMatrix(rows: k, columns: n) { row, column in b[row * n + column] }
-        let bias = (0..<PackedMatrix.roundedToPanel(n)).map { $0 < n ? random() : 0 }
-        let residualValues = (0..<((m - 1) * residualStride + n)).map { _ in random() }
-        var c = [Float](repeating: 12345, count: (m - 1) * ldc + n + guardCount)
-        a.withUnsafeBufferPointer { a in
+/// Runs a `GEMMProblem` through one level's packing and kernels.
+protocol GEMMLevel {
+    static var level: KernelLevel { get }
+    static func multiply(_ problem: GEMMProblem, threads: Int) -> [Float]
+}
+
+extension GEMMProblem.Activation {
+    var avx2: InferenceEngineAVX2.Activation {
+        switch self { case .identity: .identity; case .clip: .clip(lower: 0, upper: 6); case .sigmoid: .sigmoid }
+    }
+    var avx512: InferenceEngineAVX512.Activation {
+        switch self { case .identity: .identity; case .clip: .clip(lower: 0, upper: 6); case .sigmoid: .sigmoid }
+    }
+}
+
+enum AVX2GEMM: GEMMLevel {
+    static let level = KernelLevel.avx2
+    static func multiply(_ problem: GEMMProblem, threads: Int) -> [Float] {
+        typealias Packed = InferenceEngineAVX2.PackedMatrix
+        let packed = Packed(rows: problem.k, columns: problem.n) { row, column in problem.b[row * problem.n + column] }
+        let bias = problem.bias + [Float](repeating: 0, count: Packed.roundedToPanel(problem.n) - problem.n)
+        var c = [Float](repeating: GEMMProblem.guardValue, count: (problem.m - 1) * problem.ldc + problem.n + GEMMProblem.guardCount)
+        let workers = threads > 1 ? WorkerPool(threads: threads) : nil
+        workers?.beginRun()
+        defer { workers?.endRun() }
+        problem.a.withUnsafeBufferPointer { a in
             packed.panels.withUnsafeBufferPointer { panels in
                 bias.withUnsafeBufferPointer { bias in
-                    residualValues.withUnsafeBufferPointer { residualValues in
+                    (problem.residual ?? [0]).withUnsafeBufferPointer { residual in
                         c.withUnsafeMutableBufferPointer { c in
-                            let epilogue = GEMMEpilogue(bias: bias.baseAddress!, residual: residual ? residualValues.baseAddress : nil,
-                                                        residualStride: residualStride, activation: activation)
-                            GEMM.multiply(rows: m, a: a.baseAddress!, lda: lda, b: panels.baseAddress!, packed: packed,
-                                          c: c.baseAddress!, ldc: ldc, epilogue: epilogue, threads: threads)
+                            let epilogue = InferenceEngineAVX2.GEMMEpilogue(
+                                bias: bias.baseAddress!, residual: problem.residual == nil ? nil : residual.baseAddress,
+                                residualStride: problem.residualStride, activation: problem.activation.avx2)
+                            InferenceEngineAVX2.GEMM.multiply(rows: problem.m, a: a.baseAddress!, lda: problem.lda,
+                                                              b: panels.baseAddress!, packed: packed, c: c.baseAddress!,
+                                                              ldc: problem.ldc, epilogue: epilogue, workers: workers)
                         }
                     }
                 }
             }
         }
-        var wrong = c.suffix(guardCount).filter { $0 != 12345 }.count
+        return c
+    }
+}
+
+enum AVX512GEMM: GEMMLevel {
+    static let level = KernelLevel.avx512
+    static func multiply(_ problem: GEMMProblem, threads: Int) -> [Float] {
+        typealias Packed = InferenceEngineAVX512.PackedMatrix
+        let packed = Packed(rows: problem.k, columns: problem.n) { row, column in problem.b[row * problem.n + column] }
+        let bias = problem.bias + [Float](repeating: 0, count: Packed.roundedToPanel(problem.n) - problem.n)
+        var c = [Float](repeating: GEMMProblem.guardValue, count: (problem.m - 1) * problem.ldc + problem.n + GEMMProblem.guardCount)
+        let workers = threads > 1 ? WorkerPool(threads: threads) : nil
+        workers?.beginRun()
+        defer { workers?.endRun() }
+        problem.a.withUnsafeBufferPointer { a in
+            packed.panels.withUnsafeBufferPointer { panels in
+                bias.withUnsafeBufferPointer { bias in
+                    (problem.residual ?? [0]).withUnsafeBufferPointer { residual in
+                        c.withUnsafeMutableBufferPointer { c in
+                            let epilogue = InferenceEngineAVX512.GEMMEpilogue(
+                                bias: bias.baseAddress!, residual: problem.residual == nil ? nil : residual.baseAddress,
+                                residualStride: problem.residualStride, activation: problem.activation.avx512)
+                            InferenceEngineAVX512.GEMM.multiply(rows: problem.m, a: a.baseAddress!, lda: problem.lda,
+                                                                b: panels.baseAddress!, packed: packed, c: c.baseAddress!,
+                                                                ldc: problem.ldc, epilogue: epilogue, workers: workers)
+                        }
+                    }
+                }
+            }
+        }
+        return c
+    }
+}
+
+/// The packed GEMM of each kernel level against a plain triple loop, over the shapes its kernels split differently:
+/// column counts around the panel and tail widths of both levels, row counts around the 6- and 12-row blocks, with
+/// and without a residual, clip-like and other activations, one and several threads, and guard values past the last
+/// column that must survive.
+@Suite struct GEMMTests {
+    static let activations: [GEMMProblem.Activation] = [.identity, .clip, .sigmoid]
+
+    /// Runs one product at `level` and returns how many results differ from the reference (or guard values changed).
+    static func mismatches<Level: GEMMLevel>(_ level: Level.Type, m: Int, k: Int, n: Int, residual: Bool,
+                                             activation: GEMMProblem.Activation, threads: Int, padding: Int,
+                                             generator: inout SeededGenerator) -> Int {
+        func random() -> Float { Float.random(in: -1...1, using: &generator) }
+        let lda = k + padding, ldc = n + padding, residualStride = n + 2 * padding + 1
+        let problem = GEMMProblem(
+            m: m, k: k, n: n, lda: lda, ldc: ldc, residualStride: residualStride,
+            a: (0..<((m - 1) * lda + k)).map { _ in random() }, b: (0..<(k * n)).map { _ in random() },
+            bias: (0..<n).map { _ in random() },
+            residual: residual ? (0..<((m - 1) * residualStride + n)).map { _ in random() } : nil, activation: activation)
+        let c = Level.multiply(problem, threads: threads)
+        let guardCount = GEMMProblem.guardCount
+        var wrong = c.suffix(guardCount).filter { $0 != GEMMProblem.guardValue }.count
         for row in 0..<m {
             for column in 0..<ldc where row * ldc + column < c.count - guardCount {
                 let value = c[row * ldc + column]
                 if column >= n {
-                    if value != 12345 { wrong += 1 }
+                    if value != GEMMProblem.guardValue { wrong += 1 }
                     continue
                 }
-                var sum = bias[column] + (residual ? residualValues[row * residualStride + column] : 0)
-                for index in 0..<k { sum += a[row * lda + index] * b[index * n + column] }
-                let expected = activation.apply(SIMD8(repeating: sum))[0]
+                var sum = problem.bias[column] + (problem.residual?[row * residualStride + column] ?? 0)
+                for index in 0..<k { sum += problem.a[row * lda + index] * problem.b[index * n + column] }
+                let expected = activation.apply(sum)
                 if abs(expected - value) > 1e-4 * max(1, abs(expected)) { wrong += 1 }
             }
         }
         return wrong
     }
 
-    @Test("one thread: every column and row count the kernels split differently")
-    func singleThread() {
+    static func singleThread<Level: GEMMLevel>(_ level: Level.Type) {
         var generator = SeededGenerator(seed: 7)
         for n in [1, 7, 8, 9, 16, 17, 24, 31, 32, 33, 40, 48, 56, 72, 100, 144] {
             for m in [1, 5, 6, 7, 12, 13, 37] {
                 for k in [1, 16] {
                     for residual in [false, true] {
-                        for activation in Self.activations {
-                            let wrong = mismatches(m: m, k: k, n: n, residual: residual, activation: activation, threads: 1,
-                                                   padding: residual ? 1 : 3, generator: &generator)
-                            #expect(wrong == 0, "m \(m) k \(k) n \(n) residual \(residual) \(activation)")
+                        for activation in activations {
+                            let wrong = mismatches(level, m: m, k: k, n: n, residual: residual, activation: activation,
+                                                   threads: 1, padding: residual ? 1 : 3, generator: &generator)
+                            #expect(wrong == 0, "\(Level.level.rawValue): m \(m) k \(k) n \(n) residual \(residual) \(activation)")
                         }
                     }
                 }
@@ -70,18 +153,33 @@ import TestSupport
         }
     }
 
-    @Test("several threads: split by row blocks and by panels")
-    func severalThreads() {
+    static func severalThreads<Level: GEMMLevel>(_ level: Level.Type) {
         var generator = SeededGenerator(seed: 11)
         for n in [8, 24, 48, 144] {
             for m in [100, 2000] {
-                let k = max(8, (1 << 21) / (m * n) + 1)
+                let k = max(8, (1 << 18) / (m * n) + 1)
                 for threads in [2, 3] {
-                    let wrong = mismatches(m: m, k: k, n: n, residual: true, activation: .clip(lower: 0, upper: 6),
-                                           threads: threads, padding: 2, generator: &generator)
-                    #expect(wrong == 0, "m \(m) k \(k) n \(n) threads \(threads)")
+                    let wrong = mismatches(level, m: m, k: k, n: n, residual: true, activation: .clip, threads: threads,
+                                           padding: 2, generator: &generator)
+                    #expect(wrong == 0, "\(Level.level.rawValue): m \(m) k \(k) n \(n) threads \(threads)")
                 }
             }
         }
     }
+
+    @Test("avx2 kernels, one thread: every column and row count the kernels split differently",
+          .enabled(if: KernelLevels.avx2Runs, "this CPU lacks AVX2 + FMA"))
+    func avx2SingleThread() { Self.singleThread(AVX2GEMM.self) }
+
+    @Test("avx2 kernels, several threads: split by row blocks and by panels",
+          .enabled(if: KernelLevels.avx2Runs, "this CPU lacks AVX2 + FMA"))
+    func avx2SeveralThreads() { Self.severalThreads(AVX2GEMM.self) }
+
+    @Test("avx512 kernels, one thread: every column and row count the kernels split differently",
+          .enabled(if: KernelLevels.avx512Runs, "SKIPPED: this CPU lacks \(KernelLevels.avx512Missing) for the avx512 kernels"))
+    func avx512SingleThread() { Self.singleThread(AVX512GEMM.self) }
+
+    @Test("avx512 kernels, several threads: split by row blocks and by panels",
+          .enabled(if: KernelLevels.avx512Runs, "SKIPPED: this CPU lacks \(KernelLevels.avx512Missing) for the avx512 kernels"))
+    func avx512SeveralThreads() { Self.severalThreads(AVX512GEMM.self) }
 }

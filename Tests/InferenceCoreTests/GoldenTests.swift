@@ -11,8 +11,8 @@ final class ResultBox: @unchecked Sendable {
     func get(_ index: Int) -> Float { lock.lock(); defer { lock.unlock() }; return values[index] }
 }
 
-/// Every fixture model, run through InferenceCore, must match onnxruntime's recorded outputs to
-/// within 1e-4 of the output's scale.
+/// Every fixture model, run through InferenceCore at each kernel level, must match onnxruntime's recorded outputs
+/// to within 1e-4 of the output's scale.
 @Suite struct GoldenTests {
     @Test("fixtures exist") func fixturesExist() {
         #expect(Fixtures.names.count >= 50)
@@ -20,19 +20,36 @@ final class ResultBox: @unchecked Sendable {
         #expect(Fixtures.names.contains("blazeface_128"))
     }
 
-    @Test("matches onnxruntime", arguments: Fixtures.names)
-    func matchesOnnxRuntime(_ name: String) throws {
-        let model = try Model(contentsOf: Fixtures.model(name))
+    static func check(_ name: String, kernels: KernelLevel, threads: Int = 1) throws {
+        let model = try Model(contentsOf: Fixtures.model(name), kernels: kernels)
+        #expect(model.kernels == kernels)
         let inputs = try Fixtures.tensors(name, kind: "in")
         let expected = try Fixtures.tensors(name, kind: "out")
-        let outputs = try model.makeSession().run(inputs: inputs)
+        let outputs = try model.makeSession(threads: threads).run(inputs: inputs)
         #expect(outputs.count == expected.count)
         for (actual, reference) in zip(outputs, expected) {
             #expect(actual.shape == reference.shape, "\(name) output shape")
             guard actual.shape == reference.shape else { continue }
             let error = Fixtures.relativeError(actual, reference)
-            #expect(error <= 1e-4, "\(name): relative error \(error)")
+            #expect(error <= 1e-4, "\(name) (\(kernels.rawValue), \(threads) threads): relative error \(error)")
         }
+    }
+
+    @Test("avx2 kernels match onnxruntime", .enabled(if: KernelLevels.avx2Runs, "this CPU lacks AVX2 + FMA"),
+          arguments: Fixtures.names)
+    func avx2MatchesOnnxRuntime(_ name: String) throws { try Self.check(name, kernels: .avx2) }
+
+    @Test("avx512 kernels match onnxruntime",
+          .enabled(if: KernelLevels.avx512Runs, "SKIPPED: this CPU lacks \(KernelLevels.avx512Missing) for the avx512 kernels"),
+          arguments: Fixtures.names)
+    func avx512MatchesOnnxRuntime(_ name: String) throws { try Self.check(name, kernels: .avx512) }
+
+    @Test("the process's own kernels match onnxruntime with 2 and 3 threads",
+          arguments: ["mobilenetv2_050_128", "blazeface_128", "conv_residual_relu", "conv_depthwise_s2"])
+    func threadsMatchOnnxRuntime(_ name: String) throws {
+        let level = try ProcessorCheck.selection.get()
+        try Self.check(name, kernels: level, threads: 2)
+        try Self.check(name, kernels: level, threads: 3)
     }
 
     @Test("two sessions of two models run at the same time")
@@ -61,7 +78,10 @@ final class ResultBox: @unchecked Sendable {
         let model = try Model(contentsOf: Fixtures.model(name))
         let inputs = try Fixtures.tensors(name, kind: "in")
         let single = try model.makeSession(threads: 1).run(inputs: inputs)
-        let double = try model.makeSession(threads: 2).run(inputs: inputs)
-        #expect(Fixtures.relativeError(double[0], single[0]) <= 1e-6)
+        let session = model.makeSession(threads: 2)
+        for _ in 0..<10 {
+            let double = try session.run(inputs: inputs)
+            #expect(Fixtures.relativeError(double[0], single[0]) <= 1e-6)
+        }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
-import ProcessorSupport
+import InferenceEngineAVX2
+import InferenceEngineAVX512
+@_exported import InferenceGraph
+@_exported import ProcessorSupport
 
 /// Name and shape of one model input or output.
 public struct TensorDescription: Sendable, Equatable {
@@ -22,49 +25,52 @@ public final class Model: Sendable {
     public let stepCount: Int
     /// Multiply-accumulate operations of one run, counted from the plan's convolutions and GEMMs.
     public let multiplyAccumulateCount: Int
-    let plan: ExecutionPlan
+    /// The kernels the plan runs on (weights are packed for them).
+    public let kernels: KernelLevel
+    let plan: any CompiledPlan
+    /// The plan's inputs and outputs with their arena slots, computed once (a run must not allocate).
+    let inputBindings: [PlanBinding], outputBindings: [PlanBinding]
 
-    /// Loads, validates and compiles the ONNX model at `url`.
-    public convenience init(contentsOf url: URL) throws(InferenceError) {
-        try ProcessorCheck.verify()
+    /// Loads, validates and compiles the ONNX model at `url` for `kernels` (nil: the process's choice, see
+    /// `ProcessorCheck`).
+    public convenience init(contentsOf url: URL, kernels: KernelLevel? = nil) throws(InferenceError) {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw .unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
         }
-        try self.init(data: data)
+        try self.init(data: data, kernels: kernels)
     }
 
-    /// Loads, validates and compiles an ONNX model from its serialized bytes.
-    public init(data: Data) throws(InferenceError) {
-        try ProcessorCheck.verify()
-        let graph = try ONNXImporter.importModel(data)
-        let plan = try Planner.plan(graph)
-        self.plan = plan
-        inputs = plan.inputs.map { TensorDescription(name: $0.name, shape: $0.value.shape) }
-        outputs = plan.outputs.map { TensorDescription(name: $0.name, shape: $0.value.shape) }
-        arenaElementCount = plan.arenaCount
-        stepCount = plan.steps.count
-        multiplyAccumulateCount = plan.steps.reduce(0) { total, step in
-            switch step {
-            case let gemm as PackedGEMMStep: total &+ gemm.rows &* gemm.packed.rows &* gemm.packed.columns
-            case let conv as Im2colConvolutionStep:
-                total &+ conv.batch &* conv.groups &* conv.geometry.outputHeight &* conv.geometry.outputWidth
-                    &* conv.packed.rows &* conv.packed.columns
-            case let direct as DirectConvolutionStep:
-                total &+ direct.batch &* direct.outputChannels &* direct.geometry.outputHeight &* direct.geometry.outputWidth
-                    &* direct.geometry.kernelHeight &* direct.geometry.kernelWidth &* direct.inputChannels
-            case let depthwise as DepthwiseConvolutionStep:
-                total &+ depthwise.batch &* depthwise.channels &* depthwise.geometry.outputHeight
-                    &* depthwise.geometry.outputWidth &* depthwise.geometry.kernelHeight &* depthwise.geometry.kernelWidth
-            default: total
-            }
+    /// Loads, validates and compiles an ONNX model from its serialized bytes for `kernels` (nil: the process's
+    /// choice). A level this CPU cannot run, asked for here or through `OCCLUMESH_ISA`, is an error, checked before
+    /// any of the level's code runs.
+    public init(data: Data, kernels requested: KernelLevel? = nil) throws(InferenceError) {
+        let level: KernelLevel
+        switch ProcessorCheck.level(requested: requested) {
+        case .success(let chosen): level = chosen
+        case .failure(let error): throw .kernelSelection(detail: error.description)
         }
+        let graph = try ONNXImporter.importModel(data)
+        let plan: any CompiledPlan = switch level {
+        case .avx2: try InferenceEngineAVX2.Engine.compile(graph)
+        case .avx512: try InferenceEngineAVX512.Engine.compile(graph)
+        }
+        self.plan = plan
+        kernels = level
+        inputBindings = plan.inputs
+        outputBindings = plan.outputs
+        inputs = inputBindings.map { TensorDescription(name: $0.name, shape: $0.shape) }
+        outputs = outputBindings.map { TensorDescription(name: $0.name, shape: $0.shape) }
+        arenaElementCount = plan.arenaCount
+        stepCount = plan.stepCount
+        multiplyAccumulateCount = plan.multiplyAccumulateCount
     }
 
-    /// Makes an independent session with its own arena. `threads` > 1 lets large layers use
-    /// `DispatchQueue.concurrentPerform`; the default of 1 keeps each run on the calling thread.
+    /// Makes an independent session with its own arena. `threads` > 1 starts `threads - 1` worker threads for the
+    /// session's life, which spin while a run lasts and take a share of each layer large enough to pay for it; the
+    /// default of 1 keeps each run on the calling thread.
     public func makeSession(threads: Int = 1) -> Session {
         Session(model: self, threads: max(1, threads))
     }

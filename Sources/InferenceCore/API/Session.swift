@@ -16,20 +16,23 @@ public final class Session: @unchecked Sendable {
     public let model: Model
     /// Threads large layers may use.
     public let threads: Int
+    private let workers: WorkerPool?
     private let arena: UnsafeMutablePointer<Float>
     private let buffers: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
 
     init(model: Model, threads: Int) {
         self.model = model
         self.threads = threads
+        workers = threads > 1 ? WorkerPool(threads: threads) : nil
         let plan = model.plan
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaCount, 16) * 4 + 64, alignment: 64)
         arena = raw.bindMemory(to: Float.self, capacity: max(plan.arenaCount, 16) + 16)
         arena.initialize(repeating: 0, count: max(plan.arenaCount, 16) + 16)
-        buffers = .allocate(capacity: max(plan.storages.count, 1))
-        for (index, slot) in plan.storages.enumerated() {
-            buffers[index] = arena + slot.offset
-            if let values = slot.initialValues, !values.isEmpty {
+        let offsets = plan.slotOffsets, initialValues = plan.slotInitialValues
+        buffers = .allocate(capacity: max(offsets.count, 1))
+        for (index, offset) in offsets.enumerated() {
+            buffers[index] = arena + offset
+            if let values = initialValues[index], !values.isEmpty {
                 values.withUnsafeBufferPointer { buffers[index].update(from: $0.baseAddress!, count: values.count) }
             }
         }
@@ -54,25 +57,27 @@ public final class Session: @unchecked Sendable {
     /// Performs no heap allocation when `outputs` hold uniquely referenced storage.
     public func run(inputs: [Tensor], outputs: inout [Tensor]) throws(InferenceError) {
         let plan = model.plan
-        guard inputs.count == plan.inputs.count else {
-            throw .argumentCountMismatch(kind: "inputs", expected: plan.inputs.count, actual: inputs.count)
+        let planInputs = model.inputBindings, planOutputs = model.outputBindings
+        guard inputs.count == planInputs.count else {
+            throw .argumentCountMismatch(kind: "inputs", expected: planInputs.count, actual: inputs.count)
         }
-        guard outputs.count == plan.outputs.count else {
-            throw .argumentCountMismatch(kind: "outputs", expected: plan.outputs.count, actual: outputs.count)
+        guard outputs.count == planOutputs.count else {
+            throw .argumentCountMismatch(kind: "outputs", expected: planOutputs.count, actual: outputs.count)
         }
-        for index in 0..<inputs.count where inputs[index].shape != plan.inputs[index].value.shape {
-            throw .tensorShapeMismatch(name: plan.inputs[index].name, expected: plan.inputs[index].value.shape,
+        for index in 0..<inputs.count where inputs[index].shape != planInputs[index].shape {
+            throw .tensorShapeMismatch(name: planInputs[index].name, expected: planInputs[index].shape,
                                        actual: inputs[index].shape)
         }
-        for index in 0..<outputs.count where outputs[index].shape != plan.outputs[index].value.shape {
-            throw .tensorShapeMismatch(name: plan.outputs[index].name, expected: plan.outputs[index].value.shape,
+        for index in 0..<outputs.count where outputs[index].shape != planOutputs[index].shape {
+            throw .tensorShapeMismatch(name: planOutputs[index].name, expected: planOutputs[index].shape,
                                        actual: outputs[index].shape)
         }
         copyIn(inputs)
-        let context = ExecutionContext(buffers: buffers, threads: threads)
-        for step in plan.steps { step.execute(context) }
+        workers?.beginRun()
+        plan.run(buffers: buffers, workers: workers)
+        workers?.endRun()
         for index in 0..<outputs.count {
-            let source = buffers[plan.outputs[index].value.storage]
+            let source = buffers[planOutputs[index].storage]
             outputs[index].layout = .nchw
             outputs[index].elements.withUnsafeMutableBufferPointer { destination in
                 if let base = destination.baseAddress { base.update(from: source, count: destination.count) }
@@ -82,9 +87,9 @@ public final class Session: @unchecked Sendable {
 
     /// Copies `inputs` (already checked) into their arena slots, NHWC tensors transposed to NCHW.
     private func copyIn(_ inputs: [Tensor]) {
-        let plan = model.plan
+        let planInputs = model.inputBindings
         for index in 0..<inputs.count {
-            let destination = buffers[plan.inputs[index].value.storage]
+            let destination = buffers[planInputs[index].storage]
             let tensor = inputs[index]
             tensor.elements.withUnsafeBufferPointer { source in
                 if tensor.layout == .nhwc && tensor.shape.count == 4 {
@@ -108,38 +113,22 @@ public final class Session: @unchecked Sendable {
     public func profileSteps(inputs: [Tensor], runs: Int) throws(InferenceError) -> [StepTiming] {
         var outputs = makeOutputBuffers()
         try run(inputs: inputs, outputs: &outputs)
-        let steps = model.plan.steps
-        var samples = [[Double]](repeating: [], count: steps.count)
-        let context = ExecutionContext(buffers: buffers, threads: threads)
+        let plan = model.plan
+        var samples = [[Double]](repeating: [], count: plan.stepCount)
         for _ in 0..<max(1, runs) {
             copyIn(inputs)   // the arena reuses input slots, so every run starts from the real inputs
-            for (index, step) in steps.enumerated() {
+            workers?.beginRun()
+            for index in 0..<plan.stepCount {
                 let start = DispatchTime.now().uptimeNanoseconds
-                step.execute(context)
+                plan.runStep(index, buffers: buffers, workers: workers)
                 samples[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             }
+            workers?.endRun()
         }
-        return steps.indices.map { index in
+        return (0..<plan.stepCount).map { index in
             let sorted = samples[index].sorted()
-            return StepTiming(step: Self.summary(of: steps[index]), milliseconds: sorted[sorted.count / 2])
+            return StepTiming(step: plan.stepSummary(index), milliseconds: sorted[sorted.count / 2])
         }
-    }
-
-    /// A step's type and its scalar parameters (nested ones flattened, arrays and weights left out),
-    /// short enough for one line of a profile.
-    private static func summary(of step: any ExecutionStep) -> String {
-        func scalars(_ value: Any, prefix: String, depth: Int) -> [String] {
-            Mirror(reflecting: value).children.flatMap { child -> [String] in
-                guard let label = child.label else { return [] }
-                let mirror = Mirror(reflecting: child.value)
-                switch mirror.displayStyle {
-                case .struct? where depth > 0: return scalars(child.value, prefix: label + ".", depth: depth - 1)
-                case .collection?, .dictionary?, .set?, .class?, .struct?: return []
-                default: return ["\(prefix)\(label)=\(child.value)"]
-                }
-            }
-        }
-        return "\(type(of: step)) " + scalars(step, prefix: "", depth: 1).joined(separator: " ")
     }
 
     /// Convenience form that allocates and returns fresh output tensors.

@@ -1,3 +1,4 @@
+import InferenceGraph
 
 /// The right-hand matrix of a GEMM, packed at load time into panels so the micro-kernels read it
 /// sequentially. Wide panels hold `panelWidth` columns (16; 32 in the AVX-512 build): panel p holds
@@ -95,25 +96,27 @@ enum GEMM {
     static let tailBlockRows = 12
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, threads: Int) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, workers: WorkerPool?) {
         let work = m * packed.rows * packed.columns
         let operands = Operands(a: a, lda: lda, b: b, packed: packed, c: c, ldc: ldc, epilogue: epilogue)
         let allRows = 0..<m, allPanels = 0..<packed.widePanels
-        guard threads > 1 && work >= 1 << 21 else {   // ~20 µs of work: below that a dispatch costs more than it saves
+        // Below about 2 µs of work, handing half to a spinning worker costs more than it saves.
+        guard let workers, work >= 1 << 18 else {
             run(rows: allRows, widePanels: allPanels, tail: true, operands)
             return
         }
         // Row ranges are whole tail blocks (12 rows, two wide blocks) so the two kernels split alike.
+        let threads = workers.threads
         let tailBlocks = (m + tailBlockRows - 1) / tailBlockRows
         if tailBlocks >= threads * 2 {
             let perThread = (tailBlocks + threads - 1) / threads * tailBlockRows
-            concurrentlyPerform(threads) { part in
+            workers.perform(parts: threads) { part in
                 let first = part * perThread, last = min(m, first + perThread)
                 if first < last { run(rows: first..<last, widePanels: allPanels, tail: true, operands) }
             }
         } else {
             let perThread = (packed.widePanels + threads - 1) / threads
-            concurrentlyPerform(threads) { part in
+            workers.perform(parts: threads) { part in
                 let first = min(packed.widePanels, part * perThread), last = min(packed.widePanels, first + perThread)
                 run(rows: allRows, widePanels: first..<last, tail: part == threads - 1, operands)
             }

@@ -1,3 +1,4 @@
+import InferenceGraph
 import Foundation
 
 /// Binary operators with NumPy broadcasting.

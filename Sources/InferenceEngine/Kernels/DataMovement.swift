@@ -1,3 +1,4 @@
+import InferenceGraph
 import Foundation
 
 /// Copies a strided view of the input into a contiguous output: covers Transpose, Slice and the

@@ -1,3 +1,4 @@
+import InferenceGraph
 /// Direct convolution for layers with few input channels (network stems such as a 3-channel image
 /// into 16 or 24 channels), where im2col would copy more than the GEMM computes. Vectorised over
 /// output channels in groups of 16; interior output pixels go four at a time so eight independent

@@ -29,8 +29,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case argumentCountMismatch(kind: String, expected: Int, actual: Int)
     /// A run-time input or output buffer does not have the shape the model declares.
     case tensorShapeMismatch(name: String, expected: [Int], actual: [Int])
-    /// The kernels were compiled for an instruction set this CPU does not have.
-    case unsupportedProcessor(instructionSet: String, missing: [String])
+    /// No kernel level can run: `OCCLUMESH_ISA` or the caller asked for one this CPU lacks, or named none.
+    case kernelSelection(detail: String)
 
     /// One line naming the cause. Names and details come from the model file, so each is shown with its line breaks
     /// as `\n` and cut to `excerptLength` characters: a hostile file can neither split nor flood the line.
@@ -50,9 +50,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
         case .invalidTensorData(let name, let detail): "tensor '\(Self.excerpt(name))': invalid data (\(Self.excerpt(detail)))"
         case .unsupportedDataType(let name, let dataType): "tensor '\(Self.excerpt(name))': unsupported element type \(dataType)"
         case .argumentCountMismatch(let kind, let expected, let actual): "expected \(expected) \(kind), got \(actual)"
-        case .unsupportedProcessor(let instructionSet, let missing):
-            "inference kernels were built for \(instructionSet) but this CPU lacks \(missing.joined(separator: ", ")); "
-                + "rebuild here, or with OCCLUMESH_ISA=avx2 for any AVX2 machine"
+        case .kernelSelection(let detail): "cannot choose inference kernels: \(Self.excerpt(detail))"
         case .tensorShapeMismatch(let name, let expected, let actual):
             "tensor '\(Self.excerpt(name))': expected shape \(expected), got \(actual)"
         }
@@ -62,7 +60,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     public static let excerptLength = 160
 
     /// `text` on one line (line breaks shown as `\n`), cut to `excerptLength` characters.
-    static func excerpt(_ text: String) -> String {
+    package static func excerpt(_ text: String) -> String {
         let flat = String(text.flatMap { $0.isNewline ? Array("\\n") : [$0] })
         return flat.count <= excerptLength ? flat : "\(flat.prefix(excerptLength))… (\(text.count) characters)"
     }

@@ -3,11 +3,11 @@ import SwiftProtobuf
 
 /// Turns ONNX protobuf bytes into a validated `GraphIR`: decodes, checks the opset, converts
 /// initializers (bounding their size before touching data), and orders nodes topologically.
-enum ONNXImporter {
+package enum ONNXImporter {
     /// Lowest and highest default-domain opset accepted.
     static let supportedOpsets = 7...21
 
-    static func importModel(_ data: Data) throws(InferenceError) -> GraphIR {
+    package static func importModel(_ data: Data) throws(InferenceError) -> GraphIR {
         let model: Onnx_ModelProto
         do {
             var options = BinaryDecodingOptions()

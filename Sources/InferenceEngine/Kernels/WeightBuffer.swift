@@ -1,3 +1,4 @@
+import InferenceGraph
 /// An immutable, 64-byte-aligned float buffer owned by a model (packed weights, biases, tables).
 /// Kernels read it through `pointer` so the hot path touches no array machinery.
 final class WeightBuffer: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import InferenceGraph
 import Foundation
 
 /// A pointwise function applied to a kernel's result while it is still in registers.

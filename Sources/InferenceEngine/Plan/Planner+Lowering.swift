@@ -1,3 +1,4 @@
+import InferenceGraph
 extension Planner {
     /// Lowers one node (and whatever following nodes it fuses) to steps.
     mutating func lower(_ index: Int) throws(InferenceError) {

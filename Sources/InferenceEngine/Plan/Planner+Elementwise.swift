@@ -1,3 +1,4 @@
+import InferenceGraph
 extension Planner {
     static let binaryOperators: [String: BinaryOperator] = [
         "Add": .add, "Sub": .subtract, "Mul": .multiply, "Div": .divide, "Max": .maximum, "Min": .minimum,

@@ -1,3 +1,4 @@
+import InferenceGraph
 /// Geometry of a 2-D convolution or pooling window over an NHWC tensor.
 struct WindowGeometry: Sendable {
     var inputHeight: Int, inputWidth: Int

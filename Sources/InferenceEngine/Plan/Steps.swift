@@ -1,9 +1,10 @@
-import Dispatch
+import InferenceGraph
 
-/// What a step sees at run time: one base pointer per storage slot of the session's arena.
+/// What a step sees at run time: one base pointer per storage slot of the session's arena, and the session's
+/// worker threads (nil: one thread).
 struct ExecutionContext {
     let buffers: UnsafePointer<UnsafeMutablePointer<Float>>
-    let threads: Int
+    let workers: WorkerPool?
 
     @inline(__always) subscript(_ storage: Int) -> UnsafeMutablePointer<Float> { buffers[storage] }
 }
@@ -14,26 +15,13 @@ protocol ExecutionStep: Sendable {
     func execute(_ context: ExecutionContext)
 }
 
-/// Wraps a value the compiler cannot prove Sendable; used only for pointers into memory that
-/// parallel kernel invocations write in disjoint parts.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-}
-
-/// `DispatchQueue.concurrentPerform` for a non-escaping body that captures raw pointers.
-func concurrentlyPerform(_ iterations: Int, _ body: (Int) -> Void) {
-    withoutActuallyEscaping(body) { escapable in
-        let box = UncheckedSendable(value: escapable)
-        DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
-    }
-}
-
-/// Splits `count` rows over the session's threads when there is enough work.
+/// Splits `count` rows over the session's threads when there is enough work (`work`: multiply-accumulates or
+/// elements touched) to pay for the split: about 2 µs with the pool's spinning workers.
 @inline(__always)
-func forEachRowRange(_ count: Int, threads: Int, work: Int, _ body: (Range<Int>) -> Void) {
-    if threads > 1 && count >= threads && work >= 1 << 20 {
-        let perThread = (count + threads - 1) / threads
-        concurrentlyPerform(threads) { part in
+func forEachRowRange(_ count: Int, workers: WorkerPool?, work: Int, _ body: (Range<Int>) -> Void) {
+    if let workers, count >= workers.threads && work >= 1 << 16 {
+        let threads = workers.threads, perThread = (count + threads - 1) / threads
+        workers.perform(parts: threads) { part in
             let first = part * perThread, last = min(count, first + perThread)
             if first < last { body(first..<last) }
         }
@@ -55,7 +43,7 @@ struct PackedGEMMStep: ExecutionStep {
         let epilogue = GEMMEpilogue(bias: bias.pointer, residual: residual.map { UnsafePointer(context[$0]) },
                                     residualStride: outputStride, activation: activation)
         GEMM.multiply(rows: rows, a: context[input], lda: inputStride, b: weights.pointer, packed: packed,
-                      c: context[output], ldc: outputStride, epilogue: epilogue, threads: context.threads)
+                      c: context[output], ldc: outputStride, epilogue: epilogue, workers: context.workers)
     }
 }
 
@@ -96,7 +84,7 @@ struct Im2colConvolutionStep: ExecutionStep {
                                                 residualStride: outputChannels, activation: activation)
                     GEMM.multiply(rows: rows.count * geometry.outputWidth, a: context[scratch], lda: packed.rows,
                                   b: weights.pointer + group * groupWeightStride, packed: packed, c: context[output] + offset,
-                                  ldc: outputChannels, epilogue: epilogue, threads: context.threads)
+                                  ldc: outputChannels, epilogue: epilogue, workers: context.workers)
                     firstRow += bandRows
                 }
             }
@@ -126,7 +114,7 @@ struct DirectConvolutionStep: ExecutionStep {
             let destination = context[output] + image * outputImage
             let residualPointer = residual.map { UnsafePointer(context[$0] + image * outputImage) }
             let work = outputImage * geometry.kernelHeight * geometry.kernelWidth * inputChannels
-            forEachRowRange(geometry.outputHeight, threads: context.threads, work: work) { rows in
+            forEachRowRange(geometry.outputHeight, workers: context.workers, work: work) { rows in
                 for oy in rows {
                     DirectConvolutionKernel.row(oy, input: source, output: destination, inputChannels: inputChannels,
                                                 pixelStride: inputPixelStride, channelStride: inputChannelStride,
@@ -157,7 +145,7 @@ struct DepthwiseConvolutionStep: ExecutionStep {
             let destination = context[output] + image * outputImage
             let residualPointer = residual.map { UnsafePointer(context[$0] + image * outputImage) }
             let work = outputImage * geometry.kernelHeight * geometry.kernelWidth
-            forEachRowRange(geometry.outputHeight, threads: context.threads, work: work) { rows in
+            forEachRowRange(geometry.outputHeight, workers: context.workers, work: work) { rows in
                 ConvolutionKernels.depthwise(input: source, output: destination, channels: channels, geometry: geometry,
                                              weights: weights.pointer, paddedChannels: paddedChannels, bias: bias.pointer,
                                              residual: residualPointer, activation: activation, rows: rows)

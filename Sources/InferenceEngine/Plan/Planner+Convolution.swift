@@ -1,3 +1,4 @@
+import InferenceGraph
 import Foundation
 
 extension Planner {

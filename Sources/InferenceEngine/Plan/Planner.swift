@@ -1,3 +1,4 @@
+import InferenceGraph
 /// A run-time tensor during planning: the arena slot holding it, its logical shape and layout.
 struct PlannedValue: Sendable {
     var storage: Int
@@ -23,11 +24,12 @@ struct StorageSlot: Sendable {
 
 /// The compiled form of a graph: steps in order, arena slots with offsets, and the graph's inputs and outputs.
 struct ExecutionPlan: Sendable {
+    /// Floats in a session's arena.
     var steps: [any ExecutionStep]
     var storages: [StorageSlot]
     var arenaCount: Int
-    var inputs: [(name: String, value: PlannedValue)]
-    var outputs: [(name: String, value: PlannedValue)]
+    var plannedInputs: [(name: String, value: PlannedValue)]
+    var plannedOutputs: [(name: String, value: PlannedValue)]
 }
 
 /// Lowers a `GraphIR` to an `ExecutionPlan`: infers shapes node by node, folds constants, fuses
@@ -84,7 +86,7 @@ struct Planner {
         }
         for (_, value) in outputs { storages[value.storage].lastStep = Int.max }
         let arenaCount = try assignOffsets()
-        return ExecutionPlan(steps: steps, storages: storages, arenaCount: arenaCount, inputs: inputs, outputs: outputs)
+        return ExecutionPlan(steps: steps, storages: storages, arenaCount: arenaCount, plannedInputs: inputs, plannedOutputs: outputs)
     }
 
     // MARK: Slots and steps

@@ -1,3 +1,4 @@
+import InferenceGraph
 extension Planner {
     /// Output shape of Reshape, Flatten, Squeeze or Unsqueeze.
     func reshapedShape(_ node: GraphNode, input: [Int]) throws(InferenceError) -> [Int] {

@@ -1,3 +1,4 @@
+import InferenceGraph
 /// Max and average pooling over NHWC tensors, vectorised over channels.
 enum PoolingKernels {
     /// One image. Average pooling divides by the number of in-bounds taps, or, with
