@@ -62,7 +62,8 @@ import TestSupport
             }
         }
         print("fuzz: \(loaded) mutants loaded and ran, \(refused) refused with a typed error")
-        #expect(loaded + refused == 400)
+        // Both outcomes must occur: a loader that refused every file, or accepted every file, fails here.
+        #expect(loaded >= 20, "some mutants (unchanged weights, names) should still load and run (\(loaded))")
         #expect(refused > 100, "most mutants should be refused (\(refused))")
     }
 }
