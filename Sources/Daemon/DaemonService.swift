@@ -7,6 +7,7 @@ import Dispatch
 import FaceTracking
 import Foundation
 import MeshPublisher
+import ProcessorSupport
 import Synchronization
 import SystemdNotify
 import VideoIngest
@@ -115,6 +116,7 @@ public final class DaemonService: Sendable {
         if wanted > 0 { gate = { @Sendable [self] in self.waitForClients(wanted) } }
         let progress: @Sendable () -> Void = { heartbeat.beat() }
         let sink = PublisherSink(publisher: publisher)
+        log.log(.notice, ProcessorCheck.report)
         let pipeline: Pipeline
         do {
             pipeline = try Pipeline(source: source, inputName: configuration.source.input, settings: settings, models: models,

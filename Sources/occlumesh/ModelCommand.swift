@@ -76,7 +76,7 @@ struct BenchModel: ParsableCommand {
     @Option(name: .long, help: "Untimed warm-up runs.")
     var warmup: Int = 20
 
-    @Flag(name: .long, help: "Print {\"median_ms\": …, \"p90_ms\": …} instead of text.")
+    @Flag(name: .long, help: "Print {\"median_ms\": …, \"p90_ms\": …, \"kernels\": \"avx2|avx512\"} instead of text.")
     var json = false
 
     @Flag(name: .long, help: "Also print every run's time in milliseconds, one per line (for Benchmarks/).")
@@ -121,10 +121,11 @@ struct BenchModel: ParsableCommand {
         let median = sorted[sorted.count / 2], p90 = sorted[min(sorted.count - 1, sorted.count * 9 / 10)]
         let gflops = Double(2 * loaded.multiplyAccumulateCount) / (median * 1e6)
         if json {
-            print(String(format: "{\"median_ms\": %.4f, \"p90_ms\": %.4f, \"gflops\": %.2f, \"macs\": %d}",
-                         median, p90, gflops, loaded.multiplyAccumulateCount))
+            print(String(format: "{\"median_ms\": %.4f, \"p90_ms\": %.4f, \"gflops\": %.2f, \"macs\": %d, \"threads\": %d, ",
+                         median, p90, gflops, loaded.multiplyAccumulateCount, threads) + "\"kernels\": \"\(loaded.kernels.rawValue)\"}")
         } else {
-            print(String(format: "median %.3f ms, p90 %.3f ms, %.2f GFLOP/s (%d runs, %d threads)", median, p90, gflops, runs, threads))
+            print(String(format: "median %.3f ms, p90 %.3f ms, %.2f GFLOP/s (%d runs, %d threads, ", median, p90, gflops, runs,
+                         threads) + "\(loaded.kernels.rawValue) kernels)")
         }
     }
 }
