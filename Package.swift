@@ -237,7 +237,8 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
-        // Helpers shared by the test targets (seeded random numbers).
+        // Helpers shared by the test targets: the repository's paths, running tools and long-running children,
+        // temporary folders and socket paths, seeded random numbers.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Counts malloc calls, for the test that proves inference allocates nothing per run.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
