@@ -50,7 +50,7 @@ struct BadInputTests {
 
     @Test func noVideoStream() throws {
         let path = TestClips.directory.appendingPathComponent("tone.wav").path
-        try TestClips.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=0.5", path])
+        try Subprocess.check("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=0.5", path])
         #expect(openError(path) == .noVideoStream(input: path))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import VideoIngest
 
@@ -77,7 +78,7 @@ struct LiveSourceTests {
         // Each written frame has its own luma, so the picture shows which frame this really is.
         let raw = TestClips.directory.appendingPathComponent("live-frame-\(afterStall.index).yuyv")
         try Data(Self.rawFrame(afterStall.index)).write(to: raw)
-        let reference = try TestClips.run("ffmpeg", ["-v", "error", "-f", "rawvideo", "-pix_fmt", "yuyv422",
+        let reference = try Subprocess.check("ffmpeg", ["-v", "error", "-f", "rawvideo", "-pix_fmt", "yuyv422",
                                                      "-s", "\(Self.width)x\(Self.height)", "-i", raw.path,
                                                      "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
         #expect(Data(afterStall.packedPixels) == reference, "frame \(afterStall.index) holds the picture written as that frame")

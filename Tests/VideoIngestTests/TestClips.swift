@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Clips made with the ffmpeg command line for the tests, once per test process, in a temporary folder.
@@ -9,31 +10,6 @@ enum TestClips {
         return url
     }()
 
-    /// Runs a command line tool and returns its standard output; fails the test on a non-zero exit.
-    @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolFailure(message: "\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(errorText)")
-        }
-        return data
-    }
-
-    struct ToolFailure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-
     /// Tests run in parallel; a clip is made by the first test that needs it while the others wait.
     private static let creationLock = NSLock()
 
@@ -43,7 +19,7 @@ enum TestClips {
         defer { creationLock.unlock() }
         let path = directory.appendingPathComponent(name).path
         if FileManager.default.fileExists(atPath: path) { return path }
-        try run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)",
+        try Subprocess.check("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)",
                            "-frames:v", String(frames)] + encoder + [path + ".partial." + (name as NSString).pathExtension])
         try FileManager.default.moveItem(atPath: path + ".partial." + (name as NSString).pathExtension, toPath: path)
         return path
@@ -83,21 +59,20 @@ enum TestClips {
 
     /// Frames counted by `ffprobe -count_frames`, the reference for every decode test.
     static func referenceFrameCount(_ path: String) throws -> Int {
-        let output = try run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+        let output = try Subprocess.check("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                          "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
         return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     /// Frame `index` as `ffmpeg -pix_fmt rgb24` converts it: packed rows, no padding.
     static func referenceRGB(_ path: String, frame index: Int) throws -> Data {
-        try run("ffmpeg", ["-v", "error", "-i", path, "-vf", "select=eq(n\\,\(index))", "-vsync", "0",
+        try Subprocess.check("ffmpeg", ["-v", "error", "-i", path, "-vf", "select=eq(n\\,\(index))", "-vsync", "0",
                            "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
     }
 
     /// `../shared/data/videos` beside the repository, when it is there.
     static var sharedVideos: [String] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let folder = root.deletingLastPathComponent().appendingPathComponent("shared/data/videos")
+        let folder = Repository.sharedData.appendingPathComponent("videos")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".mp4") }.sorted().map { folder.appendingPathComponent($0).path }
     }

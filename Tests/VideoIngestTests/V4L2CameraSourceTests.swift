@@ -1,5 +1,6 @@
 import CV4L2
 import Foundation
+import TestSupport
 import Testing
 @testable import VideoIngest
 
@@ -71,7 +72,7 @@ struct V4L2CameraSourceTests {
         let frame = try #require(try source.nextFrame())
         let raw = TestClips.directory.appendingPathComponent("camera-frame.yuyv")
         try Data(Self.yuyvPattern(0, occlumesh_pix_fmt_yuyv, 64, 48)).write(to: raw)
-        let reference = try TestClips.run("ffmpeg", ["-v", "error", "-f", "rawvideo", "-pix_fmt", "yuyv422", "-s", "64x48",
+        let reference = try Subprocess.check("ffmpeg", ["-v", "error", "-f", "rawvideo", "-pix_fmt", "yuyv422", "-s", "64x48",
                                                      "-i", raw.path, "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
         #expect(Data(frame.packedPixels) == reference)
     }
@@ -79,14 +80,14 @@ struct V4L2CameraSourceTests {
     @Test("MJPEG buffers are decoded with libavcodec")
     func mjpegMatchesFFmpeg() throws {
         let jpegPath = TestClips.directory.appendingPathComponent("camera-frame.jpg").path
-        try TestClips.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1", jpegPath])
+        try Subprocess.check("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480", "-frames:v", "1", jpegPath])
         let jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: jpegPath)))
         let camera = SimulatedCamera(modes: Self.webcamModes) { _, _, _, _ in jpeg }
         let source = try V4L2CameraSource(deviceName: "sim", interface: camera,
                                           options: .init(width: 1280, height: 720, framesPerSecond: 30))
         // The simulated camera announced 1280x720 but sends a 640x480 JPEG: the picture's own size wins.
         let frame = try #require(try source.nextFrame())
-        let reference = try TestClips.run("ffmpeg", ["-v", "error", "-i", jpegPath, "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+        let reference = try Subprocess.check("ffmpeg", ["-v", "error", "-i", jpegPath, "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
         #expect(frame.width == 640 && frame.height == 480)
         #expect(Data(frame.packedPixels) == reference)
     }
