@@ -1,23 +1,17 @@
 import FaceModel
 import Foundation
-import XCTest
+import TestSupport
+import Testing
 
 /// The Python converter (tools/convert-face-model.py) against the Swift reader and writer, and the Swift
 /// mesh against the numpy reference (tools/face-model-reference.py).
-final class ConverterTests: XCTestCase {
-    private func requireNumpy() throws {
-        try XCTSkipUnless(Repository.hasNumpy, "python3 with numpy is not installed: converter tests skipped")
-    }
-
-    private func requireSharedModel() throws {
-        try requireNumpy()
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: Repository.faceModelNPZ.path),
-                          "\(Repository.faceModelNPZ.path) is absent: tests on the ICT-FaceKit model skipped")
-    }
+@Suite("face-model converter")
+struct ConverterTests {
+    let temporary = TemporaryDirectory("converter")
 
     private func convert(_ arguments: [String]) throws {
         let result = try Repository.runPython("convert-face-model.py", arguments)
-        XCTAssertEqual(result.status, 0, result.output)
+        #expect(result.status == 0, "\(result.errors)")
     }
 
     /// Writes the synthetic model as an ICT-FaceKit style FaceXModel folder of OBJs.
@@ -66,10 +60,11 @@ final class ConverterTests: XCTestCase {
         try landmarks.write(to: folder.appendingPathComponent("landmarks.json"))
     }
 
-    func testOBJFolderConversionGivesTheSameModel() throws {
-        try requireNumpy()
+    @Test("an OBJ folder converts to the same model the Swift writer writes",
+          .enabled(if: Subprocess.hasNumpy, "python3 with numpy is not installed"))
+    func objFolderConversionGivesTheSameModel() throws {
         let contents = SyntheticModel.contents()
-        let directory = try makeTemporaryDirectory()
+        let directory = try temporary.folder()
         let folder = directory.appendingPathComponent("FaceXModel")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try writeOBJFolder(contents, to: folder)
@@ -77,49 +72,51 @@ final class ConverterTests: XCTestCase {
         try convert([folder.path, "--output", output, "--identity-count", "2", "--face-area-vertex-count", "70",
                      "--landmarks", folder.appendingPathComponent("landmarks.json").path, "--no-landmark-definition"])
         let converted = try MorphableModel(path: output)
-        let written = try MorphableModel(path: writeTemporary(contents.encoded(identityCount: 2)))
-        XCTAssertEqual(converted.identityCount, 2)
-        XCTAssertEqual(converted.storedIdentityCount, 2)
-        XCTAssertEqual(converted.expressionNames, written.expressionNames)
-        XCTAssertEqual(Array(converted.neutral), Array(written.neutral))
-        XCTAssertEqual(Array(converted.triangleIndices), Array(written.triangleIndices))
-        XCTAssertEqual(converted.faceAreaTriangleCount, written.faceAreaTriangleCount)
-        XCTAssertEqual(Array(converted.textureCoordinates), Array(written.textureCoordinates))
-        XCTAssertEqual(converted.landmarkIndices, written.landmarkIndices)
-        XCTAssertEqual(converted.jawLeftSubstitutes, written.jawLeftSubstitutes)
+        let written = try temporary.model(contents.encoded(identityCount: 2))
+        #expect(converted.identityCount == 2)
+        #expect(converted.storedIdentityCount == 2)
+        #expect(converted.expressionNames == written.expressionNames)
+        #expect(Array(converted.neutral) == Array(written.neutral))
+        #expect(Array(converted.triangleIndices) == Array(written.triangleIndices))
+        #expect(converted.faceAreaTriangleCount == written.faceAreaTriangleCount)
+        #expect(Array(converted.textureCoordinates) == Array(written.textureCoordinates))
+        #expect(converted.landmarkIndices == written.landmarkIndices)
+        #expect(converted.jawLeftSubstitutes == written.jawLeftSubstitutes)
         // Bases come from OBJ − neutral, so they agree to float rounding of the sums written in the OBJs.
         for index in 0..<2 {
             let difference = zip(converted.identityMode(index), written.identityMode(index)).map { abs($0 - $1) }.max()!
-            XCTAssertLessThan(difference, 1e-6)
+            #expect(difference < 1e-6)
         }
         for index in 0..<2 {
             let difference = zip(converted.expressionMode(index), written.expressionMode(index)).map { abs($0 - $1) }.max()!
-            XCTAssertLessThan(difference, 1e-6)
+            #expect(difference < 1e-6)
         }
     }
 
-    func testConverterRefusesMoreModesThanTheSourceHas() throws {
-        try requireSharedModel()
-        let output = try makeTemporaryDirectory().appendingPathComponent("model.ocfm").path
+    @Test("the converter refuses more identity modes than the source has",
+          .enabled(if: Repository.hasICTModel, "python3 with numpy or ../shared/data/face-model/ict-face-light.npz is missing"))
+    func converterRefusesMoreModesThanTheSourceHas() throws {
+        let output = try temporary.folder().appendingPathComponent("model.ocfm").path
         let result = try Repository.runPython("convert-face-model.py", [Repository.faceModelNPZ.path, "--output", output, "--identity-count", "101"])
-        XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.output.contains("identity count 101 outside 1...100"), result.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        #expect(result.status != 0)
+        #expect(result.errors.contains("identity count 101 outside 1...100"), "\(result.errors)")
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 
-    func testICTModelMatchesTheNumpyReference() throws {
-        try requireSharedModel()
-        let directory = try makeTemporaryDirectory()
+    @Test("the ICT model's meshes, projections and landmark vertices match the numpy reference",
+          .enabled(if: Repository.hasICTModel, "python3 with numpy or ../shared/data/face-model/ict-face-light.npz is missing"))
+    func ictModelMatchesTheNumpyReference() throws {
+        let directory = try temporary.folder()
         let modelPath = directory.appendingPathComponent("ict.ocfm").path
         // default K = 40; without the calibrated definition, so ICT's vertices and the jaw rule are what is compared
         // (LandmarkDefinitionTests compares the calibrated points).
         try convert([Repository.faceModelNPZ.path, "--output", modelPath, "--no-landmark-definition"])
         let model = try MorphableModel(path: modelPath)
-        XCTAssertEqual(model.identityCount, 40)
-        XCTAssertEqual(model.vertexCount, 11248)
-        XCTAssertEqual(model.faceAreaVertexCount, 9409)
-        XCTAssertEqual(model.expressionCount, 53)
-        XCTAssertEqual(model.expressionIndex(named: "jawOpen"), 26)
+        #expect(model.identityCount == 40)
+        #expect(model.vertexCount == 11248)
+        #expect(model.faceAreaVertexCount == 9409)
+        #expect(model.expressionCount == 53)
+        #expect(model.expressionIndex(named: "jawOpen") == 26)
         var whole = model.makeMesh(.wholeHead), face = model.makeMesh(.faceArea)
         var projected = [SIMD2<Float>](repeating: .zero, count: model.vertexCount)
         var indices = [Int32](repeating: 0, count: 68)
@@ -129,30 +126,31 @@ final class ConverterTests: XCTestCase {
                 Repository.faceModelNPZ.path, "--identity-count", "40", "--seed", "\(seed)", "--yaw-degrees", "\(yaw)",
                 "--output", referencePath,
             ])
-            XCTAssertEqual(result.status, 0, result.output)
+            #expect(result.status == 0, "\(result.errors)")
             let reference = try NumpyReference(path: referencePath)
-            XCTAssertEqual(reference.vertexCount, 11248)
+            #expect(reference.vertexCount == 11248)
             try model.evaluate(identity: reference.identity.map(Float.init), expression: reference.expression.map(Float.init), into: &whole)
             try model.evaluate(identity: reference.identity.map(Float.init), expression: reference.expression.map(Float.init), into: &face)
             let wholeError = zip(whole.positions, reference.vertices).map { abs(Double($0) - $1) }.max()!
-            XCTAssertLessThan(wholeError, 1e-4, "seed \(seed): max vertex error \(wholeError) cm")
-            XCTAssertEqual(face.positions, Array(whole.positions.prefix(9409 * 3)))
+            #expect(wholeError < 1e-4, "seed \(seed): max vertex error \(wholeError) cm")
+            #expect(face.positions == Array(whole.positions.prefix(9409 * 3)))
             try whole.projected(by: reference.pose, into: &projected)
             let projectionError = zip(projected.flatMap { [$0.x, $0.y] }, reference.projected).map { abs(Double($0) - $1) }.max()!
             // Pixels at 9.5 px/cm around (220, 231): float32 rounding of the rotation is a few 1e-5 px.
-            XCTAssertLessThan(projectionError, 1e-3, "seed \(seed): max projection error \(projectionError) px")
+            #expect(projectionError < 1e-3, "seed \(seed): max projection error \(projectionError) px")
             print("numpy reference, seed \(seed), yaw \(yaw)°: max vertex error \(wholeError) cm, max projection error \(projectionError) px")
             try model.landmarkVertexIndices(for: reference.pose.rotation, into: &indices)
-            XCTAssertEqual(indices, reference.landmarkVertices, "seed \(seed), yaw \(yaw)")
-            if yaw == 0 { XCTAssertEqual(indices, model.landmarkIndices) }
-            if yaw > 0 { XCTAssertEqual(Array(indices[0..<8]), model.jawRightSubstitutes) }
-            if yaw < 0 { XCTAssertEqual(Array(indices[9..<17]), model.jawLeftSubstitutes) }
+            #expect(indices == reference.landmarkVertices, "seed \(seed), yaw \(yaw)")
+            if yaw == 0 { #expect(indices == model.landmarkIndices) }
+            if yaw > 0 { #expect(Array(indices[0..<8]) == model.jawRightSubstitutes) }
+            if yaw < 0 { #expect(Array(indices[9..<17]) == model.jawLeftSubstitutes) }
         }
     }
 
-    func testSwiftWriterReproducesTheConverterByteForByte() throws {
-        try requireSharedModel()
-        let modelPath = try makeTemporaryDirectory().appendingPathComponent("ict.ocfm").path
+    @Test("the Swift writer reproduces the converter's file byte for byte",
+          .enabled(if: Repository.hasICTModel, "python3 with numpy or ../shared/data/face-model/ict-face-light.npz is missing"))
+    func swiftWriterReproducesTheConverterByteForByte() throws {
+        let modelPath = try temporary.folder().appendingPathComponent("ict.ocfm").path
         try convert([Repository.faceModelNPZ.path, "--output", modelPath, "--identity-count", "8"])
         let model = try MorphableModel(path: modelPath)
         let contents = ModelFileContents(
@@ -167,17 +165,17 @@ final class ConverterTests: XCTestCase {
             jawRightSubstitutes: model.jawRightSubstitutes.map { UInt32($0) },
             jawLeftSubstitutes: model.jawLeftSubstitutes.map { UInt32($0) },
             landmarkDefinition: model.landmarkDefinition)
-        XCTAssertNotNil(model.landmarkDefinition, "the converter wrote no calibrated landmark definition")
+        #expect(model.landmarkDefinition != nil, "the converter wrote no calibrated landmark definition")
         var rewritten = contents.encoded()
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: modelPath)))
         // The header's "identity modes in the source" field says 100 in the converter's file; the writer only saw 8.
-        XCTAssertEqual(original[28], 100)
+        #expect(original[28] == 100)
         rewritten[28] = 100
         rewritten.replaceSubrange(60..<64, with: [0, 0, 0, 0])
         var expected = original
         expected.replaceSubrange(60..<64, with: [0, 0, 0, 0])
-        XCTAssertEqual(rewritten.count, original.count)
-        XCTAssertTrue(rewritten == expected, "the Swift writer and the Python converter disagree")
+        #expect(rewritten.count == original.count)
+        #expect(rewritten == expected, "the Swift writer and the Python converter disagree")
     }
 }
 

@@ -1,5 +1,6 @@
 import FaceModel
 import Foundation
+import TestSupport
 import Testing
 
 /// The calibrated 68-landmark definition in the face-model file (format version 2): written by the Python
@@ -8,7 +9,7 @@ import Testing
 @Suite("calibrated landmark definition")
 struct LandmarkDefinitionTests {
     static let definitionNPZ = Repository.root.appendingPathComponent("training/assets/landmarks68_ict.npz")
-    static let haveICTModel = Repository.hasNumpy && FileManager.default.fileExists(atPath: Repository.faceModelNPZ.path)
+    static let haveICTModel = Repository.hasICTModel
 
     /// A definition on the synthetic 10×10 grid: landmark j uses face-area vertices j, j+1 and j+10 with
     /// uneven weights, so no landmark sits on a vertex and the jaw substitutes (80…95) are never named.
@@ -36,9 +37,9 @@ struct LandmarkDefinitionTests {
         return try MorphableModel(path: url.path)
     }
 
-    /// Runs `python3 -c code arguments…`; its standard output.
-    static func python(_ code: String, _ arguments: [String] = []) throws -> (status: Int32, output: String) {
-        try Repository.python(["-c", code] + arguments)
+    /// Runs `python3 -c code arguments…` to its end.
+    static func python(_ code: String, _ arguments: [String] = []) throws -> SubprocessResult {
+        try Subprocess.run("python3", ["-c", code] + arguments)
     }
 
     /// The asset's definition as numpy reads it (float32 weights, as the file stores them).
@@ -48,7 +49,7 @@ struct LandmarkDefinitionTests {
             d = np.load(sys.argv[1])
             print(json.dumps({"vertices": d["vertices"].tolist(), "weights": d["weights"].astype(np.float32).tolist()}))
             """, [definitionNPZ.path])
-        try #require(result.status == 0, "\(result.output)")
+        try #require(result.status == 0, "\(result.errors)")
         struct Asset: Decodable { let vertices: [[Int32]]; let weights: [[Float]] }
         let asset = try JSONDecoder().decode(Asset.self, from: Data(result.output.utf8))
         return LandmarkDefinition(vertices: asset.vertices.map { SIMD3($0[0], $0[1], $0[2]) },
@@ -75,7 +76,7 @@ struct LandmarkDefinitionTests {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ict-\(UUID().uuidString).ocfm")
         defer { try? FileManager.default.removeItem(at: output) }
         let result = try Repository.runPython("convert-face-model.py", [Repository.faceModelNPZ.path, "--output", output.path])
-        try #require(result.status == 0, "\(result.output)")
+        try #require(result.status == 0, "\(result.errors)")
         let model = try MorphableModel(path: output.path)
         let expected = try Self.assetDefinition()
         let definition = try #require(model.landmarkDefinition, "the converted file carries no landmark definition")
@@ -86,15 +87,15 @@ struct LandmarkDefinitionTests {
         #expect(header[8] == 2 && header[56] == 1)
         // And setup's freshness check agrees it is current, while a file without the definition is not.
         let current = try Repository.runPython("face_model_format.py", ["is-current", output.path, "--landmark-definition", Self.definitionNPZ.path])
-        #expect(current.status == 0, "\(current.output)")
+        #expect(current.status == 0, "\(current.errors)")
         let bare = FileManager.default.temporaryDirectory.appendingPathComponent("ict-\(UUID().uuidString).ocfm")
         defer { try? FileManager.default.removeItem(at: bare) }
         let converted = try Repository.runPython("convert-face-model.py", [Repository.faceModelNPZ.path, "--output", bare.path,
                                                                            "--identity-count", "4", "--no-landmark-definition"])
-        try #require(converted.status == 0, "\(converted.output)")
+        try #require(converted.status == 0, "\(converted.errors)")
         #expect(try MorphableModel(path: bare.path).landmarkDefinition == nil)
         let stale = try Repository.runPython("face_model_format.py", ["is-current", bare.path, "--landmark-definition", Self.definitionNPZ.path])
-        #expect(stale.status == 1, "\(stale.output)")
+        #expect(stale.status == 1, "\(stale.errors)")
     }
 
     @Test("barycentric landmarks in 2-D and 3-D match the numpy reference on the ICT model",
@@ -105,7 +106,7 @@ struct LandmarkDefinitionTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let modelPath = directory.appendingPathComponent("ict.ocfm").path
         let converted = try Repository.runPython("convert-face-model.py", [Repository.faceModelNPZ.path, "--output", modelPath])
-        try #require(converted.status == 0, "\(converted.output)")
+        try #require(converted.status == 0, "\(converted.errors)")
         let model = try MorphableModel(path: modelPath)
         var whole = model.makeMesh(.wholeHead), face = model.makeMesh(.faceArea)
         var indices = [Int32](repeating: 0, count: 68)
@@ -118,7 +119,7 @@ struct LandmarkDefinitionTests {
                 Repository.faceModelNPZ.path, "--identity-count", "40", "--seed", "\(seed)", "--yaw-degrees", "\(yaw)",
                 "--landmark-definition", Self.definitionNPZ.path, "--output", referencePath,
             ])
-            try #require(result.status == 0, "\(result.output)")
+            try #require(result.status == 0, "\(result.errors)")
             let reference = try NumpyReference(path: referencePath)
             let expected2D = try #require(reference.calibratedLandmarks), expected3D = try #require(reference.calibratedLandmarks3D)
             let identity = reference.identity.map(Float.init), expression = reference.expression.map(Float.init)
@@ -240,9 +241,9 @@ struct LandmarkDefinitionTests {
         #expect(throws: FaceModelError.unsupportedVersion(path: url.path, version: 1)) { _ = try MorphableModel(path: url.path) }
         let message = "\(FaceModelError.unsupportedVersion(path: url.path, version: 1))"
         #expect(message.contains("re-run tools/setup-face-model.sh") && !message.contains("\n"), "\(message)")
-        if Repository.hasNumpy {
+        if Subprocess.hasNumpy {
             let result = try Repository.runPython("face_model_format.py", ["is-current", url.path])
-            #expect(result.status == 1, "setup would keep a version-1 file: \(result.output)")
+            #expect(result.status == 1, "setup would keep a version-1 file: \(result.errors)")
         }
     }
 
@@ -259,12 +260,12 @@ struct LandmarkDefinitionTests {
             vertices = d["vertices"].copy(); vertices[5, 1] = 11248
             np.savez(sys.argv[2], vertices=vertices, weights=d["weights"])
             """, [Self.definitionNPZ.path, bad])
-        try #require(written.status == 0, "\(written.output)")
+        try #require(written.status == 0, "\(written.errors)")
         let output = directory.appendingPathComponent("model.ocfm").path
         let result = try Repository.runPython("convert-face-model.py", [Repository.faceModelNPZ.path, "--output", output,
                                                                         "--identity-count", "2", "--landmark-definition", bad])
         #expect(result.status != 0)
-        #expect(result.output.contains("landmark definition holds a vertex index outside 0..<11248"), "\(result.output)")
+        #expect(result.errors.contains("landmark definition holds a vertex index outside 0..<11248"), "\(result.errors)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 }

@@ -1,16 +1,21 @@
 import FaceModel
 import Foundation
-import XCTest
+import TestSupport
+import Testing
 
-final class MeshTests: XCTestCase {
-    func testEvaluationMatchesADoublePrecisionSum() throws {
+@Suite("meshes, poses and landmarks")
+struct MeshTests {
+    let temporary = TemporaryDirectory("mesh")
+
+    @Test("evaluation matches a double-precision sum")
+    func evaluationMatchesADoublePrecisionSum() throws {
         let contents = SyntheticModel.contents()
-        let model = try MorphableModel(path: writeTemporary(contents.encoded()))
+        let model = try temporary.model(contents.encoded())
         let identity: [Float] = [0.7, -1.3, 0.25], expression: [Float] = [0.9, 0]
         for variant in MeshVariant.allCases {
             var mesh = model.makeMesh(variant)
             try model.evaluate(identity: identity, expression: expression, into: &mesh)
-            XCTAssertEqual(mesh.vertexCount, variant == .wholeHead ? 100 : 70)
+            #expect(mesh.vertexCount == (variant == .wholeHead ? 100 : 70))
             var worst: Double = 0
             for index in 0..<(mesh.vertexCount * 3) {
                 var expected = Double(contents.neutral[index])
@@ -18,26 +23,28 @@ final class MeshTests: XCTestCase {
                 for mode in 0..<2 { expected += Double(expression[mode]) * Double(contents.expressionModes[mode][index]) }
                 worst = max(worst, abs(expected - Double(mesh.positions[index])))
             }
-            XCTAssertLessThan(worst, 1e-5, "\(variant)")
+            #expect(worst < 1e-5, "\(variant)")
         }
     }
 
-    func testAMeshBuiltOnAnIdentityShapeEqualsTheFullEvaluation() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("a mesh built on an identity shape equals the full evaluation")
+    func aMeshBuiltOnAnIdentityShapeEqualsTheFullEvaluation() throws {
+        let model = try temporary.model()
         let identity: [Float] = [0.7, -1.3, 0.25], expression: [Float] = [0.9, 0.4]
         for variant in MeshVariant.allCases {
             var full = model.makeMesh(variant), shape = model.makeMesh(variant), mesh = model.makeMesh(variant)
             try model.evaluate(identity: identity, expression: expression, into: &full)
             try model.identityShape(identity: identity, into: &shape)
             try model.evaluate(identityShape: shape, expression: expression, into: &mesh)
-            XCTAssertEqual(mesh.positions, full.positions, "\(variant)")
+            #expect(mesh.positions == full.positions, "\(variant)")
         }
         var wholeHead = model.makeMesh(.wholeHead)
-        XCTAssertThrowsError(try model.evaluate(identityShape: model.makeMesh(.faceArea), expression: expression, into: &wholeHead))
+        #expect(throws: (any Error).self) { try model.evaluate(identityShape: model.makeMesh(.faceArea), expression: expression, into: &wholeHead) }
     }
 
-    func testIdentityDisplacementIsTheRootMeanSquareVertexMovement() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("identity displacement is the root-mean-square vertex movement")
+    func identityDisplacementIsTheRootMeanSquareVertexMovement() throws {
+        let model = try temporary.model()
         let metric = IdentityDisplacement(model: model)
         let first: [Float] = [0.7, -1.3, 0.25], second: [Float] = [0.5, -1.0, 0.75]
         var a = model.makeMesh(.wholeHead), b = model.makeMesh(.wholeHead)
@@ -46,27 +53,29 @@ final class MeshTests: XCTestCase {
         var squares: Double = 0
         for index in 0..<a.positions.count { squares += pow(Double(a.positions[index] - b.positions[index]), 2) }
         let expected = (squares / Double(a.vertexCount)).squareRoot()
-        XCTAssertEqual(Double(metric.rootMeanSquare(from: first, to: second)), expected, accuracy: expected * 1e-4)
-        XCTAssertEqual(metric.rootMeanSquare(from: first, to: first), 0)
+        #expect(abs(Double(metric.rootMeanSquare(from: first, to: second)) - expected) <= expected * 1e-4)
+        #expect(metric.rootMeanSquare(from: first, to: first) == 0)
     }
 
-    func testWrongCoefficientCountsAndBuffersAreRejected() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("wrong coefficient counts and buffers are rejected")
+    func wrongCoefficientCountsAndBuffersAreRejected() throws {
+        let model = try temporary.model()
         var mesh = model.makeMesh(.wholeHead)
-        XCTAssertThrowsError(try model.evaluate(identity: [1, 2], expression: [0, 0], into: &mesh)) { error in
-            XCTAssertEqual(error as? FaceModelError, .coefficientCountMismatch(kind: "identity", expected: 3, actual: 2))
+        #expect(throws: FaceModelError.coefficientCountMismatch(kind: "identity", expected: 3, actual: 2)) {
+            try model.evaluate(identity: [1, 2], expression: [0, 0], into: &mesh)
         }
-        XCTAssertThrowsError(try model.evaluate(identity: [0, 0, 0], expression: [0], into: &mesh)) { error in
-            XCTAssertEqual(error as? FaceModelError, .coefficientCountMismatch(kind: "expression", expected: 2, actual: 1))
+        #expect(throws: FaceModelError.coefficientCountMismatch(kind: "expression", expected: 2, actual: 1)) {
+            try model.evaluate(identity: [0, 0, 0], expression: [0], into: &mesh)
         }
         var points = [SIMD2<Float>](repeating: .zero, count: 5)
-        XCTAssertThrowsError(try mesh.projected(by: .identity, into: &points)) { error in
-            XCTAssertEqual(error as? FaceModelError, .bufferSizeMismatch(kind: "projected point", expected: 100, actual: 5))
+        #expect(throws: FaceModelError.bufferSizeMismatch(kind: "projected point", expected: 100, actual: 5)) {
+            try mesh.projected(by: .identity, into: &points)
         }
     }
 
-    func testPoseRotatesScalesTranslatesAndProjectsWithYDown() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("a pose rotates, scales, translates and projects with y down")
+    func poseRotatesScalesTranslatesAndProjectsWithYDown() throws {
+        let model = try temporary.model()
         var mesh = model.makeMesh(.wholeHead)
         try model.evaluate(identity: [0, 0, 0], expression: [0, 0], into: &mesh)
         // 90° about +y takes +x to −z and +z to +x.
@@ -78,33 +87,35 @@ final class MeshTests: XCTestCase {
         for index in [0, 37, 99] {
             let v = mesh.vertex(index)
             let expected = SIMD3<Float>(2 * v.z + 100, 2 * v.y + 50, -2 * v.x + 3)
-            XCTAssertLessThan(maxDifference(posed[index], expected), 1e-5)
-            XCTAssertLessThan(maxDifference(projected[index], SIMD2(2 * v.z + 100, 50 - 2 * v.y)), 1e-5)
-            XCTAssertLessThan(maxDifference(pose.apply(v), expected), 1e-5)
+            #expect(maxDifference(posed[index], expected) < 1e-5)
+            #expect(maxDifference(projected[index], SIMD2(2 * v.z + 100, 50 - 2 * v.y)) < 1e-5)
+            #expect(maxDifference(pose.apply(v), expected) < 1e-5)
         }
     }
 
-    func testJawLandmarksSwitchToTheSideFacingTheCamera() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("jaw landmarks switch to the side facing the camera")
+    func jawLandmarksSwitchToTheSideFacingTheCamera() throws {
+        let model = try temporary.model()
         var indices = [Int32](repeating: 0, count: 68)
         try model.landmarkVertexIndices(for: .identity, into: &indices)
-        XCTAssertEqual(indices, (0..<68).map { Int32($0) })
+        #expect(indices == (0..<68).map { Int32($0) })
         // Positive yaw about +y turns the subject's right cheek (−x) toward the camera (+z).
         try model.landmarkVertexIndices(for: Quaternion(angle: 0.6, axis: SIMD3(0, 1, 0)), into: &indices)
-        XCTAssertEqual(Array(indices[0..<8]), (80..<88).map { Int32($0) })
-        XCTAssertEqual(Array(indices[8..<68]), (8..<68).map { Int32($0) })
+        #expect(Array(indices[0..<8]) == (80..<88).map { Int32($0) })
+        #expect(Array(indices[8..<68]) == (8..<68).map { Int32($0) })
         try model.landmarkVertexIndices(for: Quaternion(angle: -0.6, axis: SIMD3(0, 1, 0)), into: &indices)
-        XCTAssertEqual(Array(indices[9..<17]), (88..<96).map { Int32($0) })
-        XCTAssertEqual(Array(indices[0..<9]), (0..<9).map { Int32($0) })
+        #expect(Array(indices[9..<17]) == (88..<96).map { Int32($0) })
+        #expect(Array(indices[0..<9]) == (0..<9).map { Int32($0) })
         // Below the 20° switch angle nothing changes; pitch alone changes nothing.
         try model.landmarkVertexIndices(for: Quaternion(angle: 0.3, axis: SIMD3(0, 1, 0)), into: &indices)
-        XCTAssertEqual(indices, (0..<68).map { Int32($0) })
+        #expect(indices == (0..<68).map { Int32($0) })
         try model.landmarkVertexIndices(for: Quaternion(angle: 0.8, axis: SIMD3(1, 0, 0)), into: &indices)
-        XCTAssertEqual(indices, (0..<68).map { Int32($0) })
+        #expect(indices == (0..<68).map { Int32($0) })
     }
 
-    func testLandmarksFromCoefficientsEqualThoseOfTheEvaluatedMesh() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("landmarks from coefficients equal those of the evaluated mesh")
+    func landmarksFromCoefficientsEqualThoseOfTheEvaluatedMesh() throws {
+        let model = try temporary.model()
         var mesh = model.makeMesh(.wholeHead)
         var indices = [Int32](repeating: 0, count: 68)
         var fromMesh = [SIMD2<Float>](repeating: .zero, count: 68)
@@ -115,13 +126,14 @@ final class MeshTests: XCTestCase {
             try model.evaluate(identity: identity, expression: expression, into: &mesh)
             try model.landmarks(of: mesh, pose: pose, indices: &indices, into: &fromMesh)
             try model.landmarks(identity: identity, expression: expression, pose: pose, indices: &indices, into: &direct)
-            for slot in 0..<68 { XCTAssertLessThan(((fromMesh[slot] - direct[slot]) * (fromMesh[slot] - direct[slot])).sum().squareRoot(), 1e-4, "yaw \(yaw), landmark \(slot)") }
+            for slot in 0..<68 { #expect(((fromMesh[slot] - direct[slot]) * (fromMesh[slot] - direct[slot])).sum().squareRoot() < 1e-4, "yaw \(yaw), landmark \(slot)") }
         }
-        XCTAssertThrowsError(try model.landmarks(identity: [1], expression: [0, 0], pose: .identity, indices: &indices, into: &direct))
+        #expect(throws: (any Error).self) { try model.landmarks(identity: [1], expression: [0, 0], pose: .identity, indices: &indices, into: &direct) }
     }
 
-    func testLandmarksAreTheProjectedVertices() throws {
-        let model = try MorphableModel(path: writeTemporary(SyntheticModel.contents().encoded()))
+    @Test("landmarks are the projected vertices")
+    func landmarksAreTheProjectedVertices() throws {
+        let model = try temporary.model()
         var mesh = model.makeMesh(.wholeHead)
         try model.evaluate(identity: [1, 0, -1], expression: [0.5, 0.5], into: &mesh)
         let pose = FacePose(rotation: Quaternion(angle: 0.6, axis: SIMD3(0, 1, 0)), translation: SIMD3(10, 20, 0), scale: 3)
@@ -130,27 +142,28 @@ final class MeshTests: XCTestCase {
         var points3D = [SIMD3<Float>](repeating: .zero, count: 68)
         try model.landmarks(of: mesh, pose: pose, indices: &indices, into: &points)
         try model.landmarks3D(of: mesh, pose: pose, indices: &indices, into: &points3D)
-        XCTAssertEqual(indices[0], 80)
+        #expect(indices[0] == 80)
         for slot in [0, 8, 30, 67] {
-            XCTAssertEqual(points[slot], pose.project(mesh.vertex(Int(indices[slot]))))
-            XCTAssertEqual(points3D[slot], pose.apply(mesh.vertex(Int(indices[slot]))))
+            #expect(points[slot] == pose.project(mesh.vertex(Int(indices[slot]))))
+            #expect(points3D[slot] == pose.apply(mesh.vertex(Int(indices[slot]))))
         }
         // The face-area mesh (70 vertices) cannot hold the substitutes at 80…95.
         var faceArea = model.makeMesh(.faceArea)
         try model.evaluate(identity: [1, 0, -1], expression: [0.5, 0.5], into: &faceArea)
-        XCTAssertThrowsError(try model.landmarks(of: faceArea, pose: pose, indices: &indices, into: &points))
+        #expect(throws: (any Error).self) { try model.landmarks(of: faceArea, pose: pose, indices: &indices, into: &points) }
     }
 
-    func testQuaternionSlerpAndProducts() {
+    @Test("quaternion slerp and products")
+    func quaternionSlerpAndProducts() {
         let a = Quaternion(angle: 0.2, axis: SIMD3(0, 0, 1)), b = Quaternion(angle: 1.0, axis: SIMD3(0, 0, 1))
-        XCTAssertEqual(a.slerp(to: b, t: 0.5).angle, 0.6, accuracy: 1e-5)
-        XCTAssertEqual((a * b).angle, 1.2, accuracy: 1e-5)
-        XCTAssertEqual(a.angle(to: b), 0.8, accuracy: 1e-4)
+        #expect(abs(a.slerp(to: b, t: 0.5).angle - 0.6) <= 1e-5)
+        #expect(abs((a * b).angle - 1.2) <= 1e-5)
+        #expect(abs(a.angle(to: b) - 0.8) <= 1e-4)
         // −b is the same rotation: slerp must take the short way.
         let negated = Quaternion(vector: -b.vector)
-        XCTAssertEqual(a.slerp(to: negated, t: 0.5).angle, 0.6, accuracy: 1e-5)
+        #expect(abs(a.slerp(to: negated, t: 0.5).angle - 0.6) <= 1e-5)
         let rotated = Quaternion(angle: .pi / 2, axis: SIMD3(0, 0, 1)).rotate(SIMD3(1, 0, 0))
-        XCTAssertLessThan(maxDifference(rotated, SIMD3(0, 1, 0)), 1e-6)
+        #expect(maxDifference(rotated, SIMD3(0, 1, 0)) < 1e-6)
     }
 }
 
