@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(name: "MotionBridgeTests", dependencies: ["MotionBridge", "FaceReadout", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
-            dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket"],
+            dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket", "TestSupport"],
             swiftSettings: vectorISA
         ),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),

@@ -4,7 +4,8 @@ import MeshProtocol
 import MeshPublisher
 import Synchronization
 import UnixSocket
-import XCTest
+import TestSupport
+import Testing
 
 /// Synthetic mesh data made by code: a grid "head" whose face area is its first half.
 enum Fixtures {
@@ -48,9 +49,7 @@ enum Fixtures {
 
     /// A short socket path in a fresh directory under /tmp (sun_path holds 107 bytes).
     static func socketPath() -> String {
-        let directory = "/tmp/ocm-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory + "/mesh.sock"
+        SocketPaths.fresh()
     }
 }
 
@@ -63,9 +62,9 @@ final class EventRecorder: Sendable {
     var all: [PublisherEvent] { events.withLock { $0 } }
 
     /// Waits up to `timeout` seconds for an event matching `predicate`.
-    func wait(timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line, _ predicate: (PublisherEvent) -> Bool) {
+    func wait(timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation, _ predicate: (PublisherEvent) -> Bool) {
         let found = waitUntil(timeout: timeout) { all.contains(where: predicate) }
-        XCTAssertTrue(found, "no matching event; saw \(all)", file: file, line: line)
+        #expect(found, "no matching event; saw \(all)", sourceLocation: sourceLocation)
     }
 
     /// The disconnect reasons recorded so far.

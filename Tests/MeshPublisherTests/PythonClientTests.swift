@@ -1,13 +1,13 @@
 import Foundation
 import MeshProtocol
 import MeshPublisher
-import XCTest
+import TestSupport
+import Testing
 
 /// The Python client (`clients/python`) against a real server: what it decodes equals what was published.
-final class PythonClientTests: XCTestCase {
-    private let clientDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("clients/python")
+@Suite("Python client")
+struct PythonClientTests {
+    private let clientDirectory = Repository.root.appendingPathComponent("clients/python")
 
     private func python(_ arguments: [String]) -> Process {
         let process = Process()
@@ -20,16 +20,9 @@ final class PythonClientTests: XCTestCase {
     /// A JSON array of numbers as `Float`s (Python writes each float32 exactly as a double).
     private func floats(_ value: Any?) -> [Float]? { (value as? [Double])?.map(Float.init) }
 
-    private func requireNumpy() throws {
-        let probe = python(["-c", "import numpy"])
-        probe.standardError = FileHandle.nullDevice
-        do { try probe.run() } catch { throw XCTSkip("python3 is not installed; the Python client test needs python3 with numpy") }
-        probe.waitUntilExit()
-        if probe.terminationStatus != 0 { throw XCTSkip("numpy is not installed for python3 (pip install numpy)") }
-    }
-
-    func testPythonClientDecodesFramesTopologyAndStatus() throws {
-        try requireNumpy()
+    @Test("the Python client decodes frames, topology and status as published",
+          .enabled(if: Subprocess.hasNumpy, "python3 with numpy is not installed (pip install numpy)"))
+    func pythonClientDecodesFramesTopologyAndStatus() throws {
         let path = Fixtures.socketPath()
         let topology = Fixtures.topology(vertexCount: 500)
         let recorder = EventRecorder()
@@ -43,41 +36,42 @@ final class PythonClientTests: XCTestCase {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        XCTAssertTrue(waitUntil(timeout: 30) { recorder.all.contains { if case .clientSubscribed = $0 { true } else { false } } })
+        #expect(waitUntil(timeout: 30) { recorder.all.contains { if case .clientSubscribed = $0 { true } else { false } } })
         let published = (0..<frameCount).map { Fixtures.frame(sequence: UInt64($0), topology: topology, identityEpoch: $0 / 2) }
         server.publish(published[0])
         server.publishStatus([StatusCounter("frames_in", 1)])
         for frame in published.dropFirst() { server.publish(frame) }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        #expect(process.terminationStatus == 0)
 
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        XCTAssertEqual(lines.first, "subscribed")
-        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(lines.last).utf8)) as? [String: Any])
-        XCTAssertEqual(document["model_id"] as? String, topology.modelIdentifier)
-        XCTAssertEqual(document["vertex_count"] as? Int, topology.faceAreaVertices.count)
-        XCTAssertEqual(document["head_vertex_indices"] as? [Int], topology.faceAreaVertices.map(Int.init))
-        XCTAssertEqual(document["triangles"] as? [[Int]], topology.faceAreaTriangles.map { [Int($0.x), Int($0.y), Int($0.z)] })
-        XCTAssertEqual(document["expression_names"] as? [String], topology.expressionNames)
-        XCTAssertEqual((document["status"] as? [String: Double])?["frames_in"], 1)
+        #expect(lines.first == "subscribed")
+        let lastLine = try #require(lines.last)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        #expect((document["model_id"] as? String) == topology.modelIdentifier)
+        #expect((document["vertex_count"] as? Int) == topology.faceAreaVertices.count)
+        #expect((document["head_vertex_indices"] as? [Int]) == topology.faceAreaVertices.map(Int.init))
+        #expect((document["triangles"] as? [[Int]]) == topology.faceAreaTriangles.map { [Int($0.x), Int($0.y), Int($0.z)] })
+        #expect((document["expression_names"] as? [String]) == topology.expressionNames)
+        #expect(((document["status"] as? [String: Double])?["frames_in"]) == 1)
 
-        let frames = try XCTUnwrap(document["frames"] as? [[String: Any]])
-        XCTAssertEqual(frames.map { $0["sequence"] as? Int }, (0..<frameCount).map { $0 })
+        let frames = try #require(document["frames"] as? [[String: Any]])
+        #expect((frames.map { $0["sequence"] as? Int }) == (0..<frameCount).map { $0 })
         for (received, sent) in zip(frames, published) {
-            let faces = try XCTUnwrap(received["faces"] as? [[String: Any]])
-            XCTAssertEqual(faces.count, sent.faces.count)
+            let faces = try #require(received["faces"] as? [[String: Any]])
+            #expect(faces.count == sent.faces.count)
             for (face, original) in zip(faces, sent.faces) {
-                XCTAssertEqual(face["track"] as? Int, Int(original.trackIdentifier))
-                XCTAssertEqual(floats(face["expression"]), original.expressionWeights)
-                XCTAssertEqual(floats(face["identity"]), original.identity, "identity filled from the Python client's cache")
-                XCTAssertEqual((face["landmarks"] as? [[Double]])?.map { $0.map(Float.init) }, original.landmarks.map { [$0.x, $0.y] })
-                XCTAssertEqual(floats(face["visibility"]), original.landmarkVisibility)
-                let vertices = try XCTUnwrap(face["vertices"] as? [[Double]])
+                #expect((face["track"] as? Int) == Int(original.trackIdentifier))
+                #expect(floats(face["expression"]) == original.expressionWeights)
+                #expect(floats(face["identity"]) == original.identity, "identity filled from the Python client's cache")
+                #expect(((face["landmarks"] as? [[Double]])?.map { $0.map(Float.init) }) == original.landmarks.map { [$0.x, $0.y] })
+                #expect(floats(face["visibility"]) == original.landmarkVisibility)
+                let vertices = try #require(face["vertices"] as? [[Double]])
                 let expected = topology.faceAreaVertices.map { original.vertices[Int($0)] }
-                XCTAssertEqual(vertices.count, expected.count)
+                #expect(vertices.count == expected.count)
                 for (got, want) in zip(vertices, expected) {
-                    for lane in 0..<3 { XCTAssertEqual(Float(got[lane]), want[lane], accuracy: max(abs(want[lane]), 1) / 1024) }
+                    for lane in 0..<3 { #expect(abs(Float(got[lane]) - want[lane]) <= max(abs(want[lane]), 1) / 1024) }
                 }
             }
         }
