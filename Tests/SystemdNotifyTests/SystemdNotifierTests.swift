@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
 import SystemdNotify
+import Testing
 import UnixSocket
-import XCTest
 
 /// Notifications received on a real datagram socket, as systemd's manager would receive them.
-final class SystemdNotifierTests: XCTestCase {
+@Suite("systemd notifications")
+struct SystemdNotifierTests {
     /// A bound datagram socket standing in for systemd's notification socket.
     private final class Listener {
         let descriptor: Int32
@@ -13,7 +14,7 @@ final class SystemdNotifierTests: XCTestCase {
         init(address: UnixSocketAddress) throws {
             descriptor = try Descriptor.unixSocket(type: Int32(SOCK_DGRAM.rawValue), nonBlocking: false)
             let bound = address.withSocketAddress { bind(descriptor, $0, $1) }
-            XCTAssertEqual(bound, 0, "bind \(address): \(errorText(errno))")
+            #expect(bound == 0, "bind \(address): \(errorText(errno))")
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
@@ -27,51 +28,57 @@ final class SystemdNotifierTests: XCTestCase {
         }
     }
 
-    func testPathSocketReceivesReadyStatusWatchdogAndStopping() throws {
+    @Test("a path socket receives READY, STATUS, WATCHDOG and STOPPING")
+    func pathSocketReceivesReadyStatusWatchdogAndStopping() throws {
         let directory = "/tmp/ocm-notify-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/notify"
         let listener = try Listener(address: try UnixSocketAddress(path))
         let notifier = try SystemdNotifier(notifySocket: path)
-        XCTAssertTrue(notifier.isEnabled)
+        #expect(notifier.isEnabled)
         try notifier.ready(status: "30.0 fps, 2 clients")
-        XCTAssertEqual(listener.receive(), "READY=1\nSTATUS=30.0 fps, 2 clients\n")
+        #expect(listener.receive() == "READY=1\nSTATUS=30.0 fps, 2 clients\n")
         try notifier.watchdog()
-        XCTAssertEqual(listener.receive(), "WATCHDOG=1\n")
+        #expect(listener.receive() == "WATCHDOG=1\n")
         try notifier.status("two\nlines")
-        XCTAssertEqual(listener.receive(), "STATUS=two lines\n")
+        #expect(listener.receive() == "STATUS=two lines\n")
         try notifier.stopping()
-        XCTAssertEqual(listener.receive(), "STOPPING=1\nSTATUS=stopping\n")
+        #expect(listener.receive() == "STOPPING=1\nSTATUS=stopping\n")
     }
 
-    func testAbstractNamespaceAddress() throws {
+    @Test("an abstract-namespace address receives notifications")
+    func abstractNamespaceAddress() throws {
         let name = "@occlumesh-notify-test-\(UUID().uuidString.prefix(8))"
         let listener = try Listener(address: try UnixSocketAddress(name))
         let notifier = try SystemdNotifier(notifySocket: name)
         try notifier.notify([.reloading, .monotonicMicroseconds(1234), .ready])
-        XCTAssertEqual(listener.receive(), "RELOADING=1\nMONOTONIC_USEC=1234\nREADY=1\n")
+        #expect(listener.receive() == "RELOADING=1\nMONOTONIC_USEC=1234\nREADY=1\n")
     }
 
-    func testMissingOrUnusableSocket() throws {
+    @Test("a missing socket turns notifications off; an unusable one is an error")
+    func missingOrUnusableSocket() throws {
         let off = try SystemdNotifier(notifySocket: nil)
-        XCTAssertFalse(off.isEnabled)
-        XCTAssertNoThrow(try off.ready(status: "nobody listens"))
-        XCTAssertThrowsError(try SystemdNotifier(notifySocket: "vsock:2:1234")) {
-            XCTAssertEqual($0 as? SystemdNotifyError, .unsupportedAddress("vsock:2:1234"))
+        #expect(!off.isEnabled)
+        #expect(throws: Never.self) { try off.ready(status: "nobody listens") }
+        #expect(throws: SystemdNotifyError.unsupportedAddress("vsock:2:1234")) {
+            try SystemdNotifier(notifySocket: "vsock:2:1234")
         }
         let nobody = try SystemdNotifier(notifySocket: "/tmp/ocm-no-such-notify-socket")
-        XCTAssertThrowsError(try nobody.watchdog()) {
-            guard case .socket(let error) = $0 as? SystemdNotifyError else { return XCTFail("\($0)") }
-            XCTAssertEqual(error.errorNumber, ENOENT)
+        let error = #expect(throws: SystemdNotifyError.self) { try nobody.watchdog() }
+        guard case .socket(let socketError)? = error else {
+            Issue.record("\(String(describing: error))")
+            return
         }
+        #expect(socketError.errorNumber == ENOENT)
     }
 
-    func testWatchdogIntervalIsHalfTheConfiguredTimeoutForThisProcess() {
-        XCTAssertEqual(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "10000000", watchdogProcess: nil, processIdentifier: 7), 5)
-        XCTAssertEqual(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "4000000", watchdogProcess: "7", processIdentifier: 7), 2)
-        XCTAssertNil(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "4000000", watchdogProcess: "8", processIdentifier: 7))
-        XCTAssertNil(SystemdNotifier.watchdogInterval(watchdogMicroseconds: nil, watchdogProcess: nil, processIdentifier: 7))
-        XCTAssertNil(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "0", watchdogProcess: nil, processIdentifier: 7))
+    @Test("watchdog interval is half the configured timeout for this process")
+    func watchdogIntervalIsHalfTheConfiguredTimeoutForThisProcess() {
+        #expect(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "10000000", watchdogProcess: nil, processIdentifier: 7) == 5)
+        #expect(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "4000000", watchdogProcess: "7", processIdentifier: 7) == 2)
+        #expect(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "4000000", watchdogProcess: "8", processIdentifier: 7) == nil)
+        #expect(SystemdNotifier.watchdogInterval(watchdogMicroseconds: nil, watchdogProcess: nil, processIdentifier: 7) == nil)
+        #expect(SystemdNotifier.watchdogInterval(watchdogMicroseconds: "0", watchdogProcess: nil, processIdentifier: 7) == nil)
     }
 }
