@@ -224,6 +224,7 @@ let package = Package(
             dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket", "TestSupport"],
             swiftSettings: vectorISA
         ),
+        .testTarget(name: "UnixSocketTests", dependencies: ["UnixSocket", "TestSupport"], swiftSettings: vectorISA),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
         .testTarget(
