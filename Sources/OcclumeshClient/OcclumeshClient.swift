@@ -48,8 +48,10 @@ public final class OcclumeshClient {
                 if case .goodbye(let goodbye)? = try? nextMessage() { throw ClientError.refused(goodbye) }
                 throw error
             }
-            guard case .welcome(let welcome) = try handshakeMessage() else { throw ClientError.unexpectedMessage(.frame) }
-            guard case .topology(let topology) = try handshakeMessage() else { throw ClientError.unexpectedMessage(.frame) }
+            let first = try handshakeMessage()
+            guard case .welcome(let welcome) = first else { throw ClientError.unexpectedMessage(Self.type(of: first)) }
+            let second = try handshakeMessage()
+            guard case .topology(let topology) = second else { throw ClientError.unexpectedMessage(Self.type(of: second)) }
             self.welcome = welcome
             self.topology = topology
         } catch {
@@ -61,6 +63,17 @@ public final class OcclumeshClient {
 
     deinit {
         if !closed { Glibc.close(descriptor) }
+    }
+
+    /// The header type of `message`, for the error naming a message that came out of turn.
+    private static func type(of message: ServerMessage) -> MessageType {
+        switch message {
+        case .welcome: .welcome
+        case .topology: .topology
+        case .frame: .frame
+        case .status: .status
+        case .goodbye: .goodbye
+        }
     }
 
     private func handshakeMessage() throws(ClientError) -> ServerMessage {
