@@ -225,6 +225,10 @@ let package = Package(
             swiftSettings: vectorISA
         ),
         .testTarget(name: "UnixSocketTests", dependencies: ["UnixSocket", "TestSupport"], swiftSettings: vectorISA),
+        .testTarget(
+            name: "OcclumeshClientTests", dependencies: ["OcclumeshClient", "MeshProtocol", "UnixSocket", "TestSupport"],
+            swiftSettings: vectorISA
+        ),
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
         .testTarget(
