@@ -100,7 +100,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     geo = losses.Geometry(fm).to(device)
     model = ORN(ModelConfig(**cfg["model"])).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    state = dict(step=0, elapsed=0.0, rng=None)
+    state = dict(step=0, elapsed=0.0)
     ckpt = out / "ckpt.pt"
     if ckpt.exists():
         c = torch.load(ckpt, map_location=device)
