@@ -10,6 +10,8 @@ import MeshProtocol
 
 private let configuration = PublisherConfiguration(socketPath: "@fuzz", queueCapacity: 4, maximumSubscribesPerSecond: 10)
 
+private let topologies = EncodedTopologies(topology)
+
 private let topology: MeshTopology = {
     let vertexCount = 100
     let triangles = (0..<UInt32(vertexCount - 2)).map { SIMD3($0, $0 + 1, $0 + 2) }
@@ -64,7 +66,7 @@ public func fuzzClientStateMachine(_ data: UnsafePointer<UInt8>, _ size: Int) ->
 
 private func turn(_ client: inout ClientConnection, _ handled: inout Int, now: Double, events: inout [PublisherEvent]) -> DisconnectReason? {
     client.handleBuffered(handled: &handled, limit: MeshPublisher.messagesPerTurn, configuration: configuration,
-                          topology: topology, now: now, events: &events)
+                          topologies: topologies, now: now, events: &events)
 }
 
 /// What `disconnect(…, farewell: true)` does to the queue before closing: droppable messages go, a goodbye is queued.

@@ -17,6 +17,11 @@ public struct BoundingBox: Sendable, Equatable {
         return max(size.x, 0) * max(size.y, 0)
     }
 
+    /// Whether the two boxes share some area.
+    public func intersects(_ other: BoundingBox) -> Bool {
+        BoundingBox(minimum: pointwiseMax(minimum, other.minimum), maximum: pointwiseMin(maximum, other.maximum)).area > 0
+    }
+
     /// Intersection over union with `other` (0 when either is empty).
     public func intersectionOverUnion(_ other: BoundingBox) -> Float {
         let low = pointwiseMax(minimum, other.minimum), high = pointwiseMin(maximum, other.maximum)

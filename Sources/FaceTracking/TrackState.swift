@@ -47,7 +47,9 @@ public struct TrackState: Sendable {
     /// that continues none is a new face: `faceScore` is asked for the face score of its crop, and
     ///
     /// - with a score, the detection becomes a track at once when it reaches `minimumFaceScore` and is dropped
-    ///   as background otherwise, whatever the detector's score;
+    ///   as background otherwise, whatever the detector's score; a detection whose box overlaps a track's needs
+    ///   `minimumNewFaceScore` from the detector as well (its crop holds part of the tracked face, which the face
+    ///   score would vouch for), and is dropped without asking for a face score below it;
     /// - without one (nil), a detection scoring at least `instantNewFaceScore` becomes a track at once, and one
     ///   scoring at least `minimumNewFaceScore` a candidate: confirmed, and given the next id, when the detector
     ///   finds it again on the next frame with such a score (it runs at once to check), dropped otherwise. A
@@ -104,6 +106,10 @@ public struct TrackState: Sendable {
         var confirmed = tracks.filter(\.isConfirmed)
         var candidates: [FaceTrack] = []
         for (index, detection) in detections.enumerated() where !detectionTaken[index] {
+            // Beside a tracked face the crop holds part of that face, so its face score vouches for nothing.
+            let besideTrack = detection.score < configuration.minimumNewFaceScore
+                && confirmed.contains { $0.box.intersects(detection.box) }
+            if besideTrack { continue }
             if let score = try faceScore(detection) {
                 guard score >= configuration.minimumFaceScore else { continue }
                 var track = FaceTrack(candidate: detection, frame: frame, faceScore: score)

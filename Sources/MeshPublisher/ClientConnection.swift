@@ -1,5 +1,26 @@
 import MeshProtocol
 
+/// The topology message of each region, encoded once when the server starts: every client of a region is queued the
+/// same bytes (arrays are copy-on-write, and the queue writes only into frames), so a subscribe or a region change
+/// costs the server neither an encoding nor a copy of the mesh's fixed data.
+struct EncodedTopologies: Sendable {
+    private let faceArea: [UInt8]
+    private let wholeHead: [UInt8]
+
+    init(_ topology: MeshTopology) {
+        faceArea = MessageEncoder.topology(RegionTopology(topology, region: .faceArea))
+        wholeHead = MessageEncoder.topology(RegionTopology(topology, region: .wholeHead))
+    }
+
+    /// The topology message for clients subscribed to `region`.
+    subscript(region: MeshRegion) -> [UInt8] {
+        switch region {
+        case .faceArea: faceArea
+        case .wholeHead: wholeHead
+        }
+    }
+}
+
 /// Everything the server keeps about one connected client.
 struct ClientConnection {
     /// Where the client is in the conversation.
@@ -72,14 +93,14 @@ struct ClientConnection {
     /// the server loop reads and writes, and this is the whole per-client state machine between (the
     /// client-state-machine fuzz target drives it directly).
     mutating func handleBuffered(
-        handled: inout Int, limit: Int, configuration: PublisherConfiguration, topology: MeshTopology, now: Double,
+        handled: inout Int, limit: Int, configuration: PublisherConfiguration, topologies: EncodedTopologies, now: Double,
         events: inout [PublisherEvent]
     ) -> DisconnectReason? {
         do {
             while handled < limit, let (type, body) = try framer.nextMessage() {
                 handled += 1
                 let message = try MessageDecoder.clientMessage(type: type, body: body)
-                if let reason = handle(message, configuration: configuration, topology: topology, now: now, events: &events) {
+                if let reason = handle(message, configuration: configuration, topologies: topologies, now: now, events: &events) {
                     return reason
                 }
             }
@@ -91,7 +112,7 @@ struct ClientConnection {
 
     /// Advances the handshake by one message; returns a reason to disconnect, or nil.
     mutating func handle(
-        _ message: ClientMessage, configuration: PublisherConfiguration, topology: MeshTopology, now: Double,
+        _ message: ClientMessage, configuration: PublisherConfiguration, topologies: EncodedTopologies, now: Double,
         events: inout [PublisherEvent]
     ) -> DisconnectReason? {
         if case .subscribe = message {
@@ -112,16 +133,14 @@ struct ClientConnection {
             _ = queue.push(MessageEncoder.welcome(welcome), droppable: false)
             phase = .awaitingSubscription
         case (.awaitingSubscription, .subscribe(let subscription)):
-            let regionTopology = RegionTopology(topology, region: subscription.region)
-            _ = queue.push(MessageEncoder.topology(regionTopology), droppable: false)
+            _ = queue.push(topologies[subscription.region], droppable: false)
             phase = .streaming(subscription)
             events.append(.clientSubscribed(identifier, subscription))
         case (.streaming(let previous), .subscribe(let subscription)):
             if subscription.region != previous.region {
                 // Welcome and first topology may still be queued; one more topology is allowed, not a pile of them.
                 guard queue.undroppableCount < 3 else { return .resubscribingTooFast }
-                let regionTopology = RegionTopology(topology, region: subscription.region)
-                _ = queue.push(MessageEncoder.topology(regionTopology), droppable: false)
+                _ = queue.push(topologies[subscription.region], droppable: false)
             }
             phase = .streaming(subscription)
             events.append(.clientSubscribed(identifier, subscription))

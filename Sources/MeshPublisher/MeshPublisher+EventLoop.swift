@@ -121,7 +121,7 @@ extension MeshPublisher {
         /// Handles buffered messages up to the turn's budget; false once the client was disconnected.
         func handleBuffered() -> Bool {
             if let reason = state.clients[identifier]!.handleBuffered(
-                handled: &handled, limit: Self.messagesPerTurn, configuration: configuration, topology: topology, now: now,
+                handled: &handled, limit: Self.messagesPerTurn, configuration: configuration, topologies: topologies, now: now,
                 events: &events)
             {
                 disconnect(identifier, reason, &state, events: &events, farewell: true)

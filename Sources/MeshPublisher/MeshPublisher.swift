@@ -24,6 +24,8 @@ public final class MeshPublisher: Sendable {
 
     let configuration: PublisherConfiguration
     let topology: MeshTopology
+    /// Each region's topology message, encoded once and shared by every client queue.
+    let topologies: EncodedTopologies
     let listener: ListeningSocket
     let eventHandler: @Sendable (PublisherEvent) -> Void
     let state = Mutex(State())
@@ -51,6 +53,7 @@ public final class MeshPublisher: Sendable {
         }
         self.configuration = configuration
         self.topology = topology
+        topologies = EncodedTopologies(topology)
         self.eventHandler = eventHandler
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw .socket(.systemCall("pipe", errno, "wake pipe")) }
