@@ -47,7 +47,7 @@ public struct TrackState: Sendable {
     /// that continues none is a new face: `faceScore` is asked for the face score of its crop, and
     ///
     /// - with a score, the detection becomes a track at once when it reaches `minimumFaceScore` and is dropped
-    ///   as background otherwise, whatever the detector's score; a detection whose box overlaps a track's needs
+    ///   as background otherwise, whatever the detector's score; a detection whose crop reaches a track's box needs
     ///   `minimumNewFaceScore` from the detector as well (its crop holds part of the tracked face, which the face
     ///   score would vouch for), and is dropped without asking for a face score below it;
     /// - without one (nil), a detection scoring at least `instantNewFaceScore` becomes a track at once, and one
@@ -108,7 +108,7 @@ public struct TrackState: Sendable {
         for (index, detection) in detections.enumerated() where !detectionTaken[index] {
             // Beside a tracked face the crop holds part of that face, so its face score vouches for nothing.
             let besideTrack = detection.score < configuration.minimumNewFaceScore
-                && confirmed.contains { $0.box.intersects(detection.box) }
+                && confirmed.contains { $0.box.intersects(Self.cropReach(of: detection.box)) }
             if besideTrack { continue }
             if let score = try faceScore(detection) {
                 guard score >= configuration.minimumFaceScore else { continue }
@@ -127,6 +127,13 @@ public struct TrackState: Sendable {
         }
         self.tracks = confirmed
         self.candidates = candidates
+    }
+
+    /// The part of the frame a detection's crop can hold: its box grown 1.5 times about its centre (the regressor's
+    /// crop is 1.36-1.41 times the box, `CropConvention`'s framing, and may lie lower).
+    private static func cropReach(of box: BoundingBox) -> BoundingBox {
+        let centre = (box.minimum + box.maximum) / 2, half = (box.maximum - box.minimum) * 0.75
+        return BoundingBox(minimum: centre - half, maximum: centre + half)
     }
 
     /// The regressor's result for track `id` on frame `frame`: its landmarks (image pixels) become the track's
