@@ -158,7 +158,7 @@ extension DaemonConfiguration {
         /// appears (1 turns it off).
         public var instantNewFaceScore = 0.8
         /// With a face score: the score a new detection's crop needs to become a track at once.
-        public var minimumFaceScore = 0.5
+        public var minimumFaceScore = 0.8
         /// With a face score: a track ends when its averaged face score falls below this.
         public var lostFaceScore = 0.3
         /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).

@@ -27,7 +27,7 @@ struct NewFaceKeysTests {
 
     @Test("bad values are refused in one line naming the key", arguments: [
         ("[tracking]\nmin_face_score = 1.5\n", "tracking.min_face_score"),
-        ("[tracking]\nlost_face_score = 0.6\n", "tracking.lost_face_score"),
+        ("[tracking]\nlost_face_score = 0.9\n", "tracking.lost_face_score"),
         ("[tracking]\ninstant_new_face_score = -0.1\n", "tracking.instant_new_face_score"),
         ("[tracking]\nfull_range_interval = -1\n", "tracking.full_range_interval"),
         ("[smoothing.expression]\nprediction = 11.0\n", "smoothing.expression.prediction"),

@@ -69,8 +69,8 @@ struct NewFaceTests {
         }
         var detectorRuns = 0
         for frame in 1...20 {
-            // The regressor's result of the previous frame: a face (0.7), mostly hidden (visibility 0.1).
-            state.observe(id: 1, frame: frame - 1, landmarks: landmarks(at: frame - 1), confidence: 0.1, faceScore: 0.7)
+            // The regressor's result of the previous frame: a face (0.85, above `minimumFaceScore`), mostly hidden (visibility 0.1).
+            state.observe(id: 1, frame: frame - 1, landmarks: landmarks(at: frame - 1), confidence: 0.1, faceScore: 0.85)
             let detect = state.needsDetection(frame: frame)
             if detect { detectorRuns += 1 }
             state.advance(frame: frame, detections: detect ? [] : nil)

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Faces `occlumesh landmarks` misses on AFLW2000-3D (evaluation only: never for training or tuning), clean and
+occluded, per yaw bin, at several tracking.min_face_score values.
+
+    training/.venv/bin/python tools/landmarks-misses-aflw.py [--binary .build/debug/occlumesh] [--stride 1]
+        [--thresholds 0.3,0.5] [--levels clean,heavy,second_heavy]
+
+Levels: clean; heavy, the training occlusion generator at 40-60 % of the face (all eight families, fixed seeds, as
+tools/detector-under-occlusion.py); second_heavy, the second occlusion test that training never sees (orn.second_test,
+40-50 %). The images go to a temporary folder and `occlumesh landmarks` runs once per level with a config keeping every
+detection (min_face_score = 0); each face line carries the verifier's face score, so the faces reported at a threshold
+T are those scoring at least T (what a run with min_face_score = T reports, up to the four-face limit). An image is
+missed when no face is reported; "no match" also counts a reported face whose box overlaps the 68 ground-truth
+landmarks' box with IoU < 0.5 as a miss. Yaw bins as the benchmark: [0, 30], (30, 60], (60, 90] degrees.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "training"))
+
+from orn import occlusion, paths, second_test  # noqa: E402
+
+LEVELS = {"clean": None, "heavy": (0.4, 0.6), "second_heavy": (0.4, 0.5)}
+BINS = ((0, 30), (30, 60), (60, 90))
+
+
+def iou(a, b) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
+
+
+def occluded(level, image, lm68, seed):
+    coverage = LEVELS[level]
+    if coverage is None:
+        return image
+    if level == "second_heavy":
+        return second_test.occlude_second(image, lm68, seed, coverage)[0]
+    return occlusion.occlude_seeded(image, lm68, seed, coverage)[0]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=str(ROOT / ".build" / "debug" / "occlumesh"))
+    ap.add_argument("--stride", type=int, default=1, help="every N-th image")
+    ap.add_argument("--thresholds", default="0.3,0.5")
+    ap.add_argument("--levels", default=",".join(LEVELS))
+    ap.add_argument("--min-confidence", type=float, default=0.5, help="tracking.min_confidence (the detector's threshold)")
+    ap.add_argument("--faces", help="a folder: write each level's reported faces there (FOLDER/LEVEL.json), or read "
+                                    "them from there when present instead of running occlumesh again")
+    args = ap.parse_args()
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    labels = np.load(paths.AFLW2000 / "labels.npz")
+    index = np.arange(0, len(labels["names"]), args.stride)
+    points = labels["pts68"][:, :2].transpose(0, 2, 1).astype(np.float64)
+    yaw = np.abs(labels["yaw_degrees"])
+    bins = {str(labels["names"][i]): next(k for k, (lo, hi) in enumerate(BINS) if yaw[i] <= hi or k == 2) for i in index}
+    truth = {str(labels["names"][i]): [*points[i].min(0), *points[i].max(0)] for i in index}
+    print("| level | min_face_score | missed (no face) | [0,30] | (30,60] | (60,90] | missed or no match |")
+    print("|---|---|---|---|---|---|---|")
+    for level in args.levels.split(","):
+        saved = Path(args.faces) / f"{level}.json" if args.faces else None
+        if saved and saved.exists():
+            faces = json.loads(saved.read_text())
+        else:
+            faces = run_level(args, level, index, labels, points)
+            if saved:
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                saved.write_text(json.dumps(faces))
+        report(level, faces, thresholds, bins, truth)
+    return 0
+
+
+def run_level(args, level, index, labels, points):
+    """Per image name: the faces `occlumesh landmarks` reports on the image at `level`, every detection kept."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "keep-all.toml"
+        config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n")
+        images = Path(folder) / "images"
+        images.mkdir()
+        for i in index:
+            name = str(labels["names"][i])
+            image = np.asarray(Image.open(paths.AFLW2000 / "images" / name).convert("RGB"))
+            Image.fromarray(occluded(level, image, points[i], 30_000 + int(i))).save(images / (Path(name).stem + ".png"))
+        out = Path(folder) / "out.jsonl"
+        subprocess.run([args.binary, "landmarks", str(images), "--jsonl", str(out), "--models", str(ROOT / "models"),
+                        "--config", str(config)], check=True, stderr=subprocess.DEVNULL)
+        faces = {}
+        for line in out.read_text().splitlines():
+            record = json.loads(line)
+            faces[Path(record["source"]).stem + ".jpg"] = record["faces"]
+    return faces
+
+
+def report(level, faces, thresholds, bins, truth):
+    """One table row per threshold."""
+    for threshold in thresholds:
+        missed, unmatched = np.zeros(3, int), 0
+        counts = np.zeros(3, int)
+        for name, found in faces.items():
+            kept = [f for f in found if f["face_score"] is None or f["face_score"] >= threshold]
+            counts[bins[name]] += 1
+            if not kept:
+                missed[bins[name]] += 1
+            if not any(iou(f["box"], truth[name]) >= 0.5 for f in kept):
+                unmatched += 1
+        total = counts.sum()
+        cells = " | ".join(f"{m} / {c} ({m / c:.1%})" for m, c in zip(missed, counts))
+        print(f"| {level} | {threshold} | {missed.sum()} / {total} ({missed.sum() / total:.2%}) | {cells} | "
+              f"{unmatched} ({unmatched / total:.2%}) |", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

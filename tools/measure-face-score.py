@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""The regressor's face score on the daemon's own crops, for choosing tracking.min_face_score / lost_face_score.
+
+    training/.venv/bin/python tools/measure-face-score.py [--binary .build/debug/occlumesh] [--work DIR] [--count N]
+
+Everything goes through `occlumesh landmarks` (the real Swift path: detector, full-range fallback, crop framed on the
+detector box, regressor), with a config that keeps every detection (`min_face_score = 0`), and reads the `face_score`
+each face line carries (the score the tracker's verifier compares with min_face_score). Images are made here, in a
+temporary folder (never committed), from:
+
+Background, no face in the picture (`--count` images per kind):
+  - clip: squares cut from the frames of the three clips in ../shared/data/videos away from the face (the detector's
+    box grown 1.5x overlaps none); note the training negatives were cut from the same clips' frames (85 % of them);
+  - clutter: drawn shapes, stripes and gradients with noise (orn.negatives.clutter, fresh seeds);
+  - texture: blurred multi-scale noise, stripes, checkerboards and wood-like rings, some in skin colours;
+  - hands: clutter or clip background with one or two hands (the occlusion generator's hand families) drawn where a
+    face would be, but no face;
+  - blob: a shaded skin-coloured oval on clutter, head-sized, with no features;
+  - mosaic / part: validation face crops shuffled in a 4x4 grid / zoomed 2.5-4x away from the centre
+    (orn.negatives; faces never trained on, arrangements never seen).
+Each background image goes through twice: as the detector sees it (a false track needs a detection, at
+min_confidence, whose crop passes the face score) and with --boxes, a head-sized box in the middle so the regressor
+is asked about every image (the worst case: any detection there would be verified).
+
+Faces: the AFLW training crops of the validation split (orn.validate.validation_crops("fused"), never trained on),
+clean and under the occlusion generator's heavy level (40-60 % of the face covered, all eight families, fixed seeds).
+A face is found when the detector finds it; its face score is then the verifier's.
+
+Prints, per set, how many images gave a detection and the share of those (and of all images) whose face score
+reaches each threshold, and writes every score to DIR/scores.json.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "training"))
+
+from orn import negatives, occlusion, paths  # noqa: E402
+from orn.validate import LEVELS, occluded, validation_crops  # noqa: E402
+
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+SIDE = 256
+
+
+def clip_squares(binary, count, rng):
+    """Face-free squares from the clips' frames, resized to SIDE."""
+    import cv2
+    per_clip = -(-count // 3)
+    out = []
+    for clip in sorted(paths.VIDEOS.glob("*.mp4")):
+        lines = subprocess.run([binary, "detect", str(clip), "--json", "--min-score", "0.3"], check=True,
+                               capture_output=True, text=True).stdout.splitlines()
+        boxes = {}
+        for line in lines:
+            record = json.loads(line)
+            if record["faces"]:
+                boxes[record["frame"]] = np.array(record["faces"][0]["box"])
+        capture = cv2.VideoCapture(str(clip))
+        frames = []
+        while True:
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            frames.append(bgr[..., ::-1])
+        taken = 0
+        for attempt in range(per_clip * 50):
+            if taken == per_clip:
+                break
+            index = int(rng.integers(len(frames)))
+            if index not in boxes:
+                continue
+            frame = frames[index]
+            h, w = frame.shape[:2]
+            box = boxes[index]
+            centre, half = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]) * 0.75
+            face = np.concatenate([centre - half, centre + half])
+            side = rng.uniform(0.12, 0.5) * min(h, w)
+            x0, y0 = rng.uniform(0, w - side), rng.uniform(0, h - side)
+            if x0 < face[2] and face[0] < x0 + side and y0 < face[3] and face[1] < y0 + side:
+                continue
+            square = frame[int(y0):int(y0 + side), int(x0):int(x0 + side)]
+            out.append(np.asarray(Image.fromarray(np.ascontiguousarray(square)).resize((SIDE, SIDE), Image.BILINEAR)))
+            taken += 1
+    return out[:count]
+
+
+def texture(rng):
+    """Noise, stripes, checkerboard or rings, sometimes in skin colours."""
+    y, x = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32) / SIDE
+    kind = int(rng.integers(4))
+    if kind == 0:
+        field = sum(np.asarray(Image.fromarray((rng.uniform(0, 255, (n, n))).astype(np.uint8)).resize(
+            (SIDE, SIDE), Image.BICUBIC), np.float32) / 255 * rng.uniform(0.2, 1) for n in (4, 8, 16, 64))
+        field = (field - field.min()) / (np.ptp(field) + 1e-6)
+    elif kind == 1:
+        angle, period = rng.uniform(0, np.pi), rng.uniform(0.03, 0.25)
+        field = 0.5 + 0.5 * np.sin(2 * np.pi * (x * np.cos(angle) + y * np.sin(angle)) / period)
+    elif kind == 2:
+        n = int(rng.integers(3, 16))
+        field = ((np.floor(x * n) + np.floor(y * n)) % 2).astype(np.float32)
+    else:
+        cx, cy = rng.uniform(-0.5, 1.5, 2)
+        field = 0.5 + 0.5 * np.sin(np.hypot(x - cx, y - cy) * rng.uniform(20, 80) + 3 * np.sin(x * 7))
+    if rng.uniform() < 0.4:
+        low, high = np.array([90, 50, 35]) * rng.uniform(0.6, 1.6), np.array([230, 180, 150]) * rng.uniform(0.8, 1.1)
+    else:
+        low, high = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    image = low + (high - low) * field[..., None] + rng.normal(0, rng.uniform(0, 10), (SIDE, SIDE, 3))
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def mean_layout(label68):
+    """The validation faces' mean 68-point layout, centred on 0 with unit face size."""
+    centred = label68 - label68.mean(1, keepdims=True)
+    size = np.sqrt(np.prod(np.ptp(label68, axis=1), axis=1))[:, None, None]
+    return (centred / size).mean(0)
+
+
+SKIN = np.array([[230, 180, 150], [205, 145, 110], [150, 95, 65], [240, 205, 180], [100, 62, 42]], float)
+
+
+def _palette_skin(rng, photo):
+    """Hands in skin tones: the generator would take the (absent) face's colour from the background."""
+    return np.clip(SKIN[rng.integers(len(SKIN))] * rng.uniform(0.9, 1.08), 20, 250)
+
+
+def hands(background, layout, rng):
+    """Hands drawn where a head-sized face would be on `background`, with no face."""
+    occlusion._skin_albedo = _palette_skin
+    size = rng.uniform(0.35, 0.6) * SIDE
+    centre = rng.uniform(0.35, 0.65, 2) * SIDE
+    points = layout * size + centre
+    for _ in range(6):
+        try:
+            return occlusion.occlude(background, points, rng, families=("hand", "two_hands"), coverage=(0.3, 0.6)).image
+        except ValueError:
+            continue
+    return None
+
+
+def blob(background, rng):
+    """A shaded, featureless skin-coloured oval the size of a head."""
+    skin = np.array([200, 150, 120]) * rng.uniform(0.45, 1.15)
+    w, h = rng.uniform(0.3, 0.5) * SIDE, 0
+    h = w * rng.uniform(1.15, 1.4)
+    cx, cy = rng.uniform(0.35, 0.65, 2) * SIDE
+    y, x = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)
+    r = np.hypot((x - cx) / (w / 2), (y - cy) / (h / 2))
+    shade = np.clip(1.05 - 0.35 * r ** 2 + 0.15 * (x - cx) / w, 0.4, 1.1)
+    inside = np.clip((1 - r) * 12, 0, 1)[..., None]
+    image = background * (1 - inside) + np.clip(skin * shade[..., None], 0, 255) * inside
+    return np.asarray(Image.fromarray(image.astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2))))
+
+
+def background_sets(binary, count, faces, label68, seed):
+    rng = np.random.default_rng(seed)
+    clip = clip_squares(binary, count, rng)
+    sets = {"clip": clip, "clutter": [negatives.clutter(rng, SIDE) for _ in range(count)],
+            "texture": [texture(rng) for _ in range(count)]}
+    layout = mean_layout(label68)
+    made = []
+    while len(made) < count:
+        base = negatives.clutter(rng, SIDE) if rng.uniform() < 0.5 else clip[int(rng.integers(len(clip)))]
+        image = hands(base, layout, rng)
+        if image is not None:
+            made.append(image)
+    sets["hands"] = made
+    sets["blob"] = [blob(negatives.clutter(rng, SIDE).astype(np.float32), rng) for _ in range(count)]
+    picks = rng.integers(len(faces), size=count)
+    sets["mosaic"] = [negatives.mosaic(faces[i], rng, SIDE) for i in picks]
+    sets["part"] = [negatives.part(faces[i], rng, SIDE) for i in picks]
+    return sets
+
+
+def write(folder: Path, images):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, image in enumerate(images):
+        Image.fromarray(np.ascontiguousarray(image)).save(folder / f"{i:05d}.png")
+
+
+def landmarks(binary, folder: Path, config: Path, boxes=None):
+    """Per image file name: the face scores of the faces `occlumesh landmarks` reports."""
+    out = folder.parent / f"{folder.name}{'-boxes' if boxes else ''}.jsonl"
+    command = [binary, "landmarks", str(folder), "--jsonl", str(out), "--models", str(ROOT / "models"),
+               "--config", str(config)]
+    if boxes:
+        command += ["--boxes", str(boxes)]
+    subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+    scores = {}
+    for line in out.read_text().splitlines():
+        record = json.loads(line)
+        scores[record["source"]] = [face["face_score"] for face in record["faces"]]
+    return scores
+
+
+def summary(name, scores, images):
+    """One table row: detections, and the share of images with a face score at or above each threshold."""
+    best = np.array([max(s) for s in scores.values() if s])
+    cells = [f"{(best >= t).sum()}" for t in THRESHOLDS]
+    print(f"| {name} | {images} | {len(best)} | " + " | ".join(cells) + " |", flush=True)
+    return best
+
+
+def videos(binary, work: Path, config: Path):
+    """`occlumesh run` on the three clips (faces: the tracks' face scores, frame by frame) and on face-free video (the
+    parts of s18.mp4 left and right of the face, and samples/sample.mp4), with every new detection kept as a track
+    (`config`): the face scores a false track would have."""
+    import subprocess as sp
+    sources = {clip.stem: clip for clip in sorted(paths.VIDEOS.glob("*.mp4"))}
+    for name, crop in (("s18-left", "crop=480:720:0:0"), ("s18-right", "crop=304:720:976:0")):
+        target = work / f"{name}.mp4"
+        sp.run(["ffmpeg", "-v", "error", "-y", "-i", str(paths.VIDEOS / "s18.mp4"), "-vf", crop, "-c:v", "libx264",
+                "-crf", "18", str(target)], check=True)
+        sources[name] = target
+    sources["sample"] = ROOT / "samples" / "sample.mp4"
+    print("\n| video | frames | tracks | frames with a face | face score of the tracked faces: min / 1 % / median |")
+    print("|---|---|---|---|---|")
+    for name, path in sources.items():
+        out = work / f"run-{name}.jsonl"
+        sp.run([binary, "run", str(path), "--jsonl", str(out), "--models", str(ROOT / "models"), "--config", str(config)],
+               check=True, stderr=sp.DEVNULL)
+        records = [json.loads(line) for line in out.read_text().splitlines()]
+        faces = [face for record in records for face in record["faces"]]
+        scores = np.array([face["face_score"] for face in faces])
+        spread = (f"{scores.min():.3f} / {np.percentile(scores, 1):.3f} / {np.median(scores):.3f}" if len(scores) else "-")
+        print(f"| {name} | {len(records)} | {len({face['track'] for face in faces})} | "
+              f"{sum(1 for record in records if record['faces'])} | {spread} |", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=str(ROOT / ".build" / "debug" / "occlumesh"))
+    parser.add_argument("--work", help="folder for the made images and outputs (default: a temporary one)")
+    parser.add_argument("--count", type=int, default=500, help="background images per kind")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--videos", action="store_true",
+                        help="instead: occlumesh run on the clips and on face-free video, every new detection a track")
+    parser.add_argument("--min-confidence", type=float, default=0.5,
+                        help="tracking.min_confidence: the detector score a detection needs to be verified at all")
+    args = parser.parse_args()
+    work = Path(args.work or tempfile.mkdtemp(prefix="face-score-"))
+    config = work / "keep-all.toml"
+    work.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n")
+
+    if args.videos:
+        videos(args.binary, work, config)
+        return 0
+    faces, label68, _ = validation_crops("fused")
+    face_sets = {"faces clean": faces, "faces heavy": occluded(faces, label68, LEVELS["heavy"])}
+    backgrounds = background_sets(args.binary, args.count, faces, label68, args.seed)
+    print(f"{len(faces)} validation faces; background kinds: "
+          + ", ".join(f"{k} {len(v)}" for k, v in backgrounds.items()) + f"; work folder {work}", flush=True)
+
+    header = "| set | images | with a detection | " + " | ".join(f"≥ {t}" for t in THRESHOLDS) + " |"
+    results = {}
+    print("\nDetector-driven (as the tracker verifies a new detection):\n" + header)
+    print("|" + "---|" * (len(THRESHOLDS) + 3))
+    for name, images in list(face_sets.items()) + list(backgrounds.items()):
+        folder = work / name.replace(" ", "-")
+        write(folder, images)
+        scores = landmarks(args.binary, folder, config)
+        results[name] = [max(s) if s else None for s in scores.values()]
+        summary(name, scores, len(images))
+
+    box = SIDE / 1.3565
+    centre = np.array([SIDE / 2, SIDE / 2 - 0.0532 * box])
+    print("\nEvery background image, box-driven (a head-sized box in the middle; the regressor asked about each):\n"
+          + header)
+    print("|" + "---|" * (len(THRESHOLDS) + 3))
+    for name, images in backgrounds.items():
+        folder = work / name
+        boxes = work / f"{name}-boxes.json"
+        boxes.write_text(json.dumps({f"{i:05d}.png": [float(centre[0] - box / 2), float(centre[1] - box / 2),
+                                                      float(centre[0] + box / 2), float(centre[1] + box / 2)]
+                                     for i in range(len(images))}))
+        scores = landmarks(args.binary, folder, config, boxes)
+        results[name + " (box)"] = [max(s) if s else None for s in scores.values()]
+        summary(name + " (box)", scores, len(images))
+    (work / "scores.json").write_text(json.dumps(results))
+    for name in face_sets:
+        values = np.array([v for v in results[name] if v is not None])
+        print(f"{name}: face score percentiles 0.5/1/2/5/10 %: "
+              + ", ".join(f"{np.percentile(values, q):.3f}" for q in (0.5, 1, 2, 5, 10)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
