@@ -29,7 +29,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case argumentCountMismatch(kind: String, expected: Int, actual: Int)
     /// A run-time input or output buffer does not have the shape the model declares.
     case tensorShapeMismatch(name: String, expected: [Int], actual: [Int])
-    /// No kernel level can run: `OCCLUMESH_ISA` or the caller asked for one this CPU lacks, or named none.
+    /// No kernel level can run: `OCCLUMESH_ISA` or the caller asked for one this CPU lacks, or named none. The
+    /// detail is `KernelSelectionError`'s line (bounded there), shown whole.
     case kernelSelection(detail: String)
 
     /// One line naming the cause. Names and details come from the model file, so each is shown with its line breaks
@@ -50,7 +51,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
         case .invalidTensorData(let name, let detail): "tensor '\(Self.excerpt(name))': invalid data (\(Self.excerpt(detail)))"
         case .unsupportedDataType(let name, let dataType): "tensor '\(Self.excerpt(name))': unsupported element type \(dataType)"
         case .argumentCountMismatch(let kind, let expected, let actual): "expected \(expected) \(kind), got \(actual)"
-        case .kernelSelection(let detail): "cannot choose inference kernels: \(Self.excerpt(detail))"
+        case .kernelSelection(let detail): "cannot choose inference kernels: \(detail)"
         case .tensorShapeMismatch(let name, let expected, let actual):
             "tensor '\(Self.excerpt(name))': expected shape \(expected), got \(actual)"
         }

@@ -12,7 +12,8 @@ public enum KernelSelectionError: Error, Equatable, Sendable, CustomStringConver
     public var description: String {
         switch self {
         case .unknownOverride(let value):
-            "\(ProcessorCheck.overrideVariable)=\(value.debugDescription) names no kernel level "
+            "\(ProcessorCheck.overrideVariable)=\(String(value.prefix(32)).debugDescription)\(value.count > 32 ? "…" : "") "
+                + "names no kernel level "
                 + "(use \(KernelLevel.allCases.map(\.rawValue).joined(separator: " or ")), or unset it to choose from the CPU)"
         case .unsupportedLevel(let level, let missing, let requestedBy):
             "\(requestedBy) asks for the \(level.rawValue) kernels but this CPU lacks \(missing.joined(separator: ", "))"

@@ -14,6 +14,7 @@ import Testing
             #expect(error.description.contains("avx512"))
             #expect(error.description.contains(KernelLevels.avx512Missing[0]))
             #expect(!error.description.contains("\n"))
+            #expect(error.description.hasSuffix("use OCCLUMESH_ISA=avx2 or unset it"), "cut: \(error.description)")
         }
     }
 
