@@ -162,11 +162,11 @@ let package = Package(
 
         // MARK: Tools, samples and benchmarks
         // A service with the daemon's lifecycle (config, socket, notify, watchdog, signals) and synthetic
-        // frames, run by scripts/systemd-integration.sh under a real systemd until occlumeshd exists.
+        // frames, run by scripts/systemd-integration.sh under a real systemd beside the real occlumeshd: it checks
+        // the unit's lifecycle without the trained model and the third-party data.
         .executableTarget(
             name: "occlumesh-systemd-probe",
             dependencies: ["DaemonConfiguration", "DaemonRuntime", "MeshPublisher", "SystemdNotify"],
-            path: "Tests/SystemdProbe",
             swiftSettings: vectorISA
         ),
         .executableTarget(
