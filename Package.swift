@@ -51,6 +51,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // MARK: C shims
@@ -113,6 +115,15 @@ let package = Package(
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         // What clients make of received frames for people and for other programs: head angles, readable lines.
         .target(name: "FaceReadout", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
+        // `occlumesh view`'s web server: the page, three.js from libjs-three, the live mesh over WebSocket.
+        .target(
+            name: "MeshViewer",
+            dependencies: [
+                "OcclumeshClient", "FaceReadout", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: vectorISA
+        ),
         // OSC 1.0 messages and bundles, and the UDP socket that carries them.
         .target(name: "OSCEncoding", swiftSettings: vectorISA),
         // Frames as VMC and plain OSC for animation and VTuber programs: ARKit names, calibration, face choice.
@@ -147,6 +158,7 @@ let package = Package(
                 "FaceReadout",
                 "MotionBridge",
                 "OSCEncoding",
+                "MeshViewer",
                 "Daemon",
                 "DaemonConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -218,6 +230,7 @@ let package = Package(
         .testTarget(name: "MeshProtocolTests", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
         .testTarget(name: "FaceReadoutTests", dependencies: ["FaceReadout", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(name: "OSCEncodingTests", dependencies: ["OSCEncoding"], swiftSettings: vectorISA),
+        .testTarget(name: "MeshViewerTests", dependencies: ["MeshViewer", "MeshProtocol"], swiftSettings: vectorISA),
         .testTarget(name: "MotionBridgeTests", dependencies: ["MotionBridge", "FaceReadout", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",

@@ -17,3 +17,4 @@ daemon=$!
 for _ in $(seq 100); do [ -S "$work/mesh.sock" ] && break; sleep 0.1; done
 .build/release/occlumesh subscribe --socket "$work/mesh.sock" --count 90
 wait "$daemon"
+echo "To watch the mesh live: with the daemon running, .build/release/occlumesh view [--socket PATH], then open http://127.0.0.1:8037/"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing occlumesh needs on Debian 12: the FFmpeg and libv4l2
 # development packages, the ffmpeg/ffprobe tools the tests compare against, numpy, the training environment
-# (training/setup.sh) and python-osc (the OSC receiver the bridge tests send to).
+# (training/setup.sh), python-osc (the OSC receiver the bridge tests send to), three.js (libjs-three, which
+# `occlumesh view` serves) and Chromium with websocket-client (the viewer's browser test drives it headless).
 # Idempotent: installs only what is missing. Swift 6 itself must already be on PATH.
 set -euo pipefail
 
-packages=(pkg-config systemd ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libv4l-dev)
+packages=(pkg-config systemd ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libv4l-dev libjs-three chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -41,4 +42,5 @@ fi
 "$(dirname "$0")/../training/setup.sh"
 
 # python-osc's server is the real receiver the bridge tests check what `occlumesh bridge` sends against.
-"$root/training/.venv/bin/python" -m pip install -q --disable-pip-version-check "python-osc==1.10.2"
+# websocket-client speaks the DevTools protocol to headless Chromium in the viewer's browser test.
+"$root/training/.venv/bin/python" -m pip install -q --disable-pip-version-check "python-osc==1.10.2" "websocket-client==1.8.0"

@@ -15,21 +15,22 @@ final class SampleDaemon {
     let socket: String
     private let process = Process()
 
-    /// Starts occlumeshd on samples/face.mp4 in real time, waiting for one client before the first frame.
-    init(_ name: String, extraArguments: [String] = []) throws {
+    /// Starts occlumeshd on `source` (default samples/face.mp4) in real time, waiting for one client before the first
+    /// frame, on `socket` (default: mesh.sock in a folder of its own).
+    init(_ name: String, source: String? = nil, socket: String? = nil) throws {
         folder = try DetectCommandTests.temporaryFolder(name)
-        socket = folder.appendingPathComponent("mesh.sock").path
+        self.socket = socket ?? folder.appendingPathComponent("mesh.sock").path
         let config = try String(contentsOf: Self.root.appendingPathComponent("config/occlumesh.toml"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/share/occlumesh", with: Self.root.appendingPathComponent("models").path)
         let configPath = folder.appendingPathComponent("occlumesh.toml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: ProbeCommandTests.executable).deletingLastPathComponent().appendingPathComponent("occlumeshd")
-        process.arguments = ["--config", configPath, "--source", Self.root.appendingPathComponent("samples/face.mp4").path,
-                             "--socket", socket, "--realtime", "--wait-for-clients", "1"] + extraArguments
+        process.arguments = ["--config", configPath, "--source", source ?? Self.root.appendingPathComponent("samples/face.mp4").path,
+                             "--socket", self.socket, "--realtime", "--wait-for-clients", "1"]
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: socket), process.isRunning, Date() < deadline { usleep(20_000) }
+        while !FileManager.default.fileExists(atPath: self.socket), process.isRunning, Date() < deadline { usleep(20_000) }
     }
 
     /// Stops the daemon and removes its folder.
