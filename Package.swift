@@ -42,6 +42,7 @@ let package = Package(
         .library(name: "FaceModel", targets: ["FaceModel"]),
         .library(name: "FaceTracking", targets: ["FaceTracking"]),
         .library(name: "FaceRegression", targets: ["FaceRegression"]),
+        .library(name: "FaceSmoothing", targets: ["FaceSmoothing"]),
         .library(name: "MeshPublisher", targets: ["MeshPublisher"]),
         .library(name: "OcclumeshClient", targets: ["OcclumeshClient"]),
         .library(name: "DaemonConfiguration", targets: ["DaemonConfiguration"]),
@@ -66,10 +67,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("v4l2")]
         ),
 
-        // MARK: Pipeline modules
+        // MARK: Pipeline modules, in the order a frame meets them
+        // The one clock every capture time, publish time and deadline is read from.
+        .target(name: "MonotonicTime", swiftSettings: vectorISA),
         .target(
             name: "VideoIngest",
-            dependencies: ["CFFmpeg", "CV4L2"],
+            dependencies: ["CFFmpeg", "CV4L2", "MonotonicTime"],
             swiftSettings: vectorISA
         ),
 
@@ -99,19 +102,24 @@ let package = Package(
         ),
         .target(
             name: "FaceTracking",
-            dependencies: ["FaceModel", "InferenceCore", "VideoIngest"],
+            dependencies: ["InferenceCore", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
         .target(
             name: "FaceRegression",
-            dependencies: ["InferenceCore", "FaceModel"],
+            dependencies: ["FaceTracking", "InferenceCore", "FaceModel", "VideoIngest"],
+            swiftSettings: vectorISA + numericInDebug
+        ),
+        .target(
+            name: "FaceSmoothing",
+            dependencies: ["FaceModel"],
             swiftSettings: vectorISA + numericInDebug
         ),
 
         // MARK: Publishing and daemon plumbing: wire protocol, socket server, client, config, systemd
         .target(name: "UnixSocket", swiftSettings: vectorISA),
         .target(name: "MeshProtocol", swiftSettings: vectorISA),
-        .target(name: "MeshPublisher", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
+        .target(name: "MeshPublisher", dependencies: ["MeshProtocol", "MonotonicTime", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         // What clients make of received frames for people and for other programs: head angles, readable lines.
         .target(name: "FaceReadout", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
@@ -134,14 +142,14 @@ let package = Package(
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
         .target(
-            name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshPublisher"],
+            name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshProtocol", "MeshPublisher"],
             swiftSettings: vectorISA
         ),
         .target(
             name: "Daemon",
             dependencies: [
-                "VideoIngest", "FaceTracking", "FaceRegression", "FaceModel", "MeshPublisher", "DaemonConfiguration",
-                "DaemonRuntime", "SystemdNotify", "ProcessorSupport",
+                "VideoIngest", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "MeshProtocol", "MeshPublisher",
+                "MonotonicTime", "DaemonConfiguration", "DaemonRuntime", "SystemdNotify", "ProcessorSupport",
             ],
             swiftSettings: vectorISA + numericInDebug
         ),
@@ -154,6 +162,8 @@ let package = Package(
                 "InferenceCore",
                 "FaceModel",
                 "FaceTracking",
+                "FaceSmoothing",
+                "MeshProtocol",
                 "OcclumeshClient",
                 "FaceReadout",
                 "MotionBridge",
@@ -168,7 +178,7 @@ let package = Package(
 
         .executableTarget(
             name: "occlumeshd",
-            dependencies: ["Daemon", "DaemonConfiguration", "DaemonRuntime", "MeshPublisher", "SystemdNotify", "VideoIngest"],
+            dependencies: ["Daemon", "DaemonConfiguration"],
             swiftSettings: vectorISA
         ),
 
@@ -178,15 +188,15 @@ let package = Package(
         // the unit's lifecycle without the trained model and the third-party data.
         .executableTarget(
             name: "occlumesh-systemd-probe",
-            dependencies: ["DaemonConfiguration", "DaemonRuntime", "MeshPublisher", "SystemdNotify"],
+            dependencies: ["DaemonConfiguration", "DaemonRuntime", "MeshProtocol", "MeshPublisher", "SystemdNotify"],
             swiftSettings: vectorISA
         ),
         .executableTarget(
-            name: "occlumesh-client-sample", dependencies: ["OcclumeshClient"], path: "samples/SwiftClient",
+            name: "occlumesh-client-sample", dependencies: ["MeshProtocol", "OcclumeshClient"], path: "samples/SwiftClient",
             swiftSettings: vectorISA
         ),
         .executableTarget(
-            name: "occlumesh-publisher-benchmark", dependencies: ["MeshPublisher", "OcclumeshClient"],
+            name: "occlumesh-publisher-benchmark", dependencies: ["MeshProtocol", "MeshPublisher", "OcclumeshClient"],
             path: "Benchmarks/PublisherBenchmark", swiftSettings: vectorISA
         ),
 
@@ -203,21 +213,22 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest", "CMallocCounter"],
+            dependencies: ["FaceTracking", "InferenceCore", "VideoIngest", "CMallocCounter"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
         .testTarget(
             name: "FaceRegressionTests",
-            dependencies: ["FaceRegression", "FaceModel", "InferenceCore", "TestSupport"],
+            dependencies: ["FaceRegression", "FaceTracking", "FaceModel", "InferenceCore", "VideoIngest", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
+        .testTarget(name: "FaceSmoothingTests", dependencies: ["FaceSmoothing", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "DaemonConfiguration", "FaceTracking", "FaceModel", "VideoIngest", "OcclumeshClient", "UnixSocket",
-                "occlumeshd", "TestSupport",
+                "Daemon", "DaemonConfiguration", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "VideoIngest",
+                "MeshProtocol", "MonotonicTime", "OcclumeshClient", "UnixSocket", "occlumeshd", "TestSupport",
             ],
             swiftSettings: vectorISA
         ),
@@ -234,7 +245,7 @@ let package = Package(
         .testTarget(name: "MotionBridgeTests", dependencies: ["MotionBridge", "FaceReadout", "FaceModel"], swiftSettings: vectorISA),
         .testTarget(
             name: "MeshPublisherTests",
-            dependencies: ["MeshPublisher", "OcclumeshClient", "UnixSocket", "TestSupport"],
+            dependencies: ["MeshProtocol", "MeshPublisher", "OcclumeshClient", "UnixSocket", "TestSupport"],
             swiftSettings: vectorISA
         ),
         .testTarget(name: "UnixSocketTests", dependencies: ["UnixSocket", "TestSupport"], swiftSettings: vectorISA),
@@ -245,7 +256,7 @@ let package = Package(
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
         .testTarget(
-            name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "DaemonConfiguration", "MeshPublisher", "UnixSocket"],
+            name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "DaemonConfiguration", "MeshProtocol", "MeshPublisher", "UnixSocket"],
             swiftSettings: vectorISA
         ),
         .testTarget(name: "ProcessorSupportTests", dependencies: ["ProcessorSupport"], swiftSettings: vectorISA),

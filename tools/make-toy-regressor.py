@@ -63,9 +63,11 @@ def sidecar(onnx_name, outputs):
     return {
         "format": "occlumesh-orn/1",
         "onnx": onnx_name,
-        "input": {"name": "image", "shape": [1, 3, SIDE, SIDE],
+        "input": {"name": "image", "shape": [1, 3, SIDE, SIDE], "layout": "NCHW",
                   "normalisation": {"scale": 1 / 255, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}},
-        "crop": {"convention": "toy model for the output-layout tests", "size": SIDE},
+        "crop": {"convention": "toy model for the output-layout tests", "size": SIDE,
+                 "framing": {"landmarks": {"side_scale": 1.4142, "centre_shift": [0.0, 0.0]},
+                             "detection": {"side_scale": 1.0, "centre_shift": [0.0, 0.0]}}},
         "outputs": [{"name": name, "shape": [1, size]} for name, size, _ in outputs],
         "identity_modes": IDENTITY,
         "expression_names": EXPRESSIONS,

@@ -9,6 +9,7 @@
 
 import Foundation
 import Glibc
+import MeshProtocol
 import MeshPublisher
 import OcclumeshClient
 import Synchronization

@@ -1,5 +1,7 @@
 import DaemonConfiguration
+import MeshProtocol
 import MeshPublisher
+import MonotonicTime
 import Synchronization
 import VideoIngest
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FaceSmoothing
 import Glibc
 #endif
 import DaemonConfiguration
@@ -6,7 +7,9 @@ import DaemonRuntime
 import Dispatch
 import FaceTracking
 import Foundation
+import MeshProtocol
 import MeshPublisher
+import MonotonicTime
 import ProcessorSupport
 import Synchronization
 import SystemdNotify

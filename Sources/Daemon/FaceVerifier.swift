@@ -7,27 +7,19 @@ import VideoIngest
 /// Only for regressors with the sixth output `face`; one per tracking stage, not thread-safe.
 public final class RegressorFaceVerifier: FaceVerifying {
     private let regressor: FaceRegressor
-    private let cropper: FaceCropper
-    private let convention: CropConvention
-    private var crop: [Float]
 
-    /// A verifier running `regressor` on crops cut as `convention` says; nil when the regressor has no face score
-    /// or its input side differs from the crop size.
-    public init?(regressor: FaceRegressor, convention: CropConvention) {
-        guard regressor.specification.hasFaceScore, regressor.specification.inputSide == convention.size else { return nil }
+    /// A verifier running `regressor` on crops cut as its sidecar's crop convention says; nil when the regressor has
+    /// no face score.
+    public init?(regressor: FaceRegressor) {
+        guard regressor.specification.hasFaceScore else { return nil }
         self.regressor = regressor
-        self.convention = convention
-        cropper = FaceCropper(convention: convention)
-        crop = [Float](repeating: 0, count: cropper.elementCount)
     }
 
     /// The face score of `detection`'s crop in `frame`.
     public func faceScore(of detection: FaceDetection, in frame: VideoFrame) throws(FaceTrackingError) -> Float? {
-        cropper.crop(frame, transform: cropper.transform(for: convention.region(detection: detection.box)), into: &crop)
+        let region = regressor.specification.crop.framing.region(detection: detection.box)
         do {
-            return try crop.withUnsafeBufferPointer { buffer throws(FaceRegressionError) in
-                try regressor.regress(normalisedCrop: buffer).faceScore
-            }
+            return try regressor.regress(frame, transform: regressor.cropper.transform(for: region)).faceScore
         } catch {
             throw .verificationFailed(reason: "\(error)")
         }

@@ -1,3 +1,4 @@
+import MeshProtocol
 import MeshPublisher
 
 /// Where finished frames go: the mesh publisher in the daemon, files in the command line's offline modes.

@@ -1,6 +1,8 @@
 import FaceModel
+import FaceSmoothing
 import FaceTracking
 import Foundation
+import MonotonicTime
 import Synchronization
 import VideoIngest
 
@@ -75,8 +77,8 @@ public final class Pipeline: Sendable {
     public init(source: any FrameSource, inputName: String, settings: PipelineSettings, models: PipelineModels,
                 sink: any FrameSink, gate: (@Sendable () -> Void)? = nil, progress: (@Sendable () -> Void)? = nil) throws(PipelineError) {
         self.models = models
-        let tracking = try TrackingStage(settings: settings, convention: models.convention)
-        let regression = try RegressionStage(settings: settings, convention: models.convention, model: models.model)
+        let tracking = try TrackingStage(settings: settings, models: models)
+        let regression = try RegressionStage(settings: settings, model: models.model)
         let mesh = MeshStage(model: models.model, settings: settings.smoothing, smoothing: settings.smoothingEnabled)
         isLive = source.isLive
         sourceInterruption = source.interruption

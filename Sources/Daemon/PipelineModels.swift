@@ -3,21 +3,19 @@ import FaceRegression
 import FaceTracking
 import MeshProtocol
 
-/// The files every stage shares: the crop convention (from the regressor's sidecar) and the face model.
+/// The files every stage shares: the regressor's sidecar (with its crop convention) and the face model.
 public struct PipelineModels: Sendable {
+    /// What the regressor's sidecar says.
+    public let specification: RegressorSpecification
     /// How crops are framed, sized and normalised.
-    public let convention: CropConvention
+    public var convention: CropConvention { specification.crop }
     /// The morphable face model (memory-mapped, shared read-only by the stages).
     public let model: MorphableModel
 
     /// Loads the crop convention and the face model named in `settings`.
     public init(settings: PipelineSettings) throws(PipelineError) {
-        do {
-            convention = try CropConvention.load(path: settings.regressorSidecarPath)
-        } catch {
-            throw .modelUnavailable(path: settings.regressorSidecarPath, reason: "\(error)")
-        }
         let specification = try Self.specification(sidecar: settings.regressorSidecarPath)
+        self.specification = specification
         try ModelChecksum.verify(model: settings.regressorPath, sidecar: settings.regressorSidecarPath)
         do {
             model = try MorphableModel(path: settings.faceModelPath, identityCount: specification.identityModes)

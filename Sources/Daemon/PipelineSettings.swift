@@ -1,4 +1,5 @@
 import DaemonConfiguration
+import FaceSmoothing
 import FaceTracking
 
 /// What the pipeline is built from: model files, tracking and smoothing settings, and how frames flow.

@@ -1,4 +1,5 @@
 import MeshProtocol
+import MonotonicTime
 import VideoIngest
 import Synchronization
 

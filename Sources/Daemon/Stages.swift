@@ -1,5 +1,6 @@
 import FaceModel
 import FaceRegression
+import FaceSmoothing
 import FaceTracking
 import Foundation
 import MeshProtocol
@@ -29,29 +30,22 @@ public final class TrackingStage {
     let detector: FaceDetector
     let fallbackDetector: FaceDetector?
     let verifier: RegressorFaceVerifier?
-    let convention: CropConvention
+    let framing: CropFramings
     let maximumFaces: Int
     let followLandmarks: Bool
     let minimumFaceScore: Float
 
     /// Loads the detectors (and, for a regressor with the face score, a regressor of its own to check new faces)
     /// and makes a tracker.
-    public init(settings: PipelineSettings, convention: CropConvention) throws(PipelineError) {
+    public init(settings: PipelineSettings, models: PipelineModels) throws(PipelineError) {
         detector = try Self.loadDetector(settings.detectorSidecarPath)
         detector.minimumScore = settings.minimumDetectionScore
         fallbackDetector = try settings.fallbackDetectorSidecarPath.map { path throws(PipelineError) in try Self.loadDetector(path) }
         fallbackDetector?.minimumScore = settings.minimumDetectionScore
-        let specification: RegressorSpecification
-        do {
-            specification = try RegressorSpecification.load(path: settings.regressorSidecarPath)
-        } catch {
-            throw .modelUnavailable(path: settings.regressorSidecarPath, reason: "\(error)")
-        }
-        if specification.hasFaceScore {
+        if models.specification.hasFaceScore {
             do {
                 verifier = RegressorFaceVerifier(
-                    regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath),
-                    convention: convention)
+                    regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath))
             } catch {
                 throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
             }
@@ -64,7 +58,7 @@ public final class TrackingStage {
         } catch {
             throw .stage(name: "tracking", frame: 0, reason: "\(error)")
         }
-        self.convention = convention
+        framing = models.convention.framing
         maximumFaces = settings.maximumFaces
         followLandmarks = settings.followLandmarks
         minimumFaceScore = settings.tracker.minimumFaceScore
@@ -101,7 +95,7 @@ public final class TrackingStage {
             throw .stage(name: "tracking", frame: frame.index, reason: "\(error)")
         }
         let faces = tracks.prefix(maximumFaces).map { track in
-            TrackedFace(track: track.id, confidence: track.confidence, box: track.box, region: track.cropRegion(convention: convention))
+            TrackedFace(track: track.id, confidence: track.confidence, box: track.box, region: track.cropRegion(framing: framing))
         }
         return TrackedFrame(frame: frame, faces: faces)
     }
@@ -124,7 +118,7 @@ public final class TrackingStage {
         }
         let faces = detections.prefix(maximumFaces).enumerated().map { offset, detection in
             TrackedFace(track: offset + 1, confidence: detection.score, box: detection.box,
-                        region: convention.region(detection: detection.box))
+                        region: framing.region(detection: detection.box))
         }
         return TrackedFrame(frame: frame, faces: faces)
     }
@@ -134,28 +128,23 @@ public final class TrackingStage {
 /// pixels and computes the raw landmarks the tracker follows. One per pipeline; not thread-safe.
 public final class RegressionStage {
     let regressor: FaceRegressor
-    let cropper: FaceCropper
     let model: MorphableModel
     /// Whether the regressor has the `face` output, whose score the tracker uses to confirm and end tracks.
     public var hasFaceScore: Bool { regressor.specification.hasFaceScore }
     /// Model expression index of each regressor expression output.
     let expressionOrder: [Int]
-    private var crop: [Float]
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
     private var expression: [Float]
 
-    /// Loads the regressor and checks it against the crop convention and the face model.
-    public init(settings: PipelineSettings, convention: CropConvention, model: MorphableModel) throws(PipelineError) {
+    /// Loads the regressor and checks it against the face model.
+    public init(settings: PipelineSettings, model: MorphableModel) throws(PipelineError) {
         do {
             regressor = try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath)
         } catch {
             throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
         }
         let specification = regressor.specification
-        guard specification.inputSide == convention.size else {
-            throw .modelsDisagree(reason: "crop size \(convention.size) is not the network's input side \(specification.inputSide)")
-        }
         guard specification.identityModes == model.identityCount else {
             throw .modelsDisagree(reason: "\(specification.identityModes) identity modes regressed, the face model uses \(model.identityCount)")
         }
@@ -170,9 +159,7 @@ public final class RegressionStage {
             throw .modelsDisagree(reason: "the regressor's \(order.count) expressions do not cover the model's \(model.expressionCount)")
         }
         expressionOrder = order
-        cropper = FaceCropper(convention: convention)
         self.model = model
-        crop = [Float](repeating: 0, count: cropper.elementCount)
         expression = [Float](repeating: 0, count: model.expressionCount)
     }
 
@@ -195,11 +182,10 @@ public final class RegressionStage {
     /// Regresses the crop of `region`: the face with its pose in image pixels and expressions in model order,
     /// and its raw landmarks in image pixels.
     public func regress(_ frame: VideoFrame, region: CropRegion) throws(PipelineError) -> (RegressedFace, [SIMD2<Float>]) {
-        let transform = cropper.transform(for: region)
-        cropper.crop(frame, transform: transform, into: &crop)
+        let transform = regressor.cropper.transform(for: region)
         var face: RegressedFace
         do {
-            face = try crop.withUnsafeBufferPointer { buffer throws(FaceRegressionError) in try regressor.regress(normalisedCrop: buffer) }
+            face = try regressor.regress(frame, transform: transform)
         } catch {
             throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
         }
@@ -251,9 +237,6 @@ public final class MeshStage {
         self.settings = settings
         for key in tracks.keys { tracks[key]!.smoother.update(settings: settings) }
     }
-
-    /// Tracks with a smoother now.
-    public var trackCount: Int { tracks.count }
 
     /// Smooths each face with its track's filters (tracks absent from the frame have ended and are forgotten;
     /// with `smooth` false every face is taken as regressed, for unrelated still images) and builds the frame.

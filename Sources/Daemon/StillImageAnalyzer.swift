@@ -16,8 +16,8 @@ public final class StillImageAnalyzer {
     /// Loads the detector, the regressor and the face model.
     public init(settings: PipelineSettings, models: PipelineModels) throws(PipelineError) {
         self.models = models
-        tracking = try TrackingStage(settings: settings, convention: models.convention)
-        regression = try RegressionStage(settings: settings, convention: models.convention, model: models.model)
+        tracking = try TrackingStage(settings: settings, models: models)
+        regression = try RegressionStage(settings: settings, model: models.model)
         mesh = MeshStage(model: models.model, settings: settings.smoothing)
     }
 
@@ -25,9 +25,9 @@ public final class StillImageAnalyzer {
     public func analyze(_ frame: VideoFrame, boxes: [BoundingBox]? = nil) throws(PipelineError) -> ProcessedFrame {
         var tracked: TrackedFrame
         if let boxes {
-            let convention = models.convention
+            let framing = models.convention.framing
             tracked = TrackedFrame(frame: frame, faces: boxes.enumerated().map { offset, box in
-                TrackedFace(track: offset + 1, confidence: 1, box: box, region: convention.region(detection: box))
+                TrackedFace(track: offset + 1, confidence: 1, box: box, region: framing.region(detection: box))
             })
         } else {
             tracked = try tracking.detectStill(frame)
@@ -35,7 +35,7 @@ public final class StillImageAnalyzer {
         var faces: [RegressedImageFace] = []
         for face in tracked.faces {
             let (first, firstLandmarks) = try regression.regress(frame, region: face.region)
-            let refined = models.convention.region(landmarks: firstLandmarks) ?? face.region
+            let refined = models.convention.framing.region(landmarks: firstLandmarks) ?? face.region
             var (regressed, _) = try regression.regress(frame, region: refined)
             regressed.faceScore = first.faceScore
             faces.append(RegressedImageFace(tracked: face, face: regressed))

@@ -1,4 +1,5 @@
 import DaemonConfiguration
+import MeshProtocol
 import MeshPublisher
 
 extension PublisherConfiguration {

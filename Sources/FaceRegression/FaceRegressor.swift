@@ -1,6 +1,8 @@
 import FaceModel
+import FaceTracking
 import Foundation
 import InferenceCore
+import VideoIngest
 
 /// Runs the ORN regressor (`models/orn.onnx`, described by `models/orn.json`) on face crops and
 /// reads its outputs as identity, expression, pose, landmark visibility and, for models with the sixth
@@ -11,6 +13,8 @@ import InferenceCore
 public final class FaceRegressor {
     /// The sidecar the regressor was loaded with.
     public let specification: RegressorSpecification
+    /// Writes crops as the sidecar's crop convention says.
+    public let cropper: FaceCropper
     private let session: Session
     private var input: [Tensor]
     private var outputs: [Tensor]
@@ -18,13 +22,14 @@ public final class FaceRegressor {
     /// Loads the model at `modelPath` and its sidecar at `specificationPath`, and checks that they agree.
     public init(modelPath: String, specificationPath: String) throws(FaceRegressionError) {
         specification = try RegressorSpecification.load(path: specificationPath)
+        cropper = specification.crop.cropper
         let model: Model
         do {
             model = try Model(contentsOf: URL(fileURLWithPath: modelPath))
         } catch {
             throw .inference(error)
         }
-        let side = specification.inputSide
+        let side = specification.crop.size
         guard model.inputs.count == 1, model.inputs[0].shape == [1, 3, side, side] else {
             throw .modelMismatch(path: modelPath, reason: "input \(model.inputs.map(\.shape)) is not [1, 3, \(side), \(side)]")
         }
@@ -39,10 +44,10 @@ public final class FaceRegressor {
     }
 
     /// Values one crop holds: 3 × side × side.
-    public var cropValueCount: Int { 3 * specification.inputSide * specification.inputSide }
+    public var cropValueCount: Int { 3 * specification.crop.size * specification.crop.size }
 
-    /// Regresses one crop given as normalised planar floats (channel-major RGB, `cropValueCount` values),
-    /// as the crop stage writes them per the sidecar's normalisation.
+    /// Regresses one crop given as normalised planar floats (channel-major RGB, `cropValueCount` values), for callers
+    /// that cut and normalise crops themselves.
     public func regress(normalisedCrop: UnsafeBufferPointer<Float>) throws(FaceRegressionError) -> RegressedFace {
         guard normalisedCrop.count == cropValueCount else {
             throw .cropSizeMismatch(expected: cropValueCount, actual: normalisedCrop.count)
@@ -58,28 +63,12 @@ public final class FaceRegressor {
         return decodeOutputs()
     }
 
-    /// Regresses one crop given as packed 8-bit RGB rows (`side × side` pixels), normalising it first.
-    public func regress(rgbCrop: UnsafeBufferPointer<UInt8>, bytesPerRow: Int) throws(FaceRegressionError) -> RegressedFace {
-        let side = specification.inputSide
-        guard bytesPerRow >= side * 3, rgbCrop.count >= bytesPerRow * (side - 1) + side * 3 else {
-            throw .cropSizeMismatch(expected: side * side * 3, actual: rgbCrop.count)
-        }
-        let scale = specification.pixelScale
-        let offset = specification.mean / specification.standardDeviation
-        let gain = SIMD3<Float>(repeating: scale) / specification.standardDeviation
-        let plane = side * side
+    /// Cuts the crop of `frame` under `transform` (see `FaceCropper`) straight into the network's input, normalised
+    /// as the sidecar says, and regresses it.
+    public func regress(_ frame: VideoFrame, transform: CropTransform) throws(FaceRegressionError) -> RegressedFace {
+        let cropper = self.cropper
         input[0].elements.withUnsafeMutableBufferPointer { destination in
-            for row in 0..<side {
-                for column in 0..<side {
-                    let source = row * bytesPerRow + column * 3
-                    let pixel = SIMD3<Float>(Float(rgbCrop[source]), Float(rgbCrop[source + 1]), Float(rgbCrop[source + 2]))
-                    let value = pixel * gain - offset
-                    let index = row * side + column
-                    destination[index] = value.x
-                    destination[plane + index] = value.y
-                    destination[2 * plane + index] = value.z
-                }
-            }
+            cropper.crop(frame, transform: transform, into: destination)
         }
         do {
             try session.run(inputs: input, outputs: &outputs)
@@ -92,7 +81,7 @@ public final class FaceRegressor {
     /// Reads the five outputs and the optional face score; pose follows the sidecar's projection
     /// `pixel = S · (scale·(R v)_x + tx, −scale·(R v)_y + ty)`, which is `FacePose.project` in crop pixels.
     private func decodeOutputs() -> RegressedFace {
-        let side = Float(specification.inputSide)
+        let side = Float(specification.crop.size)
         let rotation = outputs[2].elements
         let translationScale = outputs[3].elements
         let pose = FacePose(

@@ -1,27 +1,24 @@
 import FaceModel
+import FaceTracking
 import Foundation
 
-/// What `models/orn.json` says about the ORN regressor: how to build its input and how to read its
-/// outputs. The daemon reads it beside `orn.onnx`, so nothing about the network is hard-coded twice.
+/// What `models/orn.json` says about the ORN regressor: how to cut and normalise its input (`CropConvention`) and
+/// how to read its outputs. This is the one reader of the sidecar: the daemon reads it beside `orn.onnx`, so
+/// nothing about the network is hard-coded twice.
 public struct RegressorSpecification: Sendable, Equatable {
-    /// Side of the square input crop in pixels (the network sees `1×3×side×side`).
-    public let inputSide: Int
+    /// How the input crop is sized, normalised and framed.
+    public let crop: CropConvention
     /// Name of the network's input tensor.
     public let inputName: String
-    /// Per-channel normalisation: `value = (pixel · pixelScale − mean[c]) / standardDeviation[c]`.
-    public let pixelScale: Float
-    /// Per-channel mean subtracted after scaling (R, G, B).
-    public let mean: SIMD3<Float>
-    /// Per-channel standard deviation divided by after subtracting the mean (R, G, B).
-    public let standardDeviation: SIMD3<Float>
     /// Number of identity coefficients the network regresses.
     public let identityModes: Int
     /// ARKit-style names of the expression weights, in output order.
     public let expressionNames: [String]
-    /// Landmarks the visibility output covers (68, Multi-PIE order).
+    /// Landmarks the visibility output covers: the size of the sidecar's `visibility` output, which must be the
+    /// face model's 68 (Multi-PIE order), since the landmarks drawn from the mesh are those.
     public let landmarkCount: Int
     /// Human-readable description of how the face is framed in the crop, from the sidecar.
-    public let cropConvention: String
+    public let cropDescription: String
     /// Whether the network has the sixth output `face` (size 1): the probability that the crop holds a face.
     /// Sidecars list either the five outputs `identity` … `visibility` or those five followed by `face`.
     public let hasFaceScore: Bool
@@ -34,8 +31,6 @@ public struct RegressorSpecification: Sendable, Equatable {
     /// Name of the optional sixth output, the face score.
     public static let faceScoreOutput = "face"
 
-    /// Largest input side accepted, in pixels (the shipped network uses 128).
-    public static let maximumInputSide = 4096
     /// Largest output dimension (and identity mode count) accepted.
     public static let maximumOutputSize = 1 << 16
 
@@ -64,25 +59,31 @@ public struct RegressorSpecification: Sendable, Equatable {
         guard sidecar.format == format else {
             throw .invalidSpecification(path: path, reason: "format '\(sidecar.format)' is not '\(format)'")
         }
-        let shape = sidecar.input.shape
-        guard shape.count == 4, shape[0] == 1, shape[1] == 3, shape[2] == shape[3], shape[2] > 0,
-              shape[2] == sidecar.crop.size else {
-            throw .invalidSpecification(path: path, reason: "input shape \(shape) is not 1×3×S×S with S = crop.size")
+        let shape = sidecar.input.shape, side = sidecar.crop.size
+        guard sidecar.input.layout == "NCHW", shape.count == 4, shape[0] == 1, shape[1] == 3, shape[2] == side, shape[3] == side else {
+            throw .invalidSpecification(path: path, reason: "input shape \(shape) is not 1×3×S×S with S = crop.size (layout NCHW)")
         }
-        guard shape[2] <= maximumInputSide else {
-            throw .invalidSpecification(path: path, reason: "input side \(shape[2]) is above \(maximumInputSide)")
+        guard (1...CropConvention.maximumSize).contains(side) else {
+            throw .invalidSpecification(path: path, reason: "crop.size \(side) is outside 1…\(CropConvention.maximumSize)")
         }
         guard (0...maximumOutputSize).contains(sidecar.identity_modes) else {
             throw .invalidSpecification(path: path, reason: "identity_modes \(sidecar.identity_modes) is outside 0…\(maximumOutputSize)")
         }
         let normalisation = sidecar.input.normalisation
-        guard normalisation.mean.count == 3, normalisation.std.count == 3, normalisation.std.allSatisfy({ $0 > 0 }) else {
-            throw .invalidSpecification(path: path, reason: "normalisation needs three means and three positive deviations")
+        guard normalisation.mean.count == 3, normalisation.std.count == 3, normalisation.std.allSatisfy({ $0 > 0 }),
+              normalisation.scale.isFinite, (normalisation.mean + normalisation.std).allSatisfy(\.isFinite) else {
+            throw .invalidSpecification(path: path, reason: "normalisation needs three means and three positive deviations, all finite")
         }
-        let expected: [(String, Int)] = [
-            ("identity", sidecar.identity_modes), ("expression", sidecar.expression_names.count),
-            ("rotation6d", 6), ("translation_scale", 3), ("visibility", 68),
-        ]
+        guard let framing = sidecar.crop.framing else {
+            throw .invalidSpecification(path: path, reason: "crop.framing (landmarks and detection side_scale, centre_shift) is missing")
+        }
+        for (name, entry) in [("landmarks", framing.landmarks), ("detection", framing.detection)]
+        where !(entry.side_scale > 0 && entry.side_scale <= CropConvention.maximumSideScale) || entry.centre_shift.count != 2
+            || !entry.centre_shift.allSatisfy({ abs($0) <= CropConvention.maximumCentreShift }) {
+            throw .invalidSpecification(
+                path: path, reason: "crop.framing.\(name) needs side_scale in (0, \(CropConvention.maximumSideScale)] and a 2-value "
+                    + "centre_shift within ±\(CropConvention.maximumCentreShift)")
+        }
         // Each dimension is checked before it is multiplied: a shape of [2^32, 2^32] must be an error, not a trap.
         for output in sidecar.outputs where output.shape.isEmpty || !output.shape.allSatisfy({ (1...maximumOutputSize).contains($0) }) {
             throw .invalidSpecification(
@@ -94,6 +95,16 @@ public struct RegressorSpecification: Sendable, Equatable {
                 return overflow ? -1 : next
             })
         }
+        // The landmark count is the visibility output's size, and must be the face model's.
+        let landmarkCount = MorphableModel.landmarkCount
+        if let visibility = declared.first(where: { $0.0 == "visibility" }), visibility.1 != landmarkCount {
+            throw .invalidSpecification(
+                path: path, reason: "visibility output covers \(visibility.1) landmarks, not the face model's \(landmarkCount)")
+        }
+        let expected: [(String, Int)] = [
+            ("identity", sidecar.identity_modes), ("expression", sidecar.expression_names.count),
+            ("rotation6d", 6), ("translation_scale", 3), ("visibility", landmarkCount),
+        ]
         // The five outputs of every model, then optionally the face score. A sixth output of another name or size,
         // or a seventh, is refused: nothing would read it.
         let faceScore = (faceScoreOutput, 1)
@@ -105,12 +116,19 @@ public struct RegressorSpecification: Sendable, Equatable {
         let landmarkDefinition = try sidecar.landmark_definition.map { definition throws(FaceRegressionError) in
             try Self.landmarkDefinition(definition.vertices, definition.weights, path: path)
         }
+        func cropFraming(_ entry: Sidecar.Crop.Framing) -> CropFraming {
+            CropFraming(sideScale: entry.side_scale, centreShift: SIMD2(entry.centre_shift[0], entry.centre_shift[1]))
+        }
+        let crop = CropConvention(
+            size: side,
+            normalisation: PixelNormalisation(
+                scale: normalisation.scale, mean: SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2]),
+                standardDeviation: SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2])),
+            framing: CropFramings(landmarks: cropFraming(framing.landmarks), detection: cropFraming(framing.detection)))
         return RegressorSpecification(
-            inputSide: shape[2], inputName: sidecar.input.name, pixelScale: normalisation.scale,
-            mean: SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2]),
-            standardDeviation: SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2]),
-            identityModes: sidecar.identity_modes, expressionNames: sidecar.expression_names, landmarkCount: 68,
-            cropConvention: sidecar.crop.convention, hasFaceScore: hasFaceScore, landmarkDefinition: landmarkDefinition)
+            crop: crop, inputName: sidecar.input.name, identityModes: sidecar.identity_modes,
+            expressionNames: sidecar.expression_names, landmarkCount: landmarkCount, cropDescription: sidecar.crop.convention,
+            hasFaceScore: hasFaceScore, landmarkDefinition: landmarkDefinition)
     }
 
     /// The sidecar's `landmark_definition`, checked before any number is converted or used: 68 rows of three
@@ -155,11 +173,21 @@ public struct RegressorSpecification: Sendable, Equatable {
             }
             let name: String
             let shape: [Int]
+            let layout: String
             let normalisation: Normalisation
         }
         struct Crop: Decodable {
+            struct Framing: Decodable {
+                let side_scale: Float
+                let centre_shift: [Float]
+            }
+            struct Framings: Decodable {
+                let landmarks: Framing
+                let detection: Framing
+            }
             let convention: String
             let size: Int
+            let framing: Framings?
         }
         struct Output: Decodable {
             let name: String

@@ -1,33 +1,34 @@
 import VideoIngest
 
-/// Cuts the regressor's input straight out of a decoded frame: an affine warp (`CropTransform`) with
-/// bilinear sampling at pixel centres, parts outside the frame black, normalised and written planar (NCHW)
-/// into the caller's buffer as the sidecar's `CropConvention` says. Allocates nothing.
+/// Cuts a network's input straight out of a decoded frame: an affine warp (`CropTransform`) with bilinear
+/// sampling at pixel centres, parts outside the frame black, normalised and written planar (NCHW) into the
+/// caller's buffer (the network's input tensor). Allocates nothing.
 public struct FaceCropper: Sendable {
-    /// The convention followed.
-    public let convention: CropConvention
+    /// Crop side in pixels (the crop is `size × size`).
+    public let size: Int
+    /// How pixel values are normalised.
+    public let normalisation: PixelNormalisation
 
-    /// A cropper for `convention`.
-    public init(convention: CropConvention) {
-        self.convention = convention
+    /// A cropper writing `size × size` crops normalised by `normalisation`.
+    public init(size: Int, normalisation: PixelNormalisation) {
+        self.size = size
+        self.normalisation = normalisation
     }
 
     /// Floats one crop takes (3 × size × size).
-    public var elementCount: Int { 3 * convention.size * convention.size }
+    public var elementCount: Int { 3 * size * size }
 
-    /// The transform of `region` onto this convention's crop size.
+    /// The transform of `region` onto this cropper's crop size.
     public func transform(for region: CropRegion) -> CropTransform {
-        region.transform(cropSize: convention.size)
+        region.transform(cropSize: size)
     }
 
     /// Writes the crop of `frame` under `transform` into `destination` (at least `elementCount` floats).
     public func crop(_ frame: VideoFrame, transform: CropTransform, into destination: UnsafeMutableBufferPointer<Float>) {
         precondition(destination.count >= elementCount, "crop destination holds \(destination.count) floats, \(elementCount) needed")
-        let size = convention.size, plane = size * size
-        let normalisation = convention.normalisation
-        let multiplier = normalisation.scale / SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2])
-        let shift = -SIMD3(normalisation.mean[0], normalisation.mean[1], normalisation.mean[2])
-            / SIMD3(normalisation.std[0], normalisation.std[1], normalisation.std[2])
+        let size = size, plane = size * size
+        let multiplier = normalisation.scale / normalisation.standardDeviation
+        let shift = -normalisation.mean / normalisation.standardDeviation
         let width = frame.width, height = frame.height, stride = frame.bytesPerRow
         frame.pixels.withUnsafeBufferPointer { pixels in
             guard let base = pixels.baseAddress else { return }

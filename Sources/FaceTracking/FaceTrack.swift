@@ -46,8 +46,8 @@ public struct FaceTrack: Sendable, Equatable, Identifiable {
 
     /// Where to cut the crop for the next frame: framed on the landmarks when they are the newest
     /// observation (as 3DDFA_V2 does in video), on the detector's box otherwise.
-    public func cropRegion(convention: CropConvention) -> CropRegion {
-        if followsLandmarks, let landmarks, let region = convention.region(landmarks: landmarks) { return region }
-        return convention.region(detection: box)
+    public func cropRegion(framing: CropFramings) -> CropRegion {
+        if followsLandmarks, let landmarks, let region = framing.region(landmarks: landmarks) { return region }
+        return framing.region(detection: box)
     }
 }

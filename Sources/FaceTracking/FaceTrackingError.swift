@@ -14,8 +14,6 @@ public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
     case inferenceFailed(reason: String)
     /// A frame's pixel layout or size cannot be used.
     case unsupportedFrame(reason: String)
-    /// The regressor's sidecar could not be read.
-    case cannotReadCropConvention(path: String, reason: String)
     /// Tracker settings that cannot work together.
     case invalidTrackerConfiguration(reason: String)
     /// The face check of a new detection (the regressor run on its crop) failed.
@@ -31,7 +29,6 @@ public enum FaceTrackingError: Error, Equatable, CustomStringConvertible {
         case .networkMismatch(let path, let reason): "\(path): network does not match its sidecar (\(reason))"
         case .inferenceFailed(let reason): "detector inference failed (\(reason))"
         case .unsupportedFrame(let reason): "unsupported frame (\(reason))"
-        case .cannotReadCropConvention(let path, let reason): "\(path): cannot read the regressor's crop convention (\(reason))"
         case .invalidTrackerConfiguration(let reason): "invalid tracker configuration (\(reason))"
         case .verificationFailed(let reason): "face check of a new detection failed (\(reason))"
         }

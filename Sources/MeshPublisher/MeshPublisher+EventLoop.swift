@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import MeshProtocol
+import MonotonicTime
 import UnixSocket
 
 /// The `poll(2)` loop: the only code that accepts, reads, writes and closes client sockets.

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 import Foundation
-@_exported import MeshProtocol
+import MeshProtocol
+import MonotonicTime
 import Synchronization
 import UnixSocket
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-@_exported import MeshProtocol
+import MeshProtocol
 import UnixSocket
 
 /// A blocking client of the occlumesh mesh socket: connects, performs the handshake, and decodes what arrives.

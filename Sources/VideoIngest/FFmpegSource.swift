@@ -2,6 +2,7 @@ import CFFmpeg
 #if canImport(Glibc)
 import Glibc
 #endif
+import MonotonicTime
 
 /// Decodes video from anything the FFmpeg libraries read: files, pipes, FIFOs and network URLs,
 /// in any container and codec they support.

@@ -3,6 +3,7 @@ import CV4L2
 #if canImport(Glibc)
 import Glibc
 #endif
+import MonotonicTime
 
 /// Streams frames from a V4L2 camera (`/dev/videoN`) with memory-mapped buffers.
 ///

@@ -12,6 +12,7 @@ import DaemonConfiguration
 import DaemonRuntime
 import Dispatch
 import Foundation
+import MeshProtocol
 import MeshPublisher
 import Synchronization
 import SystemdNotify

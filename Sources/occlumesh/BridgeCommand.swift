@@ -1,6 +1,7 @@
 import ArgumentParser
 import DaemonConfiguration
 import Foundation
+import MeshProtocol
 import MotionBridge
 import OSCEncoding
 import OcclumeshClient

@@ -1,5 +1,6 @@
 import Daemon
 import DaemonConfiguration
+import FaceSmoothing
 import FaceTracking
 import Foundation
 import VideoIngest

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FaceReadout
 import Foundation
+import MeshProtocol
 import OcclumeshClient
 
 /// `occlumesh subscribe`: connects to the daemon's mesh socket and prints what arrives: one readable line per

@@ -3,6 +3,7 @@ import DaemonRuntime
 import Dispatch
 import Foundation
 import Glibc
+import MeshProtocol
 import MeshPublisher
 import Synchronization
 import SystemdNotify

@@ -1,4 +1,5 @@
 import DaemonConfiguration
+import MeshProtocol
 import MeshPublisher
 import Synchronization
 import Testing

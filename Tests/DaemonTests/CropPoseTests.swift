@@ -1,6 +1,7 @@
 @testable import Daemon
 import DaemonConfiguration
 import FaceModel
+import FaceSmoothing
 import FaceTracking
 import Foundation
 import Testing

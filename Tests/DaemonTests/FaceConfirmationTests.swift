@@ -18,9 +18,6 @@ private final class ScriptedDetector: FaceDetecting {
 @Suite("face confirmation by the regressor's face score")
 struct FaceConfirmationTests {
     static let fixtures = TestResources.repositoryRoot.appendingPathComponent("Tests/FaceRegressionTests/Fixtures")
-    static let convention = CropConvention(
-        size: 8, normalisation: .init(scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]),
-        framing: .init(landmarks: .init(sideScale: 1.4142, centreShift: .zero), detection: .init(sideScale: 1, centreShift: .zero)))
 
     static func regressor(_ stem: String) throws -> FaceRegressor {
         try FaceRegressor(modelPath: fixtures.appendingPathComponent("\(stem).onnx").path,
@@ -43,7 +40,7 @@ struct FaceConfirmationTests {
 
     @Test("a weak detection of a face is a track at once; background the detector likes is rejected")
     func backgroundRejectedByTheFaceScore() throws {
-        let verifier = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-face"), convention: Self.convention))
+        let verifier = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-face")))
         let face = FaceDetection(box: Self.box(20), score: 0.6, keypoints: [])
         let background = FaceDetection(box: Self.box(120), score: 0.95, keypoints: [])
         #expect(try verifier.faceScore(of: face, in: Self.frame(index: 0)) ?? 0 > 0.99)
@@ -57,7 +54,7 @@ struct FaceConfirmationTests {
         }
 
         // A five-output regressor cannot tell: no verifier, and the detector's scores decide as before.
-        #expect(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn5"), convention: Self.convention) == nil)
+        #expect(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn5")) == nil)
         let plain = try FaceTracker(detector: ScriptedDetector([background, face]))
         #expect(try plain.process(Self.frame(index: 0)).map(\.box) == [Self.box(120)])
     }

@@ -1,6 +1,7 @@
 import Daemon
 import FaceTracking
 import Foundation
+import MonotonicTime
 import Synchronization
 import Testing
 import VideoIngest

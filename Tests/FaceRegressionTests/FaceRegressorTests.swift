@@ -1,6 +1,8 @@
 import FaceModel
+import FaceTracking
 import Foundation
 import Testing
+import VideoIngest
 @testable import FaceRegression
 
 /// The shipped regressor against onnxruntime's outputs on the same crop (recorded by
@@ -31,6 +33,16 @@ struct FaceRegressorTests {
         return pixels
     }
 
+    /// The regressor's answer on `cropPattern` given as a frame of the crop's size, cut one to one (crop pixel (u, v)
+    /// samples frame pixel (u, v) at its centre) straight into the network's input.
+    static func regressPattern(_ regressor: FaceRegressor) throws -> RegressedFace {
+        let side = regressor.specification.crop.size
+        let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: side, height: side, layout: .rgb24,
+                               bytesPerRow: side * 3, pixels: cropPattern(side: side))
+        let region = CropRegion(centre: SIMD2(repeating: Float(side) / 2), side: Float(side))
+        return try regressor.regress(frame, transform: regressor.cropper.transform(for: region))
+    }
+
     private func loadRegressor() throws -> FaceRegressor {
         try FaceRegressor(modelPath: Self.modelPath, specificationPath: Self.modelPath.replacingOccurrences(of: ".onnx", with: ".json"))
     }
@@ -44,9 +56,8 @@ struct FaceRegressorTests {
         try #require(reference.model_sha256 == sidecar?["onnx_sha256"] as? String,
                      "the fixture was recorded for another orn.onnx: run tools/make-regressor-fixture.py")
         let regressor = try loadRegressor()
-        let side = regressor.specification.inputSide
-        let crop = Self.cropPattern(side: side)
-        let face = try crop.withUnsafeBufferPointer { try regressor.regress(rgbCrop: $0, bytesPerRow: side * 3) }
+        let side = regressor.specification.crop.size
+        let face = try Self.regressPattern(regressor)
         func expectClose(_ ours: [Float], _ theirs: [Float]?, _ name: String) {
             guard let theirs else { Issue.record("fixture lacks \(name)"); return }
             let scale = max(theirs.map(abs).max() ?? 1, 1)
@@ -73,21 +84,22 @@ struct FaceRegressorTests {
         #expect(face.visibility.allSatisfy { (0...1).contains($0) })
     }
 
-    @Test("normalised and 8-bit crops give the same answer", .enabled(if: modelExists, "models/orn.onnx has not been exported yet"))
+    @Test("a crop cut from a frame and the same crop normalised by hand give the same answer", .enabled(if: modelExists, "models/orn.onnx has not been exported yet"))
     func normalisedInput() throws {
         let regressor = try loadRegressor()
         let specification = regressor.specification
-        let side = specification.inputSide
+        let side = specification.crop.size
+        let normalisation = specification.crop.normalisation
         let crop = Self.cropPattern(side: side)
         var planar = [Float](repeating: 0, count: regressor.cropValueCount)
         for index in 0..<(side * side) {
             for channel in 0..<3 {
                 planar[channel * side * side + index] =
-                    (Float(crop[index * 3 + channel]) * specification.pixelScale - specification.mean[channel])
-                    / specification.standardDeviation[channel]
+                    (Float(crop[index * 3 + channel]) * normalisation.scale - normalisation.mean[channel])
+                    / normalisation.standardDeviation[channel]
             }
         }
-        let fromBytes = try crop.withUnsafeBufferPointer { try regressor.regress(rgbCrop: $0, bytesPerRow: side * 3) }
+        let fromBytes = try Self.regressPattern(regressor)
         let fromFloats = try planar.withUnsafeBufferPointer { try regressor.regress(normalisedCrop: $0) }
         #expect(zip(fromBytes.expression, fromFloats.expression).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(throws: FaceRegressionError.cropSizeMismatch(expected: regressor.cropValueCount, actual: 5)) {

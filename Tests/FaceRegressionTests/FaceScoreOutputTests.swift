@@ -66,9 +66,7 @@ struct FaceScoreOutputTests {
         let expected = try #require(reference[stem])
         let regressor = try FaceRegressor(modelPath: Self.fixtures.appendingPathComponent("\(stem).onnx").path,
                                           specificationPath: Self.fixtures.appendingPathComponent("\(stem).json").path)
-        let side = regressor.specification.inputSide
-        let crop = FaceRegressorTests.cropPattern(side: side)
-        let face = try crop.withUnsafeBufferPointer { try regressor.regress(rgbCrop: $0, bytesPerRow: side * 3) }
+        let face = try FaceRegressorTests.regressPattern(regressor)
         func close(_ ours: [Float], _ name: String) -> Bool {
             guard let theirs = expected[name], theirs.count == ours.count else { return false }
             return zip(ours, theirs).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }

@@ -1,54 +1,59 @@
 import CMallocCounter
 import FaceTracking
 import Foundation
+import Testing
 import VideoIngest
-import XCTest
 
 /// Steady-state detection reuses its buffers: a frame without a face allocates nothing; a frame with one
 /// allocates only for the returned detections and their merging (a few dozen small blocks).
-final class DetectorAllocationTests: XCTestCase {
-    func testSteadyStateDetectionAllocatesOnlyForItsResults() throws {
+struct DetectorAllocationTests {
+    @Test("a faceless frame allocates nothing once the detector has seen its size")
+    func facelessFramesAllocateNothing() throws {
         let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
         let blank = TestSupport.frame(width: 640, height: 480) { _, _ in SIMD3(repeating: 90) }
         _ = try detector.detect(in: blank)   // makes the tables for 640×480
         var found = 0
-        var before = cmalloccounter_thread_allocations()
+        let before = cmalloccounter_thread_allocations()
         for _ in 0..<3 { found += try detector.detect(in: blank).count }
-        XCTAssertEqual(cmalloccounter_thread_allocations() - before, 0, "allocations in 3 faceless frames")
-        XCTAssertEqual(found, 0)
+        #expect(cmalloccounter_thread_allocations() - before == 0, "allocations in 3 faceless frames")
+        #expect(found == 0)
+    }
 
-        let folder = try TestSupport.requireData("aflw2000-3d")
-        let face = try XCTUnwrap(try FFmpegSource(input: folder.appendingPathComponent("images/image00002.jpg").path).nextFrame())
+    @Test("detection on a frame with a face allocates only for its results",
+          .enabled(if: TestSupport.hasData("aflw2000-3d"), "needs ../shared/data/aflw2000-3d (third-party data)"))
+    func detectionWithAFaceAllocatesLittle() throws {
+        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let folder = TestSupport.data.appendingPathComponent("aflw2000-3d")
+        let face = try #require(try FFmpegSource(input: folder.appendingPathComponent("images/image00002.jpg").path).nextFrame())
         _ = try detector.detect(in: face)
-        before = cmalloccounter_thread_allocations()
+        let before = cmalloccounter_thread_allocations()
         let faces = try detector.detect(in: face)
         let allocations = cmalloccounter_thread_allocations() - before
         print("detect on a frame with \(faces.count) face: \(allocations) heap allocations")
-        XCTAssertEqual(faces.count, 1)
-        XCTAssertLessThan(allocations, 100)
+        #expect(faces.count == 1)
+        #expect(allocations < 100)
     }
 }
 
 /// Cutting a crop into a reused buffer allocates nothing.
-final class CropAllocationTests: XCTestCase {
-    func testCropAllocatesNothing() {
-        let convention = CropConvention(size: 128, normalisation: .init(scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5]),
-                                        framing: .init(landmarks: .init(sideScale: 1.4, centreShift: .zero),
-                                                       detection: .init(sideScale: 1.4, centreShift: .zero)))
-        let cropper = FaceCropper(convention: convention)
+struct CropAllocationTests {
+    @Test("crop allocates nothing")
+    func cropAllocatesNothing() {
+        let cropper = FaceCropper(size: 128, normalisation: CropTests.regressorNormalisation)
         let frame = TestSupport.frame(width: 320, height: 240) { x, y in SIMD3(UInt8(x % 256), UInt8(y), 3) }
         var crop = [Float](repeating: 0, count: cropper.elementCount)
         let transform = cropper.transform(for: CropRegion(centre: SIMD2(160, 120), side: 150, rotation: 0.2))
         cropper.crop(frame, transform: transform, into: &crop)
         let before = cmalloccounter_thread_allocations()
         for _ in 0..<3 { cropper.crop(frame, transform: transform, into: &crop) }
-        XCTAssertEqual(cmalloccounter_thread_allocations() - before, 0)
+        #expect(cmalloccounter_thread_allocations() - before == 0)
     }
 }
 
 /// Frames on which the detector does not run cost the tracking logic no allocation.
-final class TrackStateAllocationTests: XCTestCase {
-    func testFramesBetweenDetectionsAllocateNothing() throws {
+struct TrackStateAllocationTests {
+    @Test("frames between detections allocate nothing")
+    func framesBetweenDetectionsAllocateNothing() throws {
         var state = try TrackState(configuration: TrackerConfiguration(detectionInterval: 10, maximumUnseenFrames: 20))
         let face = FaceDetection(box: BoundingBox(minimum: SIMD2(10, 10), maximum: SIMD2(90, 90)), score: 0.9, keypoints: [])
         state.advance(frame: 0, detections: [face])
@@ -59,8 +64,8 @@ final class TrackStateAllocationTests: XCTestCase {
             if state.needsDetection(frame: frame) { runs += 1 }
             state.advance(frame: frame, detections: nil)
         }
-        XCTAssertEqual(cmalloccounter_thread_allocations() - before, 0)
-        XCTAssertEqual(runs, 0)
-        XCTAssertEqual(state.tracks.count, 1)
+        #expect(cmalloccounter_thread_allocations() - before == 0)
+        #expect(runs == 0)
+        #expect(state.tracks.count == 1)
     }
 }

@@ -20,6 +20,11 @@ enum TestSupport {
         models.appendingPathComponent("face_detection_\(range).json").path
     }
 
+    /// Whether a data folder below `../shared/data` is present (for Swift Testing's `.enabled(if:)`).
+    static func hasData(_ relativePath: String) -> Bool {
+        FileManager.default.fileExists(atPath: data.appendingPathComponent(relativePath).path)
+    }
+
     /// A data folder below `../shared/data`, or a skip naming what is missing.
     static func requireData(_ relativePath: String) throws -> URL {
         let url = data.appendingPathComponent(relativePath)

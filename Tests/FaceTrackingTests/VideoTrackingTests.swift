@@ -1,17 +1,18 @@
 import FaceTracking
 import Foundation
+import Testing
 import VideoIngest
-import XCTest
 
 /// The tracker with the real detector on the talking-face clips in ../shared/data/videos: the face keeps one
 /// id from the first frame (where it scores above `instantNewFaceScore`) to the end of the clip (no regressor yet, so the detector's boxes are
 /// the only observations), and no other track begins: in s18 the detector finds a blurred picture frame in the
 /// background on consecutive frames around frame 230 at up to 0.55, below `minimumNewFaceScore` (0.7).
-final class VideoTrackingTests: XCTestCase {
-    func testOneIdThroughEachClip() throws {
-        let folder = try TestSupport.requireData("videos")
+struct VideoTrackingTests {
+    @Test("one id through each clip", .enabled(if: TestSupport.hasData("videos"), "needs ../shared/data/videos (third-party data)"))
+    func oneIdThroughEachClip() throws {
+        let folder = TestSupport.data.appendingPathComponent("videos")
         let clips = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp4") }.sorted()
-        XCTAssertFalse(clips.isEmpty, "no clips in \(folder.path)")
+        #expect(!(clips.isEmpty), "no clips in \(folder.path)")
         let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
         for clip in clips {
             let tracker = try FaceTracker(detector: detector)
@@ -31,27 +32,28 @@ final class VideoTrackingTests: XCTestCase {
             }
             print("\(clip): \(frames) frames, detector on \(tracker.detectorRuns), face from frame \(firstFound ?? -1) with id "
                   + "\(faceID ?? -1), frames without it \(framesWithoutTheFace); all ids \(ids.sorted()), frames with several \(framesWithSeveral)")
-            XCTAssertEqual(firstFound, 0, "\(clip): the face is in the first frame and strong enough to begin a track there")
-            XCTAssertEqual(framesWithoutTheFace, 0, "\(clip): the face keeps its id to the end")
-            XCTAssertEqual(ids, Set([faceID].compactMap { $0 }), "\(clip): no other track begins")
-            XCTAssertLessThan(tracker.detectorRuns, frames / 5, "\(clip): the detector runs every N frames, not every frame")
+            #expect(firstFound == 0, "\(clip): the face is in the first frame and strong enough to begin a track there")
+            #expect(framesWithoutTheFace == 0, "\(clip): the face keeps its id to the end")
+            #expect(ids == Set([faceID].compactMap { $0 }), "\(clip): no other track begins")
+            #expect(tracker.detectorRuns < frames / 5, "\(clip): the detector runs every N frames, not every frame")
         }
     }
 
     /// Crops cut where the tracker says, as the regressor would get them (framed on the detector's box by the
-    /// fixture sidecar's measured framing), hold the face near their centre: the detector, run on the crop
+    /// shipped regressor sidecar's measured framing), hold the face near their centre: the detector, run on the crop
     /// itself, finds it there on every 10th frame of each clip.
-    func testCropsFollowTheFace() throws {
-        let folder = try TestSupport.requireData("videos")
+    @Test("crops follow the face", .enabled(if: TestSupport.hasData("videos"), "needs ../shared/data/videos (third-party data)"))
+    func cropsFollowTheFace() throws {
+        let folder = TestSupport.data.appendingPathComponent("videos")
         let clips = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp4") }.sorted()
         let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
-        let sidecar = try CropConvention.load(path: TestSupport.fixtures.appendingPathComponent("orn-sidecar.json").path)
-        // The sidecar's framing with the identity normalisation, so the crop can be read back as a picture.
-        let convention = CropConvention(size: sidecar.size, normalisation: .init(scale: 1, mean: [0, 0, 0], std: [1, 1, 1]),
-                                        framing: sidecar.framing)
-        let cropper = FaceCropper(convention: convention)
+        // The framing models/orn.json states (crop.framing), with the identity normalisation, so the crop can be read
+        // back as a picture.
+        let framing = CropFramings(landmarks: CropFraming(sideScale: 1.4142135, centreShift: .zero),
+                                   detection: CropFraming(sideScale: 1.3565, centreShift: SIMD2(0, 0.0532)))
+        let size = 128
+        let cropper = FaceCropper(size: size, normalisation: .identity)
         var planes = [Float](repeating: 0, count: cropper.elementCount)
-        let size = convention.size
         for clip in clips {
             let tracker = try FaceTracker(detector: detector)
             let source = try FFmpegSource(input: folder.appendingPathComponent(clip).path)
@@ -59,7 +61,7 @@ final class VideoTrackingTests: XCTestCase {
             while let frame = try source.nextFrame() {
                 let tracks = try tracker.process(frame)
                 guard frame.index % 10 == 5, let track = tracks.first else { continue }
-                cropper.crop(frame, transform: cropper.transform(for: track.cropRegion(convention: convention)), into: &planes)
+                cropper.crop(frame, transform: cropper.transform(for: track.cropRegion(framing: framing)), into: &planes)
                 var pixels = [UInt8](repeating: 0, count: size * size * 3)
                 for index in 0..<(size * size) {
                     for channel in 0..<3 {
@@ -77,7 +79,7 @@ final class VideoTrackingTests: XCTestCase {
             }
             print("\(clip): face found within 15 % of the crop centre in \(centred) of \(checked) crops; "
                   + "largest offset \(worst) of the side")
-            XCTAssertGreaterThanOrEqual(Float(centred), 0.95 * Float(checked), clip)
+            #expect(Float(centred) >= 0.95 * Float(checked), "\(clip)")
         }
     }
 }

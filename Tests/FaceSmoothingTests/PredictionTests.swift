@@ -1,5 +1,5 @@
 import FaceModel
-import FaceTracking
+import FaceSmoothing
 import Testing
 
 /// The filters' lag compensation (`OneEuroSettings.prediction`): a steady motion is followed without lag.

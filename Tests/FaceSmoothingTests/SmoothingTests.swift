@@ -1,11 +1,13 @@
 import FaceModel
-@testable import FaceTracking
-import XCTest
+import FaceSmoothing
+import Foundation
+import Testing
 
 /// Synthetic 30 fps tracks: a still face with noise, then a step, then still again. The filter must cut
 /// frame-to-frame jitter by at least 60 % on the still parts and reach the step (within 10 %) no more than
 /// one frame after it appears.
-final class SmoothingTests: XCTestCase {
+@Suite("smoothing filters")
+struct SmoothingTests {
     let frameRate = 30.0
     let frames = 240
     let stepFrame = 150
@@ -44,47 +46,57 @@ final class SmoothingTests: XCTestCase {
         return worst
     }
 
-    func testTranslationFilterCutsJitterAndFollowsAStepWithinAFrame() {
+    @Test("translation filter cuts jitter and follows a step within a frame")
+
+    func translationFilterCutsJitterAndFollowsAStepWithinAFrame() {
         // A 200-pixel face, 1.5-pixel noise, a 60-pixel jump (the head moves by 30 % of its size in a frame).
         for (step, noise) in [(60.0, 1.5), (30.0, 1.0)] {
             let result = measureScalar(level: 320, step: step, noise: noise, seed: 1, scale: 200)
             print("translation (10 draws, step \(step) px, noise \(noise) px, 200 px face): jitter cut ≥ \(percent(result.reduction)), step lag ≤ \(result.lag) frame(s)")
-            XCTAssertGreaterThanOrEqual(result.reduction, 0.6)
-            XCTAssertLessThanOrEqual(result.lag, 1)
+            #expect(result.reduction >= 0.6)
+            #expect(result.lag <= 1)
         }
     }
 
-    func testMediaPipeSettingsAloneDoNotMeetTheJitterTargetOnExpressions() {
+    @Test("MediaPipe's settings alone do not meet the jitter target on expressions")
+
+    func mediaPipeSettingsAloneDoNotMeetTheJitterTargetOnExpressions() {
         // Why the expression default differs from MediaPipe's: with β 80 the same track keeps too much jitter.
         let result = measureScalar(level: 0.1, step: 0.5, noise: 0.02, seed: 2, scale: 1, settings: .mediaPipeFace)
         print("expression with MediaPipe's β 80: jitter cut \(percent(result.reduction)), lag \(result.lag)")
-        XCTAssertLessThan(result.reduction, 0.6)
+        #expect(result.reduction < 0.6)
     }
 
-    func testScaleNormalisationMakesFarFacesBehaveLikeNearOnes() {
+    @Test("scale normalisation makes far faces behave like near ones")
+
+    func scaleNormalisationMakesFarFacesBehaveLikeNearOnes() {
         // The same motion at a quarter of the size (a 50-pixel face): the same jitter cut and lag.
         let far = measureScalar(level: 80, step: 15, noise: 0.375, seed: 1, scale: 50)
         // Normalised by a size 16 times too large, the filter thinks the face barely moves and lags.
         let wrong = measureScalar(level: 80, step: 15, noise: 0.375, seed: 1, scale: 800)
         print("far face: jitter cut \(percent(far.reduction)), lag \(far.lag); normalised by a 16× size: lag \(wrong.lag)")
-        XCTAssertGreaterThanOrEqual(far.reduction, 0.6)
-        XCTAssertLessThanOrEqual(far.lag, 1)
-        XCTAssertGreaterThan(wrong.lag, 1, "dividing by a too-large size must slow the filter down")
+        #expect(far.reduction >= 0.6)
+        #expect(far.lag <= 1)
+        #expect(wrong.lag > 1, "dividing by a too-large size must slow the filter down")
     }
 
-    func testExpressionFilterCutsJitterAndFollowsAStepWithinAFrame() {
+    @Test("expression filter cuts jitter and follows a step within a frame")
+
+    func expressionFilterCutsJitterAndFollowsAStepWithinAFrame() {
         // jawOpen at 0.1 with 0.015–0.02 noise, opening by 0.4–0.5 in one frame.
         let settings = SmoothingSettings()
         for (step, noise) in [(0.5, 0.02), (0.4, 0.015)] {
             let result = measureScalar(level: 0.1, step: step, noise: noise, seed: 2, scale: settings.expressionScale,
                                        settings: settings.expression)
             print("expression (10 draws, step \(step), noise \(noise)): jitter cut ≥ \(percent(result.reduction)), step lag ≤ \(result.lag) frame(s)")
-            XCTAssertGreaterThanOrEqual(result.reduction, 0.6)
-            XCTAssertLessThanOrEqual(result.lag, 1)
+            #expect(result.reduction >= 0.6)
+            #expect(result.lag <= 1)
         }
     }
 
-    func testRotationFilterCutsJitterAndFollowsATurnWithinAFrame() {
+    @Test("rotation filter cuts jitter and follows a turn within a frame")
+
+    func rotationFilterCutsJitterAndFollowsATurnWithinAFrame() {
         // Yaw 10° with 0.5° noise about random axes, turning to 40° in one frame; measured as yaw; ten draws.
         func yawDegrees(_ rotation: Quaternion) -> Double {
             let forward = rotation.rotate(SIMD3(0, 0, 1))
@@ -103,32 +115,36 @@ final class SmoothingTests: XCTestCase {
             worst = (min(worst.reduction, result.reduction), max(worst.lag, result.lag))
         }
         print("rotation (10 draws): jitter cut ≥ \(percent(worst.reduction)), turn lag ≤ \(worst.lag) frame(s)")
-        XCTAssertGreaterThanOrEqual(worst.reduction, 0.6)
-        XCTAssertLessThanOrEqual(worst.lag, 1)
+        #expect(worst.reduction >= 0.6)
+        #expect(worst.lag <= 1)
     }
 
-    func testRotationFilterTreatsTheTwoSignsOfAQuaternionAsOneRotation() {
+    @Test("rotation filter treats the two signs of a quaternion as one rotation")
+
+    func rotationFilterTreatsTheTwoSignsOfAQuaternionAsOneRotation() {
         // q and −q alternate: the same rotation, so the output must not move.
         var filter = RotationFilter()
         let rotation = Quaternion(angle: 0.7, axis: SIMD3(0.2, 1, 0.1))
         for frame in 0..<60 {
             let sample = frame % 2 == 0 ? rotation : Quaternion(vector: -rotation.vector)
             let output = filter.filter(sample, time: Double(frame) / frameRate)
-            XCTAssertLessThan(output.angle(to: rotation), 1e-3, "frame \(frame)")
+            #expect(output.angle(to: rotation) < 1e-3, "frame \(frame)")
         }
     }
 
-    func testRotationFilterFollowsAHalfTurnWithoutEulerWrapAround() {
+    @Test("rotation filter follows a half turn without Euler wrap-around")
+
+    func rotationFilterFollowsAHalfTurnWithoutEulerWrapAround() {
         // Spinning about z through ±180°: Euler-angle filters jump there; the sphere filter does not.
         var filter = RotationFilter()
         var previous = Quaternion.identity
         for frame in 0..<120 {
             let angle = Float(frame) * 3 * .pi / 180  // 90°/s, crossing 180° at frame 60
             let output = filter.filter(Quaternion(angle: angle, axis: SIMD3(0, 0, 1)), time: Double(frame) / frameRate)
-            if frame > 0 { XCTAssertLessThan(output.angle(to: previous), 5 * .pi / 180, "frame \(frame)") }
+            if frame > 0 { #expect(output.angle(to: previous) < 5 * .pi / 180, "frame \(frame)") }
             previous = output
         }
-        XCTAssertLessThan(previous.angle(to: Quaternion(angle: 357 * .pi / 180, axis: SIMD3(0, 0, 1))), 10 * .pi / 180)
+        #expect(previous.angle(to: Quaternion(angle: 357 * .pi / 180, axis: SIMD3(0, 0, 1))) < 10 * .pi / 180)
     }
 }
 
