@@ -84,9 +84,4 @@ public final class FaceTracker {
     public func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>]?, confidence: Float, faceScore: Float?) -> Bool {
         state.observe(id: id, frame: frame, landmarks: landmarks, confidence: confidence, faceScore: faceScore)
     }
-
-    /// Asks for a detector run on the next frame.
-    public func requestDetection() {
-        state.requestDetection()
-    }
 }

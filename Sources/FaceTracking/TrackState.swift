@@ -8,10 +8,7 @@ public struct TrackState: Sendable {
     public private(set) var tracks: [FaceTrack] = []
     /// Faces the detector found once, awaiting its next run to become tracks.
     private var candidates: [FaceTrack] = []
-    /// Tracks that ended at the last `advance`, for consumers that keep per-track state (smoothers).
-    public private(set) var endedTracks: [FaceTrack] = []
     private var lastDetectionFrame: Int?
-    private var detectionRequested = false
     private var nextID = 1
 
     /// An empty state; throws when the configuration cannot work.
@@ -22,18 +19,13 @@ public struct TrackState: Sendable {
 
     /// Whether the detector must run on frame `frame`: no face is tracked (a face may enter at any time),
     /// a candidate awaits confirmation, the interval is up, a track's confidence fell (unless its face score
-    /// vouches for it: an occluded face followed on its landmarks), or a run was requested.
+    /// vouches for it: an occluded face followed on its landmarks).
     public func needsDetection(frame: Int) -> Bool {
         guard let lastDetectionFrame else { return true }
-        return tracks.isEmpty || !candidates.isEmpty || detectionRequested
+        return tracks.isEmpty || !candidates.isEmpty
             || frame - lastDetectionFrame >= configuration.detectionInterval
             || tracks.contains { $0.confidence < configuration.minimumConfidence
                 && ($0.faceScore.map { $0 < configuration.minimumFaceScore } ?? true) }
-    }
-
-    /// Asks for a detector run on the next frame (e.g. after a scene cut).
-    public mutating func requestDetection() {
-        detectionRequested = true
     }
 
     /// Moves to frame `frame` with the detector's faces on it (nil when it did not run); see
@@ -55,8 +47,7 @@ public struct TrackState: Sendable {
     ///   finds it again on the next frame with such a score (it runs at once to check), dropped otherwise. A
     ///   single weak false detection, or a run of them, begins no track.
     ///
-    /// Then tracks unseen for `maximumUnseenFrames`, or whose face score says they are gone, end (listed in
-    /// `endedTracks`).
+    /// Then tracks unseen for `maximumUnseenFrames`, or whose face score says they are gone, end.
     public mutating func advance<Failure: Error>(frame: Int, detections: [FaceDetection]?,
                                                  faceScore: (FaceDetection) throws(Failure) -> Float?) throws(Failure) {
         if let detections {
@@ -64,12 +55,7 @@ public struct TrackState: Sendable {
         }
         let limit = configuration.maximumUnseenFrames
         func ends(_ track: FaceTrack) -> Bool { track.isLost || track.unseenFrames(at: frame) >= limit }
-        if tracks.contains(where: ends) {
-            endedTracks = tracks.filter(ends)
-            tracks.removeAll(where: ends)
-        } else if !endedTracks.isEmpty {
-            endedTracks.removeAll(keepingCapacity: true)
-        }
+        tracks.removeAll(where: ends)
     }
 
     /// Continues tracks and candidates with the detections on `frame`; unmatched candidates are dropped,
@@ -78,7 +64,6 @@ public struct TrackState: Sendable {
                                                 faceScore: (FaceDetection) throws(Failure) -> Float?) throws(Failure) {
         var tracks = self.tracks + candidates
         lastDetectionFrame = frame
-        detectionRequested = false
         var pairs: [(overlap: Float, track: Int, detection: Int)] = []
         for (trackIndex, track) in tracks.enumerated() {
             for (detectionIndex, detection) in detections.enumerated()
