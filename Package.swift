@@ -178,7 +178,7 @@ let package = Package(
 
         .executableTarget(
             name: "occlumeshd",
-            dependencies: ["Daemon", "DaemonConfiguration"],
+            dependencies: ["Daemon", "DaemonConfiguration", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: vectorISA
         ),
 
