@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -45,16 +46,19 @@ struct StageHandoffTests {
         #expect(handoff.take() == nil)
 
         let empty = StageHandoff<Int>(capacity: 1, policy: .waitForSpace)
-        let woke = Mutex(false)
+        let taken = Mutex<Int??>(nil)
+        let finished = DispatchSemaphore(value: 0)
         let consumer = Thread {
-            _ = empty.take()
-            woke.withLock { $0 = true }
+            let item = empty.take()
+            taken.withLock { $0 = .some(item) }
+            finished.signal()
         }
         consumer.start()
-        usleep(20_000)
+        // Bounded waits: a consumer that close() does not wake fails the test instead of hanging it.
+        #expect(finished.wait(timeout: .now() + 0.05) == .timedOut, "the consumer waits while the hand-off is empty")
         empty.close()
-        while !woke.withLock({ $0 }) { usleep(1_000) }
-        #expect(woke.withLock { $0 })
+        #expect(finished.wait(timeout: .now() + 10) == .success, "close wakes the waiting consumer")
+        #expect(taken.withLock { $0 } == .some(nil), "and it gets nil")
     }
 
     @Test("a producer blocked on a full hand-off is released by close")
@@ -62,15 +66,17 @@ struct StageHandoffTests {
         let handoff = StageHandoff<Int>(capacity: 1, policy: .waitForSpace)
         handoff.put(0)
         let result = Mutex<Bool?>(nil)
+        let finished = DispatchSemaphore(value: 0)
         let producer = Thread {
             let accepted = handoff.put(1)
             result.withLock { $0 = accepted }
+            finished.signal()
         }
         producer.start()
-        usleep(20_000)
+        #expect(finished.wait(timeout: .now() + 0.05) == .timedOut, "the producer waits while the hand-off is full")
         handoff.close()
-        while result.withLock({ $0 }) == nil { usleep(1_000) }
-        #expect(result.withLock { $0 } == false)
+        #expect(finished.wait(timeout: .now() + 10) == .success, "close releases the waiting producer")
+        #expect(result.withLock { $0 } == false, "and its item is refused")
         #expect(handoff.take() == 0)
     }
 }
