@@ -54,6 +54,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // MARK: C shims
@@ -150,6 +151,7 @@ let package = Package(
             dependencies: [
                 "VideoIngest", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "MeshProtocol", "MeshPublisher",
                 "MonotonicTime", "DaemonConfiguration", "DaemonRuntime", "SystemdNotify", "ProcessorSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: vectorISA + numericInDebug
         ),
@@ -229,6 +231,7 @@ let package = Package(
             dependencies: [
                 "Daemon", "DaemonConfiguration", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "VideoIngest",
                 "MeshProtocol", "MonotonicTime", "OcclumeshClient", "UnixSocket", "occlumeshd", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: vectorISA
         ),

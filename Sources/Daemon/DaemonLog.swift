@@ -1,28 +1,37 @@
 import DaemonConfiguration
-import Foundation
+import Logging
 import Synchronization
 
-/// The daemon's log: one line per message on standard error (journald adds the time), filtered by a level that
-/// a reload may change.
+/// The daemon's log: a swift-log `Logger` whose level a reload may change, shared by the daemon's threads.
 public final class DaemonLog: Sendable {
-    private let level: Mutex<DaemonConfiguration.LogLevel>
-    private let write: @Sendable (String) -> Void
+    private let logger: Mutex<Logger>
 
-    /// A log writing lines at or above `level` to `write` (standard error by default).
-    public init(level: DaemonConfiguration.LogLevel,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
-        self.level = Mutex(level)
-        self.write = write
+    /// A log writing lines at or above `level` through `handler` (standard error, with journald priorities when it
+    /// is the journal, by default).
+    public init(level: DaemonConfiguration.LogLevel, handler: any LogHandler = JournalLogHandler.standardError(label: "occlumeshd")) {
+        var logger = Logger(label: "occlumeshd") { _ in handler }
+        logger.logLevel = Logger.Level(level)
+        self.logger = Mutex(logger)
+    }
+
+    /// A log writing lines at or above `level` to `write`, plain (tests).
+    public convenience init(level: DaemonConfiguration.LogLevel, write: @escaping @Sendable (String) -> Void) {
+        self.init(level: level, handler: JournalLogHandler(label: "occlumeshd", writesPriority: false, write: write))
     }
 
     /// Changes the least severe level written.
-    public func setLevel(_ newLevel: DaemonConfiguration.LogLevel) { level.withLock { $0 = newLevel } }
+    public func setLevel(_ newLevel: DaemonConfiguration.LogLevel) { logger.withLock { $0.logLevel = Logger.Level(newLevel) } }
 
     /// Writes `message` if `severity` is at or above the current level.
     public func log(_ severity: DaemonConfiguration.LogLevel, _ message: @autoclosure () -> String) {
-        let order = DaemonConfiguration.LogLevel.allCases
-        let threshold = level.withLock { $0 }
-        guard order.firstIndex(of: severity)! >= order.firstIndex(of: threshold)! else { return }
-        write("occlumeshd \(severity.rawValue): \(message())")
+        let logger = self.logger.withLock { $0 }
+        logger.log(level: Logger.Level(severity), "\(message())")
+    }
+}
+
+extension Logger.Level {
+    /// The swift-log level of the config's `log.level` (the names are swift-log's).
+    init(_ level: DaemonConfiguration.LogLevel) {
+        self = Logger.Level(rawValue: level.rawValue)!
     }
 }
