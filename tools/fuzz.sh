@@ -40,8 +40,7 @@ declare -A sources=(
     [detector-sidecar]="$tracking/DetectorSpecification.swift $tracking/DetectionDecoder.swift $tracking/FaceDetection.swift
         $tracking/FaceTrackingError.swift Fuzz/Support.swift Fuzz/DetectorSidecar.swift"
     [regressor-sidecar]="Sources/FaceRegression/RegressorSpecification.swift Sources/FaceRegression/FaceRegressionError.swift
-        $tracking/CropConvention.swift $tracking/CropRegion.swift $tracking/FaceDetection.swift
-        $tracking/FaceTrackingError.swift Fuzz/Support.swift Fuzz/RegressorSidecar.swift"
+        Sources/FaceRegression/CropConvention.swift Fuzz/Support.swift Fuzz/RegressorSidecar.swift"
     [face-model-file]="Sources/FaceModel/*.swift Fuzz/Support.swift Fuzz/FaceModelFile.swift"
     [onnx-model]="Fuzz/Support.swift Fuzz/ONNXModel.swift"
     [video-demuxer]="$(printf 'Sources/VideoIngest/%s.swift ' FFmpegSource FFmpegError FrameSource InterruptibleFileInput \
@@ -55,8 +54,8 @@ declare -A flags=(
 inference="CProcessorFeatures ProcessorSupport InferenceGraph InferenceEngineAVX2 InferenceEngineAVX512 InferenceCore"
 # Library modules each target links, in build order.
 declare -A needs=(
-    [client-state-machine]="MeshProtocol UnixSocket"
-    [regressor-sidecar]="SwiftProtobuf $inference FaceModel"
+    [client-state-machine]="MeshProtocol MonotonicTime UnixSocket"
+    [regressor-sidecar]="SwiftProtobuf $inference FaceModel FaceTracking"
     [onnx-model]="SwiftProtobuf $inference"
 )
 # Options of single targets. Foundation's Data(contentsOf:) leaks 4 KiB reading an empty file (not ours, and once per
@@ -69,6 +68,9 @@ declare -A options=(
 declare -A moduleSources=(
     [MeshProtocol]="Sources/MeshProtocol/*.swift"
     [UnixSocket]="Sources/UnixSocket/*.swift"
+    [MonotonicTime]="Sources/MonotonicTime/*.swift"
+    # The crop geometry only: the rest of FaceTracking needs VideoIngest and its C libraries.
+    [FaceTracking]="$tracking/CropFraming.swift $tracking/CropRegion.swift $tracking/FaceDetection.swift"
     [ProcessorSupport]="Sources/ProcessorSupport/*.swift"
     [InferenceGraph]="Sources/InferenceGraph/*.swift Sources/InferenceGraph/*/*.swift"
     [InferenceEngineAVX2]="Sources/InferenceEngine/*/*.swift"

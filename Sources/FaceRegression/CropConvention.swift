@@ -27,9 +27,6 @@ public struct CropConvention: Sendable, Equatable {
         self.framing = framing
     }
 
-    /// A cropper that writes crops of this size and normalisation.
-    public var cropper: FaceCropper { FaceCropper(size: size, normalisation: normalisation) }
-
     /// Largest crop side accepted, in pixels (the shipped network uses 128).
     public static let maximumSize = 4096
     /// Largest `side_scale` accepted: a crop at most this many times the reference box (the shipped sidecar: 1.41).

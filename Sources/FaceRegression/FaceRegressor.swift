@@ -22,7 +22,7 @@ public final class FaceRegressor {
     /// Loads the model at `modelPath` and its sidecar at `specificationPath`, and checks that they agree.
     public init(modelPath: String, specificationPath: String) throws(FaceRegressionError) {
         specification = try RegressorSpecification.load(path: specificationPath)
-        cropper = specification.crop.cropper
+        cropper = FaceCropper(size: specification.crop.size, normalisation: specification.crop.normalisation)
         let model: Model
         do {
             model = try Model(contentsOf: URL(fileURLWithPath: modelPath))
