@@ -146,14 +146,24 @@ let package = Package(
             name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshProtocol", "MeshPublisher"],
             swiftSettings: vectorISA
         ),
+        // The pipeline: stages, hand-offs and still images, shared by the daemon and the command line.
+        .target(
+            name: "FacePipeline",
+            dependencies: [
+                "VideoIngest", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "MeshProtocol",
+                "MonotonicTime", "DaemonConfiguration",
+            ],
+            swiftSettings: vectorISA + numericInDebug
+        ),
+        // The process: occlumeshd's lifecycle around the pipeline.
         .target(
             name: "Daemon",
             dependencies: [
-                "VideoIngest", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "MeshProtocol", "MeshPublisher",
+                "FacePipeline", "VideoIngest", "FaceTracking", "FaceSmoothing", "MeshProtocol", "MeshPublisher",
                 "MonotonicTime", "DaemonConfiguration", "DaemonRuntime", "SystemdNotify", "ProcessorSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: vectorISA + numericInDebug
+            swiftSettings: vectorISA
         ),
 
         // MARK: Command line
@@ -171,7 +181,7 @@ let package = Package(
                 "MotionBridge",
                 "OSCEncoding",
                 "MeshViewer",
-                "Daemon",
+                "FacePipeline",
                 "DaemonConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -229,10 +239,15 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "DaemonConfiguration", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "VideoIngest",
+                "Daemon", "FacePipeline", "DaemonConfiguration", "FaceTracking", "FaceRegression", "FaceSmoothing", "FaceModel", "VideoIngest",
                 "MeshProtocol", "MonotonicTime", "OcclumeshClient", "UnixSocket", "occlumeshd", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: vectorISA
+        ),
+        .testTarget(
+            name: "FacePipelineTests",
+            dependencies: ["FacePipeline", "DaemonConfiguration", "FaceTracking", "FaceSmoothing", "FaceModel", "VideoIngest"],
             swiftSettings: vectorISA
         ),
         .testTarget(

@@ -1,10 +1,11 @@
 #if canImport(Glibc)
-import FaceSmoothing
 import Glibc
 #endif
 import DaemonConfiguration
 import DaemonRuntime
 import Dispatch
+import FacePipeline
+import FaceSmoothing
 import FaceTracking
 import Foundation
 import MeshProtocol

@@ -1,4 +1,4 @@
-import Daemon
+import FacePipeline
 import DaemonConfiguration
 import FaceSmoothing
 import FaceTracking

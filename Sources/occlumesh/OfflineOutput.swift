@@ -1,4 +1,4 @@
-import Daemon
+import FacePipeline
 import FaceModel
 import FaceTracking
 import Foundation

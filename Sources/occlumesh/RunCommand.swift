@@ -1,5 +1,5 @@
 import ArgumentParser
-import Daemon
+import FacePipeline
 import Foundation
 
 /// `occlumesh run`: the whole pipeline offline on a video, a camera, an image or a folder of images.

@@ -1,4 +1,4 @@
-import Daemon
+import FacePipeline
 import FaceRegression
 import FaceTracking
 import Foundation

@@ -1,4 +1,4 @@
-import Daemon
+import FacePipeline
 import FaceTracking
 import Foundation
 import MonotonicTime

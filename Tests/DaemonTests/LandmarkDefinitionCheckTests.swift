@@ -1,7 +1,7 @@
 import FaceModel
 import Foundation
 import Testing
-@testable import Daemon
+@testable import FacePipeline
 
 /// The regressor's sidecar and the face-model file must agree on the calibrated landmark definition, and the
 /// protocol's topology lists the vertex standing for each calibrated landmark.

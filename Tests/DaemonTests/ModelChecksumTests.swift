@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Daemon
+@testable import FacePipeline
 
 /// The regressor's weights are checked against the digest `orn.json` records.
 @Suite("regressor checksum")

@@ -1,4 +1,4 @@
-@testable import Daemon
+@testable import FacePipeline
 import DaemonConfiguration
 import FaceModel
 import FaceSmoothing

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import Testing
-@testable import Daemon
+@testable import FacePipeline
 
 @Suite("StageHandoff between pipeline stages")
 struct StageHandoffTests {
