@@ -44,7 +44,7 @@ declare -A sources=(
     [face-model-file]="Sources/FaceModel/*.swift Fuzz/Support.swift Fuzz/FaceModelFile.swift"
     [onnx-model]="Fuzz/Support.swift Fuzz/ONNXModel.swift"
     [video-demuxer]="$(printf 'Sources/VideoIngest/%s.swift ' FFmpegSource FFmpegError FrameSource InterruptibleFileInput \
-        MonotonicClock PixelConverter SourceInterruption VideoFrame VideoIngestError) Fuzz/Support.swift Fuzz/VideoDemuxer.swift"
+        PixelConverter SourceInterruption VideoFrame VideoIngestError) Fuzz/Support.swift Fuzz/VideoDemuxer.swift"
 )
 # Compiler flags of single targets: the FFmpeg headers' module map (the libraries are linked by its `link` lines).
 declare -A flags=(
@@ -55,6 +55,7 @@ inference="CProcessorFeatures ProcessorSupport InferenceGraph InferenceEngineAVX
 # Library modules each target links, in build order.
 declare -A needs=(
     [client-state-machine]="MeshProtocol MonotonicTime UnixSocket"
+    [video-demuxer]="MonotonicTime"
     [regressor-sidecar]="SwiftProtobuf $inference FaceModel FaceTracking"
     [onnx-model]="SwiftProtobuf $inference"
 )
