@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "MeshViewer",
             dependencies: [
-                "OcclumeshClient", "FaceReadout", .product(name: "Hummingbird", package: "hummingbird"),
+                "OcclumeshClient", "MeshProtocol", "FaceReadout", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: vectorISA

@@ -1,4 +1,5 @@
 import Foundation
+import MeshProtocol
 import OcclumeshClient
 import Synchronization
 
