@@ -123,7 +123,7 @@ let package = Package(
         .target(name: "MeshPublisher", dependencies: ["MeshProtocol", "MonotonicTime", "UnixSocket"], swiftSettings: vectorISA),
         .target(name: "OcclumeshClient", dependencies: ["MeshProtocol", "UnixSocket"], swiftSettings: vectorISA),
         // What clients make of received frames for people and for other programs: head angles, readable lines.
-        .target(name: "FaceReadout", dependencies: ["MeshProtocol"], swiftSettings: vectorISA),
+        .target(name: "FaceReadout", dependencies: ["MeshProtocol", "OcclumeshClient"], swiftSettings: vectorISA),
         // `occlumesh view`'s web server: the page, three.js from libjs-three, the live mesh over WebSocket.
         .target(
             name: "MeshViewer",

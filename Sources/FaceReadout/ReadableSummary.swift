@@ -1,4 +1,5 @@
 import MeshProtocol
+import OcclumeshClient
 
 /// What `occlumesh subscribe` prints for people: one line per interval (a second) with the frame rate and
 /// latency seen over it and, for each face of the newest frame, its track, head angles, three strongest
@@ -53,9 +54,9 @@ public struct ReadableSummary: Sendable {
         let fps = elapsed >= interval ? Double(framesInWindow) / elapsed
             : framesInWindow > 1 && lastFrameTime > start ? Double(framesInWindow - 1) / (lastFrameTime - start)
             : Double(framesInWindow) / interval
-        var line = "\(Self.fixed(fps, 1)) fps, latency \(Self.fixed(latencySum / Double(framesInWindow) * 1000, 1)) ms"
+        var line = "\(FrameFormatting.fixed(fps, 1)) fps, latency \(FrameFormatting.fixed(latencySum / Double(framesInWindow) * 1000, 1)) ms"
         if droppedInWindow > 0 { line += ", \(droppedInWindow) dropped" }
-        if let pipelineFPS = status?["fps"] { line += " (pipeline \(Self.fixed(pipelineFPS, 1)) fps)" }
+        if let pipelineFPS = status?["fps"] { line += " (pipeline \(FrameFormatting.fixed(pipelineFPS, 1)) fps)" }
         line += " | frame \(frame.sequence): "
         line += frame.faces.isEmpty ? "no face" : frame.faces.map(describe).joined(separator: " | ")
         windowStart = time
@@ -68,11 +69,11 @@ public struct ReadableSummary: Sendable {
     /// One face: `track 3: yaw -12° pitch 4° roll 1°; jawOpen 0.42, eyeBlink_L 0.31, mouthSmile_R 0.20; 61/68 landmarks visible`.
     public func describe(_ face: PublishedFace) -> String {
         let angles = HeadAngles(rotation: face.pose.rotation)
-        var text = "track \(face.trackIdentifier): yaw \(Self.fixed(Double(angles.yaw), 0))° "
-            + "pitch \(Self.fixed(Double(angles.pitch), 0))° roll \(Self.fixed(Double(angles.roll), 0))°; "
+        var text = "track \(face.trackIdentifier): yaw \(FrameFormatting.fixed(Double(angles.yaw), 0))° "
+            + "pitch \(FrameFormatting.fixed(Double(angles.pitch), 0))° roll \(FrameFormatting.fixed(Double(angles.roll), 0))°; "
         text += Self.strongest(face.expressionWeights, count: 3).map { index in
             let name = index < expressionNames.count ? expressionNames[index] : "#\(index)"
-            return "\(name) \(Self.fixed(Double(face.expressionWeights[index]), 2))"
+            return "\(name) \(FrameFormatting.fixed(Double(face.expressionWeights[index]), 2))"
         }.joined(separator: ", ")
         if !face.landmarkVisibility.isEmpty {
             let visible = face.landmarkVisibility.filter { $0 >= Self.visibleThreshold }.count
@@ -86,17 +87,5 @@ public struct ReadableSummary: Sendable {
         let finite = weights.indices.filter { weights[$0].isFinite }
         let sorted = finite.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
         return Array(sorted.prefix(count))
-    }
-
-    /// `value` with `digits` decimals, without Foundation's locale-dependent formatting.
-    static func fixed(_ value: Double, _ digits: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let rounded = (abs(value) * scale).rounded()
-        let whole = Int(rounded / scale)
-        let fraction = String(Int(rounded.truncatingRemainder(dividingBy: scale)))
-        let padded = String(repeating: "0", count: max(0, digits - fraction.count)) + fraction
-        return (value < 0 && rounded > 0 ? "-" : "") + "\(whole)" + (digits > 0 ? ".\(padded)" : "")
     }
 }

@@ -43,7 +43,9 @@ public enum FrameFormatting {
         "[" + values.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ", ") + "]"
     }
 
-    private static func fixed(_ value: Double, _ digits: Int) -> String {
+    /// `value` with `digits` decimals, without Foundation's locale-dependent formatting (a comma would break the
+    /// lines programs parse); shared by every readable view of the stream.
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return "\(value)" }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
