@@ -204,7 +204,10 @@ struct AttackMemoryTests {
         let sample = TestResources.repositoryRoot.appendingPathComponent("samples/face.mp4").path
         try TestResources.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-stream_loop", "19", "-i", sample, "-c", "copy", "-y", clip])
         let socket = folder.appendingPathComponent("mesh.sock").path
-        let config = try Self.writeConfig(in: folder, clip: clip)
+        let (config, _) = try DaemonEndToEndTests.writeConfig(
+            in: folder, clip: clip,
+            clients: "max_clients = \(Self.maximumClients)\nqueue_capacity = \(Self.queueCapacity)\nsend_buffer_bytes = 4096",
+            log: "level = \"notice\"")
         let daemon = try DaemonProcess(["--config", config, "--realtime"], logPath: folder.appendingPathComponent("daemon.log").path)
         defer { if daemon.process.isRunning { kill(daemon.process.processIdentifier, SIGKILL) } }
         #expect(daemon.waitForSocket(socket), "the socket appears: \(daemon.log)")
@@ -238,31 +241,5 @@ struct AttackMemoryTests {
         kill(pid, SIGTERM)
         #expect(daemon.waitForExit() == 0, "\(daemon.log.suffix(2000))")
         print(daemon.log.split(separator: "\n").filter { $0.contains("whole run") }.joined(separator: "\n"))
-    }
-
-    /// The config: the repository's models, the clip, the limits above, a socket in `folder`.
-    static func writeConfig(in folder: URL, clip: String) throws -> String {
-        let models = TestResources.models.path
-        let text = """
-            [source]
-            input = "\(clip)"
-            width = 0
-            height = 0
-            [model]
-            regressor = "\(models)/orn.onnx"
-            face_model = "\(try TestResources.faceModelPath())"
-            detector = "\(models)/face_detection_short_range.json"
-            [socket]
-            path = "\(folder.appendingPathComponent("mesh.sock").path)"
-            [clients]
-            max_clients = \(maximumClients)
-            queue_capacity = \(queueCapacity)
-            send_buffer_bytes = 4096
-            [log]
-            level = "notice"
-            """
-        let path = folder.appendingPathComponent("occlumesh.toml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
     }
 }

@@ -7,8 +7,12 @@ import Testing
 /// occlumeshd end to end: the built daemon on a real clip, clients on its real socket, signals, config errors.
 @Suite("occlumeshd end to end", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
 struct DaemonEndToEndTests {
-    /// A config for the clip in `folder`, with the repository's models and a socket in `folder`.
-    static func writeConfig(in folder: URL, clip: String, extra: String = "") throws -> (config: String, socket: String) {
+    /// A config for the clip in `folder`, with the repository's models and a socket in `folder`; `clients` and `log`
+    /// are the bodies of those tables.
+    static func writeConfig(
+        in folder: URL, clip: String, clients: String = "queue_capacity = 128\nstall_timeout = 1.0",
+        log: String = "status_interval = 0.25"
+    ) throws -> (config: String, socket: String) {
         let models = TestResources.models.path
         let socket = folder.appendingPathComponent("mesh.sock").path
         let text = """
@@ -23,11 +27,9 @@ struct DaemonEndToEndTests {
             [socket]
             path = "\(socket)"
             [clients]
-            queue_capacity = 128
-            stall_timeout = 1.0
+            \(clients)
             [log]
-            status_interval = 0.25
-            \(extra)
+            \(log)
             """
         let path = folder.appendingPathComponent("occlumesh.toml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
