@@ -17,26 +17,16 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-class Builder:
-    """Accumulates the nodes and initializers of one graph."""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tools"))
+from make_inference_fixtures import Builder as GraphBuilder  # noqa: E402  (the graph builder of the golden fixtures)
+
+
+class Builder(GraphBuilder):
+    """The fixtures' graph builder with a seeded generator for random weights, and the layers of these networks."""
 
     def __init__(self, seed, opset=14):
+        super().__init__(opset)
         self.rng = np.random.default_rng(seed)
-        self.nodes, self.inits, self.counter, self.opset = [], [], 0, opset
-
-    def name(self, prefix):
-        self.counter += 1
-        return f"{prefix}{self.counter}"
-
-    def const(self, array, prefix="c"):
-        name = self.name(prefix)
-        self.inits.append(numpy_helper.from_array(np.asarray(array), name))
-        return name
-
-    def op(self, op_type, inputs, **attrs):
-        out = self.name(op_type.lower())
-        self.nodes.append(helper.make_node(op_type, inputs, [out], name=self.name(op_type + "_"), **attrs))
-        return out
 
     def conv(self, x, cin, cout, k, stride=1, group=1, pads=None):
         fan = cin // group * k * k
