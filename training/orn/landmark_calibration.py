@@ -11,11 +11,19 @@ choose the point on the ICT mesh that best reproduces the teacher's keypoints ov
   3. refined to a barycentric point on one of the triangles around that vertex (within two rings): projection is
      linear, so the best weights on a triangle are a 2-unknown least-squares problem, kept inside the triangle.
 
+With `--checkpoint CKPT` the faces of step 1 are instead the trained student's own predictions on clean training
+crops (every AFLW training crop the fused labels keep, `data.load_fused`'s rules): a *readout calibration* that
+chooses the points on the mesh the student's reconstructed faces best reproduce the teacher's keypoints with. The
+student was trained against the previous definition, so its faces carry that definition's compromises; this step
+reads them out where they are right, and changes nothing in the network or the mesh. The validation split is never
+used.
+
 The result, `assets/landmarks68_ict.npz` (`vertices` (68, 3) int, `weights` (68, 3) float32, rows sum to 1), is the one
 definition every part reads: training's losses and readout (`facemodel.FaceModel.landmark_model`), the face-model
 file the daemon and `occlumesh landmarks` load (tools/convert-face-model.py), and the evaluation.
 
     python -m orn.landmark_calibration [--crops-per-bin 1500]
+    python -m orn.landmark_calibration --checkpoint runs/v2b-continue/ckpt.pt --crops-per-bin 3000
 """
 import argparse
 import json
@@ -39,18 +47,65 @@ def sample_crops(crops_per_bin: int, seed: int = 0):
     good = np.zeros(len(yaw), bool)
     good[train] = True
     good &= fitted["rms_px"] <= 3.0
+    chosen, weight = yaw_balanced(np.flatnonzero(good), yaw, crops_per_bin, seed)
+    sample = {k: v[chosen] for k, v in fitted.items() if k not in ("K", "annotation_weight")}
+    return sample, teacher3ddfa.load("aflw", sample["names"])[..., :2], weight
+
+
+def yaw_balanced(candidates: np.ndarray, yaw: np.ndarray, crops_per_bin: int, seed: int):
+    """Up to `crops_per_bin` of the candidate rows per |yaw| bin (sorted), and weights under which each bin weighs
+    the same in total (so profile faces count as much as frontal ones)."""
     rng = np.random.default_rng(seed)
     chosen = []
     for lo, hi in BINS:
-        pool = np.flatnonzero(good & (yaw > lo if lo else yaw >= 0) & (yaw <= hi))
+        pool = candidates[(yaw[candidates] > lo if lo else yaw[candidates] >= 0) & (yaw[candidates] <= hi)]
         chosen.append(rng.choice(pool, min(crops_per_bin, len(pool)), replace=False))
     chosen = np.sort(np.concatenate(chosen))
-    sample = {k: v[chosen] for k, v in fitted.items() if k not in ("K", "annotation_weight")}
     weight = np.ones(len(chosen))
-    for lo, hi in BINS:  # each bin weighs the same in total
+    for lo, hi in BINS:
         m = (yaw[chosen] > lo if lo else yaw[chosen] >= 0) & (yaw[chosen] <= hi)
         weight[m] = 1.0 / max(1, m.sum())
-    return sample, teacher3ddfa.load("aflw", sample["names"])[..., :2], weight / weight.sum()
+    return chosen, weight / weight.sum()
+
+
+def student_crops(checkpoint: str, crops_per_bin: int, seed: int = 0):
+    """Training-split AFLW crops the fused labels keep, up to `crops_per_bin` per |yaw| bin: the student's predicted
+    faces on the clean crops (dict of arrays in `fit.project`'s terms), the 3DDFA keypoints (N, 68, 2) in crop pixels,
+    and the bin-balancing weights."""
+    from .predict import LandmarkPredictor
+
+    fused = dict(np.load(paths.CACHE / "fused" / "aflw.npz"))
+    train, _ = data.split([f"aflw/{n}" for n in fused["names"]])
+    with np.errstate(invalid="ignore"):
+        kept = (fused["keypoint_rms_px"] <= data.FUSED_MAX_KEYPOINT_RMS_PX) \
+            & ~(fused["annotation_nme"] > data.FUSED_MAX_ANNOTATION_NME)
+    candidates = train[kept[train]]
+    labels = np.load(paths.AFLW_TRAIN / "labels.npz")
+    row = {n: i for i, n in enumerate(labels["names"])}
+    yaw = annotations.absolute_yaw(labels["yaw_degrees"][[row[n] for n in fused["names"]]])
+    chosen, weight = yaw_balanced(candidates, yaw, crops_per_bin, seed)
+    network = LandmarkPredictor(checkpoint).model
+    parts = []
+    for start in range(0, len(chosen), 256):
+        crops = data.load_images(fused["names"][chosen[start:start + 256]], paths.AFLW_TRAIN / "crops")
+        parts.append(student_faces(network, np.stack([data.warp(image, data.IDENTITY_GEOMETRY) for image in crops])))
+    sample = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    return sample, fused["keypoints"][chosen][..., :2].astype(np.float64), weight
+
+
+def student_faces(network, crops: np.ndarray) -> dict:
+    """A student network's faces for (B, S, S, 3) uint8 network-input crops, in `fit.project`'s terms (alpha, beta,
+    R, s, t), so `projected` reads any mesh point of them in crop pixels."""
+    import torch
+
+    from .model import rotation_from_6d
+
+    with torch.no_grad():
+        alpha, beta, r6, ts = network(torch.from_numpy(data.normalise(crops)))[:4]
+    ts = ts.numpy()
+    # the network's translation is in crop fractions with image axes (y down); fit.project's t has y up
+    return dict(alpha=alpha.numpy(), beta=beta.numpy(), R=rotation_from_6d(r6).numpy(), s=ts[:, 2],
+                t=np.stack([ts[:, 0], -ts[:, 1]], 1))
 
 
 def projected(model: facemodel.FaceModel, sample: dict, vertices: np.ndarray) -> np.ndarray:
@@ -108,9 +163,9 @@ def best_on_triangle(P: np.ndarray, q: np.ndarray, weight: np.ndarray):
     return best, cost(best)
 
 
-def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = None) -> dict:
+def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = None, checkpoint: str | None = None) -> dict:
     model = model or facemodel.load(40)
-    sample, target, weight = sample_crops(crops_per_bin)
+    sample, target, weight = student_crops(checkpoint, crops_per_bin) if checkpoint else sample_crops(crops_per_bin)
     nearest, cost = nearest_vertices(model, sample, target, weight)
     face = model.triangles[model.triangles.max(1) < model.face_vertices]  # triangles of the face area only
     vertices = np.zeros((68, 3), np.int64)
@@ -132,9 +187,10 @@ def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = Non
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--crops-per-bin", type=int, default=1500)
+    ap.add_argument("--checkpoint", help="calibrate the readout of this trained student (its faces, not the fit's)")
     ap.add_argument("--out", default=str(ASSET))
     args = ap.parse_args(argv)
-    result = calibrate(args.crops_per_bin)
+    result = calibrate(args.crops_per_bin, checkpoint=args.checkpoint)
     np.savez(args.out, vertices=result["vertices"].astype(np.int32), weights=result["weights"])
     summary = {key: round(float(np.mean(result[key])), 3) for key in ("rms_old_px", "rms_vertex_px", "rms_px")}
     jaw = slice(0, 17)
