@@ -1,23 +1,26 @@
 import Foundation
-import XCTest
+import Testing
 
 @testable import DaemonConfiguration
 
 /// The shipped config, overrides, and the error for each kind of mistake.
-final class DaemonConfigurationTests: XCTestCase {
+@Suite("daemon configuration")
+struct DaemonConfigurationTests {
     private var shippedConfigPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("config/occlumesh.toml").path
     }
 
-    func testShippedConfigDocumentsEveryKeyWithItsDefault() throws {
-        XCTAssertEqual(try DaemonConfiguration.load(path: shippedConfigPath), DaemonConfiguration())
+    @Test("the shipped config documents every key with its default")
+    func shippedConfigDocumentsEveryKeyWithItsDefault() throws {
+        #expect(try DaemonConfiguration.load(path: shippedConfigPath) == DaemonConfiguration())
         let text = try String(contentsOfFile: shippedConfigPath, encoding: .utf8)
         let keys = Set(try TOMLParser.parse(text).map(\.key))
-        XCTAssertEqual(keys, Set(ConfigurationKeys.bindings.keys), "the shipped file lists exactly the known keys")
+        #expect(keys == Set(ConfigurationKeys.bindings.keys), "the shipped file lists exactly the known keys")
     }
 
-    func testValuesOverrideDefaults() throws {
+    @Test("values override defaults; unset keys keep theirs")
+    func valuesOverrideDefaults() throws {
         let configuration = try DaemonConfiguration.parse("""
             # a file source at its own pace
             [source]
@@ -39,32 +42,33 @@ final class DaemonConfigurationTests: XCTestCase {
             [log]
             level = "debug"
             """)
-        XCTAssertEqual(configuration.source.input, "/srv/clips/face.mp4")
-        XCTAssertEqual(configuration.source.kind, .file)
-        XCTAssertEqual(configuration.source.width, 0)
-        XCTAssertEqual(configuration.source.framesPerSecond, 29.97)
-        XCTAssertTrue(configuration.source.realtime)
-        XCTAssertEqual(configuration.socket.path, "/tmp/occlumesh test.sock")
-        XCTAssertEqual(configuration.socket.mode, 0o600)
-        XCTAssertEqual(configuration.socket.group, "video")
-        XCTAssertEqual(configuration.clients.maximumClients, 1000)
-        XCTAssertEqual(configuration.clients.stallTimeout, 2)
-        XCTAssertEqual(configuration.clients.queueCapacity, 4, "unset keys keep their defaults")
-        XCTAssertEqual(configuration.log.level, .debug)
-        XCTAssertEqual(DaemonConfiguration().source.kind, .device)
+        #expect(configuration.source.input == "/srv/clips/face.mp4")
+        #expect(configuration.source.kind == .file)
+        #expect(configuration.source.width == 0)
+        #expect(configuration.source.framesPerSecond == 29.97)
+        #expect(configuration.source.realtime)
+        #expect(configuration.socket.path == "/tmp/occlumesh test.sock")
+        #expect(configuration.socket.mode == 0o600)
+        #expect(configuration.socket.group == "video")
+        #expect(configuration.clients.maximumClients == 1000)
+        #expect(configuration.clients.stallTimeout == 2)
+        #expect(configuration.clients.queueCapacity == 4, "unset keys keep their defaults")
+        #expect(configuration.log.level == .debug)
+        #expect(DaemonConfiguration().source.kind == .device)
         var url = DaemonConfiguration()
         url.source.input = "rtsp://camera.local/stream"
-        XCTAssertEqual(url.source.kind, .url)
+        #expect(url.source.kind == .url)
     }
 
-    private func assertError(_ text: String, _ expected: ConfigurationError, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try DaemonConfiguration.parse(text), file: file, line: line) { error in
-            XCTAssertEqual(error as? ConfigurationError, expected, file: file, line: line)
-            XCTAssertFalse("\(error)".isEmpty)
-        }
+    /// Parsing `text` throws exactly `expected`, and its description is not empty.
+    private func assertError(_ text: String, _ expected: ConfigurationError, sourceLocation: SourceLocation = #_sourceLocation) {
+        let error = #expect(throws: ConfigurationError.self, sourceLocation: sourceLocation) { try DaemonConfiguration.parse(text) }
+        #expect(error == expected, sourceLocation: sourceLocation)
+        #expect(!"\(expected)".isEmpty, sourceLocation: sourceLocation)
     }
 
-    func testEachMistakeNamesItsKeyOrLine() {
+    @Test("each mistake names its key or line")
+    func eachMistakeNamesItsKeyOrLine() {
         assertError("[source]\nwidht = 640\n", .unknownKey("source.widht", line: 2))
         assertError("[sockets]\npath = \"/x\"\n", .unknownKey("sockets.path", line: 2))
         assertError("[source]\nwidth = \"640\"\n", .wrongType("source.width", expected: "an integer", found: "string", line: 2))
@@ -81,13 +85,14 @@ final class DaemonConfigurationTests: XCTestCase {
         assertError("[socket]\npath = \"run/mesh.sock\"\n", .invalidValue("socket.path", "must be an absolute path of at most 107 bytes", line: nil))
         assertError("[source]\nwidth = 640\nheight = 0\n",
             .invalidValue("source.width", "source.width and source.height must both be 0 or both be set", line: nil))
-        XCTAssertThrowsError(try DaemonConfiguration.load(path: "/nonexistent/occlumesh.toml")) {
-            XCTAssertEqual($0 as? ConfigurationError, .unreadable(path: "/nonexistent/occlumesh.toml", reason: "No such file or directory"))
+        #expect(throws: ConfigurationError.unreadable(path: "/nonexistent/occlumesh.toml", reason: "No such file or directory")) {
+            try DaemonConfiguration.load(path: "/nonexistent/occlumesh.toml")
         }
-        XCTAssertEqual(ConfigurationError.exitCode, 78)
+        #expect(ConfigurationError.exitCode == 78)
     }
 
-    func testParserReadsTheTOMLSubset() throws {
+    @Test("the parser reads the TOML subset and refuses the rest by line")
+    func parserReadsTheTOMLSubset() throws {
         let entries = try TOMLParser.parse("""
             top = "a\\tb\\u00e9\\"q\\""
             [a.b]
@@ -98,16 +103,16 @@ final class DaemonConfigurationTests: XCTestCase {
             "quoted key" = 'C:\\raw'
             flag = false
             """)
-        XCTAssertEqual(entries.map(\.key), ["top", "a.b.list", "a.b.quoted key", "a.b.flag"])
-        XCTAssertEqual(entries[0].value, .string("a\tbé\"q\""))
-        XCTAssertEqual(entries[1].value, .array([.integer(1), .integer(31), .integer(5), .float(-2500), .float(.infinity)]))
-        XCTAssertEqual(entries[2].value, .string("C:\\raw"))
-        XCTAssertEqual(entries[3], TOMLEntry(key: "a.b.flag", value: .boolean(false), line: 8))
-        XCTAssertThrowsError(try TOMLParser.parse("x = { a = 1 }")) {
-            XCTAssertEqual($0 as? ConfigurationError, .syntax(line: 1, message: "inline tables are not supported"))
+        #expect(entries.map(\.key) == ["top", "a.b.list", "a.b.quoted key", "a.b.flag"])
+        #expect(entries[0].value == .string("a\tbé\"q\""))
+        #expect(entries[1].value == .array([.integer(1), .integer(31), .integer(5), .float(-2500), .float(.infinity)]))
+        #expect(entries[2].value == .string("C:\\raw"))
+        #expect(entries[3] == TOMLEntry(key: "a.b.flag", value: .boolean(false), line: 8))
+        #expect(throws: ConfigurationError.syntax(line: 1, message: "inline tables are not supported")) {
+            try TOMLParser.parse("x = { a = 1 }")
         }
-        XCTAssertThrowsError(try TOMLParser.parse("a.b = 1")) {
-            XCTAssertEqual($0 as? ConfigurationError, .syntax(line: 1, message: "dotted keys are not supported; use a [table] header"))
+        #expect(throws: ConfigurationError.syntax(line: 1, message: "dotted keys are not supported; use a [table] header")) {
+            try TOMLParser.parse("a.b = 1")
         }
     }
 }

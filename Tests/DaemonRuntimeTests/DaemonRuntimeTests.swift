@@ -8,15 +8,17 @@ import MeshPublisher
 import Synchronization
 import SystemdNotify
 import UnixSocket
-import XCTest
+import Testing
 
 /// The watchdog heartbeat on a real notification socket, and signal delivery to a real process (this one).
-final class DaemonRuntimeTests: XCTestCase {
-    func testWatchdogIsFedOnlyWhileThePipelineBeats() throws {
+@Suite("daemon runtime", .serialized)
+struct DaemonRuntimeTests {
+    @Test("the watchdog is fed only while the pipeline beats")
+    func watchdogIsFedOnlyWhileThePipelineBeats() throws {
         let name = "@occlumesh-watchdog-test-\(UUID().uuidString.prefix(8))"
         let listener = try Descriptor.unixSocket(type: Int32(SOCK_DGRAM.rawValue), nonBlocking: false)
         defer { close(listener) }
-        XCTAssertEqual(try UnixSocketAddress(name).withSocketAddress { bind(listener, $0, $1) }, 0)
+        #expect(try UnixSocketAddress(name).withSocketAddress { bind(listener, $0, $1) } == 0)
         /// Waits up to `seconds` (absence is checked over 15 ticks; presence gets a generous margin for a loaded machine).
         func receive(within seconds: Int = 5) -> String? {
             var timeout = seconds == 0 ? timeval(tv_sec: 0, tv_usec: 300_000) : timeval(tv_sec: seconds, tv_usec: 0)
@@ -29,17 +31,18 @@ final class DaemonRuntimeTests: XCTestCase {
         let heartbeat = WatchdogHeartbeat(notifier: try SystemdNotifier(notifySocket: name), interval: 0.02) { "30 fps, 1 client" }
         heartbeat.start()
         defer { heartbeat.stop() }
-        XCTAssertNil(receive(within: 0), "no ping before the pipeline made progress")
+        #expect(receive(within: 0) == nil, "no ping before the pipeline made progress")
         heartbeat.beat()
-        XCTAssertEqual(receive(), "WATCHDOG=1\nSTATUS=30 fps, 1 client\n")
-        XCTAssertNil(receive(within: 0), "no further ping while the pipeline is stuck")
+        #expect(receive() == "WATCHDOG=1\nSTATUS=30 fps, 1 client\n")
+        #expect(receive(within: 0) == nil, "no further ping while the pipeline is stuck")
         heartbeat.beat()
         heartbeat.beat()
-        XCTAssertEqual(receive(), "WATCHDOG=1\nSTATUS=30 fps, 1 client\n")
-        XCTAssertEqual(heartbeat.count, 3)
+        #expect(receive() == "WATCHDOG=1\nSTATUS=30 fps, 1 client\n")
+        #expect(heartbeat.count == 3)
     }
 
-    func testSignalsArriveAsCallbacks() {
+    @Test("signals arrive as callbacks, in order")
+    func signalsArriveAsCallbacks() {
         let received = Mutex<[Int32]>([])
         let delivered = DispatchSemaphore(value: 0)
         let events = SignalEvents(signals: [SIGHUP, SIGUSR2], queue: DispatchQueue(label: "signals")) { number in
@@ -48,16 +51,18 @@ final class DaemonRuntimeTests: XCTestCase {
         }
         defer { events.cancel() }
         kill(getpid(), SIGHUP)
-        XCTAssertEqual(delivered.wait(timeout: .now() + 10), .success)
+        #expect(delivered.wait(timeout: .now() + 10) == .success)
         kill(getpid(), SIGUSR2)
-        XCTAssertEqual(delivered.wait(timeout: .now() + 10), .success)
-        XCTAssertEqual(received.withLock { $0 }, [SIGHUP, SIGUSR2])
+        #expect(delivered.wait(timeout: .now() + 10) == .success)
+        #expect(received.withLock { $0 } == [SIGHUP, SIGUSR2])
     }
 }
 
 /// The config file's socket and client settings reach the publisher unchanged.
-final class PublisherConfigurationMappingTests: XCTestCase {
-    func testDaemonConfigurationMapsOntoPublisherConfiguration() throws {
+@Suite("publisher configuration from the config file")
+struct PublisherConfigurationMappingTests {
+    @Test("the config file's socket and client settings map onto the publisher's")
+    func daemonConfigurationMapsOntoPublisherConfiguration() throws {
         let configuration = try DaemonConfiguration.parse("""
             [socket]
             path = "/run/occlumesh/test.sock"
@@ -70,12 +75,11 @@ final class PublisherConfigurationMappingTests: XCTestCase {
             handshake_timeout = 1.5
             send_buffer_bytes = 0
             """)
-        XCTAssertEqual(
-            PublisherConfiguration(configuration, serverName: "test"),
-            PublisherConfiguration(
+        #expect(
+            PublisherConfiguration(configuration, serverName: "test") == PublisherConfiguration(
                 socketPath: "/run/occlumesh/test.sock", socketMode: 0o640, socketGroup: "video", maximumClients: 3,
                 queueCapacity: 7, stallTimeout: 2.5, handshakeTimeout: 1.5, sendBufferSize: nil, serverName: "test"))
-        XCTAssertNil(PublisherConfiguration(DaemonConfiguration()).socketGroup, "an empty group keeps the process's")
-        XCTAssertEqual(PublisherConfiguration(DaemonConfiguration()).sendBufferSize, 262_144)
+        #expect(PublisherConfiguration(DaemonConfiguration()).socketGroup == nil, "an empty group keeps the process's")
+        #expect(PublisherConfiguration(DaemonConfiguration()).sendBufferSize == 262_144)
     }
 }
