@@ -1,10 +1,11 @@
 import FaceTracking
 import Foundation
-import XCTest
+import Testing
 
 /// The committed detector sidecars, and decoding of raw outputs built by code (the network itself runs in
 /// InferenceCore; its outputs are checked against TFLite by tools/convert-detector.py).
-final class DetectionDecodingTests: XCTestCase {
+@Suite("detection decoding")
+struct DetectionDecodingTests {
     static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("models")
 
@@ -12,26 +13,27 @@ final class DetectionDecodingTests: XCTestCase {
         try DetectorSpecification.load(path: Self.models.appendingPathComponent("face_detection_short_range.json").path)
     }
 
-    func testCommittedSidecarsDescribeTheirNetworks() throws {
+    @Test("the committed sidecars describe their networks")
+    func committedSidecarsDescribeTheirNetworks() throws {
         let short = try shortRange()
-        XCTAssertEqual(short.model, "face_detection_short_range.onnx")
-        XCTAssertEqual(short.input.shape, [1, 3, 128, 128])
-        XCTAssertEqual(short.anchors.count, 896)
-        XCTAssertEqual(short.decoding.numCoords, 16)
-        XCTAssertEqual(short.keypoints.count, 6)
-        XCTAssertEqual(short.input.normalization.scale * 255 + short.input.normalization.offset, 1, accuracy: 1e-6)
+        #expect(short.model == "face_detection_short_range.onnx")
+        #expect(short.input.shape == [1, 3, 128, 128])
+        #expect(short.anchors.count == 896)
+        #expect(short.decoding.numCoords == 16)
+        #expect(short.keypoints.count == 6)
+        #expect(abs(short.input.normalization.scale * 255 + short.input.normalization.offset - 1) <= 1e-6)
         // 16×16 cells with 2 anchors each at stride 8, then 8×8 cells with 6 anchors each.
-        XCTAssertEqual(short.anchors.centers[0], [0.03125, 0.03125])
-        XCTAssertEqual(short.anchors.centers[1], [0.03125, 0.03125])
-        XCTAssertEqual(short.anchors.centers[2], [0.09375, 0.03125])
-        XCTAssertEqual(short.anchors.centers[512], [0.0625, 0.0625])
-        XCTAssertEqual(short.anchors.centers[895], [0.9375, 0.9375])
+        #expect(short.anchors.centers[0] == [0.03125, 0.03125])
+        #expect(short.anchors.centers[1] == [0.03125, 0.03125])
+        #expect(short.anchors.centers[2] == [0.09375, 0.03125])
+        #expect(short.anchors.centers[512] == [0.0625, 0.0625])
+        #expect(short.anchors.centers[895] == [0.9375, 0.9375])
         let full = try DetectorSpecification.load(path: Self.models.appendingPathComponent("face_detection_full_range.json").path)
-        XCTAssertEqual(full.input.shape, [1, 3, 192, 192])
-        XCTAssertEqual(full.anchors.count, 48 * 48)
-        XCTAssertEqual(full.decoding.minScoreThresh, 0.6)
+        #expect(full.input.shape == [1, 3, 192, 192])
+        #expect(full.anchors.count == 48 * 48)
+        #expect(full.decoding.minScoreThresh == 0.6)
         for name in ["face_detection_short_range.onnx", "face_detection_full_range.onnx", "LICENSE-mediapipe.txt"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: Self.models.appendingPathComponent(name).path), name)
+            #expect(FileManager.default.fileExists(atPath: Self.models.appendingPathComponent(name).path), "\(name)")
         }
     }
 
@@ -50,23 +52,25 @@ final class DetectionDecodingTests: XCTestCase {
         return (regressors, classificators)
     }
 
-    func testAnAnchorDecodesToItsBoxAndKeypoints() throws {
+    @Test("an anchor decodes to its box and keypoints")
+    func anAnchorDecodesToItsBoxAndKeypoints() throws {
         let specification = try shortRange()
         let anchor = 2 * (16 * 5 + 7)  // cell x 7, y 5 of the stride-8 grid: centre (7.5/16, 5.5/16)
         let outputs = raw(specification, faces: [(anchor, 3, SIMD4(2, -4, 40, 48))])
         let decoder = DetectionDecoder(specification: specification)
         let found = try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators)
-        XCTAssertEqual(found.count, 1)
+        #expect(found.count == 1)
         let center = SIMD2<Float>(7.5 / 16 + 2.0 / 128, 5.5 / 16 - 4.0 / 128)
-        XCTAssertEqual(found[0].score, 1 / (1 + expf(-3)), accuracy: 1e-6)
-        XCTAssertLessThan(maxDifference(found[0].box.minimum, center - SIMD2(20, 24) / 128), 1e-6)
-        XCTAssertLessThan(maxDifference(found[0].box.maximum, center + SIMD2(20, 24) / 128), 1e-6)
-        XCTAssertLessThan(maxDifference(found[0].keypoints[5], SIMD2(7.5 / 16 + 4.5 / 128, 5.5 / 16 - 3.0 / 128)), 1e-6)
+        #expect(abs(found[0].score - (1 / (1 + expf(-3)))) <= 1e-6)
+        #expect(maxDifference(found[0].box.minimum, center - SIMD2(20, 24) / 128) < 1e-6)
+        #expect(maxDifference(found[0].box.maximum, center + SIMD2(20, 24) / 128) < 1e-6)
+        #expect(maxDifference(found[0].keypoints[5], SIMD2(7.5 / 16 + 4.5 / 128, 5.5 / 16 - 3.0 / 128)) < 1e-6)
         // A lower threshold lets the −10 logits through.
-        XCTAssertEqual(try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators, minimumScore: 0).count, 896)
+        #expect(try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators, minimumScore: 0).count == 896)
     }
 
-    func testOverlappingBoxesMergeByScoreAndSeparateFacesStay() throws {
+    @Test("overlapping boxes merge by score and separate faces stay")
+    func overlappingBoxesMergeByScoreAndSeparateFacesStay() throws {
         let specification = try shortRange()
         let first = 2 * (16 * 5 + 7)
         let outputs = raw(specification, faces: [
@@ -76,40 +80,42 @@ final class DetectionDecodingTests: XCTestCase {
         ])
         let decoder = DetectionDecoder(specification: specification)
         let candidates = try decoder.candidates(regressors: outputs.regressors, classificators: outputs.classificators)
-        XCTAssertEqual(candidates.count, 3)
+        #expect(candidates.count == 3)
         let merged = WeightedSuppression.apply(candidates, threshold: specification.nonMaximumSuppression.minSuppressionThreshold)
-        XCTAssertEqual(merged.count, 2)
+        #expect(merged.count == 2)
         let high = 1 / (1 + expf(-3)), low = 1 / (1 + expf(-1))
-        XCTAssertEqual(merged[0].score, high, accuracy: 1e-6)
+        #expect(abs(merged[0].score - high) <= 1e-6)
         // The merged box moved toward the weaker one by its share of the score.
         let shift = (4.0 / 128) * low / (high + low)
-        XCTAssertEqual(merged[0].box.minimum.x, 7.5 / 16 - 20.0 / 128 + shift, accuracy: 1e-6)
-        XCTAssertEqual(merged[1].score, 1 / (1 + expf(-2)), accuracy: 1e-6)
+        #expect(abs(merged[0].box.minimum.x - (7.5 / 16 - 20.0 / 128 + shift)) <= 1e-6)
+        #expect(abs(merged[1].score - (1 / (1 + expf(-2)))) <= 1e-6)
     }
 
-    func testFacesAreMappedOutOfTheLetterboxIntoImagePixels() throws {
+    @Test("faces are mapped out of the letterbox into image pixels")
+    func facesAreMappedOutOfTheLetterboxIntoImagePixels() throws {
         let specification = try shortRange()
         let anchor = 2 * (16 * 8 + 8)  // centre (8.5/16, 8.5/16) of the input
         let outputs = raw(specification, faces: [(anchor, 4, SIMD4(0, 0, 32, 32))])
         let faces = try DetectionDecoder(specification: specification)
             .faces(regressors: outputs.regressors, classificators: outputs.classificators, imageWidth: 640, imageHeight: 480)
-        XCTAssertEqual(faces.count, 1)
+        #expect(faces.count == 1)
         // 640×480 in 128×128: scale 0.2, 16 px of padding above and below.
         let letterbox = Letterbox(imageWidth: 640, imageHeight: 480, inputWidth: 128, inputHeight: 128)
-        XCTAssertEqual(letterbox.scale, 0.2)
-        XCTAssertEqual(letterbox.padding, SIMD2(0, 16))
+        #expect(letterbox.scale == 0.2)
+        #expect(letterbox.padding == SIMD2(0, 16))
         let centerInput = SIMD2<Float>(8.5 / 16, 8.5 / 16) * 128
-        XCTAssertLessThan(maxDifference(faces[0].box.minimum, (centerInput - 16 - SIMD2(0, 16)) / 0.2), 1e-3)
-        XCTAssertLessThan(maxDifference(faces[0].box.maximum, (centerInput + 16 - SIMD2(0, 16)) / 0.2), 1e-3)
+        #expect(maxDifference(faces[0].box.minimum, (centerInput - 16 - SIMD2(0, 16)) / 0.2) < 1e-3)
+        #expect(maxDifference(faces[0].box.maximum, (centerInput + 16 - SIMD2(0, 16)) / 0.2) < 1e-3)
         let point = SIMD2<Float>(123, 456)
-        XCTAssertLessThan(maxDifference(letterbox.imagePoint(normalized: letterbox.normalizedPoint(image: point)), point), 1e-3)
+        #expect(maxDifference(letterbox.imagePoint(normalized: letterbox.normalizedPoint(image: point)), point) < 1e-3)
     }
 
-    func testWrongOutputSizesAndBrokenSidecarsAreRejected() throws {
+    @Test("wrong output sizes and broken sidecars are rejected")
+    func wrongOutputSizesAndBrokenSidecarsAreRejected() throws {
         let specification = try shortRange()
         let decoder = DetectionDecoder(specification: specification)
-        XCTAssertThrowsError(try decoder.candidates(regressors: [1, 2], classificators: [Float](repeating: 0, count: 896))) { error in
-            XCTAssertEqual(error as? FaceTrackingError, .outputSizeMismatch(output: "regressors", expected: 896 * 16, actual: 2))
+        #expect(throws: FaceTrackingError.outputSizeMismatch(output: "regressors", expected: 896 * 16, actual: 2)) {
+            try decoder.candidates(regressors: [1, 2], classificators: [Float](repeating: 0, count: 896))
         }
         var json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.models.appendingPathComponent("face_detection_short_range.json"))) as! [String: Any]
         var anchors = json["anchors"] as! [String: Any]
@@ -117,14 +123,14 @@ final class DetectionDecodingTests: XCTestCase {
         json["anchors"] = anchors
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("face_detection_short_range.json").path
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
-        XCTAssertThrowsError(try DetectorSpecification.load(path: path)) { error in
-            XCTAssertEqual(error as? FaceTrackingError, .invalidSpecification(path: path, reason: "anchor count and centres disagree"))
+        #expect(throws: FaceTrackingError.invalidSpecification(path: path, reason: "anchor count and centres disagree")) {
+            try DetectorSpecification.load(path: path)
         }
-        XCTAssertThrowsError(try DetectorSpecification.load(path: "/nonexistent.json")) { error in
-            XCTAssertEqual(error as? FaceTrackingError, .cannotReadSpecification(path: "/nonexistent.json", reason: "cannot read the file"))
+        #expect(throws: FaceTrackingError.cannotReadSpecification(path: "/nonexistent.json", reason: "cannot read the file")) {
+            try DetectorSpecification.load(path: "/nonexistent.json")
         }
     }
 }
@@ -132,13 +138,15 @@ final class DetectionDecodingTests: XCTestCase {
 func maxDifference(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float { max(abs(a.x - b.x), abs(a.y - b.y)) }
 
 /// Detections holding NaN (from a network output or a sidecar scale of 0) end suppression instead of hanging it.
-final class NonFiniteDetectionTests: XCTestCase {
+@Suite("non-finite detections")
+struct NonFiniteDetectionTests {
     /// Written by the suppression thread once, read after the semaphore.
     private final class ResultBox: @unchecked Sendable {
         var count = -1
     }
 
-    func testSuppressionOfANaNBoxEnds() {
+    @Test("suppression of a NaN box ends")
+    func suppressionOfANaNBoxEnds() {
         let nan = Float.nan
         let detections = [
             FaceDetection(box: BoundingBox(minimum: SIMD2(nan, 0), maximum: SIMD2(1, 1)), score: 0.9, keypoints: []),
@@ -151,11 +159,12 @@ final class NonFiniteDetectionTests: XCTestCase {
             result.count = WeightedSuppression.apply(detections, threshold: 0.3).count
             done.signal()
         }
-        XCTAssertEqual(done.wait(timeout: .now() + 5), .success, "suppression of a NaN box did not end")
-        XCTAssertEqual(result.count, 2)
+        #expect(done.wait(timeout: .now() + 5) == .success, "suppression of a NaN box did not end")
+        #expect(result.count == 2)
     }
 
-    func testNonFiniteRowsMakeNoCandidate() throws {
+    @Test("non-finite rows make no candidate")
+    func nonFiniteRowsMakeNoCandidate() throws {
         var specification = try DetectorSpecification.load(
             path: DetectionDecodingTests.models.appendingPathComponent("face_detection_short_range.json").path)
         specification.decoding.xScale = 0
@@ -163,6 +172,6 @@ final class NonFiniteDetectionTests: XCTestCase {
         // Every anchor scores high; with x_scale 0 a zero offset is 0/0 and any other one infinite.
         let candidates = try DetectionDecoder(specification: specification).candidates(
             regressors: [Float](repeating: 0, count: anchors * values), classificators: [Float](repeating: 6, count: anchors))
-        XCTAssertEqual(candidates.count, 0)
+        #expect(candidates.count == 0)
     }
 }

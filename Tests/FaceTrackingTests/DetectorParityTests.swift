@@ -1,11 +1,12 @@
 import FaceTracking
 import Foundation
 import InferenceCore
-import XCTest
+import Testing
 
 /// The BlazeFace networks run on InferenceCore give onnxruntime's outputs (recorded by
 /// tools/make-detector-goldens.py for inputs made by the same integer formulas as here).
-final class DetectorParityTests: XCTestCase {
+@Suite("detector networks against onnxruntime")
+struct DetectorParityTests {
     /// (3, size, size) pixels of a case, exactly as `pixels()` in tools/make-detector-goldens.py makes them.
     static func pixels(case name: String, size: Int) -> [UInt8] {
         var values = [UInt8](repeating: 0, count: 3 * size * size)
@@ -40,21 +41,23 @@ final class DetectorParityTests: XCTestCase {
             let stem = "face_detection_\(range).\(name)"
             for (output, values) in [("regressors", regressors), ("classificators", classificators)] {
                 let golden = try NumpyFile.read(TestSupport.fixtures.appendingPathComponent("\(stem).\(output).npy"))
-                XCTAssertEqual(golden.count, values.count, "\(stem) \(output)")
+                #expect(golden.count == values.count, "\(stem) \(output)")
                 let largest = golden.elements.map(abs).max() ?? 0
                 let difference = zip(golden.elements, values).map { abs($0 - $1) }.max() ?? .infinity
                 print("\(stem) \(output): largest |Δ| \(difference), largest value \(largest)")
                 // float32 sums in a different order: differences of a few ulp of the largest value.
-                XCTAssertLessThanOrEqual(difference, 1e-5 * max(largest, 1), "\(stem) \(output): largest |Δ| \(difference) of \(largest)")
+                #expect(difference <= 1e-5 * max(largest, 1), "\(stem) \(output): largest |Δ| \(difference) of \(largest)")
             }
         }
     }
 
-    func testShortRangeMatchesOnnxRuntime() throws {
+    @Test("the short-range network gives onnxruntime's outputs")
+    func shortRangeMatchesOnnxRuntime() throws {
         try check(range: "short_range", cases: ["noise", "rings"])
     }
 
-    func testFullRangeMatchesOnnxRuntime() throws {
+    @Test("the full-range network gives onnxruntime's outputs")
+    func fullRangeMatchesOnnxRuntime() throws {
         try check(range: "full_range", cases: ["rings"])
     }
 }

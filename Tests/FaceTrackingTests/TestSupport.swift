@@ -1,7 +1,6 @@
 import FaceTracking
 import Foundation
 import VideoIngest
-import XCTest
 
 /// Paths and frame builders shared by the detector, crop and tracker tests.
 enum TestSupport {
@@ -23,15 +22,6 @@ enum TestSupport {
     /// Whether a data folder below `../shared/data` is present (for Swift Testing's `.enabled(if:)`).
     static func hasData(_ relativePath: String) -> Bool {
         FileManager.default.fileExists(atPath: data.appendingPathComponent(relativePath).path)
-    }
-
-    /// A data folder below `../shared/data`, or a skip naming what is missing.
-    static func requireData(_ relativePath: String) throws -> URL {
-        let url = data.appendingPathComponent(relativePath)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("\(url.path) is absent: the third-party data (../shared/data) is needed for this test")
-        }
-        return url
     }
 
     /// A frame whose pixel (x, y) is `colour(x, y)`, rows padded to `bytesPerRow` with 0xAB bytes that must never be read.
