@@ -22,6 +22,9 @@ from . import annotations, data, occlusion, paths, second_test
 from .predict import LandmarkPredictor
 
 LEVELS = {"clean": None, "moderate": (0.2, 0.35), "heavy": (0.4, 0.6)}
+#: The columns whose mean is the selection rule's score (docs/model-card.md, "the selection rule"): T against the
+#: 3DDFA teacher's keypoints, A against the annotated points.
+RULE_COLUMNS = ("clean", "heavy", "heavy_held_out", "second_heavy")
 
 
 def validation_crops(labels_folder: str = "fit-annotated"):
@@ -88,14 +91,22 @@ def main(argv=None) -> int:
         predictor = LandmarkPredictor(ckpt)
         predictions = {level: predict(predictor, crops[level]) for level in crops}
         result = {level: round(score(prediction, label68, points), 3) for level, prediction in predictions.items()}
+        result["A"] = rule_score(result)
         result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
         result["second_heavy/clean"] = round(result["second_heavy"] / result["clean"], 3)
         print(ckpt, json.dumps(result), flush=True)
         if args.labels == "fused":  # the labels are the 3DDFA teacher's clean keypoints: all 68 points compare
             agreement = {level: round(teacher_agreement(prediction, label68), 3)
                          for level, prediction in predictions.items()}
+            agreement["T"] = rule_score(agreement)
             print(ckpt, "68-point NME against the 3DDFA teacher's clean keypoints", json.dumps(agreement), flush=True)
     return 0
+
+
+def rule_score(columns: dict) -> float:
+    """The selection rule's score of one checkpoint: the mean of its `RULE_COLUMNS` (the moderate levels do not
+    count)."""
+    return round(float(np.mean([columns[level] for level in RULE_COLUMNS])), 3)
 
 
 def teacher_agreement(prediction: np.ndarray, keypoints: np.ndarray) -> float:

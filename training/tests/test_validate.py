@@ -14,3 +14,9 @@ def test_score_is_the_normalised_distance_to_annotated_points():
     assert validate.score(prediction, label68, points) == 0
     prediction[:, :, 0] += 3.0                 # every landmark 3 px off -> 10 %
     assert np.isclose(validate.score(prediction, label68, points), 10.0)
+
+
+def test_rule_score_is_the_mean_of_the_rule_columns_only():
+    columns = {"clean": 3.0, "moderate": 100.0, "heavy": 5.0, "heavy_held_out": 6.0, "second_moderate": 100.0,
+               "second_heavy": 6.0}
+    assert validate.rule_score(columns) == 5.0
