@@ -25,6 +25,7 @@ struct ViewCommandTests {
         let state: PageState?
         let center: Double?
         let corner: Double?
+        let changed: Double?
     }
 
     /// A process whose standard error is read line by line.
@@ -86,6 +87,8 @@ struct ViewCommandTests {
         #expect(state.outOfOrder == 0 && state.frames >= 15 && state.faces == 1 && state.vertices > 1000)
         #expect((live.center ?? 0) > 0.5, "mesh pixels where the face is: \(live.center ?? 0) (screenshot \(Self.screenshot))")
         #expect((live.corner ?? 1) < 0.05, "background in the view's corner: \(live.corner ?? 1)")
+        // The sample's face moves and talks: about 40 % of these pixels change; a page that stopped drawing changes none.
+        #expect((live.changed ?? 0) > 0.02, "the face is redrawn as frames arrive: \(live.changed ?? 0) of its pixels changed")
 
         let stopped = try next()
         try #require(stopped.phase == "stopped", "the page did not notice the daemon stopping")

@@ -2,7 +2,8 @@
 viewer test. Talks to the Swift test on stdout/stdin, one line each:
 
   prints {"phase": "open", ...}       once the page's WebSocket is open (the test then starts the daemon)
-  prints {"phase": "live", ...}       once >= --frames frames were drawn: state, screenshot path, mesh pixel counts
+  prints {"phase": "live", ...}       once >= --frames frames were drawn: state, screenshot path, mesh pixel counts,
+                                      and the share of the face's pixels that changed over --frames more frames
   prints {"phase": "stopped", ...}    once the page says the daemon stopped (the test then starts it again)
   prints {"phase": "recovered", ...}  once a new topology and >= --frames frames after it arrived
   prints {"phase": "timeout", ...}    if a phase does not come within --timeout seconds
@@ -11,6 +12,7 @@ viewer test. Talks to the Swift test on stdout/stdin, one line each:
 """
 import argparse
 import base64
+import io
 import json
 import os
 import re
@@ -110,9 +112,19 @@ try:
         return sum(differs(x, y) for x, y in points) / len(points)
 
     center_x, center_y = left + width // 2, top + height // 2
-    say("live", state=state, screenshot=arguments.screenshot, size=list(image.size),
-        center=fraction(center_x - width // 10, center_y - height // 10, center_x + width // 10, center_y + height // 10),
-        corner=fraction(left + 2, top + 2, left + width // 10, top + height // 10))
+    center = fraction(center_x - width // 10, center_y - height // 10, center_x + width // 10, center_y + height // 10)
+    corner = fraction(left + 2, top + 2, left + width // 10, top + height // 10)
+
+    # Frames keep being drawn: after more frames the face's pixels have changed (the sample's face moves and talks).
+    drawn = state["frames"]
+    state = wait("more frames", lambda s: s["frames"] >= drawn + arguments.frames)
+    later = Image.open(io.BytesIO(base64.b64decode(call("Page.captureScreenshot", format="png")["data"]))).convert("RGB")
+    points = [(x, y) for x in range(center_x - width // 5, center_x + width // 5, 2)
+              for y in range(center_y - height // 5, center_y + height // 5, 2)]
+    changed = sum(sum(abs(a - b) for a, b in zip(image.getpixel(point), later.getpixel(point))) > 12
+                  for point in points) / len(points)
+    say("live", state=state, screenshot=arguments.screenshot, size=list(image.size), center=center, corner=corner,
+        changed=changed)
 
     state = wait("stopped", lambda s: not s["daemonRunning"])
     say("stopped", state=state)
