@@ -225,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "InferenceCore", "VideoIngest", "CMallocCounter"],
+            dependencies: ["FaceTracking", "InferenceCore", "VideoIngest", "CMallocCounter", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),

@@ -1,6 +1,7 @@
 import FaceTracking
 import Foundation
 import VideoIngest
+import TestSupport
 import Testing
 
 /// The detector on the AFLW2000-3D photographs (evaluation only): a face is found, and its box overlaps the
@@ -16,15 +17,15 @@ struct AFLWDetectionTests {
     /// Every `stride`-th image (`OCCLUMESH_AFLW_STRIDE`, default 1: all 2,000).
     static var stride: Int { Int(ProcessInfo.processInfo.environment["OCCLUMESH_AFLW_STRIDE"] ?? "") ?? 1 }
 
-    @Test("the short-range detector finds the labelled face in ≥ 98 % of the images", .enabled(if: TestSupport.hasData("aflw2000-3d"), "needs ../shared/data/aflw2000-3d (third-party data)"))
+    @Test("the short-range detector finds the labelled face in ≥ 98 % of the images", .enabled(if: Repository.hasSharedData("aflw2000-3d"), "needs ../shared/data/aflw2000-3d (third-party data)"))
     func shortRangeFindsTheLabelledFace() throws {
-        let folder = TestSupport.data.appendingPathComponent("aflw2000-3d")
+        let folder = Repository.sharedData.appendingPathComponent("aflw2000-3d")
         // python3 with numpy reads labels.npz (tools/setup.sh installs it): its absence is a failure, not a skip.
-        let json = try TestSupport.run("python3", [TestSupport.repositoryRoot.appendingPathComponent("tools/aflw-landmark-boxes.py").path,
+        let json = try Subprocess.check("python3", [Repository.root.appendingPathComponent("tools/aflw-landmark-boxes.py").path,
                                                    folder.appendingPathComponent("labels.npz").path])
         let truths = try JSONDecoder().decode([Truth].self, from: json)
         #expect(truths.count == 2000)
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
         var evaluated = 0, found = 0, overlapping = 0, strongEnoughForANewTrack = 0
         let newFaceScore = TrackerConfiguration().minimumNewFaceScore
         var sideRatios: [Float] = [], centreShifts: [SIMD2<Float>] = []

@@ -13,7 +13,7 @@ struct CropTests {
                                       detection: CropFraming(sideScale: 1.5, centreShift: SIMD2(0, 0.1)))
 
     /// Red = x, green = y, blue = 7: a frame whose every pixel says where it is.
-    private let ramp = TestSupport.frame(width: 200, height: 150) { x, y in SIMD3(UInt8(x), UInt8(y), 7) }
+    private let ramp = DetectorFixtures.frame(width: 200, height: 150) { x, y in SIMD3(UInt8(x), UInt8(y), 7) }
 
     private func value(_ crop: [Float], size: Int, channel: Int, _ u: Int, _ v: Int) -> Float {
         crop[(channel * size + v) * size + u]

@@ -1,6 +1,7 @@
 import CMallocCounter
 import FaceTracking
 import Foundation
+import TestSupport
 import Testing
 import VideoIngest
 
@@ -9,8 +10,8 @@ import VideoIngest
 struct DetectorAllocationTests {
     @Test("a faceless frame allocates nothing once the detector has seen its size")
     func facelessFramesAllocateNothing() throws {
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
-        let blank = TestSupport.frame(width: 640, height: 480) { _, _ in SIMD3(repeating: 90) }
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
+        let blank = DetectorFixtures.frame(width: 640, height: 480) { _, _ in SIMD3(repeating: 90) }
         _ = try detector.detect(in: blank)   // makes the tables for 640×480
         var found = 0
         let before = cmalloccounter_thread_allocations()
@@ -20,10 +21,10 @@ struct DetectorAllocationTests {
     }
 
     @Test("detection on a frame with a face allocates only for its results",
-          .enabled(if: TestSupport.hasData("aflw2000-3d"), "needs ../shared/data/aflw2000-3d (third-party data)"))
+          .enabled(if: Repository.hasSharedData("aflw2000-3d"), "needs ../shared/data/aflw2000-3d (third-party data)"))
     func detectionWithAFaceAllocatesLittle() throws {
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
-        let folder = TestSupport.data.appendingPathComponent("aflw2000-3d")
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
+        let folder = Repository.sharedData.appendingPathComponent("aflw2000-3d")
         let face = try #require(try FFmpegSource(input: folder.appendingPathComponent("images/image00002.jpg").path).nextFrame())
         _ = try detector.detect(in: face)
         let before = cmalloccounter_thread_allocations()
@@ -40,7 +41,7 @@ struct CropAllocationTests {
     @Test("crop allocates nothing")
     func cropAllocatesNothing() {
         let cropper = FaceCropper(size: 128, normalisation: CropTests.regressorNormalisation)
-        let frame = TestSupport.frame(width: 320, height: 240) { x, y in SIMD3(UInt8(x % 256), UInt8(y), 3) }
+        let frame = DetectorFixtures.frame(width: 320, height: 240) { x, y in SIMD3(UInt8(x % 256), UInt8(y), 3) }
         var crop = [Float](repeating: 0, count: cropper.elementCount)
         let transform = cropper.transform(for: CropRegion(centre: SIMD2(160, 120), side: 150, rotation: 0.2))
         cropper.crop(frame, transform: transform, into: &crop)

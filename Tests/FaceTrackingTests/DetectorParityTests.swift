@@ -32,7 +32,7 @@ struct DetectorParityTests {
     }
 
     private func check(range: String, cases: [String]) throws {
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar(range))
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar(range))
         let size = detector.specification.inputWidth
         let normalization = detector.specification.input.normalization
         for name in cases {
@@ -40,7 +40,7 @@ struct DetectorParityTests {
             let (regressors, classificators) = try detector.rawOutputs(input: input)
             let stem = "face_detection_\(range).\(name)"
             for (output, values) in [("regressors", regressors), ("classificators", classificators)] {
-                let golden = try NumpyFile.read(TestSupport.fixtures.appendingPathComponent("\(stem).\(output).npy"))
+                let golden = try NumpyFile.read(DetectorFixtures.fixtures.appendingPathComponent("\(stem).\(output).npy"))
                 #expect(golden.count == values.count, "\(stem) \(output)")
                 let largest = golden.elements.map(abs).max() ?? 0
                 let difference = zip(golden.elements, values).map { abs($0 - $1) }.max() ?? .infinity

@@ -7,7 +7,7 @@ import VideoIngest
 /// crops of absurd regions must come out black instead of trapping.
 @Suite("hostile detector sidecars and crop regions")
 struct HostileSidecarTests {
-    static let detectorSidecar = TestSupport.detectorSidecar()
+    static let detectorSidecar = DetectorFixtures.detectorSidecar()
 
     /// Writes `source` with `change` applied to its JSON into a temporary file beside nothing; returns the path.
     static func mutated(_ source: String, _ change: (inout [String: Any]) -> Void) throws -> String {
@@ -63,7 +63,7 @@ struct HostileSidecarTests {
     ])
     func absurdRegions(region: CropRegion) {
         let cropper = FaceCropper(size: 16, normalisation: .identity)
-        let frame = TestSupport.frame(width: 100, height: 80) { _, _ in SIMD3(200, 100, 50) }
+        let frame = DetectorFixtures.frame(width: 100, height: 80) { _, _ in SIMD3(200, 100, 50) }
         var crop = [Float](repeating: -1, count: cropper.elementCount)
         cropper.crop(frame, transform: cropper.transform(for: region), into: &crop)
         #expect(crop.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 200 })

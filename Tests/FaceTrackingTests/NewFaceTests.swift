@@ -1,5 +1,6 @@
 import FaceTracking
 import Foundation
+import TestSupport
 import Testing
 import VideoIngest
 
@@ -7,7 +8,7 @@ import VideoIngest
 /// full-range detector where the short-range one finds nothing.
 @Suite("new faces and lost faces")
 struct NewFaceTests {
-    static let videos = TestSupport.data.appendingPathComponent("videos")
+    static let videos = Repository.sharedData.appendingPathComponent("videos")
     static var videosPresent: Bool { FileManager.default.fileExists(atPath: videos.appendingPathComponent("d6.mp4").path) }
 
     private func face(_ x: Float, _ y: Float, side: Float = 100, score: Float = 0.9) -> FaceDetection {
@@ -19,7 +20,7 @@ struct NewFaceTests {
     @Test("a face present from the first frame is a track on the first frame",
           .enabled(if: NewFaceTests.videosPresent, "needs ../shared/data/videos (third-party data)"))
     func faceConfirmedOnItsFirstFrame() throws {
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
         for clip in ["d10.mp4", "d6.mp4", "s18.mp4"] {
             let tracker = try FaceTracker(detector: detector)
             let source = try FFmpegSource(input: Self.videos.appendingPathComponent(clip).path)
@@ -104,11 +105,11 @@ struct NewFaceTests {
     func fullRangeFallback() throws {
         let picture = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-small-face-\(getpid()).png")
         defer { try? FileManager.default.removeItem(at: picture) }
-        _ = try TestSupport.run("ffmpeg", ["-v", "error", "-y", "-i", Self.videos.appendingPathComponent("d6.mp4").path,
+        _ = try Subprocess.check("ffmpeg", ["-v", "error", "-y", "-i", Self.videos.appendingPathComponent("d6.mp4").path,
                                            "-frames:v", "1", "-vf", "scale=160:160,pad=1280:720:600:300", picture.path])
         let frame = try #require(try FFmpegSource(input: picture.path).nextFrame())
-        let short = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
-        let full = try FaceDetector(sidecarPath: TestSupport.detectorSidecar("full_range"))
+        let short = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
+        let full = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar("full_range"))
         #expect(try short.detect(in: frame).isEmpty, "the short-range detector misses the small face")
 
         let tracker = try FaceTracker(detector: short, fallbackDetector: full)

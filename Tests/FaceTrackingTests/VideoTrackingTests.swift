@@ -1,5 +1,6 @@
 import FaceTracking
 import Foundation
+import TestSupport
 import Testing
 import VideoIngest
 
@@ -8,12 +9,12 @@ import VideoIngest
 /// the only observations), and no other track begins: in s18 the detector finds a blurred picture frame in the
 /// background on consecutive frames around frame 230 at up to 0.55, below `minimumNewFaceScore` (0.7).
 struct VideoTrackingTests {
-    @Test("one id through each clip", .enabled(if: TestSupport.hasData("videos"), "needs ../shared/data/videos (third-party data)"))
+    @Test("one id through each clip", .enabled(if: Repository.hasSharedData("videos"), "needs ../shared/data/videos (third-party data)"))
     func oneIdThroughEachClip() throws {
-        let folder = TestSupport.data.appendingPathComponent("videos")
+        let folder = Repository.sharedData.appendingPathComponent("videos")
         let clips = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp4") }.sorted()
         #expect(!(clips.isEmpty), "no clips in \(folder.path)")
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
         for clip in clips {
             let tracker = try FaceTracker(detector: detector)
             let source = try FFmpegSource(input: folder.appendingPathComponent(clip).path)
@@ -42,11 +43,11 @@ struct VideoTrackingTests {
     /// Crops cut where the tracker says, as the regressor would get them (framed on the detector's box by the
     /// shipped regressor sidecar's measured framing), hold the face near their centre: the detector, run on the crop
     /// itself, finds it there on every 10th frame of each clip.
-    @Test("crops follow the face", .enabled(if: TestSupport.hasData("videos"), "needs ../shared/data/videos (third-party data)"))
+    @Test("crops follow the face", .enabled(if: Repository.hasSharedData("videos"), "needs ../shared/data/videos (third-party data)"))
     func cropsFollowTheFace() throws {
-        let folder = TestSupport.data.appendingPathComponent("videos")
+        let folder = Repository.sharedData.appendingPathComponent("videos")
         let clips = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp4") }.sorted()
-        let detector = try FaceDetector(sidecarPath: TestSupport.detectorSidecar())
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
         // The framing models/orn.json states (crop.framing), with the identity normalisation, so the crop can be read
         // back as a picture.
         let framing = CropFramings(landmarks: CropFraming(sideScale: 1.4142135, centreShift: .zero),
