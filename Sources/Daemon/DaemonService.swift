@@ -40,9 +40,8 @@ public final class DaemonService: Sendable {
     private let log: DaemonLog
     private let waitForSubscribers: Int
     private let state = Mutex(Running())
-    /// Clients subscribed now (connection numbers): what `--wait-for-clients` counts. A set, so that one client
-    /// subscribing again (or a thousand times) is still one client.
-    private let subscribedClients = Mutex<Set<Int>>([])
+    /// Clients subscribed now: what `--wait-for-clients` counts.
+    private let subscribedClients = SubscribedClients()
 
     struct Running {
         var pipeline: Pipeline?
@@ -104,8 +103,8 @@ public final class DaemonService: Sendable {
             publisher = try MeshPublisher(configuration: PublisherConfiguration(configuration), topology: models.topology) {
                 [self] event in
                 switch event {
-                case .clientSubscribed(let id, _): _ = subscribedClients.withLock { $0.insert(id) }
-                case .clientDisconnected(let id, _): _ = subscribedClients.withLock { $0.remove(id) }
+                case .clientSubscribed(let id, _): subscribedClients.insert(id)
+                case .clientDisconnected(let id, _): subscribedClients.remove(id)
                 default: break
                 }
                 clientLog.record(event)
@@ -175,7 +174,7 @@ public final class DaemonService: Sendable {
     /// Blocks until `count` distinct clients are subscribed at once, or a stop was requested.
     private func waitForClients(_ count: Int) {
         log.log(.notice, "waiting for \(count) clients to subscribe before the first frame")
-        while subscribedClients.withLock({ $0.count }) < count, !state.withLock({ $0.stopRequested }) { usleep(5000) }
+        _ = subscribedClients.wait(forAtLeast: count)
     }
 
     /// Graceful stop: decoding ends, frames in flight reach the clients, clients get a goodbye, the socket goes.
@@ -184,6 +183,7 @@ public final class DaemonService: Sendable {
             running.stopRequested = true
             return running.pipeline
         }
+        subscribedClients.cancelWaits()
         pipeline?.stop()
     }
 
