@@ -64,12 +64,14 @@ def aflw_images(names) -> np.ndarray:
 
 
 def data_hash(names, lab: Labels) -> str:
-    """sha256 over the image names and their identity/expression labels: names the exact training data."""
+    """sha256 over the image names and every label field (float32, in `Labels`' field order): names the exact
+    training data, so two label sets that differ only in their landmark targets, pose or `known` mask differ here."""
     digest = hashlib.sha256()
     for n in names:
         digest.update(n.encode())
-    digest.update(np.ascontiguousarray(lab.alpha).tobytes())
-    digest.update(np.ascontiguousarray(lab.beta).tobytes())
+    for field in Labels.__dataclass_fields__:
+        digest.update(field.encode())
+        digest.update(np.ascontiguousarray(getattr(lab, field), dtype=np.float32).tobytes())
     return digest.hexdigest()
 
 

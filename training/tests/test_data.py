@@ -122,3 +122,18 @@ def test_occlusion_warmup_ramps_the_occlusion_probability():
     cfg = train.load_config(None, occlude_p=0.9, occlusion_warmup=0.4)
     assert [round(train.occlusion_probability(cfg, f), 6) for f in (0.0, 0.2, 0.4, 0.9)] == [0.0, 0.45, 0.9, 0.9]
     assert train.occlusion_probability(train.load_config(None, occlude_p=0.9), 0.0) == 0.9
+
+
+def test_data_hash_names_every_label_field():
+    from orn import data
+    rng = np.random.default_rng(3)
+    lab = data.Labels(alpha=rng.normal(size=(2, 40)), beta=rng.uniform(size=(2, 53)), R=np.tile(np.eye(3), (2, 1, 1)),
+                      scale=np.full(2, 0.04), T=np.full((2, 2), 0.5), lm68=rng.uniform(size=(2, 68, 2)), known=np.ones(2))
+    names = ["aflw/a.jpg", "aflw/b.jpg"]
+    reference = data.data_hash(names, lab)
+    assert data.data_hash(list(names), data.Labels(*(getattr(lab, f).copy() for f in data.Labels.__dataclass_fields__))) == reference
+    for field in data.Labels.__dataclass_fields__:
+        changed = data.Labels(*(getattr(lab, f).copy() for f in data.Labels.__dataclass_fields__))
+        getattr(changed, field).flat[0] += 0.25
+        assert data.data_hash(names, changed) != reference, field
+    assert data.data_hash(names[::-1], lab) != reference
