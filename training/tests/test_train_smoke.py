@@ -76,15 +76,13 @@ def test_smoke_train_resume_export_parity(exported, tiny_dataset, tmp_path):
 def test_readout_calibration_sees_the_students_landmarks(exported, tiny_dataset):
     """The readout calibration's view of a student's faces (`student_faces` + `projected`) puts the calibrated
     landmarks where the student's own readout does, so the points it chooses are points of the student's faces."""
-    from orn import data, facemodel, landmark_calibration, paths
+    from orn import data, facemodel, label_sources, landmark_calibration, paths
     from orn.predict import LandmarkPredictor
     _, _, ckpt, _, _ = exported
     predictor = LandmarkPredictor(ckpt)
     crops = np.stack([data.warp(image, data.IDENTITY_GEOMETRY) for image in tiny_dataset[0]])
     faces = landmark_calibration.student_faces(predictor.model, crops)
-    definition = facemodel.landmark_definition()
-    corners = [landmark_calibration.projected(facemodel.load(40), faces, definition["vertices"][:, i]) for i in range(3)]
-    calibrated = np.einsum("li,inlc->nlc", definition["weights"], np.stack(corners))
+    calibrated = label_sources.landmarks_of(faces, facemodel.load(40).landmark_model())
     assert np.abs(calibrated - predictor.landmarks(crops) * paths.CROP).max() < 1e-3
 
 
