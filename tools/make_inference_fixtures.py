@@ -183,6 +183,18 @@ def later_cases():
     return cases
 
 
+def wide_depthwise_cases():
+    """Depthwise layers whose three input rows overflow L1 (the channels-inner 3×3 kernel), stride 1 and 2, with an
+    odd number of interior columns, a channel count that is not a whole number of vectors, a residual and Relu6.
+    Built after every other case has been saved, so the files above stay byte-identical."""
+    cases = {}
+    b = Builder(); y = b.relu6(b.op("Add", [b.conv("x", 200, 200, 3, group=200), "x"]))
+    cases["conv_depthwise_wide_residual_relu6"] = b.model([("x", [1, 200, 11, 11])], [y])
+    b = Builder(); y = b.op("Relu", [b.conv("x", 164, 164, 3, stride=2, group=164)])
+    cases["conv_depthwise_wide_s2_relu"] = b.model([("x", [1, 164, 17, 17])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -311,6 +323,8 @@ def main():
     save(directory, "blazeface_128", blazeface())
     bad_models(directory)
     for name, model in later_cases().items():
+        save(directory, name, model)
+    for name, model in wide_depthwise_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 
