@@ -196,8 +196,13 @@ extension Planner {
                 }
                 allPanels += layoutOfGroup.panels
             }
-            // Bands of output rows whose im2col block is about 64 KiB, a multiple of 6 pixels where possible.
-            let bandRows = max(1, min(g.outputHeight, 16384 / max(1, g.outputWidth * k)))
+            // Bands of output rows whose im2col block is about 64 KiB, so it stays in L1 while the weights stream
+            // past; but every band streams all the weights again, so a band holds at least 96 pixels (16 GEMM row
+            // blocks per weight panel) while its block stays within 512 KiB. ResNet-18's 4×4×512 3×3 layers ran
+            // one output row per band and read their 9 MiB of weights four times.
+            let l1Rows = 16384 / max(1, g.outputWidth * k)
+            let reuseRows = min((96 + g.outputWidth - 1) / g.outputWidth, 131_072 / max(1, g.outputWidth * k))
+            let bandRows = max(1, min(g.outputHeight, max(l1Rows, reuseRows)))
             let scratchCount = bandRows * g.outputWidth * k
             let scratch = try newStorage(scratchCount, name: "\(node.name).im2col")
             emit(Im2colConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
