@@ -202,7 +202,12 @@ enum GEMM {
             let row = block * blockRows
             let count = min(blockRows, rows.upperBound - row)
             let a = operands.a + row * operands.lda, c = operands.c + row * operands.ldc + column
-            if count == blockRows && (width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize)) {
+            if count == 1 && width == panelSize {
+                // A lone last row (7×7 = 49 pixels: eight blocks and one row) would cost a whole block.
+                rowKernel(k: k, a: a, b: panelPointer, panels: 1, c: c,
+                          epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
+                if bounds != nil { return }
+            } else if count == blockRows && (width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize)) {
                 // Whole block (or, in the AVX-512 build, 24 live columns: one vector and a low half): with a
                 // clip (or no) activation, the epilogue runs in registers and C is stored once; otherwise raw
                 // products go to C and the epilogue runs over the L1-hot block.
