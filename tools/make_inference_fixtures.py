@@ -195,6 +195,14 @@ def wide_depthwise_cases():
     return cases
 
 
+def threaded_im2col_cases():
+    """A 3×3 convolution whose im2col bands hold enough pixels for every thread to copy and multiply its own rows
+    (96 pixels per band), with a residual and Relu; its last band is too small and splits the GEMM instead. Built
+    last, so every file above stays byte-identical."""
+    b = Builder(); y = b.op("Relu", [b.op("Add", [b.conv("x", 16, 16, 3), "x"])])
+    return {"conv3x3_banded_residual_relu": b.model([("x", [1, 16, 32, 32])], [y])}
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -325,6 +333,8 @@ def main():
     for name, model in later_cases().items():
         save(directory, name, model)
     for name, model in wide_depthwise_cases().items():
+        save(directory, name, model)
+    for name, model in threaded_im2col_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

@@ -44,8 +44,7 @@ final class ResultBox: @unchecked Sendable {
           arguments: Fixtures.names)
     func avx512MatchesOnnxRuntime(_ name: String) throws { try Self.check(name, kernels: .avx512) }
 
-    @Test("the process's own kernels match onnxruntime with 2 and 3 threads",
-          arguments: ["mobilenetv2_050_128", "blazeface_128", "conv_residual_relu", "conv_depthwise_s2"])
+    @Test("the process's own kernels match onnxruntime with 2 and 3 threads", arguments: Fixtures.names)
     func threadsMatchOnnxRuntime(_ name: String) throws {
         let level = try ProcessorCheck.selection.get()
         try Self.check(name, kernels: level, threads: 2)

@@ -75,16 +75,34 @@ struct Im2colConvolutionStep: ExecutionStep {
                 var firstRow = 0
                 while firstRow < geometry.outputHeight {
                     let rows = firstRow..<min(geometry.outputHeight, firstRow + bandRows)
-                    ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
-                                              firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
-                                              outputRows: rows, output: context[scratch])
-                    let offset = image * outputImage + firstRow * geometry.outputWidth * outputChannels + group * groupOutput
-                    let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
-                                                residual: residual.map { UnsafePointer(context[$0] + offset) },
-                                                residualStride: outputChannels, activation: activation)
-                    GEMM.multiply(rows: rows.count * geometry.outputWidth, a: context[scratch], lda: packed.rows,
-                                  b: weights.pointer + group * groupWeightStride, packed: packed, c: context[output] + offset,
-                                  ldc: outputChannels, epilogue: epilogue, workers: context.workers)
+                    // Each part copies and multiplies its own output rows of the band.
+                    func band(_ rows: Range<Int>, workers: WorkerPool?) {
+                        let scratchRows = context[scratch] + (rows.lowerBound - firstRow) * geometry.outputWidth * packed.rows
+                        ConvolutionKernels.im2col(input: context[input] + image * inputImage, channelStride: inputChannels,
+                                                  firstChannel: group * groupInput, channels: groupInput, geometry: geometry,
+                                                  outputRows: rows, output: scratchRows)
+                        let offset = image * outputImage + rows.lowerBound * geometry.outputWidth * outputChannels
+                            + group * groupOutput
+                        let epilogue = GEMMEpilogue(bias: bias.pointer + group * groupBiasStride,
+                                                    residual: residual.map { UnsafePointer(context[$0] + offset) },
+                                                    residualStride: outputChannels, activation: activation)
+                        GEMM.multiply(rows: rows.count * geometry.outputWidth, a: scratchRows, lda: packed.rows,
+                                      b: weights.pointer + group * groupWeightStride, packed: packed,
+                                      c: context[output] + offset, ldc: outputChannels, epilogue: epilogue, workers: workers)
+                    }
+                    // With enough pixels for eight row blocks per thread, every thread takes whole rows, im2col
+                    // included; otherwise one thread copies and the GEMM splits (by panels when rows are few). The
+                    // copy alone held ResNet-18's 28×28×64 layers to 1.4× on two threads.
+                    if let workers = context.workers, rows.count >= workers.threads,
+                       rows.count * geometry.outputWidth >= workers.threads * 8 * GEMM.blockRows {
+                        let perThread = (rows.count + workers.threads - 1) / workers.threads
+                        workers.perform(parts: workers.threads) { part in
+                            let first = rows.lowerBound + part * perThread, last = min(rows.upperBound, first + perThread)
+                            if first < last { band(first..<last, workers: nil) }
+                        }
+                    } else {
+                        band(rows, workers: context.workers)
+                    }
                     firstRow += bandRows
                 }
             }
