@@ -10,7 +10,10 @@ expressions, so the files stay a few kilobytes. Writes toy-orn5.{onnx,json}, toy
 toy-orn-reference.json ({"toy-orn5": {output: values}, "toy-orn6": {...}}); the crop is
 tools/make-regressor-fixture.py's crop_pattern(8). Also toy-orn-face.{onnx,json}: toy-orn6 whose face output is
 controlled by the crop's colour, sigmoid(3 (mean red - mean blue)) on the normalised crop, so a red crop is a face
-(score ~1) and a blue one background (~0), for the tracker's face-confirmation tests. Rerunning gives the same bytes.
+(score ~1) and a blue one background (~0), for the tracker's face-confirmation tests. And toy-orn-diverged-KIND:
+toy-orn6 with one output replaced by values no face gives (NaN, infinity, absurd identity, translation or scale),
+for the tests that such outputs are refused. translation_scale ends in a Sigmoid, so the toy's scale is positive as
+a face's is. Rerunning gives the same bytes.
 """
 import json
 import sys
@@ -24,8 +27,17 @@ from onnx import TensorProto, helper, numpy_helper
 SIDE = 8
 IDENTITY, EXPRESSIONS = 4, ["jawOpen", "eyeBlink_L"]
 OUTPUTS = [("identity", IDENTITY, False), ("expression", len(EXPRESSIONS), True), ("rotation6d", 6, False),
-           ("translation_scale", 3, False), ("visibility", 68, True)]
+           ("translation_scale", 3, True), ("visibility", 68, True)]
 FACE = ("face", 1, True)
+# toy-orn6 with one output diverged: outputs no face gives, which the regressor must refuse (not publish).
+DIVERGED = {
+    "nan-identity": ("identity", [np.nan]),
+    "inf-rotation": ("rotation6d", [np.inf]),
+    "huge-identity": ("identity", [1e3]),
+    "far-translation": ("translation_scale", [50.0, 0.5, 0.05]),
+    "negative-scale": ("translation_scale", [0.5, 0.5, -0.05]),
+    "nan-face": ("face", [np.nan]),
+}
 
 
 def crop_pattern(side):
@@ -35,7 +47,8 @@ def crop_pattern(side):
                     axis=-1).astype(np.uint8)
 
 
-def model(outputs, face_weights=None):
+def model(outputs, face_weights=None, constant=None):
+    """`constant` = (output name, values): that output ignores the crop and holds the values (no sigmoid)."""
     rng = np.random.default_rng(12)
     nodes = [helper.make_node("GlobalAveragePool", ["image"], ["pooled"], name="pool"),
              helper.make_node("Flatten", ["pooled"], ["features"], name="flatten", axis=1)]
@@ -45,6 +58,8 @@ def model(outputs, face_weights=None):
         bias = rng.uniform(-0.5, 0.5, size).astype(np.float32)
         if name == "face" and face_weights is not None:
             weight, bias = np.array(face_weights, np.float32).reshape(3, 1), np.zeros(1, np.float32)
+        if constant is not None and name == constant[0]:
+            weight, bias, sigmoid = np.zeros((3, size), np.float32), np.resize(np.float32(constant[1]), size), False
         initializers += [numpy_helper.from_array(weight, f"{name}_w"), numpy_helper.from_array(bias, f"{name}_b")]
         linear = f"{name}_linear" if sigmoid else name
         nodes.append(helper.make_node("Gemm", ["features", f"{name}_w", f"{name}_b"], [linear], name=f"{name}_gemm"))
@@ -55,7 +70,8 @@ def model(outputs, face_weights=None):
                               graph_outputs, initializers)
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="make-toy-regressor")
     proto.ir_version = 8
-    onnx.checker.check_model(proto)
+    if constant is None:
+        onnx.checker.check_model(proto)
     return proto
 
 
@@ -91,7 +107,11 @@ def main():
     (folder / "toy-orn-reference.json").write_text(json.dumps(reference, indent=0) + "\n")
     (folder / "toy-orn-face.onnx").write_bytes(model(OUTPUTS + [FACE], face_weights=[3, 0, -3]).SerializeToString())
     (folder / "toy-orn-face.json").write_text(json.dumps(sidecar("toy-orn-face.onnx", OUTPUTS + [FACE]), indent=1) + "\n")
-    print(f"wrote {folder}/toy-orn5.*, toy-orn6.*, toy-orn-face.*, toy-orn-reference.json")
+    for kind, constant in DIVERGED.items():
+        stem = f"toy-orn-diverged-{kind}"
+        (folder / f"{stem}.onnx").write_bytes(model(OUTPUTS + [FACE], constant=constant).SerializeToString())
+        (folder / f"{stem}.json").write_text(json.dumps(sidecar(f"{stem}.onnx", OUTPUTS + [FACE]), indent=1) + "\n")
+    print(f"wrote {folder}/toy-orn5.*, toy-orn6.*, toy-orn-face.*, toy-orn-diverged-*, toy-orn-reference.json")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ public enum FaceRegressionError: Error, Equatable, CustomStringConvertible {
     case inference(InferenceError)
     /// The crop handed to `regress` has the wrong size.
     case cropSizeMismatch(expected: Int, actual: Int)
+    /// The network's outputs for this crop are not a face: not finite, or identity, translation or scale beyond
+    /// what any face gives (a diverged or corrupt model). The crop is skipped; the regressor stays usable.
+    case unusableOutput(String)
 
     /// One line naming the cause.
     public var description: String {
@@ -21,6 +24,7 @@ public enum FaceRegressionError: Error, Equatable, CustomStringConvertible {
         case .modelMismatch(let path, let reason): "\(path): model does not match its sidecar: \(reason)"
         case .inference(let error): "regressor: \(error)"
         case .cropSizeMismatch(let expected, let actual): "regressor: crop holds \(actual) values, expected \(expected)"
+        case .unusableOutput(let reason): "regressor output unusable: \(reason)"
         }
     }
 }

@@ -60,7 +60,7 @@ public final class FaceRegressor {
         } catch {
             throw .inference(error)
         }
-        return decodeOutputs()
+        return try decodeOutputs()
     }
 
     /// Cuts the crop of `frame` under `transform` (see `FaceCropper`) straight into the network's input, normalised
@@ -75,22 +75,52 @@ public final class FaceRegressor {
         } catch {
             throw .inference(error)
         }
-        return decodeOutputs()
+        return try decodeOutputs()
     }
+
+    /// The outputs in the order the sidecar lists them, for messages.
+    private static let outputNames = ["identity", "expression", "rotation6d", "translation_scale", "visibility", "face"]
+
+    /// Largest identity coefficient accepted, in standard deviations of its mode: the training faces stay within a
+    /// few; beyond this the mesh is no face at all.
+    public static let identityLimit: Float = 20
+    /// Largest |tx|, |ty| accepted, in crop sides from the crop's corner: a face centred this far outside its own
+    /// crop is a diverged output, not a face.
+    public static let translationLimit: Float = 8
+    /// Range of the scale accepted, in crop sides per centimetre: a 15 cm face between 0.0015 and 15 crop sides.
+    public static let scaleRange: ClosedRange<Float> = 1e-4...1
 
     /// Reads the five outputs and the optional face score; pose follows the sidecar's projection
     /// `pixel = S · (scale·(R v)_x + tx, −scale·(R v)_y + ty)`, which is `FacePose.project` in crop pixels.
-    private func decodeOutputs() -> RegressedFace {
+    /// Outputs that are not finite, or identity, translation or scale beyond the limits above, throw
+    /// `unusableOutput` (a diverged or corrupt model must not reach clients as a face); expression weights,
+    /// visibilities and the face score, sigmoids, are clamped to [0, 1] against rounding.
+    private func decodeOutputs() throws(FaceRegressionError) -> RegressedFace {
+        for (index, output) in outputs.enumerated() {
+            if let position = output.elements.firstIndex(where: { !$0.isFinite }) {
+                throw .unusableOutput("\(Self.outputNames[index])[\(position)] is \(output.elements[position])")
+            }
+        }
+        if let position = outputs[0].elements.firstIndex(where: { abs($0) > Self.identityLimit }) {
+            throw .unusableOutput("identity[\(position)] = \(outputs[0].elements[position]) is beyond ±\(Self.identityLimit)")
+        }
         let side = Float(specification.crop.size)
         let rotation = outputs[2].elements
         let translationScale = outputs[3].elements
+        guard abs(translationScale[0]) <= Self.translationLimit, abs(translationScale[1]) <= Self.translationLimit else {
+            throw .unusableOutput("translation (\(translationScale[0]), \(translationScale[1])) is beyond ±\(Self.translationLimit) crop sides")
+        }
+        guard Self.scaleRange.contains(translationScale[2]) else {
+            throw .unusableOutput("scale \(translationScale[2]) is outside \(Self.scaleRange.lowerBound)…\(Self.scaleRange.upperBound) crop sides per cm")
+        }
+        func probabilities(_ values: [Float]) -> [Float] { values.map { min(max($0, 0), 1) } }
         let pose = FacePose(
             rotation: SixDimensionalRotation.quaternion(SIMD3(rotation[0], rotation[1], rotation[2]),
                                                         SIMD3(rotation[3], rotation[4], rotation[5])),
             translation: SIMD3(side * translationScale[0], side * translationScale[1], 0),
             scale: side * translationScale[2])
-        return RegressedFace(identity: outputs[0].elements, expression: outputs[1].elements, pose: pose,
-                             visibility: outputs[4].elements,
-                             faceScore: specification.hasFaceScore ? outputs[5].elements[0] : nil)
+        return RegressedFace(identity: outputs[0].elements, expression: probabilities(outputs[1].elements), pose: pose,
+                             visibility: probabilities(outputs[4].elements),
+                             faceScore: specification.hasFaceScore ? min(max(outputs[5].elements[0], 0), 1) : nil)
     }
 }
