@@ -252,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OcclumeshCommandTests",
-            dependencies: ["occlumesh", "occlumeshd"],
+            dependencies: ["occlumesh", "occlumeshd", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),

@@ -7,6 +7,8 @@ import VideoIngest
 /// Only for regressors with the sixth output `face`; one per tracking stage, not thread-safe.
 public final class RegressorFaceVerifier: FaceVerifying {
     private let regressor: FaceRegressor
+    /// Checks whose regressor outputs were no face's (`FaceRegressionError.unusableOutput`), scored 0.
+    public private(set) var unusableOutputs = 0
 
     /// A verifier running `regressor` on crops cut as its sidecar's crop convention says; nil when the regressor has
     /// no face score.
@@ -20,6 +22,9 @@ public final class RegressorFaceVerifier: FaceVerifying {
         let region = regressor.specification.crop.framing.region(detection: detection.box)
         do {
             return try regressor.regress(frame, transform: regressor.cropper.transform(for: region)).faceScore
+        } catch .unusableOutput {
+            unusableOutputs += 1
+            return 0   // outputs that are no face's: not a face
         } catch {
             throw .verificationFailed(reason: "\(error)")
         }

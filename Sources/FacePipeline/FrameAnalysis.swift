@@ -22,6 +22,15 @@ public struct TrackedFrame: Sendable {
     public var frame: VideoFrame
     /// Up to the maximum number of faces, oldest track first.
     public var faces: [TrackedFace]
+    /// Detections left out because the regressor's outputs on their crops were unusable (the face check).
+    public var rejectedFaces: Int
+
+    /// A frame's faces to regress.
+    public init(frame: VideoFrame, faces: [TrackedFace], rejectedFaces: Int = 0) {
+        self.frame = frame
+        self.faces = faces
+        self.rejectedFaces = rejectedFaces
+    }
 }
 
 /// One face as the regressor saw it, mapped back to image pixels.
@@ -42,6 +51,18 @@ public struct RegressedFrame: Sendable {
     public var captureTime: Double
     /// The faces.
     public var faces: [RegressedImageFace]
+    /// Faces of the frame whose regression was unusable (`PipelineError.unusableRegression`), not in `faces`.
+    public var rejectedFaces: Int
+
+    /// A frame's regressed faces.
+    public init(index: Int, presentationTime: Double, captureTime: Double, faces: [RegressedImageFace],
+                rejectedFaces: Int = 0) {
+        self.index = index
+        self.presentationTime = presentationTime
+        self.captureTime = captureTime
+        self.faces = faces
+        self.rejectedFaces = rejectedFaces
+    }
 }
 
 /// One face of a finished frame: what was published, and what offline outputs need besides.

@@ -220,6 +220,7 @@ public final class Pipeline: Sendable {
             do {
                 let (result, observations) = try stage.process(frame)
                 feedback.post(observations, frame: frame.frame.index)
+                recorder.facesRejected(result.rejectedFaces)
                 recorder.stage(2, seconds: MonotonicClock.now() - began)
                 guard regressed.put(result) else { return }
             } catch {

@@ -12,6 +12,9 @@ public enum PipelineError: Error, CustomStringConvertible {
     case source(input: String, reason: String)
     /// A stage failed on a frame.
     case stage(name: String, frame: Int, reason: String)
+    /// The regressor's outputs for one face of a frame are not a face (not finite, or beyond any face's range):
+    /// that face is skipped, the pipeline goes on.
+    case unusableRegression(frame: Int, reason: String)
 
     /// One line naming the cause.
     public var description: String {
@@ -20,6 +23,7 @@ public enum PipelineError: Error, CustomStringConvertible {
         case .modelsDisagree(let reason): "the regressor and the face model do not fit: \(reason)"
         case .source(let input, let reason): "video source \(input): \(reason)"
         case .stage(let name, let frame, let reason): "\(name) stage failed on frame \(frame): \(reason)"
+        case .unusableRegression(let frame, let reason): "face skipped on frame \(frame): regressor output unusable: \(reason)"
         }
     }
 }

@@ -16,6 +16,8 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var framesDropped: UInt64 = 0
     /// Faces in the frames that reached the sink.
     public var facesOut: UInt64 = 0
+    /// Faces skipped because the regressor's outputs for them were unusable (not finite, or beyond any face's range).
+    public var facesRejected: UInt64 = 0
     /// Seconds spent in each stage, in `stageNames` order.
     public var stageSeconds = [Double](repeating: 0, count: PipelineStatistics.stageNames.count)
     /// Frames each stage processed, in `stageNames` order.
@@ -51,6 +53,7 @@ public struct PipelineStatistics: Sendable, Equatable {
         var counters = [
             StatusCounter("frames_in", Double(framesIn)), StatusCounter("frames_out", Double(framesOut)),
             StatusCounter("frames_dropped", Double(framesDropped)), StatusCounter("fps", framesPerSecond),
+            StatusCounter("faces_rejected", Double(facesRejected)),
         ]
         for (index, name) in Self.stageNames.enumerated() {
             counters.append(StatusCounter("stage_\(name)_ms", stageMilliseconds(index)))
@@ -63,7 +66,8 @@ public struct PipelineStatistics: Sendable, Equatable {
     /// One log line.
     public func summary(framesPerSecond: Double) -> String {
         let stages = Self.stageNames.indices.map { "\(Self.stageNames[$0]) \(format(stageMilliseconds($0)))" }.joined(separator: ", ")
-        return "frames in \(framesIn), out \(framesOut), dropped \(framesDropped), faces \(facesOut), \(format(framesPerSecond)) fps; "
+        let rejected = facesRejected > 0 ? " (\(facesRejected) skipped: regressor output unusable)" : ""
+        return "frames in \(framesIn), out \(framesOut), dropped \(framesDropped), faces \(facesOut)\(rejected), \(format(framesPerSecond)) fps; "
             + "ms per frame: \(stages); latency p50 \(format(1000 * latencyQuantile(0.5))) ms, p99 \(format(1000 * latencyQuantile(0.99))) ms"
     }
 
@@ -94,6 +98,11 @@ final class StatisticsRecorder: Sendable {
             $0.stageSeconds[index] += seconds
             $0.stageFrames[index] += 1
         }
+    }
+
+    func facesRejected(_ count: Int) {
+        guard count > 0 else { return }
+        state.withLock { $0.facesRejected += UInt64(count) }
     }
 
     func frameOut(latency: Double, faces: Int) {

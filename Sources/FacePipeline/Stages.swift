@@ -12,8 +12,8 @@ public struct TrackObservation: Sendable {
     public var track: Int
     /// The frame the landmarks belong to.
     public var frame: Int
-    /// The 68 landmarks in image pixels.
-    public var landmarks: [SIMD2<Float>]
+    /// The 68 landmarks in image pixels; nil when the regression was unusable (the crop stays where it is).
+    public var landmarks: [SIMD2<Float>]?
     /// Mean landmark visibility, the observation's confidence.
     public var confidence: Float
     /// The regressor's face score for the crop; nil for regressors without the `face` output.
@@ -89,6 +89,7 @@ public final class TrackingStage {
                             confidence: observation.confidence, faceScore: observation.faceScore)
         }
         let tracks: [FaceTrack]
+        let unusableBefore = verifier?.unusableOutputs ?? 0
         do {
             tracks = try tracker.process(frame)
         } catch {
@@ -97,7 +98,7 @@ public final class TrackingStage {
         let faces = tracks.prefix(maximumFaces).map { track in
             TrackedFace(track: track.id, confidence: track.confidence, box: track.box, region: track.cropRegion(framing: framing))
         }
-        return TrackedFrame(frame: frame, faces: faces)
+        return TrackedFrame(frame: frame, faces: faces, rejectedFaces: (verifier?.unusableOutputs ?? 0) - unusableBefore)
     }
 
     /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own, numbered
@@ -105,6 +106,7 @@ public final class TrackingStage {
     /// detector is tried; with the face score, detections whose crop is not a face are dropped.
     public func detectStill(_ frame: VideoFrame) throws(PipelineError) -> TrackedFrame {
         var detections: [FaceDetection]
+        let unusableBefore = verifier?.unusableOutputs ?? 0
         do {
             detections = try detector.detect(in: frame)
             if detections.isEmpty, let fallbackDetector { detections = try fallbackDetector.detect(in: frame) }
@@ -120,7 +122,7 @@ public final class TrackingStage {
             TrackedFace(track: offset + 1, confidence: detection.score, box: detection.box,
                         region: framing.region(detection: detection.box))
         }
-        return TrackedFrame(frame: frame, faces: faces)
+        return TrackedFrame(frame: frame, faces: faces, rejectedFaces: (verifier?.unusableOutputs ?? 0) - unusableBefore)
     }
 }
 
@@ -168,14 +170,26 @@ public final class RegressionStage {
         var faces: [RegressedImageFace] = []
         var observations: [TrackObservation] = []
         faces.reserveCapacity(tracked.faces.count)
+        var rejected = tracked.rejectedFaces
         for face in tracked.faces {
-            let (regressed, points) = try regress(tracked.frame, region: face.region)
+            let regressed: RegressedFace, points: [SIMD2<Float>]
+            do {
+                (regressed, points) = try regress(tracked.frame, region: face.region)
+            } catch .unusableRegression {
+                // Not published; the track hears "no face here" (score 0, crop kept where it is) and ends by the
+                // face-score rule if the model keeps diverging on it.
+                rejected += 1
+                observations.append(TrackObservation(track: face.track, frame: tracked.frame.index, landmarks: nil,
+                                                     confidence: 0, faceScore: 0))
+                continue
+            }
             faces.append(RegressedImageFace(tracked: face, face: regressed))
             observations.append(TrackObservation(track: face.track, frame: tracked.frame.index, landmarks: points,
                                                  confidence: regressed.meanVisibility, faceScore: regressed.faceScore))
         }
         let frame = tracked.frame
-        return (RegressedFrame(index: frame.index, presentationTime: frame.presentationTime, captureTime: frame.captureTime, faces: faces),
+        return (RegressedFrame(index: frame.index, presentationTime: frame.presentationTime, captureTime: frame.captureTime,
+                               faces: faces, rejectedFaces: rejected),
                 observations)
     }
 
@@ -186,6 +200,8 @@ public final class RegressionStage {
         var face: RegressedFace
         do {
             face = try regressor.regress(frame, transform: transform)
+        } catch .unusableOutput(let reason) {
+            throw .unusableRegression(frame: frame.index, reason: reason)
         } catch {
             throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
         }

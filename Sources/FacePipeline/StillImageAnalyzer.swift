@@ -33,14 +33,20 @@ public final class StillImageAnalyzer {
             tracked = try tracking.detectStill(frame)
         }
         var faces: [RegressedImageFace] = []
+        var rejected = tracked.rejectedFaces
         for face in tracked.faces {
-            let (first, firstLandmarks) = try regression.regress(frame, region: face.region)
-            let refined = models.convention.framing.region(landmarks: firstLandmarks) ?? face.region
-            var (regressed, _) = try regression.regress(frame, region: refined)
-            regressed.faceScore = first.faceScore
-            faces.append(RegressedImageFace(tracked: face, face: regressed))
+            do {
+                let (first, firstLandmarks) = try regression.regress(frame, region: face.region)
+                let refined = models.convention.framing.region(landmarks: firstLandmarks) ?? face.region
+                var (regressed, _) = try regression.regress(frame, region: refined)
+                regressed.faceScore = first.faceScore
+                faces.append(RegressedImageFace(tracked: face, face: regressed))
+            } catch .unusableRegression {
+                rejected += 1   // no face's outputs: the image is reported without it
+            }
         }
         return try mesh.process(RegressedFrame(index: frame.index, presentationTime: frame.presentationTime,
-                                               captureTime: frame.captureTime, faces: faces), smooth: false)
+                                               captureTime: frame.captureTime, faces: faces, rejectedFaces: rejected),
+                                smooth: false)
     }
 }

@@ -38,6 +38,17 @@ struct FaceConfirmationTests {
 
     static func box(_ x: Float) -> BoundingBox { BoundingBox(minimum: SIMD2(x, 20), maximum: SIMD2(x + 60, 80)) }
 
+    @Test("a regressor whose outputs are no face's scores every crop 0 and counts it: nothing becomes a track")
+    func unusableOutputsAreNotFaces() throws {
+        let verifier = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-diverged-nan-identity")))
+        let face = FaceDetection(box: Self.box(20), score: 0.95, keypoints: [])
+        #expect(try verifier.faceScore(of: face, in: Self.frame(index: 0)) == 0)
+        #expect(verifier.unusableOutputs == 1)
+        let tracker = try FaceTracker(detector: ScriptedDetector([face]), verifier: verifier)
+        for index in 0..<3 { #expect(try tracker.process(Self.frame(index: index)).isEmpty, "frame \(index)") }
+        #expect(verifier.unusableOutputs >= 4)
+    }
+
     @Test("a weak detection of a face is a track at once; background the detector likes is rejected")
     func backgroundRejectedByTheFaceScore() throws {
         let verifier = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-face")))

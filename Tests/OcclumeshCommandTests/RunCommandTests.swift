@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What the run and landmarks tests need: the trained regressor, the face model file and a real clip.
@@ -95,6 +96,27 @@ struct RunCommandTests {
         #expect(meshes == 12, "a face on every frame, from the first")
         let files = try FileManager.default.contentsOfDirectory(atPath: objects)
         #expect(files.count == meshes && files.allSatisfy { $0.hasPrefix("clip_frame0000") && $0.hasSuffix("_track1.obj") })
+    }
+
+    @Test("run with a diverged regressor (identity NaN, or translation huge): exit 0, no face published, each counted",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: OSCReceiver.python), "skipped: needs training/.venv"),
+          arguments: [("identity", "nan"), ("translation_scale", "1e30")])
+    func divergedRegressor(output: String, value: String) throws {
+        let folder = try DetectCommandTests.temporaryFolder("run-diverged")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let models = folder.appendingPathComponent("models")
+        let script = Self.root.appendingPathComponent("Tests/OcclumeshCommandTests/Fixtures/diverged_regressor.py").path
+        let made = try Subprocess.run(OSCReceiver.python, [script, Self.root.appendingPathComponent("models").path,
+                                                               models.path, output, value])
+        #expect(made.status == 0, "\(made.errors)")
+        let jsonl = folder.appendingPathComponent("out.jsonl").path
+        let result = try ProbeCommandTests.run(["run", Self.root.appendingPathComponent("samples/face.mp4").path,
+                                                "--jsonl", jsonl, "--models", models.path])
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 90)
+        #expect(lines.allSatisfy { $0.hasSuffix("\"faces\": []}") }, "a face was published from unusable outputs")
+        #expect(result.errors.contains("faces 0 (90 skipped: regressor output unusable)"), "\(result.errors)")
     }
 
     @Test("landmarks: a folder of images, detected or on the boxes given; an image without a box is an error")
