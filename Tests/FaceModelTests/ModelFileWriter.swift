@@ -1,5 +1,8 @@
-/// The parts of a morphable model, in memory, as the converter reads them from ICT-FaceKit. Used to write
-/// model files from Swift (small synthetic models for tests, or models built by other tools).
+@testable import FaceModel
+
+/// The parts of a morphable model, in memory, as the converter reads them from ICT-FaceKit, and the writer of the
+/// face-model file for them: the tests' small synthetic models. The file users install is written by the Python
+/// converter (tools/convert-face-model.py); `ConverterTests` checks the two agree.
 public struct ModelFileContents: Sendable {
     /// Neutral vertices, packed x, y, z.
     public var neutral: [Float]
