@@ -11,8 +11,14 @@ checkpoint was trained on, so checkpoints trained against different labels compa
 
     python -m orn.validate runs/student/ckpt.pt runs/student-annotated/ckpt.pt
     python -m orn.validate --by-family CKPT     # the heavy level one occluder family at a time (diagnosis only)
+
+Building the occluded crops takes most of the ten minutes a run costs; they are kept in
+cache/validation/crops-<key>.npz, the key hashing the label folder, the validation names, the crops and the occlusion
+generators' source, so a changed generator or split builds them anew (`--no-cache` always does).
 """
 import argparse
+import hashlib
+import inspect
 import json
 
 import numpy as np
@@ -73,6 +79,7 @@ def main(argv=None) -> int:
     ap.add_argument("--by-family", action="store_true", help="heavy level per occluder family instead")
     ap.add_argument("--labels", default="fit-annotated",
                     help="label folder naming the validation crops and their face boxes (fused: all AFLW crops)")
+    ap.add_argument("--no-cache", action="store_true", help="build the occluded crops anew, ignoring the cache")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     images, label68, points = validation_crops(args.labels)
@@ -84,9 +91,7 @@ def main(argv=None) -> int:
             result = {family: round(score(predict(predictor, crops), label68, points), 3) for family, crops in heavy.items()}
             print(ckpt, "heavy by family", json.dumps(result), flush=True)
         return 0
-    crops = {level: occluded(images, label68, coverage) if coverage else images for level, coverage in LEVELS.items()}
-    crops["heavy_held_out"] = occluded(images, label68, LEVELS["heavy"], occlusion.HELD_OUT_FAMILIES)
-    crops.update({level: occluded_second(images, label68, coverage) for level, coverage in second_test.LEVELS.items()})
+    crops = occluded_crops(images, label68, args.labels, use_cache=not args.no_cache)
     for ckpt in args.checkpoints:
         predictor = LandmarkPredictor(ckpt)
         predictions = {level: predict(predictor, crops[level]) for level in crops}
@@ -101,6 +106,27 @@ def main(argv=None) -> int:
             agreement["T"] = rule_score(agreement)
             print(ckpt, "68-point NME against the 3DDFA teacher's clean keypoints", json.dumps(agreement), flush=True)
     return 0
+
+
+def occluded_crops(images: np.ndarray, label68: np.ndarray, labels_folder: str, use_cache: bool = True) -> dict:
+    """Every level's crops (clean, moderate, heavy, heavy_held_out, second_moderate, second_heavy), from the cache
+    when its key matches (module docstring), else built and stored."""
+    key = hashlib.sha256()
+    for part in (labels_folder, json.dumps(LEVELS), json.dumps(second_test.LEVELS, default=str),
+                 inspect.getsource(occlusion), inspect.getsource(second_test)):
+        key.update(part.encode())
+    key.update(images.tobytes())
+    key.update(label68.tobytes())
+    path = paths.CACHE / "validation" / f"crops-{key.hexdigest()[:16]}.npz"
+    if use_cache and path.exists():
+        with np.load(path) as stored:
+            return {level: stored[level] for level in stored.files}
+    crops = {level: occluded(images, label68, coverage) if coverage else images for level, coverage in LEVELS.items()}
+    crops["heavy_held_out"] = occluded(images, label68, LEVELS["heavy"], occlusion.HELD_OUT_FAMILIES)
+    crops.update({level: occluded_second(images, label68, coverage) for level, coverage in second_test.LEVELS.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **crops)
+    return crops
 
 
 def rule_score(columns: dict) -> float:
