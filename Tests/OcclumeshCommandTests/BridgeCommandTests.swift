@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The daemon on the bundled sample, for tests of its clients (`bridge`, `subscribe`): its own process and socket.
@@ -171,6 +172,35 @@ struct BridgeCommandTests {
         for visible in messages where visible.address == "/occlumesh/face/0/visible" {
             #expect((visible.values.first?.number).map { 0...68 ~= $0 } ?? false)
         }
+    }
+
+    @Test("osc against the daemon on a live FIFO source: the sample streamed into it in real time by ffmpeg")
+    func oscOnLiveFIFO() throws {
+        let folder = try DetectCommandTests.temporaryFolder("bridge-fifo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("camera.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // A live source as a capture program gives one: MPEG-TS at the clip's own pace, looped to about 12 s.
+        let feeder = Process()
+        feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        feeder.arguments = ["ffmpeg", "-v", "error", "-y", "-re", "-stream_loop", "3", "-i",
+                            SampleDaemon.root.appendingPathComponent("samples/face.mp4").path, "-an", "-c", "copy",
+                            "-f", "mpegts", fifo]
+        feeder.standardError = FileHandle.nullDevice
+        try feeder.run()
+        defer { if feeder.isRunning { feeder.terminate() }; feeder.waitUntilExit() }
+        let daemon = try SampleDaemon("bridge-fifo-daemon", source: fifo)
+        defer { daemon.stop() }
+        let receiver = try OSCReceiver(end: "/occlumesh/frame", frames: 30)
+        // Bounded: a bridge whose daemon is gone waits for it to come back, and the test must fail, not hang.
+        let result = try Subprocess.run("timeout", ["60", ProbeCommandTests.executable, "bridge", "osc",
+                                                    "--to", "127.0.0.1:\(receiver.port)", "--socket", daemon.socket, "--count", "30"])
+        #expect(result.status == 0, "\(result.errors)")
+        let frames = try receiver.messages().filter { $0.address == "/occlumesh/frame" }
+        #expect(frames.count == 30)
+        let sequences = frames.compactMap { $0.values.first?.number }
+        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "in order: \(sequences)")
+        #expect(frames.filter { $0.values.last?.number == 1 }.count >= 25, "one face in most frames")
     }
 
     @Test("a bad calibration file is one line naming the key, exit status 78; a bad destination exits 1")
