@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs systemd/occlumesh.service under a real systemd and checks readiness, the socket, a client, reload,
-# watchdog restart of a hung process, and a graceful stop.
+# Runs systemd/occlumesh.service under a real systemd and checks readiness, the socket, a client, reload, the
+# bridge unit (occlumesh-bridge@.service) delivering OSC, watchdog restart of a hung process, and a graceful stop.
 #
 # Usage: scripts/systemd-integration.sh BINARY [HANG_FLAG]
 #   BINARY     the daemon to run as /usr/local/bin/occlumeshd: the real one (.build/debug/occlumeshd) or the
@@ -68,6 +68,9 @@ echo "occlumesh:x:990:990:occlumesh daemon:/nonexistent:/usr/sbin/nologin" >> "$
 install -D -m 0644 systemd/occlumesh.service "$work/etc/systemd/system/occlumesh.service"
 install -D -m 0644 config/occlumesh.toml "$work/etc/occlumesh/occlumesh.toml"
 install -D -m 0755 "$binary" "$work/bin/occlumeshd"
+# The bridge: the occlumesh built beside BINARY.
+bridge_binary=$(dirname "$binary")/occlumesh
+[[ -x $bridge_binary ]] || skip "$bridge_binary not found (the bridge unit's command)"
 if $real_daemon; then
     # Models and clips the service user can read, and a config pointing at them.
     clip=../shared/data/videos/d6.mp4
@@ -149,6 +152,32 @@ receive_frames() { in_namespace python3 "$repo/clients/python/check_stream.py" /
 check "a client receives 5 frames" receive_frames
 check "reload (SIGHUP) keeps it active" in_namespace systemctl reload occlumesh.service
 check "still active after reload" in_namespace systemctl is-active --quiet occlumesh.service
+
+# The bridge unit as users enable it (occlumesh-bridge@NAME with /etc/occlumesh/bridge-NAME.env), sandbox included
+# (DynamicUser, the occlumesh group for the socket, loopback-only UDP), sending OSC to a receiver on 127.0.0.1.
+install -D -m 0644 systemd/occlumesh-bridge@.service "$work/etc/systemd/system/occlumesh-bridge@.service"
+echo "OCCLUMESH_BRIDGE=osc --to 127.0.0.1:39541" > "$work/etc/occlumesh/bridge-check.env"
+in_namespace install -m 0755 "$bridge_binary" /usr/local/bin/occlumesh
+in_namespace systemctl daemon-reload
+in_namespace timeout 30 python3 -c '
+import socket
+receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+receiver.bind(("127.0.0.1", 39541))
+receiver.settimeout(25)
+frames = 0
+while frames < 10:
+    data, _ = receiver.recvfrom(65536)
+    frames += data.startswith(b"#bundle\0") and b"/occlumesh/frame\0" in data
+print(frames)' > "$work/osc.txt" 2>&1 &
+receiver_pid=$!
+sleep 0.5
+check "systemctl start occlumesh-bridge@check" in_namespace systemctl start occlumesh-bridge@check.service
+check "the bridge unit delivers OSC frames to loopback" wait "$receiver_pid"
+echo "      received: $(tr '\n' ' ' < "$work/osc.txt")"
+[[ $(head -1 "$work/osc.txt") == 10 ]] || in_namespace journalctl -u occlumesh-bridge@check.service --no-pager | tail -8 || true
+check "the bridge runs as a dynamic user, not root" \
+    test "$(in_namespace systemctl show -P DynamicUser occlumesh-bridge@check.service)" = yes
+in_namespace systemctl stop occlumesh-bridge@check.service || true
 
 # The camera through the sandbox (private /dev, BindPaths, DeviceAllow, the video group in a user namespace): the
 # service's own first command opens /dev/video0 and gets as far as the missing driver (ENXIO), not EACCES/EPERM/ENOENT.
