@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs occlumesh: daemon binary, systemd unit, config (kept if present) and model files.
+# Installs occlumesh: daemon binary, the occlumesh command beside it, the systemd units (daemon and bridge), config
+# (kept if present) and model files.
 #
 # Usage: scripts/install.sh --binary PATH [--model-dir DIR] [--destdir DIR]
-#   --binary     the built daemon executable (e.g. .build/release/occlumeshd)
+#   --binary     the built daemon executable (e.g. .build/release/occlumeshd); the occlumesh command built beside it
+#                (subscribe, view, bridge) is installed too, with systemd/occlumesh-bridge@.service
 #   --model-dir  directory whose files go to /usr/share/occlumesh (the paths in [model] of the config): normally
 #                models/, holding orn.onnx + orn.json, ict-face-model.ocfm (tools/setup-face-model.sh) and
 #                face_detection_short_range.json + .onnx
@@ -22,6 +24,13 @@ done
 
 install -D -m 0755 "$binary" "$destdir/usr/local/bin/occlumeshd"
 install -D -m 0644 systemd/occlumesh.service "$destdir/etc/systemd/system/occlumesh.service"
+command=$(dirname "$binary")/occlumesh
+if [[ -x $command ]]; then
+    install -D -m 0755 "$command" "$destdir/usr/local/bin/occlumesh"
+    install -D -m 0644 systemd/occlumesh-bridge@.service "$destdir/etc/systemd/system/occlumesh-bridge@.service"
+else
+    echo "install: no occlumesh beside $binary: the command and the bridge unit are not installed" >&2
+fi
 if [[ -e $destdir/etc/occlumesh/occlumesh.toml ]]; then
     echo "install: keeping existing $destdir/etc/occlumesh/occlumesh.toml"
 else
