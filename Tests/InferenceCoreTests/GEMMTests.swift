@@ -156,7 +156,7 @@ enum AVX512GEMM: GEMMLevel {
     static func severalThreads<Level: GEMMLevel>(_ level: Level.Type) {
         var generator = SeededGenerator(seed: 11)
         for n in [8, 24, 48, 144] {
-            for m in [1, 100, 2000] {
+            for m in [1, 49, 100, 2000] {
                 let k = max(8, (1 << 18) / (m * n) + 1)
                 for threads in [2, 3] {
                     let wrong = mismatches(level, m: m, k: k, n: n, residual: true, activation: .clip, threads: threads,
