@@ -54,9 +54,11 @@ struct ViewCommandTests {
     func browser() throws {
         let folder = try DetectCommandTests.temporaryFolder("view")
         defer { try? FileManager.default.removeItem(at: folder) }
-        // Three times the 3-second sample, so each daemon run lasts long enough for a software-rendering browser.
+        // Nine times the 3-second sample (27 s), so each daemon run outlasts a software-rendering browser that needs
+        // 30 drawn frames while the rest of the suite loads both cores (9 s was too short once in CI-like runs); the
+        // daemons are stopped as soon as the page has what it needs, so a quiet machine does not wait longer.
         let clip = folder.appendingPathComponent("loop.mp4").path
-        try RunCommandTests.ffmpeg(["-stream_loop", "2", "-i", SampleDaemon.root.appendingPathComponent("samples/face.mp4").path,
+        try RunCommandTests.ffmpeg(["-stream_loop", "8", "-i", SampleDaemon.root.appendingPathComponent("samples/face.mp4").path,
                                     "-c", "copy", clip])
         let socket = folder.appendingPathComponent("mesh.sock").path
 
