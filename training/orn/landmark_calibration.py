@@ -27,6 +27,8 @@ file the daemon and `occlumesh landmarks` load (tools/convert-face-model.py), an
 """
 import argparse
 import json
+import sys
+import time
 
 import numpy as np
 
@@ -163,10 +165,18 @@ def best_on_triangle(P: np.ndarray, q: np.ndarray, weight: np.ndarray):
     return best, cost(best)
 
 
+def progress(message: str, started: float) -> None:
+    """One line on stderr with the seconds since `started`: the run takes minutes and prints its result last."""
+    print(f"landmark_calibration: {message} ({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+
+
 def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = None, checkpoint: str | None = None) -> dict:
+    started = time.time()
     model = model or facemodel.load(40)
     sample, target, weight = student_crops(checkpoint, crops_per_bin) if checkpoint else sample_crops(crops_per_bin)
+    progress(f"{len(weight)} crops {'of the student' if checkpoint else 'of the fit'} read", started)
     nearest, cost = nearest_vertices(model, sample, target, weight)
+    progress("nearest vertices found", started)
     face = model.triangles[model.triangles.max(1) < model.face_vertices]  # triangles of the face area only
     vertices = np.zeros((68, 3), np.int64)
     weights = np.zeros((68, 3), np.float32)
