@@ -20,13 +20,19 @@ protocol ExecutionStep: Sendable {
 @inline(__always)
 func forEachRowRange(_ count: Int, workers: WorkerPool?, work: Int, _ body: (Range<Int>) -> Void) {
     if let workers, count >= workers.threads && work >= 1 << 16 {
-        let threads = workers.threads, perThread = (count + threads - 1) / threads
-        workers.perform(parts: threads) { part in
-            let first = part * perThread, last = min(count, first + perThread)
-            if first < last { body(first..<last) }
-        }
+        splitRows(0..<count, over: workers, body)
     } else {
         body(0..<count)
+    }
+}
+
+/// Runs `body` on consecutive, nearly equal parts of `rows`, one per thread of `workers` (the caller's included).
+@inline(__always)
+func splitRows(_ rows: Range<Int>, over workers: WorkerPool, _ body: (Range<Int>) -> Void) {
+    let threads = workers.threads, perThread = (rows.count + threads - 1) / threads
+    workers.perform(parts: threads) { part in
+        let first = rows.lowerBound + part * perThread, last = min(rows.upperBound, first + perThread)
+        if first < last { body(first..<last) }
     }
 }
 
@@ -95,11 +101,7 @@ struct Im2colConvolutionStep: ExecutionStep {
                     // copy alone held ResNet-18's 28×28×64 layers to 1.4× on two threads.
                     if let workers = context.workers, rows.count >= workers.threads,
                        rows.count * geometry.outputWidth >= workers.threads * 8 * GEMM.blockRows {
-                        let perThread = (rows.count + workers.threads - 1) / workers.threads
-                        workers.perform(parts: workers.threads) { part in
-                            let first = rows.lowerBound + part * perThread, last = min(rows.upperBound, first + perThread)
-                            if first < last { band(first..<last, workers: nil) }
-                        }
+                        splitRows(rows, over: workers) { part in band(part, workers: nil) }
                     } else {
                         band(rows, workers: context.workers)
                     }
