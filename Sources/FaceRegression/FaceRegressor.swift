@@ -18,6 +18,8 @@ public final class FaceRegressor {
     private let session: Session
     private var input: [Tensor]
     private var outputs: [Tensor]
+    /// The model's output names, in `outputs` order, for messages.
+    private let outputNames: [String]
 
     /// Loads the model at `modelPath` and its sidecar at `specificationPath`, and checks that they agree.
     public init(modelPath: String, specificationPath: String) throws(FaceRegressionError) {
@@ -41,6 +43,7 @@ public final class FaceRegressor {
         session = model.makeSession()
         input = [Tensor(zeros: [1, 3, side, side])]
         outputs = session.makeOutputBuffers()
+        outputNames = model.outputs.map(\.name)
     }
 
     /// Values one crop holds: 3 × side × side.
@@ -78,9 +81,6 @@ public final class FaceRegressor {
         return try decodeOutputs()
     }
 
-    /// The outputs in the order the sidecar lists them, for messages.
-    private static let outputNames = ["identity", "expression", "rotation6d", "translation_scale", "visibility", "face"]
-
     /// Largest identity coefficient accepted, in standard deviations of its mode: the training faces stay within a
     /// few; beyond this the mesh is no face at all.
     public static let identityLimit: Float = 20
@@ -98,7 +98,7 @@ public final class FaceRegressor {
     private func decodeOutputs() throws(FaceRegressionError) -> RegressedFace {
         for (index, output) in outputs.enumerated() {
             if let position = output.elements.firstIndex(where: { !$0.isFinite }) {
-                throw .unusableOutput("\(Self.outputNames[index])[\(position)] is \(output.elements[position])")
+                throw .unusableOutput("\(outputNames[index])[\(position)] is \(output.elements[position])")
             }
         }
         if let position = outputs[0].elements.firstIndex(where: { abs($0) > Self.identityLimit }) {
