@@ -67,7 +67,7 @@ enum ConvolutionKernels {
     static let depthwiseRowsInL1 = 24 * 1024
 
     /// 3×3 depthwise over output columns whose whole window is inside the input, weights in registers: for
-    /// each block of `V.scalarCount` channels from `firstChannel` on, the nine weight vectors stay in
+    /// each block of `V.scalarCount` channels of `channelRange`, the nine weight vectors stay in
     /// registers while the columns stream past. Fastest while the three input rows fit in L1 together
     /// (`depthwiseRowsInL1`): the walk reads them `channels` floats apart. `input` points at the window's
     /// top input row, `output` at the output row. Generic over the vector so the AVX-512 build runs
@@ -75,12 +75,11 @@ enum ConvolutionKernels {
     /// vector code.
     @inline(__always)
     static func depthwise3x3WeightsInRegisters<V: SIMD>(_ vector: V.Type, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                                      channels: Int, firstChannel: Int, blocks: Int, inputWidth: Int, strideX: Int,
+                                      channels: Int, channelRange: Range<Int>, inputWidth: Int, strideX: Int,
                                       padLeft: Int, weights: UnsafePointer<Float>, paddedChannels: Int,
                                       bias: UnsafePointer<Float>, columns: Range<Int>) where V.Scalar == Float {
         let rowStride = inputWidth * channels
-        for block in 0..<blocks {
-            let channel = firstChannel + block * V.scalarCount
+        for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
             func weight(_ tap: Int) -> V {
                 UnsafeRawPointer(weights + tap * paddedChannels + channel).loadUnaligned(as: V.self)
             }
@@ -189,36 +188,24 @@ enum ConvolutionKernels {
                     #else
                     let wideBlocks = 0
                     #endif
-                    if 3 * g.inputWidth * channels * MemoryLayout<Float>.size <= depthwiseRowsInL1 {
-                        if wideBlocks > 0 {
+                    let rowsFitInL1 = 3 * g.inputWidth * channels * MemoryLayout<Float>.size <= depthwiseRowsInL1
+                    @inline(__always)
+                    func interiorKernel<V: SIMD>(_ vector: V.Type, _ channelRange: Range<Int>) where V.Scalar == Float {
+                        guard !channelRange.isEmpty else { return }
+                        if rowsFitInL1 {
                             depthwise3x3WeightsInRegisters(
-                                SIMD16<Float>.self, input: rowInput, output: rowOutput, channels: channels, firstChannel: 0,
-                                blocks: wideBlocks, inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft,
-                                weights: weights, paddedChannels: paddedChannels, bias: bias, columns: interior)
-                        }
-                        if fullBlocks > wideBlocks * 2 {
-                            depthwise3x3WeightsInRegisters(
-                                SIMD8<Float>.self, input: rowInput, output: rowOutput, channels: channels,
-                                firstChannel: wideBlocks * 16, blocks: fullBlocks - wideBlocks * 2, inputWidth: g.inputWidth,
-                                strideX: g.strideX, padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels,
-                                bias: bias, columns: interior)
-                        }
-                    } else {
-                        if wideBlocks > 0 {
+                                vector, input: rowInput, output: rowOutput, channels: channels, channelRange: channelRange,
+                                inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft, weights: weights,
+                                paddedChannels: paddedChannels, bias: bias, columns: interior)
+                        } else {
                             depthwise3x3ChannelsInner(
-                                SIMD16<Float>.self, input: rowInput, output: rowOutput, channels: channels,
-                                channelRange: 0..<(wideBlocks * 16), inputWidth: g.inputWidth, strideX: g.strideX,
-                                padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels, bias: bias,
-                                columns: interior)
-                        }
-                        if fullBlocks > wideBlocks * 2 {
-                            depthwise3x3ChannelsInner(
-                                SIMD8<Float>.self, input: rowInput, output: rowOutput, channels: channels,
-                                channelRange: (wideBlocks * 16)..<(fullBlocks * 8), inputWidth: g.inputWidth,
-                                strideX: g.strideX, padLeft: g.padLeft, weights: weights, paddedChannels: paddedChannels,
-                                bias: bias, columns: interior)
+                                vector, input: rowInput, output: rowOutput, channels: channels, channelRange: channelRange,
+                                inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft, weights: weights,
+                                paddedChannels: paddedChannels, bias: bias, columns: interior)
                         }
                     }
+                    interiorKernel(SIMD16<Float>.self, 0..<(wideBlocks * 16))
+                    interiorKernel(SIMD8<Float>.self, (wideBlocks * 16)..<(fullBlocks * 8))
                 }
             }
             for ox in 0..<g.outputWidth {
