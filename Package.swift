@@ -55,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: C shims
@@ -143,7 +144,12 @@ let package = Package(
         .target(name: "DaemonConfiguration", swiftSettings: vectorISA),
         .target(name: "SystemdNotify", dependencies: ["UnixSocket"], swiftSettings: vectorISA),
         .target(
-            name: "DaemonRuntime", dependencies: ["SystemdNotify", "DaemonConfiguration", "MeshProtocol", "MeshPublisher"],
+            name: "DaemonRuntime",
+            dependencies: [
+                "SystemdNotify", "DaemonConfiguration", "MeshProtocol", "MeshPublisher",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: vectorISA
         ),
         // The pipeline: stages, hand-offs and still images, shared by the daemon and the command line.
@@ -162,6 +168,7 @@ let package = Package(
                 "FacePipeline", "VideoIngest", "FaceTracking", "FaceSmoothing", "MeshProtocol", "MeshPublisher",
                 "MonotonicTime", "DaemonConfiguration", "DaemonRuntime", "SystemdNotify", "ProcessorSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: vectorISA
         ),
@@ -200,7 +207,11 @@ let package = Package(
         // the unit's lifecycle without the trained model and the third-party data.
         .executableTarget(
             name: "occlumesh-systemd-probe",
-            dependencies: ["DaemonConfiguration", "DaemonRuntime", "MeshProtocol", "MeshPublisher", "SystemdNotify"],
+            dependencies: [
+                "DaemonConfiguration", "DaemonRuntime", "MeshProtocol", "MeshPublisher", "SystemdNotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: vectorISA
         ),
         .executableTarget(
@@ -274,7 +285,13 @@ let package = Package(
         .testTarget(name: "DaemonConfigurationTests", dependencies: ["DaemonConfiguration"], swiftSettings: vectorISA),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "UnixSocket"], swiftSettings: vectorISA),
         .testTarget(
-            name: "DaemonRuntimeTests", dependencies: ["DaemonRuntime", "DaemonConfiguration", "MeshProtocol", "MeshPublisher", "UnixSocket"],
+            name: "DaemonRuntimeTests",
+            dependencies: [
+                "DaemonRuntime", "DaemonConfiguration", "MeshProtocol", "MeshPublisher", "UnixSocket",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: vectorISA
         ),
         .testTarget(name: "ProcessorSupportTests", dependencies: ["ProcessorSupport"], swiftSettings: vectorISA),

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import DaemonConfiguration
 import DaemonRuntime
-import Dispatch
 import FacePipeline
 import FaceSmoothing
 import FaceTracking
@@ -11,7 +10,9 @@ import Foundation
 import MeshProtocol
 import MeshPublisher
 import MonotonicTime
+import Logging
 import ProcessorSupport
+import ServiceLifecycle
 import Synchronization
 import SystemdNotify
 import VideoIngest
@@ -45,7 +46,8 @@ public final class DaemonService: Sendable {
 
     struct Running {
         var pipeline: Pipeline?
-        var stopRequested = false
+        /// Why the pipeline ended, when it failed: the publisher's goodbye and the exit code say so.
+        var pipelineFailure: PipelineError?
         /// Between READY and STOPPING: only then may a reload tell systemd RELOADING and READY.
         var serving = false
         var configuration: DaemonConfiguration
@@ -70,9 +72,13 @@ public final class DaemonService: Sendable {
         state.withLock { $0.configuration = configuration }
     }
 
-    /// Runs until a stop request, the end of a file source or a failure; returns the process's exit code.
-    public func run() -> Int32 {
-        let configuration = initial
+    /// Runs until a stop signal, the end of a file source or a failure; returns the process's exit code.
+    ///
+    /// Starting (models, source, socket, pipeline) happens first, with reloads already handled; then the daemon runs
+    /// as a `ServiceGroup` whose services start in this order and, at the end, stop in the reverse one: the
+    /// publisher (clients told goodbye last), the watchdog heartbeat, the status reporter, the pipeline (drained
+    /// first), and the stop signals (SIGTERM, SIGINT), whose arrival or the pipeline's own end shuts the group down.
+    public func run() async -> Int32 {
         let notifier: SystemdNotifier
         do { notifier = try SystemdNotifier() } catch {
             log.log(.critical, "\(error)")
@@ -81,19 +87,71 @@ public final class DaemonService: Sendable {
         // Reloads are handled from here on: while models load and the source opens, one updates the configuration
         // the pipeline will start with. (SIGTERM and SIGINT keep their default action until the pipeline exists,
         // so they end a daemon stuck opening its source at once.)
-        let signalQueue = DispatchQueue(label: "occlumeshd.signals")
-        let reloads = SignalEvents(signals: [SIGHUP], queue: signalQueue) { [self] _ in reload(notifier: notifier) }
-        defer { reloads.cancel() }
+        let reloads = await ReloadSignalService { [self] in reload(notifier: notifier) }
+        let reloading = Task { await reloads.run() }
+        defer { reloading.cancel() }
+        let started: StartedDaemon
+        switch await Self.onThreadOfItsOwn("occlumeshd.start", { [self] in start(notifier: notifier) }) {
+        case .success(let parts): started = parts
+        case .failure(let failure): return failure.exitCode
+        }
+        let stops = await StopSignalService { [log] number in log.log(.notice, "stopping on signal \(number)") }
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: PublisherService(publisher: started.publisher) { [self] in
+                state.withLock { $0.pipelineFailure } == nil ? "server stopping" : "pipeline failed"
+            }),
+            .init(service: started.heartbeat),
+            .init(service: StatusReporter(pipeline: started.pipeline, publisher: started.publisher, notifier: notifier, log: log,
+                                          interval: started.configuration.log.statusInterval)),
+            .init(service: PipelineService(daemon: self, pipeline: started.pipeline, notifier: notifier,
+                                           description: started.description),
+                  successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: stops, successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: log.logger))
+        do { try await group.run() } catch {
+            log.log(.error, "\(error)")
+            return ExitCode.failure
+        }
+        let final = started.pipeline.statistics
+        log.log(.notice, final.summary(framesPerSecond: final.averageFramesPerSecond) + " (whole run)")
+        if let failure = state.withLock({ $0.pipelineFailure }) {
+            log.log(.error, "\(failure)")
+            return ExitCode.failure
+        }
+        log.log(.notice, "stopped")
+        return ExitCode.success
+    }
+
+    /// What starting made: the parts the services run.
+    private struct StartedDaemon: Sendable {
+        let configuration: DaemonConfiguration
+        let publisher: MeshPublisher
+        let heartbeat: WatchdogHeartbeat
+        let pipeline: Pipeline
+        /// Source, size, kind and socket, for the ready line and systemd's status.
+        let description: String
+    }
+
+    /// Why starting failed, already logged: the exit code says which part.
+    private struct StartFailure: Error {
+        let exitCode: Int32
+    }
+
+    /// Loads the models, opens the source and the socket, and builds the pipeline (not yet running); applies a reload
+    /// made meanwhile. Blocks (a FIFO or camera opens when it opens), so it runs on a thread of its own.
+    private func start(notifier: SystemdNotifier) -> Result<StartedDaemon, StartFailure> {
+        let configuration = initial
         let settings = PipelineSettings(configuration)
         let models: PipelineModels
         do { models = try PipelineModels(settings: settings) } catch {
             log.log(.critical, "\(error)")
-            return ExitCode.unavailable
+            return .failure(StartFailure(exitCode: ExitCode.unavailable))
         }
         let source: any FrameSource
         do { source = try Self.openSource(configuration.source) } catch {
             log.log(.critical, "cannot open source \(configuration.source.input): \(error)")
-            return ExitCode.noInput
+            return .failure(StartFailure(exitCode: ExitCode.noInput))
         }
         let format = source.format
         let live = source.isLive
@@ -111,64 +169,73 @@ public final class DaemonService: Sendable {
             }
         } catch {
             log.log(.critical, "\(error)")
-            return ExitCode.unavailable
+            return .failure(StartFailure(exitCode: ExitCode.unavailable))
         }
         let heartbeat = WatchdogHeartbeat(notifier: notifier, interval: SystemdNotifier.watchdogInterval() ?? 3600)
         let wanted = live ? 0 : waitForSubscribers
         var gate: (@Sendable () -> Void)?
         if wanted > 0 { gate = { @Sendable [self] in self.waitForClients(wanted) } }
-        let progress: @Sendable () -> Void = { heartbeat.beat() }
         let sink = PublisherSink(publisher: publisher)
         log.log(.notice, ProcessorCheck.report)
         let pipeline: Pipeline
         do {
             pipeline = try Pipeline(source: source, inputName: configuration.source.input, settings: settings, models: models,
-                                    sink: sink, gate: gate, progress: progress)
+                                    sink: sink, gate: gate, progress: { heartbeat.beat() })
         } catch {
             log.log(.critical, "\(error)")
             publisher.stop()
-            return ExitCode.unavailable
+            return .failure(StartFailure(exitCode: ExitCode.unavailable))
         }
-        let stopEarly = state.withLock { running -> Bool in
+        state.withLock { running in
             running.pipeline = pipeline
             if running.configuration != configuration {
                 log.log(.notice, "applying the configuration reloaded while starting")
                 pipeline.reload(smoothing: SmoothingSettings(running.configuration.smoothing),
                                 minimumDetectionScore: Float(running.configuration.tracking.minimumConfidence))
             }
-            return running.stopRequested
         }
-        if stopEarly { pipeline.stop() }
-        let stops = SignalEvents(signals: [SIGTERM, SIGINT], queue: signalQueue) { [self] number in
-            log.log(.notice, "stopping on signal \(number)")
-            stop()
-        }
-        let status = StatusReporter(pipeline: pipeline, publisher: publisher, notifier: notifier, log: log,
-                                    interval: configuration.log.statusInterval)
-        pipeline.run()
-        heartbeat.start()
-        status.start()
         let description = "\(configuration.source.input) \(format.width)x\(format.height) \(live ? "live" : "file"), "
             + "socket \(configuration.socket.path)"
-        log.log(.notice, "ready: \(description)")
-        try? notifier.ready(status: "serving \(description)")
-        state.withLock { $0.serving = true }
-        let failure = pipeline.wait()
-        state.withLock { $0.serving = false }
-        reloads.cancel()
-        stops.cancel()
-        try? notifier.stopping(status: failure.map { "failed: \($0)" } ?? "stopping")
-        heartbeat.stop()
-        status.stop()
-        let final = pipeline.statistics
-        log.log(.notice, final.summary(framesPerSecond: final.averageFramesPerSecond) + " (whole run)")
-        publisher.stop(reason: failure == nil ? "server stopping" : "pipeline failed")
-        if let failure {
-            log.log(.error, "\(failure)")
-            return ExitCode.failure
+        return .success(StartedDaemon(configuration: configuration, publisher: publisher, heartbeat: heartbeat,
+                                      pipeline: pipeline, description: description))
+    }
+
+    /// The pipeline as a service: starts its stage threads, tells systemd READY, and returns when the pipeline has
+    /// ended — by the end of a file source, a failure (kept in the daemon's state), or its graceful shutdown, which stops
+    /// decoding and lets the frames in flight reach the publisher first. Tells systemd STOPPING on the way out.
+    private struct PipelineService: Service {
+        let daemon: DaemonService
+        let pipeline: Pipeline
+        let notifier: SystemdNotifier
+        let description: String
+
+        func run() async {
+            pipeline.run()
+            daemon.log.log(.notice, "ready: \(description)")
+            try? notifier.ready(status: "serving \(description)")
+            daemon.state.withLock { $0.serving = true }
+            let ended = await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    await DaemonService.onThreadOfItsOwn("occlumeshd.wait") { [pipeline] in pipeline.wait() }
+                } onGracefulShutdown: { [daemon] in daemon.stop() }
+            } onCancel: { [daemon] in daemon.stop() }
+            daemon.state.withLock { running in
+                running.serving = false
+                running.pipelineFailure = ended
+            }
+            try? notifier.stopping(status: ended.map { "failed: \($0)" } ?? "stopping")
         }
-        log.log(.notice, "stopped")
-        return ExitCode.success
+    }
+
+    /// Runs `body` on a thread of its own and returns its result: for calls that block (opening a FIFO or a camera,
+    /// waiting for the pipeline's threads) and must not hold one of Swift concurrency's few shared threads, which
+    /// the reload handler needs meanwhile.
+    private static func onThreadOfItsOwn<Value: Sendable>(_ name: String, _ body: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.name = name
+            thread.start()
+        }
     }
 
     /// Blocks until `count` distinct clients are subscribed at once, or a stop was requested.
@@ -177,12 +244,10 @@ public final class DaemonService: Sendable {
         _ = subscribedClients.wait(forAtLeast: count)
     }
 
-    /// Graceful stop: decoding ends, frames in flight reach the clients, clients get a goodbye, the socket goes.
-    public func stop() {
-        let pipeline = state.withLock { running -> Pipeline? in
-            running.stopRequested = true
-            return running.pipeline
-        }
+    /// Stops the pipeline gracefully: decoding ends (a wait for clients included) and the frames in flight still
+    /// reach the publisher.
+    private func stop() {
+        let pipeline = state.withLock { $0.pipeline }
         subscribedClients.cancelWaits()
         pipeline?.stop()
     }
@@ -250,25 +315,34 @@ public final class DaemonService: Sendable {
 }
 
 /// Every `interval` seconds: the pipeline's and publisher's counters to clients (status message), to the log, and
-/// to systemd (STATUS=).
-final class StatusReporter: Sendable {
-    nonisolated(unsafe) private let timer: DispatchSourceTimer
-    private let last = Mutex<(time: Double, frames: UInt64)>((0, 0))
+/// to systemd (STATUS=); a service that reports until its graceful shutdown.
+struct StatusReporter: Service {
+    let pipeline: Pipeline
+    let publisher: MeshPublisher
+    let notifier: SystemdNotifier
+    let log: DaemonLog
+    let interval: Double
 
-    init(pipeline: Pipeline, publisher: MeshPublisher, notifier: SystemdNotifier, log: DaemonLog, interval: Double) {
-        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "occlumeshd.status"))
-        last.withLock { $0 = (MonotonicClock.now(), 0) }
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [weak self] in
-            guard let self else { return }
-            let statistics = pipeline.statistics
-            let fps = framesPerSecond(statistics: statistics)
-            let resident = Self.residentMegabytes()
-            publisher.publishStatus(statistics.counters(framesPerSecond: fps) + [StatusCounter("resident_mb", resident)])
-            let clients = publisher.statistics.clients
-            log.log(.info, statistics.summary(framesPerSecond: fps) + "; \(clients) clients; resident \(Int(resident.rounded())) MB")
-            try? notifier.status("\(Int(fps.rounded())) fps, \(clients) clients, \(statistics.framesOut) frames")
+    func run() async {
+        try? await cancelWhenGracefulShutdown { [self] in
+            var last = (time: MonotonicClock.now(), frames: UInt64(0))
+            while true {
+                try await Task.sleep(for: .milliseconds(Int64((interval * 1000).rounded())))
+                let statistics = pipeline.statistics
+                let now = MonotonicClock.now()
+                let fps = now > last.time ? Double(statistics.framesOut - last.frames) / (now - last.time) : 0
+                last = (now, statistics.framesOut)
+                report(statistics, framesPerSecond: fps)
+            }
         }
+    }
+
+    private func report(_ statistics: PipelineStatistics, framesPerSecond fps: Double) {
+        let resident = Self.residentMegabytes()
+        publisher.publishStatus(statistics.counters(framesPerSecond: fps) + [StatusCounter("resident_mb", resident)])
+        let clients = publisher.statistics.clients
+        log.log(.info, statistics.summary(framesPerSecond: fps) + "; \(clients) clients; resident \(Int(resident.rounded())) MB")
+        try? notifier.status("\(Int(fps.rounded())) fps, \(clients) clients, \(statistics.framesOut) frames")
     }
 
     /// The process's resident memory in MiB (from /proc/self/statm), 0 where unreadable.
@@ -278,16 +352,4 @@ final class StatusReporter: Sendable {
         guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
         return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
-
-    /// Frames per second since the previous report.
-    private func framesPerSecond(statistics: PipelineStatistics) -> Double {
-        let now = MonotonicClock.now()
-        return last.withLock { last -> Double in
-            defer { last = (now, statistics.framesOut) }
-            return now > last.time ? Double(statistics.framesOut - last.frames) / (now - last.time) : 0
-        }
-    }
-
-    func start() { timer.resume() }
-    func stop() { timer.cancel() }
 }

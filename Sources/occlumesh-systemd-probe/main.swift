@@ -5,15 +5,18 @@
 //
 // Reads the config (exit 78 on errors), opens the mesh socket, sends READY=1, publishes a small synthetic
 // mesh at 30 frames per second while feeding the watchdog from the frame loop, stops gracefully on
-// SIGTERM/SIGINT (STOPPING=1, goodbye to clients, socket removed, exit 0) and re-reads the config on SIGHUP.
+// SIGTERM/SIGINT (STOPPING=1, goodbye to clients, socket removed, exit 0) and re-reads the config on SIGHUP,
+// with the same services as occlumeshd in a ServiceGroup.
 // --hang-after makes the frame loop block forever after that many seconds, as a hung pipeline would.
 
 import DaemonConfiguration
 import DaemonRuntime
 import Dispatch
 import Foundation
+import Logging
 import MeshProtocol
 import MeshPublisher
+import ServiceLifecycle
 import Synchronization
 import SystemdNotify
 
@@ -128,31 +131,40 @@ let frames = FrameLoop()
 let heartbeat = WatchdogHeartbeat(notifier: notifier, interval: SystemdNotifier.watchdogInterval() ?? 3600) {
     "\(frames.sequence.withLock { $0 }) frames published, \(publisher.statistics.clients) clients"
 }
-let signals = SignalEvents(queue: DispatchQueue(label: "signals")) { number in
-    if number == SIGHUP {
-        try? notifier.notify([.reloading])
-        do {
-            _ = try DaemonConfiguration.load(path: configPath)
-            log("configuration re-read")
-        } catch {
-            log("reload refused, keeping the running configuration: \(error)")
-        }
-        try? notifier.notify([.ready, .status("configuration re-read")])
-        return
+let reloads = await ReloadSignalService {
+    try? notifier.notify([.reloading])
+    do {
+        _ = try DaemonConfiguration.load(path: configPath)
+        log("configuration re-read")
+    } catch {
+        log("reload refused, keeping the running configuration: \(error)")
     }
+    try? notifier.notify([.ready, .status("configuration re-read")])
+}
+let stops = await StopSignalService { number in
     log("stopping on signal \(number)")
     try? notifier.stopping(status: "stopping")
-    heartbeat.stop()
-    publisher.stop(reason: "service stopping")
-    exit(0)
 }
 
 frames.start(hangAfter: hangAfter, heartbeat: heartbeat)
-heartbeat.start()
 do {
     try notifier.ready(status: "serving on \(socket.path)")
 } catch {
     log("\(error)")
 }
 log("ready; serving on \(socket.path)")
-withExtendedLifetime(signals) { dispatchMain() }
+// Started in this order, stopped in the reverse one: a stop signal ends the group, the heartbeat stops, and the
+// publisher tells clients goodbye and removes the socket last.
+let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
+    .init(service: PublisherService(publisher: publisher) { "service stopping" }),
+    .init(service: heartbeat),
+    .init(service: reloads),
+    .init(service: stops, successTerminationBehavior: .gracefullyShutdownGroup),
+], logger: Logger(label: "occlumesh-systemd-probe")))
+do {
+    try await group.run()
+} catch {
+    log("\(error)")
+    exit(1)
+}
+exit(0)

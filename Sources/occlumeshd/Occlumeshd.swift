@@ -12,7 +12,7 @@ import Foundation
 /// The process's entry point: puts signals in a known state before anything else runs, then parses the arguments.
 @main
 enum OcclumeshdMain {
-    static func main() {
+    static func main() async {
         // Signals start from a known state whatever the parent left (as daemon(7) asks): SIGHUP, whose default action
         // is to terminate, ignored until the service handles it, so that a reload request while the daemon starts
         // cannot kill it (ignoring first also discards one left pending by the parent), then nothing blocked. The
@@ -22,13 +22,13 @@ enum OcclumeshdMain {
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         sigprocmask(SIG_SETMASK, &noSignals, nil)
-        Occlumeshd.main()
+        await Occlumeshd.main()
     }
 }
 
 /// `occlumeshd [--config PATH] [--source PATH|URL] [--socket PATH] [--realtime] [--wait-for-clients N]`: flags
 /// override the file.
-struct Occlumeshd: ParsableCommand {
+struct Occlumeshd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "occlumeshd",
         abstract: "Streams face meshes to clients of a Unix socket.",
@@ -57,7 +57,7 @@ struct Occlumeshd: ParsableCommand {
         guard waitForClients >= 0 else { throw ValidationError("--wait-for-clients needs a count of 0 or more") }
     }
 
-    func run() throws {
+    func run() async throws {
         let overrides: @Sendable (inout DaemonConfiguration) -> Void = { [source, socket, realtime] configuration in
             if let source { configuration.source.input = source }
             if let socket { configuration.socket.path = socket }
@@ -74,6 +74,6 @@ struct Occlumeshd: ParsableCommand {
         }
         let service = DaemonService(configuration: configuration, configurationPath: config, overrides: overrides,
                                     log: DaemonLog(level: configuration.log.level), waitForSubscribers: waitForClients)
-        Foundation.exit(service.run())
+        Foundation.exit(await service.run())
     }
 }
