@@ -96,11 +96,11 @@ public final class Pipeline: Sendable {
     /// Starts the stage threads (once).
     public func run() {
         guard let parts = start.withLock({ state -> StartState? in defer { state = nil }; return state }) else { return }
-        launch("decode") { self.decodeLoop(parts) }
-        launch("track") { self.trackLoop(parts.tracking) }
-        launch("regress") { self.regressLoop(parts.regression) }
-        launch("mesh") { self.meshLoop(parts.mesh) }
-        launch("publish") { self.publishLoop(parts.sink, progress: parts.progress) }
+        launch(.decode) { self.decodeLoop(parts) }
+        launch(.track) { self.trackLoop(parts.tracking) }
+        launch(.regress) { self.regressLoop(parts.regression) }
+        launch(.mesh) { self.meshLoop(parts.mesh) }
+        launch(.publish) { self.publishLoop(parts.sink, progress: parts.progress) }
     }
 
     /// Asks the pipeline to stop: decoding ends after the current frame (a source waiting for input is
@@ -133,13 +133,13 @@ public final class Pipeline: Sendable {
 
     // MARK: - Stage threads
 
-    private func launch(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    private func launch(_ stage: PipelineStage, _ body: @escaping @Sendable () -> Void) {
         finished.enter()
         let thread = Thread { [finished] in
             body()
             finished.leave()
         }
-        thread.name = "occlumesh.\(name)"
+        thread.name = "occlumesh.\(stage.name)"
         thread.start()
     }
 
@@ -177,7 +177,7 @@ public final class Pipeline: Sendable {
                 return
             }
             framesRead += 1
-            recorder.stage(0, seconds: MonotonicClock.now() - began)
+            recorder.stage(.decode, seconds: MonotonicClock.now() - began)
             recorder.frameIn()
             if parts.realtime {
                 let times = firstTimes ?? (frame.presentationTime, MonotonicClock.now())
@@ -190,62 +190,60 @@ public final class Pipeline: Sendable {
         }
     }
 
+    /// The loop of the stages between two hand-offs: takes frames from `input` until it closes, `prepare`s each
+    /// (waits and settings that are not the stage's work), times `process` on it as `stage`, and puts the result on
+    /// `output`; an error fails the pipeline. Closing `output` on the way out tells the next stage that no more
+    /// frames come.
+    private func runStage<Input, Prepared, Output>(
+        _ stage: PipelineStage, from input: StageHandoff<Input>, to output: StageHandoff<Output>,
+        prepare: (Input) -> Prepared, process: (Prepared) throws(PipelineError) -> Output
+    ) {
+        defer { output.close() }
+        while let item = input.take() {
+            let prepared = prepare(item)
+            let began = MonotonicClock.now()
+            do {
+                let result = try process(prepared)
+                recorder.stage(stage, seconds: MonotonicClock.now() - began)
+                guard output.put(result) else { return }
+            } catch {
+                fail(error)
+                return
+            }
+        }
+    }
+
     private func trackLoop(_ stage: TrackingStage) {
-        defer { tracked.close() }
-        while let frame = decoded.take() {
+        runStage(.track, from: decoded, to: tracked, prepare: { frame in
             if let score = control.withLock({ state -> Float? in defer { state.pendingDetectionScore = nil }; return state.pendingDetectionScore }) {
                 stage.update(minimumDetectionScore: score)
             }
             // Files: the observations of the frame two back decide this frame's crops and track ends, on every run alike.
-            let observations = isLive || !usesFeedback ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2)
-            let began = MonotonicClock.now()
-            do {
-                let result = try stage.process(frame, observations: observations)
-                recorder.stage(1, seconds: MonotonicClock.now() - began)
-                guard tracked.put(result) else { return }
-            } catch {
-                fail(error)
-                return
-            }
-        }
+            return (frame, isLive || !usesFeedback ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2))
+        }, process: { (frame, observations) throws(PipelineError) in
+            try stage.process(frame, observations: observations)
+        })
     }
 
     private func regressLoop(_ stage: RegressionStage) {
-        defer {
-            regressed.close()
-            feedback.close()
-        }
-        while let frame = tracked.take() {
-            let began = MonotonicClock.now()
-            do {
-                let (result, observations) = try stage.process(frame)
-                feedback.post(observations, frame: frame.frame.index)
-                recorder.facesRejected(result.rejectedFaces)
-                recorder.stage(2, seconds: MonotonicClock.now() - began)
-                guard regressed.put(result) else { return }
-            } catch {
-                fail(error)
-                return
-            }
-        }
+        defer { feedback.close() }
+        runStage(.regress, from: tracked, to: regressed, prepare: { $0 }, process: { frame throws(PipelineError) in
+            let (result, observations) = try stage.process(frame)
+            feedback.post(observations, frame: frame.frame.index)
+            recorder.facesRejected(result.rejectedFaces)
+            return result
+        })
     }
 
     private func meshLoop(_ stage: MeshStage) {
-        defer { meshed.close() }
-        while let frame = regressed.take() {
+        runStage(.mesh, from: regressed, to: meshed, prepare: { frame in
             if let settings = control.withLock({ state -> SmoothingSettings? in defer { state.pendingSmoothing = nil }; return state.pendingSmoothing }) {
                 stage.update(settings: settings)
             }
-            let began = MonotonicClock.now()
-            do {
-                let result = try stage.process(frame)
-                recorder.stage(3, seconds: MonotonicClock.now() - began)
-                guard meshed.put(result) else { return }
-            } catch {
-                fail(error)
-                return
-            }
-        }
+            return frame
+        }, process: { frame throws(PipelineError) in
+            try stage.process(frame)
+        })
     }
 
     private func publishLoop(_ sink: any FrameSink, progress: (@Sendable () -> Void)?) {
@@ -258,7 +256,7 @@ public final class Pipeline: Sendable {
                 return
             }
             let now = MonotonicClock.now()
-            recorder.stage(4, seconds: now - began)
+            recorder.stage(.publish, seconds: now - began)
             recorder.frameOut(latency: now - frame.published.captureTime, faces: frame.faces.count)
             progress?()
         }

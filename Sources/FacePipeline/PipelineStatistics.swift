@@ -3,10 +3,18 @@ import MonotonicTime
 import VideoIngest
 import Synchronization
 
+/// The pipeline's stages in the order a frame meets them, each on a thread of its own.
+public enum PipelineStage: Int, CaseIterable, Sendable {
+    case decode, track, regress, mesh, publish
+
+    /// The name counters and thread names use (`stage_<name>_ms`, `occlumesh.<name>`).
+    public var name: String { String(describing: self) }
+}
+
 /// The pipeline's counters: frames in, out and dropped, time spent per stage, capture→publish latency.
 public struct PipelineStatistics: Sendable, Equatable {
     /// The stages, in pipeline order, as counters name them (`stage_<name>_ms`).
-    public static let stageNames = ["decode", "track", "regress", "mesh", "publish"]
+    public static let stageNames = PipelineStage.allCases.map(\.name)
 
     /// Frames the source delivered.
     public var framesIn: UInt64 = 0
@@ -93,10 +101,10 @@ final class StatisticsRecorder: Sendable {
         }
     }
 
-    func stage(_ index: Int, seconds: Double) {
+    func stage(_ stage: PipelineStage, seconds: Double) {
         state.withLock {
-            $0.stageSeconds[index] += seconds
-            $0.stageFrames[index] += 1
+            $0.stageSeconds[stage.rawValue] += seconds
+            $0.stageFrames[stage.rawValue] += 1
         }
     }
 
