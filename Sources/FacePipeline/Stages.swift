@@ -288,7 +288,7 @@ public final class MeshStage {
             let faceScore = face.face.faceScore
             let face = PublishedFace(
                 trackIdentifier: UInt32(face.tracked.track), confidence: min(max(face.tracked.confidence, 0), 1),
-                pose: MeshProtocol.FacePose(rotation: camera.rotation.vector, translation: camera.translation, scale: camera.scale),
+                pose: PublishedPose(rotation: camera.rotation.vector, translation: camera.translation, scale: camera.scale),
                 expressionWeights: parameters.expression, identity: parameters.identity, landmarks: landmarks,
                 landmarkVisibility: face.face.visibility, vertices: vertices)
             published.append(face)

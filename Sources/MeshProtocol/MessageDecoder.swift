@@ -135,7 +135,7 @@ public enum MessageDecoder {
             }
             faces.append(PublishedFace(
                 trackIdentifier: track, confidence: confidence,
-                pose: FacePose(rotation: rotation, translation: translation, scale: scale),
+                pose: PublishedPose(rotation: rotation, translation: translation, scale: scale),
                 expressionWeights: expression, identity: identity, landmarks: landmarks,
                 landmarkVisibility: visibility, vertices: vertices))
         }

@@ -1,5 +1,7 @@
-/// Rigid pose and scale of a face: model space → camera space is `scale * rotate(v) + translation`.
-public struct FacePose: Sendable, Equatable {
+/// Rigid pose and scale of a face as the protocol carries it, in camera space: model space → camera space is
+/// `scale * rotate(v) + translation`, x right and y down in image pixels, z away from the viewer (docs/protocol.md).
+/// FaceModel's `FacePose` is the image pose the pipeline computes with (y up, projected with y flipped).
+public struct PublishedPose: Sendable, Equatable {
     /// Unit quaternion as (x, y, z, w).
     public var rotation: SIMD4<Float>
     /// Translation in camera space.
@@ -15,7 +17,7 @@ public struct FacePose: Sendable, Equatable {
     }
 
     /// No rotation, no translation, unit scale.
-    public static let identity = FacePose(rotation: SIMD4(0, 0, 0, 1), translation: .zero, scale: 1)
+    public static let identity = PublishedPose(rotation: SIMD4(0, 0, 0, 1), translation: .zero, scale: 1)
 }
 
 /// One tracked face of a frame, as the pipeline hands it to the publisher and as clients decode it.
@@ -25,7 +27,7 @@ public struct PublishedFace: Sendable, Equatable {
     /// Detection/tracking confidence in 0…1.
     public var confidence: Float
     /// Rigid pose of the head.
-    public var pose: FacePose
+    public var pose: PublishedPose
     /// Expression weights, in the order of `MeshTopology.expressionNames`.
     public var expressionWeights: [Float]
     /// Identity coefficients. The publisher sends them only when they changed for the track; a decoded face
@@ -40,7 +42,7 @@ public struct PublishedFace: Sendable, Equatable {
 
     /// Creates a face.
     public init(
-        trackIdentifier: UInt32, confidence: Float, pose: FacePose, expressionWeights: [Float], identity: [Float],
+        trackIdentifier: UInt32, confidence: Float, pose: PublishedPose, expressionWeights: [Float], identity: [Float],
         landmarks: [SIMD2<Float>], landmarkVisibility: [Float], vertices: [SIMD3<Float>]
     ) {
         self.trackIdentifier = trackIdentifier

@@ -60,7 +60,7 @@ public struct VMCEncoder: Sendable {
 
     /// The head's position in Unity's axes, in metres: image pixels over the face's scale (pixels per centimetre),
     /// x toward the avatar's right (the image's left), y up, no depth.
-    static func metres(_ pose: FacePose) -> SIMD3<Float> {
+    static func metres(_ pose: PublishedPose) -> SIMD3<Float> {
         guard pose.scale.isFinite, pose.scale > 0 else { return .zero }
         let centimetres = pose.translation / pose.scale
         let position = SIMD3(-centimetres.x, -centimetres.y, 0) / 100

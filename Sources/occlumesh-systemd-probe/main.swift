@@ -110,7 +110,7 @@ final class FrameLoop: Sendable {
                 return value
             }
             let phase = Float(number) / 30
-            let pose = FacePose(rotation: SIMD4<Float>(0, sin(phase / 2), 0, cos(phase / 2)), translation: .zero, scale: 1)
+            let pose = PublishedPose(rotation: SIMD4<Float>(0, sin(phase / 2), 0, cos(phase / 2)), translation: .zero, scale: 1)
             let landmarks = (0..<68).map { index -> SIMD2<Float> in SIMD2(Float(index), phase) }
             let vertices = (0..<topology.vertexCount).map { index -> SIMD3<Float> in
                 SIMD3(Float(index % columns), Float(index / columns), sin(phase))

@@ -13,7 +13,7 @@ struct ReadableSummaryTests {
 
     static func face(track: UInt32, weights: [Float], visible: Int) -> PublishedFace {
         PublishedFace(
-            trackIdentifier: track, confidence: 0.9, pose: FacePose(rotation: SIMD4(1, 0, 0, 0), translation: .zero, scale: 1),
+            trackIdentifier: track, confidence: 0.9, pose: PublishedPose(rotation: SIMD4(1, 0, 0, 0), translation: .zero, scale: 1),
             expressionWeights: weights, identity: [], landmarks: Array(repeating: .zero, count: 68),
             landmarkVisibility: (0..<68).map { $0 < visible ? 0.9 : 0.1 }, vertices: [])
     }

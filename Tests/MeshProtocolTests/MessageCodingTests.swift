@@ -56,7 +56,7 @@ struct MessageCodingTests {
     func frameRoundTripsInFloat32AndFloat16() throws {
         let vertices = (0..<100).map { SIMD3(Float($0) * 0.37, -Float($0), 0.001 * Float($0)) }
         let face = PublishedFace(
-            trackIdentifier: 3, confidence: 0.75, pose: FacePose(rotation: SIMD4(0.1, 0.2, 0.3, 0.927), translation: SIMD3(1, 2, 3), scale: 0.5),
+            trackIdentifier: 3, confidence: 0.75, pose: PublishedPose(rotation: SIMD4(0.1, 0.2, 0.3, 0.927), translation: SIMD3(1, 2, 3), scale: 0.5),
             expressionWeights: (0..<53).map { Float($0) / 53 }, identity: [1, 2, 3],
             landmarks: (0..<68).map { SIMD2(Float($0), 2 * Float($0)) }, landmarkVisibility: (0..<68).map { Float($0 % 2) },
             vertices: vertices)

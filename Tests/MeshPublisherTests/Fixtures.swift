@@ -37,7 +37,7 @@ enum Fixtures {
             let offset = base + Float(faceIndex) * 0.5
             return PublishedFace(
                 trackIdentifier: UInt32(faceIndex + 7), confidence: 0.9,
-                pose: FacePose(rotation: SIMD4(0, 0, sin(offset / 100), cos(offset / 100)), translation: SIMD3(offset, 1, -2), scale: 1.5),
+                pose: PublishedPose(rotation: SIMD4(0, 0, sin(offset / 100), cos(offset / 100)), translation: SIMD3(offset, 1, -2), scale: 1.5),
                 expressionWeights: (0..<53).map { Float($0) / 53 + offset / 1000 },
                 identity: (0..<80).map { Float($0 + identityEpoch + faceIndex) / 80 },
                 landmarks: (0..<68).map { SIMD2(Float($0) * 3 + offset, Float($0) * 2) },

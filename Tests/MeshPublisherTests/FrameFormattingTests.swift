@@ -9,7 +9,7 @@ struct FrameFormattingTests {
     private let frame = ReceivedFrame(
         sequence: 12, sourceTimestamp: 0.4, latency: 0.00312, droppedBefore: 2,
         faces: [PublishedFace(
-            trackIdentifier: 7, confidence: 0.875, pose: FacePose(rotation: SIMD4(0, 0, 0, 1), translation: SIMD3(1, -2, 3.5), scale: 2),
+            trackIdentifier: 7, confidence: 0.875, pose: PublishedPose(rotation: SIMD4(0, 0, 0, 1), translation: SIMD3(1, -2, 3.5), scale: 2),
             expressionWeights: [0.25, .nan], identity: [1, 2], landmarks: [SIMD2(10.5, 20), SIMD2(-1, 0)],
             landmarkVisibility: [1, 0], vertices: Array(repeating: .zero, count: 5))])
 

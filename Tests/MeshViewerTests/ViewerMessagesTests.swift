@@ -26,7 +26,7 @@ struct ViewerMessagesTests {
     @Test("vertices: kind 2, face count, sequence, then per face track, V and V × 3 float16")
     func vertices() {
         let face = PublishedFace(
-            trackIdentifier: 5, confidence: 1, pose: FacePose(rotation: SIMD4(1, 0, 0, 0), translation: .zero, scale: 1),
+            trackIdentifier: 5, confidence: 1, pose: PublishedPose(rotation: SIMD4(1, 0, 0, 0), translation: .zero, scale: 1),
             expressionWeights: [], identity: [], landmarks: [], landmarkVisibility: [],
             vertices: [SIMD3(1, -2, 0.5), SIMD3(.nan, 65504, 0)])
         let frame = ReceivedFrame(sequence: 0x1_0000_0102, sourceTimestamp: 0, latency: 0, droppedBefore: 0, faces: [face])
@@ -40,7 +40,7 @@ struct ViewerMessagesTests {
     @Test("frame text is JSON the page can parse, with angles in degrees and non-finite numbers as null")
     func frameText() throws {
         let face = PublishedFace(
-            trackIdentifier: 2, confidence: .nan, pose: FacePose(rotation: SIMD4(1, 0, 0, 0), translation: .zero, scale: 1),
+            trackIdentifier: 2, confidence: .nan, pose: PublishedPose(rotation: SIMD4(1, 0, 0, 0), translation: .zero, scale: 1),
             expressionWeights: [0.5, .infinity], identity: [], landmarks: [SIMD2(1, 2)], landmarkVisibility: [0.25], vertices: [])
         let frame = ReceivedFrame(sequence: 9, sourceTimestamp: 0.3, latency: 0.002, droppedBefore: 1, faces: [face])
         let text = ViewerMessages.frameText(frame, status: StatusReport(droppedForClient: 4, counters: [StatusCounter("fps", 30)]))

@@ -72,7 +72,7 @@ struct MotionBridgeTests {
         var weights = Array(repeating: Float(0), count: 53)
         weights[26] = 0.75  // jawOpen
         return PublishedFace(
-            trackIdentifier: track, confidence: confidence, pose: FacePose(rotation: rotation, translation: SIMD3(320, 240, 0), scale: 10),
+            trackIdentifier: track, confidence: confidence, pose: PublishedPose(rotation: rotation, translation: SIMD3(320, 240, 0), scale: 10),
             expressionWeights: weights, identity: [], landmarks: [], landmarkVisibility: Array(repeating: 1, count: 68), vertices: [])
     }
 

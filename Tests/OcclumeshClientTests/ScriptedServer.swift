@@ -98,7 +98,7 @@ final class ScriptedServer: Sendable {
     /// A face of track `track` on the 3-vertex topology above.
     static func face(track: UInt32, identity: [Float]) -> PublishedFace {
         PublishedFace(
-            trackIdentifier: track, confidence: 0.5, pose: FacePose(rotation: SIMD4(0, 0, 0, 1), translation: SIMD3(1, 2, 3), scale: 1),
+            trackIdentifier: track, confidence: 0.5, pose: PublishedPose(rotation: SIMD4(0, 0, 0, 1), translation: SIMD3(1, 2, 3), scale: 1),
             expressionWeights: [0.25, 0.75], identity: identity, landmarks: [SIMD2(4, 5)], landmarkVisibility: [1],
             vertices: (0..<10).map { SIMD3(Float($0), 0, 0) })
     }
