@@ -38,7 +38,7 @@ let package = Package(
         .executable(name: "occlumesh", targets: ["occlumesh"]),
         .executable(name: "occlumeshd", targets: ["occlumeshd"]),
         .library(name: "VideoIngest", targets: ["VideoIngest"]),
-        .library(name: "InferenceCore", targets: ["InferenceCore"]),
+        .library(name: "InferenceCore", targets: ["InferenceCore", "InferenceGraph"]),
         .library(name: "FaceModel", targets: ["FaceModel"]),
         .library(name: "FaceTracking", targets: ["FaceTracking"]),
         .library(name: "FaceRegression", targets: ["FaceRegression"]),
@@ -104,12 +104,12 @@ let package = Package(
         ),
         .target(
             name: "FaceTracking",
-            dependencies: ["InferenceCore", "VideoIngest"],
+            dependencies: ["InferenceCore", "InferenceGraph", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
         .target(
             name: "FaceRegression",
-            dependencies: ["FaceTracking", "InferenceCore", "FaceModel", "VideoIngest"],
+            dependencies: ["FaceTracking", "InferenceCore", "InferenceGraph", "FaceModel", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
         .target(
@@ -179,6 +179,7 @@ let package = Package(
             dependencies: [
                 "VideoIngest",
                 "InferenceCore",
+                "InferenceGraph",
                 "FaceModel",
                 "FaceTracking",
                 "FaceSmoothing",
@@ -297,7 +298,10 @@ let package = Package(
         .testTarget(name: "ProcessorSupportTests", dependencies: ["ProcessorSupport"], swiftSettings: vectorISA),
         .testTarget(
             name: "InferenceCoreTests",
-            dependencies: ["InferenceCore", "InferenceEngineAVX2", "InferenceEngineAVX512", "CMallocCounter", "TestSupport"],
+            dependencies: [
+                "InferenceCore", "InferenceGraph", "InferenceEngineAVX2", "InferenceEngineAVX512", "ProcessorSupport",
+                "CMallocCounter", "TestSupport",
+            ],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),

@@ -1,4 +1,5 @@
 import InferenceCore
+import InferenceGraph
 
 /// Why the regressor could not be loaded or run. Each description is one line naming the file or tensor.
 public enum FaceRegressionError: Error, Equatable, CustomStringConvertible {

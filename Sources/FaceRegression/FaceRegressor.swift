@@ -2,6 +2,7 @@ import FaceModel
 import FaceTracking
 import Foundation
 import InferenceCore
+import InferenceGraph
 import VideoIngest
 
 /// Runs the ORN regressor (`models/orn.onnx`, described by `models/orn.json`) on face crops and

@@ -1,5 +1,6 @@
 import Foundation
 import InferenceCore
+import InferenceGraph
 import VideoIngest
 
 /// Finds faces in a frame: anything that can. The tracker depends on this seam, not on BlazeFace.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InferenceCore
+import InferenceGraph
 
 /// `occlumesh model`: runs or benchmarks an ONNX model on InferenceCore, for users debugging a
 /// model and for outside checks against other runtimes.

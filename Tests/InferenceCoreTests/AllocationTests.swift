@@ -1,6 +1,8 @@
 import CMallocCounter
 import Foundation
 import InferenceCore
+import InferenceGraph
+import ProcessorSupport
 import Testing
 
 /// The arena is sized once at session creation: repeated one-thread runs allocate nothing on the heap, at each kernel

@@ -1,7 +1,8 @@
 import Foundation
 import InferenceCore
-import Testing
+import InferenceGraph
 import TestSupport
+import Testing
 
 /// Broken or hostile model files and wrong run-time inputs give typed errors naming the culprit.
 @Suite struct BadInputTests {

@@ -1,5 +1,6 @@
 import Foundation
 import InferenceCore
+import InferenceGraph
 
 /// The committed golden fixtures made by tools/make_inference_fixtures.py.
 enum Fixtures {

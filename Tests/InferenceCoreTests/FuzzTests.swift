@@ -1,7 +1,8 @@
 import Foundation
 import InferenceCore
-import Testing
+import InferenceGraph
 import TestSupport
+import Testing
 
 /// Seeded mutations of real fixture models: every mutant either loads (and then runs) or is
 /// refused with an `InferenceError`; nothing crashes and no session asks for an absurd arena.

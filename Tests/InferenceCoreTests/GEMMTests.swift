@@ -1,9 +1,11 @@
-import Foundation
-import InferenceCore
 @testable import InferenceEngineAVX2
 @testable import InferenceEngineAVX512
-import Testing
+import Foundation
+import InferenceCore
+import InferenceGraph
+import ProcessorSupport
 import TestSupport
+import Testing
 
 /// One GEMM problem with its operands: C = act(A·B + bias [+ residual]) into a C with guard values.
 struct GEMMProblem {

@@ -1,5 +1,6 @@
 import Foundation
 import InferenceCore
+import ProcessorSupport
 import Testing
 
 /// Per-index results written from concurrent iterations (each index by one iteration only).

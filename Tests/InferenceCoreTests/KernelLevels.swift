@@ -1,4 +1,5 @@
 import InferenceCore
+import ProcessorSupport
 
 /// Whether this CPU runs each kernel level. Tests of a level the CPU lacks are skipped with a message saying so
 /// (Swift Testing prints the comment of a disabled test), never silently.

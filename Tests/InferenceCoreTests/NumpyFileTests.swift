@@ -1,5 +1,6 @@
 import Foundation
 import InferenceCore
+import InferenceGraph
 import Testing
 
 /// The `.npy` reader/writer used by `occlumesh model run` and the golden fixtures.

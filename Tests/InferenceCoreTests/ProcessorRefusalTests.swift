@@ -1,5 +1,7 @@
 import Foundation
 import InferenceCore
+import InferenceGraph
+import ProcessorSupport
 import Testing
 
 /// Asking for kernels this CPU cannot run is a one-line error before any of their code runs, never a crash.

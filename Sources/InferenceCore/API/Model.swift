@@ -1,8 +1,8 @@
 import Foundation
 import InferenceEngineAVX2
 import InferenceEngineAVX512
-@_exported import InferenceGraph
-@_exported import ProcessorSupport
+import InferenceGraph
+import ProcessorSupport
 
 /// Name and shape of one model input or output.
 public struct TensorDescription: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import InferenceGraph
 
 /// Why a `.npy` file could not be read or written. Each case reads as one line.
 public enum NumpyFileError: Error, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Dispatch
+import InferenceGraph
 
 /// The median time of one execution-plan step, from `Session.profileSteps(inputs:runs:)`.
 public struct StepTiming: Sendable {
