@@ -18,7 +18,7 @@ Usage: Benchmarks/attack-memory.py [--daemon PATH] [--seconds S] [--settle S] [-
     --seconds  length of each attack (default 6)
     --settle   seconds after each attack before "after" is read (default 3)
     --rounds   times the whole series is run (default 1); memory that keeps growing from round to round is a leak
-Needs: the daemon built, models/orn.onnx + orn.json, models/ict-face-model.ocfm (tools/setup.sh), ffmpeg.
+Needs: the daemon built, models/orn.onnx + orn.json, models/ict-face-model.ocfm (scripts/setup.sh), ffmpeg.
 """
 
 import argparse
@@ -267,7 +267,7 @@ def main():
     for needed in [arguments.daemon, f"{models}/orn.onnx", f"{models}/ict-face-model.ocfm",
                    f"{models}/face_detection_short_range.json"]:
         if not os.path.exists(needed):
-            sys.exit(f"attack-memory: {needed} is missing (swift build -c release; tools/setup.sh)")
+            sys.exit(f"attack-memory: {needed} is missing (swift build -c release; scripts/setup.sh)")
     scratch = tempfile.mkdtemp(prefix="occlumesh-attack-")
     daemon = None
     try:

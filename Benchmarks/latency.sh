@@ -12,7 +12,7 @@ frames=${1:-600}
 clip=$(realpath ../shared/data/videos/d6.mp4)
 for file in .build/release/occlumeshd .build/release/occlumesh models/orn.onnx models/ict-face-model.ocfm \
             models/face_detection_short_range.json "$clip"; do
-    [[ -e $file ]] || { echo "latency: $file is missing (swift build -c release; tools/setup.sh)" >&2; exit 1; }
+    [[ -e $file ]] || { echo "latency: $file is missing (swift build -c release; scripts/setup.sh)" >&2; exit 1; }
 done
 scratch=$(mktemp -d)
 mkfifo "$scratch/camera.ts"

@@ -5,7 +5,7 @@ Kept apart from the converter so the reference tool and the tests share one defi
     python3 tools/face_model_format.py is-current FILE [--landmark-definition NPZ]
 
 exits 0 when FILE is a model file of this version carrying exactly that landmark definition (none when the
-option is absent), 1 when it must be converted again (tools/setup.sh uses this to refresh an old file).
+option is absent), 1 when it must be converted again (scripts/setup.sh uses this to refresh an old file).
 """
 import argparse
 import struct

@@ -30,7 +30,7 @@ struct LandmarkDefinitionCheckTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var settings = try PipelineTests.settings()
         let fileDefinition = try #require(try MorphableModel(path: settings.faceModelPath).landmarkDefinition,
-                                          "the face-model file carries no calibrated definition: run tools/setup.sh")
+                                          "the face-model file carries no calibrated definition: run scripts/setup.sh")
         settings.regressorSidecarPath = try Self.sidecar(with: fileDefinition, in: folder)
         _ = try PipelineModels(settings: settings)
         settings.regressorSidecarPath = try Self.sidecar(with: nil, in: folder)

@@ -20,7 +20,7 @@ struct AFLWDetectionTests {
     @Test("the short-range detector finds the labelled face in ≥ 98 % of the images", .enabled(if: Repository.hasSharedData("aflw2000-3d"), "needs ../shared/data/aflw2000-3d (third-party data)"))
     func shortRangeFindsTheLabelledFace() throws {
         let folder = Repository.sharedData.appendingPathComponent("aflw2000-3d")
-        // python3 with numpy reads labels.npz (tools/setup.sh installs it): its absence is a failure, not a skip.
+        // python3 with numpy reads labels.npz (scripts/setup.sh installs it): its absence is a failure, not a skip.
         let json = try Subprocess.check("python3", [Repository.root.appendingPathComponent("tools/aflw-landmark-boxes.py").path,
                                                    folder.appendingPathComponent("labels.npz").path])
         let truths = try JSONDecoder().decode([Truth].self, from: json)

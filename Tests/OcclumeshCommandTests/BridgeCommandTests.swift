@@ -10,7 +10,7 @@ final class SampleDaemon {
             FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path)
         }
     }
-    static let skipReason: Comment = "skipped: needs models/orn.onnx + orn.json and models/ict-face-model.ocfm (tools/setup.sh)"
+    static let skipReason: Comment = "skipped: needs models/orn.onnx + orn.json and models/ict-face-model.ocfm (scripts/setup.sh)"
 
     let folder: URL
     let socket: String

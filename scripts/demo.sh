@@ -2,7 +2,7 @@
 # The README's first command ends here: starts occlumeshd (release build) on the bundled clip
 # samples/face.mp4 with the repository's models, subscribes a client that prints one readable line per
 # second (frame rate, latency, each face's track, head angles, strongest expressions, visible landmarks),
-# and stops the daemon. Run tools/setup.sh and `swift build -c release` first.
+# and stops the daemon. Run scripts/setup.sh and `swift build -c release` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of the project: the Swift package's tests, the systemd unit checks (verify,
 # and the service under a real systemd in a private namespace), then the training package's tests.
-# Expects tools/setup.sh to have run once.
+# Expects scripts/setup.sh to have run once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
