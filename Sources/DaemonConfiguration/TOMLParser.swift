@@ -3,8 +3,11 @@
 /// `0o`, `0b`), floats, booleans and arrays (which may span lines).
 ///
 /// Not accepted (each a syntax error naming the line): inline tables, arrays of tables, dates and times,
-/// multi-line strings, dotted keys on the left of `=`. LebJe/TOMLKit was the alternative, but its manifest
-/// needs a package not mirrored here and it compiles a large C++ library; this file is all we need.
+/// multi-line strings, dotted keys on the left of `=`. LebJe/TOMLKit 0.6.0 (toml++) was tried in its place and
+/// refused: the seven bytes `[\nx = 1\n` (a libFuzzer finding of this parser, kept in HostileConfigurationTests)
+/// make it abort on an assertion in toml++'s `parse_key`, in debug and release builds alike (SwiftPM compiles the
+/// C++ without NDEBUG). toml++ fixed that precondition upstream (marzer/tomlplusplus#301); until TOMLKit ships a
+/// toml++ with the fix, a config typo must not kill the daemon, so this file stays.
 public struct TOMLParser {
     private var characters: [Character]
     private var position = 0
