@@ -178,7 +178,6 @@ public final class Pipeline: Sendable {
             }
             framesRead += 1
             recorder.stage(.decode, seconds: MonotonicClock.now() - began)
-            recorder.frameIn()
             if parts.realtime {
                 let times = firstTimes ?? (frame.presentationTime, MonotonicClock.now())
                 firstTimes = times
@@ -186,6 +185,8 @@ public final class Pipeline: Sendable {
                 // Not Thread.sleep: stop() must be able to end the wait (a jump of 100,000 s in the timestamps).
                 if delay > 0, pacingWakeup.wait(timeout: .now() + min(delay, 86_400 * 365)) == .success { return }
             }
+            // Counted in only when handed on: a frame whose pacing wait a stop ended is neither in nor dropped.
+            recorder.frameIn()
             guard decoded.put(frame) else { return }
         }
     }

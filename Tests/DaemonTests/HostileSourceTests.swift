@@ -58,6 +58,9 @@ struct HostileSourceTests {
         pipeline.stop()
         #expect(waiting.done.wait(timeout: .now() + 10) == .success, "the pipeline ends after stop() instead of sleeping out the gap")
         #expect(waiting.failure.withLock { $0 } == nil)
+        // The frame read before the gap was never handed on: it is not counted in, so the counters still add up.
+        let statistics = pipeline.statistics
+        #expect(statistics.framesIn == statistics.framesOut + statistics.framesDropped, "\(statistics)")
     }
 
     @Test("a source that ends before its first frame is a failure naming the input, not a success")
