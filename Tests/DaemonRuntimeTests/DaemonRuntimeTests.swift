@@ -15,37 +15,58 @@ import Testing
 /// The watchdog heartbeat on a real notification socket, and signal delivery to a real process (this one).
 @Suite("daemon runtime", .serialized)
 struct DaemonRuntimeTests {
-    @Test("the watchdog is fed only while the pipeline beats")
-    func watchdogIsFedOnlyWhileThePipelineBeats() async throws {
+    @Test("the watchdog is fed only while the pipeline beats", arguments: [
+        (hangAfter: 1.5, pingsWhileBeating: true), (hangAfter: 0, pingsWhileBeating: false),
+    ])
+    func watchdogIsFedOnlyWhileThePipelineBeats(hangAfter: Double, pingsWhileBeating: Bool) throws {
+        // The systemd probe runs the heartbeat service in a process of its own (so no test can starve it): it beats
+        // once per synthetic frame, and --hang-after stops its frame loop as a hung pipeline would. WATCHDOG_USEC
+        // 100 ms makes it tick every 50 ms.
         let name = "@occlumesh-watchdog-test-\(UUID().uuidString.prefix(8))"
         let listener = try Descriptor.unixSocket(type: Int32(SOCK_DGRAM.rawValue), nonBlocking: false)
         defer { close(listener) }
         #expect(try UnixSocketAddress(name).withSocketAddress { bind(listener, $0, $1) } == 0)
-        /// Waits up to `seconds` (absence is checked over 15 ticks; presence gets a generous margin for a loaded
-        /// machine, where blocking tests can hold Swift concurrency's threads for seconds), on a thread of its own.
-        func receive(within seconds: Int = 30) async -> String? {
-            await withCheckedContinuation { continuation in
-                Thread {
-                    var timeout = seconds == 0 ? timeval(tv_sec: 0, tv_usec: 300_000) : timeval(tv_sec: seconds, tv_usec: 0)
-                    setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    var buffer = [UInt8](repeating: 0, count: 512)
-                    let count = recv(listener, &buffer, buffer.count, 0)
-                    continuation.resume(returning: count < 0 ? nil : String(decoding: buffer[0..<count], as: UTF8.self))
-                }.start()
-            }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("watchdog-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("probe.toml")
+        try "[socket]\npath = \"\(folder.appendingPathComponent("mesh.sock").path)\"\n".write(to: config, atomically: true, encoding: .utf8)
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("occlumesh-systemd-probe")
+        probe.arguments = ["--config", config.path, "--hang-after", "\(hangAfter)"]
+        probe.environment = ["NOTIFY_SOCKET": name, "WATCHDOG_USEC": "100000"]
+        probe.standardError = FileHandle.nullDevice
+        try probe.run()
+        defer {
+            kill(probe.processIdentifier, SIGKILL)
+            probe.waitUntilExit()
         }
-
-        let heartbeat = WatchdogHeartbeat(notifier: try SystemdNotifier(notifySocket: name), interval: 0.02) { "30 fps, 1 client" }
-        let ticking = Task { await heartbeat.run() }
-        defer { ticking.cancel() }
-        #expect(await receive(within: 0) == nil, "no ping before the pipeline made progress")
-        heartbeat.beat()
-        #expect(await receive() == "WATCHDOG=1\nSTATUS=30 fps, 1 client\n")
-        #expect(await receive(within: 0) == nil, "no further ping while the pipeline is stuck")
-        heartbeat.beat()
-        heartbeat.beat()
-        #expect(await receive() == "WATCHDOG=1\nSTATUS=30 fps, 1 client\n")
-        #expect(heartbeat.count == 3)
+        /// Every notification that arrives within `seconds`.
+        func notifications(for seconds: Double) -> [String] {
+            var received: [String] = []
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+                setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var buffer = [UInt8](repeating: 0, count: 512)
+                let count = recv(listener, &buffer, buffer.count, 0)
+                if count > 0 { received.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
+            }
+            return received
+        }
+        let pings = { (messages: [String]) in messages.filter { $0.hasPrefix("WATCHDOG=1\n") } }
+        let start = notifications(for: 1.0)
+        #expect(start.contains { $0.hasPrefix("READY=1") }, "the probe is up: \(start)")
+        if pingsWhileBeating {
+            #expect(pings(start).count >= 3, "pings while frames flow: \(start)")
+            #expect(pings(start).allSatisfy { $0.contains("STATUS=") && $0.contains("frames published") }, "\(start)")
+        } else {
+            #expect(pings(start).isEmpty, "no ping before the pipeline made progress: \(start)")
+        }
+        _ = notifications(for: max(0, hangAfter - 1.0) + 0.5)  // past the hang, and the tick that saw the last beats
+        let afterHang = notifications(for: 1.0)
+        #expect(pings(afterHang).isEmpty, "no ping once the frame loop hangs: \(afterHang)")
     }
 
     @Test("the heartbeat, the publisher and the signal services end at graceful shutdown; the publisher removes its socket")
