@@ -6,6 +6,7 @@
 
 import Foundation
 import InferenceCore
+import InferenceGraph
 
 /// Plans at most this large are run: a few milliseconds at most, so the fuzzer keeps its pace.
 private let runnableArena = 1 << 20
