@@ -75,9 +75,10 @@ public final class DaemonService: Sendable {
     /// Runs until a stop signal, the end of a file source or a failure; returns the process's exit code.
     ///
     /// Starting (models, source, socket, pipeline) happens first, with reloads already handled; then the daemon runs
-    /// as a `ServiceGroup` whose services start in this order and, at the end, stop in the reverse one: the
-    /// publisher (clients told goodbye last), the watchdog heartbeat, the status reporter, the pipeline (drained
-    /// first), and the stop signals (SIGTERM, SIGINT), whose arrival or the pipeline's own end shuts the group down.
+    /// as a `ServiceGroup` of five services, listed as publisher, watchdog heartbeat, status reporter, pipeline and
+    /// stop signals (SIGTERM, SIGINT). They run side by side; a stop signal or the pipeline's own end shuts the group
+    /// down in the reverse order of that list, each service ended before the next is asked: the stop signals, then
+    /// the pipeline (drained), the status reporter and the heartbeat, and the publisher last (clients told goodbye).
     public func run() async -> Int32 {
         let notifier: SystemdNotifier
         do { notifier = try SystemdNotifier() } catch {
@@ -258,7 +259,8 @@ public final class DaemonService: Sendable {
     func reload(notifier: SystemdNotifier) {
         guard let configurationPath else { return }
         // systemd hears RELOADING and READY only between the first READY and STOPPING (checked under the lock that
-        // run() changes `serving` with); a reload while starting is applied by run() when the pipeline exists.
+        // the pipeline service changes `serving` with); a reload while starting is applied by start() when the
+        // pipeline exists.
         state.withLock { running in
             if running.serving {
                 try? notifier.notify([.reloading, .monotonicMicroseconds(UInt64(MonotonicClock.now() * 1_000_000))])
@@ -278,7 +280,7 @@ public final class DaemonService: Sendable {
             log.log(.error, "reload refused, keeping the running configuration: \(error)")
             return
         }
-        // Applied under the lock, so a reload and run()'s hand-over of a reload made while starting cannot
+        // Applied under the lock, so a reload and start()'s hand-over of a reload made while starting cannot
         // reach the pipeline in the wrong order.
         let previous = state.withLock { running in
             defer { running.configuration = next }

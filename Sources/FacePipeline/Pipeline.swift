@@ -185,7 +185,8 @@ public final class Pipeline: Sendable {
                 // Not Thread.sleep: stop() must be able to end the wait (a jump of 100,000 s in the timestamps).
                 if delay > 0, pacingWakeup.wait(timeout: .now() + min(delay, 86_400 * 365)) == .success { return }
             }
-            // Counted in only when handed on: a frame whose pacing wait a stop ended is neither in nor dropped.
+            // Counted in as it is handed on, so a frame whose pacing wait a stop ended is neither in nor dropped (a
+            // hand-off closed by a failure refuses the frame after counting it; the run has failed by then).
             recorder.frameIn()
             guard decoded.put(frame) else { return }
         }

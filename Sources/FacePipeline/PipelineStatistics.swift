@@ -16,7 +16,7 @@ public struct PipelineStatistics: Sendable, Equatable {
     /// The stages, in pipeline order, as counters name them (`stage_<name>_ms`).
     public static let stageNames = PipelineStage.allCases.map(\.name)
 
-    /// Frames the source delivered.
+    /// Frames the decode stage handed on to tracking (a frame read while a stop ended its pacing wait is not one).
     public var framesIn: UInt64 = 0
     /// Frames that reached the sink.
     public var framesOut: UInt64 = 0
@@ -32,10 +32,10 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var stageFrames = [UInt64](repeating: 0, count: PipelineStatistics.stageNames.count)
     /// Recent capture→sink latencies in seconds (the last `latencyWindow`).
     public var recentLatencies: [Double] = []
-    /// Monotonic time the first frame was decoded, and the last one reached the sink (0 before).
+    /// Monotonic time the first frame was handed on to tracking, and the last one reached the sink (0 before).
     public var firstFrameTime = 0.0, lastFrameTime = 0.0
 
-    /// Frames per second from the first frame decoded to the last one delivered.
+    /// Frames per second from the first frame handed on to tracking to the last one delivered.
     public var averageFramesPerSecond: Double {
         framesOut > 1 && lastFrameTime > firstFrameTime ? Double(framesOut) / (lastFrameTime - firstFrameTime) : 0
     }
