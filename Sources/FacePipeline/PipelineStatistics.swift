@@ -5,7 +5,16 @@ import Synchronization
 
 /// The pipeline's stages in the order a frame meets them, each on a thread of its own.
 public enum PipelineStage: Int, CaseIterable, Sendable {
-    case decode, track, regress, mesh, publish
+    /// Reading and converting a frame from the source (and pacing it, for `--realtime` files).
+    case decode
+    /// Detecting and following faces, and framing each face's crop.
+    case track
+    /// Running the ORN regressor on each crop.
+    case regress
+    /// Smoothing each track and building its mesh and landmarks.
+    case mesh
+    /// Handing the finished frame to the sink (the publisher's queues).
+    case publish
 
     /// The name counters and thread names use (`stage_<name>_ms`, `occlumesh.<name>`).
     public var name: String { String(describing: self) }
@@ -13,9 +22,6 @@ public enum PipelineStage: Int, CaseIterable, Sendable {
 
 /// The pipeline's counters: frames in, out and dropped, time spent per stage, capture→publish latency.
 public struct PipelineStatistics: Sendable, Equatable {
-    /// The stages, in pipeline order, as counters name them (`stage_<name>_ms`).
-    public static let stageNames = PipelineStage.allCases.map(\.name)
-
     /// Frames the decode stage handed on to tracking (a frame read while a stop ended its pacing wait is not one).
     public var framesIn: UInt64 = 0
     /// Frames that reached the sink.
@@ -26,10 +32,10 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var facesOut: UInt64 = 0
     /// Faces skipped because the regressor's outputs for them were unusable (not finite, or beyond any face's range).
     public var facesRejected: UInt64 = 0
-    /// Seconds spent in each stage, in `stageNames` order.
-    public var stageSeconds = [Double](repeating: 0, count: PipelineStatistics.stageNames.count)
-    /// Frames each stage processed, in `stageNames` order.
-    public var stageFrames = [UInt64](repeating: 0, count: PipelineStatistics.stageNames.count)
+    /// Seconds spent in each stage, indexed by `PipelineStage.rawValue`.
+    public var stageSeconds = [Double](repeating: 0, count: PipelineStage.allCases.count)
+    /// Frames each stage processed, indexed by `PipelineStage.rawValue`.
+    public var stageFrames = [UInt64](repeating: 0, count: PipelineStage.allCases.count)
     /// Recent capture→sink latencies in seconds (the last `latencyWindow`).
     public var recentLatencies: [Double] = []
     /// Monotonic time the first frame was handed on to tracking, and the last one reached the sink (0 before).
@@ -50,9 +56,10 @@ public struct PipelineStatistics: Sendable, Equatable {
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
     }
 
-    /// Mean milliseconds per frame in stage `index`.
-    public func stageMilliseconds(_ index: Int) -> Double {
-        stageFrames[index] == 0 ? 0 : 1000 * stageSeconds[index] / Double(stageFrames[index])
+    /// Mean milliseconds per frame in `stage`.
+    public func stageMilliseconds(_ stage: PipelineStage) -> Double {
+        let index = stage.rawValue
+        return stageFrames[index] == 0 ? 0 : 1000 * stageSeconds[index] / Double(stageFrames[index])
     }
 
     /// The counters of the status message (`frames_in`, `frames_out`, `frames_dropped`, `stage_<name>_ms`,
@@ -63,8 +70,8 @@ public struct PipelineStatistics: Sendable, Equatable {
             StatusCounter("frames_dropped", Double(framesDropped)), StatusCounter("fps", framesPerSecond),
             StatusCounter("faces_rejected", Double(facesRejected)),
         ]
-        for (index, name) in Self.stageNames.enumerated() {
-            counters.append(StatusCounter("stage_\(name)_ms", stageMilliseconds(index)))
+        for stage in PipelineStage.allCases {
+            counters.append(StatusCounter("stage_\(stage.name)_ms", stageMilliseconds(stage)))
         }
         counters.append(StatusCounter("latency_p50_ms", 1000 * latencyQuantile(0.5)))
         counters.append(StatusCounter("latency_p99_ms", 1000 * latencyQuantile(0.99)))
@@ -73,7 +80,7 @@ public struct PipelineStatistics: Sendable, Equatable {
 
     /// One log line.
     public func summary(framesPerSecond: Double) -> String {
-        let stages = Self.stageNames.indices.map { "\(Self.stageNames[$0]) \(format(stageMilliseconds($0)))" }.joined(separator: ", ")
+        let stages = PipelineStage.allCases.map { "\($0.name) \(format(stageMilliseconds($0)))" }.joined(separator: ", ")
         let rejected = facesRejected > 0 ? " (\(facesRejected) skipped: regressor output unusable)" : ""
         return "frames in \(framesIn), out \(framesOut), dropped \(framesDropped), faces \(facesOut)\(rejected), \(format(framesPerSecond)) fps; "
             + "ms per frame: \(stages); latency p50 \(format(1000 * latencyQuantile(0.5))) ms, p99 \(format(1000 * latencyQuantile(0.99))) ms"
