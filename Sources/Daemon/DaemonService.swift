@@ -92,7 +92,7 @@ public final class DaemonService: Sendable {
         let reloading = Task { await reloads.run() }
         defer { reloading.cancel() }
         let started: StartedDaemon
-        switch await Self.onThreadOfItsOwn("occlumeshd.start", { [self] in start(notifier: notifier) }) {
+        switch await onThreadOfItsOwn("occlumeshd.start", { [self] in start(notifier: notifier) }) {
         case .success(let parts): started = parts
         case .failure(let failure): return failure.exitCode
         }
@@ -217,7 +217,7 @@ public final class DaemonService: Sendable {
             daemon.state.withLock { $0.serving = true }
             let ended = await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
-                    await DaemonService.onThreadOfItsOwn("occlumeshd.wait") { [pipeline] in pipeline.wait() }
+                    await onThreadOfItsOwn("occlumeshd.wait") { [pipeline] in pipeline.wait() }
                 } onGracefulShutdown: { [daemon] in daemon.stop() }
             } onCancel: { [daemon] in daemon.stop() }
             daemon.state.withLock { running in
@@ -225,17 +225,6 @@ public final class DaemonService: Sendable {
                 running.pipelineFailure = ended
             }
             try? notifier.stopping(status: ended.map { "failed: \($0)" } ?? "stopping")
-        }
-    }
-
-    /// Runs `body` on a thread of its own and returns its result: for calls that block (opening a FIFO or a camera,
-    /// waiting for the pipeline's threads) and must not hold one of Swift concurrency's few shared threads, which
-    /// the reload handler needs meanwhile.
-    private static func onThreadOfItsOwn<Value: Sendable>(_ name: String, _ body: @escaping @Sendable () -> Value) async -> Value {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
-            thread.name = name
-            thread.start()
         }
     }
 

@@ -16,9 +16,11 @@ public struct PublisherService: Service {
         self.goodbyeReason = goodbyeReason
     }
 
-    /// Waits for graceful shutdown or cancellation, then stops the publisher.
+    /// Waits for graceful shutdown or cancellation, then stops the publisher (on a thread of its own: the stop waits
+    /// up to a second for the goodbyes to flush).
     public func run() async {
         try? await gracefulShutdown()
-        publisher.stop(reason: goodbyeReason())
+        let reason = goodbyeReason()
+        await onThreadOfItsOwn("occlumesh.publisher-stop") { [publisher] in publisher.stop(reason: reason) }
     }
 }
