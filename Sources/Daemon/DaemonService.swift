@@ -114,8 +114,6 @@ public final class DaemonService: Sendable {
             log.log(.error, "\(error)")
             return ExitCode.failure
         }
-        let final = started.pipeline.statistics
-        log.log(.notice, final.summary(framesPerSecond: final.averageFramesPerSecond) + " (whole run)")
         if let failure = state.withLock({ $0.pipelineFailure }) {
             log.log(.error, "\(failure)")
             return ExitCode.failure
@@ -225,6 +223,8 @@ public final class DaemonService: Sendable {
                 running.pipelineFailure = ended
             }
             try? notifier.stopping(status: ended.map { "failed: \($0)" } ?? "stopping")
+            let final = pipeline.statistics
+            daemon.log.log(.notice, final.summary(framesPerSecond: final.averageFramesPerSecond) + " (whole run)")
         }
     }
 
