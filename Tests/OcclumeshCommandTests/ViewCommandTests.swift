@@ -104,4 +104,53 @@ struct ViewCommandTests {
         #expect(after.topologies >= 2 && after.framesSinceTopology >= 15 && after.outOfOrder == 0)
         #expect(after.socketOpens == 1, "the viewer's own WebSocket stayed open across the daemon's restart")
     }
+
+    /// What `Fixtures/viewer_frames.py` read from the viewer's WebSocket.
+    struct StreamReport: Decodable {
+        let topologies: Int
+        let topology_vertices: Int
+        let sequences: [Int]
+        let faces: [Int]
+        let vertices: [Int]
+        let finite: Bool
+    }
+
+    @Test("on a live FIFO source, the viewer streams the daemon's frames in order, one per request")
+    func liveFIFO() throws {
+        let folder = try DetectCommandTests.temporaryFolder("view-fifo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("camera.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // A live source as a capture program gives one: MPEG-TS at the clip's own pace, looped to about 12 s.
+        let feeder = Process()
+        feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        feeder.arguments = ["ffmpeg", "-v", "error", "-y", "-re", "-stream_loop", "3", "-i",
+                            SampleDaemon.root.appendingPathComponent("samples/face.mp4").path, "-an", "-c", "copy",
+                            "-f", "mpegts", fifo]
+        feeder.standardError = FileHandle.nullDevice
+        try feeder.run()
+        defer { if feeder.isRunning { feeder.terminate() }; feeder.waitUntilExit() }
+        let daemon = try SampleDaemon("view-fifo-daemon", source: fifo)
+        defer { daemon.stop() }
+        let viewerErrors = Pipe()
+        let viewer = try Self.start(ProbeCommandTests.executable, ["view", "--listen", "127.0.0.1:0", "--socket", daemon.socket],
+                                    errors: viewerErrors)
+        defer { viewer.terminate(); viewer.waitUntilExit() }
+        let announcement = Self.readLine(viewerErrors)
+        let url = try #require(announcement.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }, "\(announcement)")
+        let output = Pipe()
+        let reader = try Self.start(OSCReceiver.python, [
+            ProbeCommandTests.repositoryRoot.appendingPathComponent("Tests/OcclumeshCommandTests/Fixtures/viewer_frames.py").path,
+            "--url", String(url), "--frames", "30", "--timeout", "60",
+        ], output: output)
+        defer { if reader.isRunning { reader.terminate() }; reader.waitUntilExit() }
+        let report = try JSONDecoder().decode(StreamReport.self, from: Data(Self.readLine(output).utf8))
+        #expect(report.topologies >= 1 && report.topology_vertices > 1000, "the topology came first: \(report.topologies)")
+        #expect(report.sequences.count == 30, "30 frames within a minute: \(report.sequences.count)")
+        #expect(report.sequences == report.sequences.sorted() && Set(report.sequences).count == report.sequences.count,
+                "in order, none twice: \(report.sequences)")
+        #expect(report.faces.filter { $0 == 1 }.count >= 25, "one face in most frames: \(report.faces)")
+        #expect(report.vertices.allSatisfy { $0 == report.topology_vertices }, "each face has the topology's vertices")
+        #expect(report.finite, "every vertex coordinate is finite")
+    }
 }
