@@ -174,9 +174,10 @@ struct BridgeCommandTests {
         }
     }
 
-    @Test("osc against the daemon on a live FIFO source: the sample streamed into it in real time by ffmpeg")
-    func oscOnLiveFIFO() throws {
-        let folder = try DetectCommandTests.temporaryFolder("bridge-fifo")
+    @Test("osc and vmc against the daemon on a live FIFO source: the sample streamed into it in real time by ffmpeg",
+          arguments: ["osc", "vmc"])
+    func liveFIFO(protocol name: String) throws {
+        let folder = try DetectCommandTests.temporaryFolder("bridge-fifo-\(name)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let fifo = folder.appendingPathComponent("camera.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -189,18 +190,23 @@ struct BridgeCommandTests {
         feeder.standardError = FileHandle.nullDevice
         try feeder.run()
         defer { if feeder.isRunning { feeder.terminate() }; feeder.waitUntilExit() }
-        let daemon = try SampleDaemon("bridge-fifo-daemon", source: fifo)
+        let daemon = try SampleDaemon("bridge-fifo-daemon-\(name)", source: fifo)
         defer { daemon.stop() }
-        let receiver = try OSCReceiver(end: "/occlumesh/frame", frames: 30)
+        // A frame starts with /occlumesh/frame (its sequence first) for osc, /VMC/Ext/T (the time) for vmc.
+        let frameAddress = name == "osc" ? "/occlumesh/frame" : "/VMC/Ext/T"
+        let receiver = try OSCReceiver(end: frameAddress, frames: 30)
         // Bounded: a bridge whose daemon is gone waits for it to come back, and the test must fail, not hang.
-        let result = try Subprocess.run("timeout", ["60", ProbeCommandTests.executable, "bridge", "osc",
+        let result = try Subprocess.run("timeout", ["60", ProbeCommandTests.executable, "bridge", name,
                                                     "--to", "127.0.0.1:\(receiver.port)", "--socket", daemon.socket, "--count", "30"])
         #expect(result.status == 0, "\(result.errors)")
-        let frames = try receiver.messages().filter { $0.address == "/occlumesh/frame" }
+        let messages = try receiver.messages()
+        let frames = messages.filter { $0.address == frameAddress }
         #expect(frames.count == 30)
-        let sequences = frames.compactMap { $0.values.first?.number }
-        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "in order: \(sequences)")
-        #expect(frames.filter { $0.values.last?.number == 1 }.count >= 25, "one face in most frames")
+        let stamps = frames.compactMap { $0.values.first?.number }
+        #expect(stamps == stamps.sorted() && Set(stamps).count == stamps.count, "in order, none twice: \(stamps)")
+        let facesSent = name == "osc" ? frames.filter { $0.values.last?.number == 1 }.count
+            : messages.filter { $0.address == "/VMC/Ext/Blend/Apply" }.count
+        #expect(facesSent >= 25, "one face in most frames: \(facesSent)")
     }
 
     @Test("a bad calibration file is one line naming the key, exit status 78; a bad destination exits 1")
