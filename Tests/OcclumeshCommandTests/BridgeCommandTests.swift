@@ -42,6 +42,32 @@ final class SampleDaemon {
     }
 }
 
+/// The bundled sample streamed into a new FIFO as a capture program feeds a live source: ffmpeg at the clip's own
+/// pace (`-re`), MPEG-TS, looped to about 12 s. The daemon reads `path`; `stop()` ends the feed.
+final class LiveSampleFeed {
+    /// The FIFO the feed writes into.
+    let path: String
+    private let feeder = Process()
+
+    /// Makes `camera.fifo` in `folder` and starts writing the sample into it.
+    init(in folder: URL) throws {
+        path = folder.appendingPathComponent("camera.fifo").path
+        guard mkfifo(path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        feeder.arguments = ["ffmpeg", "-v", "error", "-y", "-re", "-stream_loop", "3", "-i",
+                            SampleDaemon.root.appendingPathComponent("samples/face.mp4").path, "-an", "-c", "copy",
+                            "-f", "mpegts", path]
+        feeder.standardError = FileHandle.nullDevice
+        try feeder.run()
+    }
+
+    /// Ends the feed if it still runs.
+    func stop() {
+        if feeder.isRunning { feeder.terminate() }
+        feeder.waitUntilExit()
+    }
+}
+
 /// python-osc's server as a child process: the receiver the bridge is checked against.
 final class OSCReceiver {
     static let python = ProbeCommandTests.repositoryRoot.appendingPathComponent("training/.venv/bin/python").path
@@ -179,18 +205,9 @@ struct BridgeCommandTests {
     func liveFIFO(protocol name: String) throws {
         let folder = try DetectCommandTests.temporaryFolder("bridge-fifo-\(name)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let fifo = folder.appendingPathComponent("camera.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        // A live source as a capture program gives one: MPEG-TS at the clip's own pace, looped to about 12 s.
-        let feeder = Process()
-        feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        feeder.arguments = ["ffmpeg", "-v", "error", "-y", "-re", "-stream_loop", "3", "-i",
-                            SampleDaemon.root.appendingPathComponent("samples/face.mp4").path, "-an", "-c", "copy",
-                            "-f", "mpegts", fifo]
-        feeder.standardError = FileHandle.nullDevice
-        try feeder.run()
-        defer { if feeder.isRunning { feeder.terminate() }; feeder.waitUntilExit() }
-        let daemon = try SampleDaemon("bridge-fifo-daemon-\(name)", source: fifo)
+        let feed = try LiveSampleFeed(in: folder)
+        defer { feed.stop() }
+        let daemon = try SampleDaemon("bridge-fifo-daemon-\(name)", source: feed.path)
         defer { daemon.stop() }
         // A frame starts with /occlumesh/frame (its sequence first) for osc, /VMC/Ext/T (the time) for vmc.
         let frameAddress = name == "osc" ? "/occlumesh/frame" : "/VMC/Ext/T"

@@ -119,18 +119,9 @@ struct ViewCommandTests {
     func liveFIFO() throws {
         let folder = try DetectCommandTests.temporaryFolder("view-fifo")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let fifo = folder.appendingPathComponent("camera.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        // A live source as a capture program gives one: MPEG-TS at the clip's own pace, looped to about 12 s.
-        let feeder = Process()
-        feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        feeder.arguments = ["ffmpeg", "-v", "error", "-y", "-re", "-stream_loop", "3", "-i",
-                            SampleDaemon.root.appendingPathComponent("samples/face.mp4").path, "-an", "-c", "copy",
-                            "-f", "mpegts", fifo]
-        feeder.standardError = FileHandle.nullDevice
-        try feeder.run()
-        defer { if feeder.isRunning { feeder.terminate() }; feeder.waitUntilExit() }
-        let daemon = try SampleDaemon("view-fifo-daemon", source: fifo)
+        let feed = try LiveSampleFeed(in: folder)
+        defer { feed.stop() }
+        let daemon = try SampleDaemon("view-fifo-daemon", source: feed.path)
         defer { daemon.stop() }
         let viewerErrors = Pipe()
         let viewer = try Self.start(ProbeCommandTests.executable, ["view", "--listen", "127.0.0.1:0", "--socket", daemon.socket],
