@@ -318,7 +318,7 @@ struct StatusReporter: Service {
         try? await cancelWhenGracefulShutdown { [self] in
             var last = (time: MonotonicClock.now(), frames: UInt64(0))
             while true {
-                try await Task.sleep(for: .milliseconds(Int64((interval * 1000).rounded())))
+                try await Task.sleep(for: .seconds(interval))
                 let statistics = pipeline.statistics
                 let now = MonotonicClock.now()
                 let fps = now > last.time ? Double(statistics.framesOut - last.frames) / (now - last.time) : 0

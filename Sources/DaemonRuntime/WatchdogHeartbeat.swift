@@ -22,7 +22,7 @@ public final class WatchdogHeartbeat: Service {
     ///   - status: produces the `STATUS=` text sent with each ping (fps, clients), or nil for none.
     public init(notifier: SystemdNotifier, interval: Double, status: (@Sendable () -> String)? = nil) {
         self.notifier = notifier
-        self.interval = .milliseconds(max(1, Int64((interval * 1000).rounded())))
+        self.interval = .seconds(max(interval, 0.001))
         self.status = status
     }
 
