@@ -46,6 +46,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=str(ROOT / ".build" / "release" / "occlumesh"))
     ap.add_argument("--stride", type=int, default=1, help="every N-th image")
+    ap.add_argument("--models", default=str(ROOT / "models"),
+                    help="folder holding the models to measure (default: the repository's models/)")
     args = ap.parse_args()
     labels = np.load(paths.AFLW2000 / "labels.npz")
     index = np.arange(0, len(labels["names"]), args.stride)
@@ -62,7 +64,7 @@ def main() -> int:
                     uncovered += not fitted
                 Image.fromarray(image).save(Path(folder) / name.replace(".jpg", ".png"))
             output = subprocess.run([args.binary, "detect", folder, "--json", "--min-score", "0.3",
-                                     "--models", str(ROOT / "models")], check=True, capture_output=True, text=True).stdout
+                                     "--models", args.models], check=True, capture_output=True, text=True).stdout
         scores = []
         for line in output.splitlines():
             result = json.loads(line)

@@ -52,6 +52,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=str(ROOT / ".build" / "debug" / "occlumesh"))
     ap.add_argument("--stride", type=int, default=1, help="every N-th image")
+    ap.add_argument("--models", default=str(ROOT / "models"),
+                    help="folder holding the models to measure (default: the repository's models/)")
     ap.add_argument("--thresholds", default="0.3,0.5")
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--min-confidence", type=float, default=0.5, help="tracking.min_confidence (the detector's threshold)")
@@ -92,7 +94,7 @@ def run_level(args, level, index, labels, points):
             image = np.asarray(Image.open(paths.AFLW2000 / "images" / name).convert("RGB"))
             Image.fromarray(occluded(level, image, points[i], 30_000 + int(i))).save(images / (Path(name).stem + ".png"))
         out = Path(folder) / "out.jsonl"
-        subprocess.run([args.binary, "landmarks", str(images), "--jsonl", str(out), "--models", str(ROOT / "models"),
+        subprocess.run([args.binary, "landmarks", str(images), "--jsonl", str(out), "--models", args.models,
                         "--config", str(config)], check=True, stderr=subprocess.DEVNULL)
         faces = {}
         for line in out.read_text().splitlines():

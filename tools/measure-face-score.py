@@ -185,10 +185,10 @@ def write(folder: Path, images):
         Image.fromarray(np.ascontiguousarray(image)).save(folder / f"{i:05d}.png")
 
 
-def landmarks(binary, folder: Path, config: Path, boxes=None):
+def landmarks(binary, models, folder: Path, config: Path, boxes=None):
     """Per image file name: the face scores of the faces `occlumesh landmarks` reports."""
     out = folder.parent / f"{folder.name}{'-boxes' if boxes else ''}.jsonl"
-    command = [binary, "landmarks", str(folder), "--jsonl", str(out), "--models", str(ROOT / "models"),
+    command = [binary, "landmarks", str(folder), "--jsonl", str(out), "--models", str(models),
                "--config", str(config)]
     if boxes:
         command += ["--boxes", str(boxes)]
@@ -208,7 +208,7 @@ def summary(name, scores, images):
     return best
 
 
-def videos(binary, work: Path, config: Path):
+def videos(binary, models, work: Path, config: Path):
     """`occlumesh run` on the three clips (faces: the tracks' face scores, frame by frame) and on face-free video (the
     parts of s18.mp4 left and right of the face, and samples/sample.mp4), with every new detection kept as a track
     (`config`): the face scores a false track would have."""
@@ -224,7 +224,7 @@ def videos(binary, work: Path, config: Path):
     print("|---|---|---|---|---|")
     for name, path in sources.items():
         out = work / f"run-{name}.jsonl"
-        sp.run([binary, "run", str(path), "--jsonl", str(out), "--models", str(ROOT / "models"), "--config", str(config)],
+        sp.run([binary, "run", str(path), "--jsonl", str(out), "--models", str(models), "--config", str(config)],
                check=True, stderr=sp.DEVNULL)
         records = [json.loads(line) for line in out.read_text().splitlines()]
         faces = [face for record in records for face in record["faces"]]
@@ -237,6 +237,8 @@ def videos(binary, work: Path, config: Path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(ROOT / ".build" / "debug" / "occlumesh"))
+    parser.add_argument("--models", default=str(ROOT / "models"),
+                        help="folder holding the models to measure (default: the repository's models/)")
     parser.add_argument("--work", help="folder for the made images and outputs (default: a temporary one)")
     parser.add_argument("--count", type=int, default=500, help="background images per kind")
     parser.add_argument("--seed", type=int, default=13)
@@ -251,7 +253,7 @@ def main():
     config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n")
 
     if args.videos:
-        videos(args.binary, work, config)
+        videos(args.binary, args.models, work, config)
         return 0
     faces, label68, _ = validation_crops("fused")
     face_sets = {"faces clean": faces, "faces heavy": occluded(faces, label68, LEVELS["heavy"])}
@@ -266,7 +268,7 @@ def main():
     for name, images in list(face_sets.items()) + list(backgrounds.items()):
         folder = work / name.replace(" ", "-")
         write(folder, images)
-        scores = landmarks(args.binary, folder, config)
+        scores = landmarks(args.binary, args.models, folder, config)
         results[name] = [max(s) if s else None for s in scores.values()]
         summary(name, scores, len(images))
 
@@ -281,7 +283,7 @@ def main():
         boxes.write_text(json.dumps({f"{i:05d}.png": [float(centre[0] - box / 2), float(centre[1] - box / 2),
                                                       float(centre[0] + box / 2), float(centre[1] + box / 2)]
                                      for i in range(len(images))}))
-        scores = landmarks(args.binary, folder, config, boxes)
+        scores = landmarks(args.binary, args.models, folder, config, boxes)
         results[name + " (box)"] = [max(s) if s else None for s in scores.values()]
         summary(name + " (box)", scores, len(images))
     (work / "scores.json").write_text(json.dumps(results))
