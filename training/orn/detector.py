@@ -1,0 +1,417 @@
+"""Fine-tune the short-range face detector for occluded faces, by the paper's method applied to detection.
+
+The daemon finds faces with MediaPipe's short-range BlazeFace (models/face_detection_short_range.onnx, Apache-2.0).
+Never trained on occlusions, it misses a large share of half-covered faces (docs/face-tracking.md), and no tracking
+rule can report a face that is never detected. Here the detector itself is distilled the way ORN is: the original
+network, frozen, looks at a clean frame (the occlusion-sensitive teacher); a copy (the student) looks at the same
+frame with an occluder drawn on the face, under photometric changes, and learns to give every one of the 896 anchors
+the teacher's clean answer: its face probability (a soft binary cross-entropy, anchors the teacher believes in
+weighted up) and, where the teacher sees a face, its box and six keypoints. No box labels are made by hand: the
+student is taught to answer as the same detector would if the occluder were not there.
+
+Frames are made from the AFLW training crops (training split only; the validation split stays out): a crop is
+scaled so that its face spans 20-70 % of the 128-pixel frame, placed at random with a feathered edge on a background
+from orn.negatives (clip backgrounds, photo borders, zoomed face parts, face mosaics, clutter), and mirrored half of
+the time. A quarter of each batch is background with no face (sometimes with hands drawn where a face would be), on
+which the teacher's own low scores are the target, so the student learns occluders are not faces.
+
+The network is the ONNX graph itself, run by torch (`OnnxNetwork`): its initialisers are the parameters, so the
+export writes the trained values back into the same graph, and InferenceCore runs the result unchanged.
+
+    python -m orn.detector train configs/detector-occlusion.json     # writes runs/NAME/{ckpt.pt,log.jsonl}
+    python -m orn.detector validate [--student runs/NAME/ckpt.pt]      # found rates on the validation split
+    python -m orn.detector export runs/NAME/ckpt.pt --output-dir ../models
+"""
+import argparse
+import copy
+import hashlib
+import json
+import math
+import time
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import numpy_helper
+from PIL import Image
+
+from . import data, negatives, occlusion, paths
+
+SOURCE = paths.TRAINING.parent / "models" / "face_detection_short_range.onnx"
+SIDE = 128  # the detector's input side, pixels
+DEFAULTS = dict(faces=24, backgrounds=8, occlude_p=0.8, coverage=[0.2, 0.6], face_fraction=[0.2, 0.7], lr=1e-4,
+                minutes=40.0, max_steps=10 ** 9, weights={"score": 1.0, "box": 10.0}, positive_weight=10.0,
+                checkpoint_minutes=5.0, log_every=20, seed=0, threads=1)
+
+
+class OnnxNetwork(torch.nn.Module):
+    """The detector's ONNX graph executed with torch operators. Conv weights and biases are parameters (named by
+    their initialiser), every other initialiser a constant; the graph's own operator list (Conv, Relu, Add, Pad,
+    MaxPool, Transpose, Reshape, Concat) is all it runs, and anything else is refused at construction."""
+
+    OPERATORS = {"Conv", "Relu", "Add", "Pad", "MaxPool", "Transpose", "Reshape", "Concat"}
+
+    def __init__(self, model: onnx.ModelProto):
+        super().__init__()
+        unknown = {n.op_type for n in model.graph.node} - self.OPERATORS
+        if unknown:
+            raise ValueError(f"detector graph uses operators this runner does not have: {sorted(unknown)}")
+        self.graph = model.graph
+        trainable = {name for n in model.graph.node if n.op_type == "Conv" for name in n.input[1:]}
+        self.parameter_names = {}
+        self.constants = {}
+        for tensor in model.graph.initializer:
+            value = torch.from_numpy(numpy_helper.to_array(tensor).copy())
+            if tensor.name in trainable:
+                key = f"p{len(self.parameter_names)}"
+                self.register_parameter(key, torch.nn.Parameter(value.float()))
+                self.parameter_names[tensor.name] = key
+            else:
+                self.constants[tensor.name] = value
+        self.input_name = model.graph.input[0].name
+        self.output_names = [o.name for o in model.graph.output]
+
+    def tensor(self, values: dict, name: str):
+        if name in self.parameter_names:
+            return getattr(self, self.parameter_names[name])
+        return values[name] if name in values else self.constants[name]
+
+    def forward(self, x):
+        values = {self.input_name: x}
+        for node in self.graph.node:
+            attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            inputs = [self.tensor(values, name) for name in node.input if name]
+            values[node.output[0]] = self.apply(node.op_type, inputs, attributes)
+        return tuple(values[name] for name in self.output_names)
+
+    @staticmethod
+    def apply(op, inputs, attributes):
+        if op == "Conv":
+            top, left, bottom, right = attributes.get("pads", [0, 0, 0, 0])
+            x = F.pad(inputs[0], (left, right, top, bottom))
+            return F.conv2d(x, inputs[1], inputs[2] if len(inputs) > 2 else None, attributes.get("strides", [1, 1]),
+                            0, attributes.get("dilations", [1, 1]), attributes.get("group", 1))
+        if op == "Relu":
+            return F.relu(inputs[0])
+        if op == "Add":
+            return inputs[0] + inputs[1]
+        if op == "Pad":
+            pads = [int(p) for p in inputs[1]]
+            rank = len(pads) // 2
+            torch_pads = []
+            for axis in reversed(range(rank)):
+                torch_pads += [pads[axis], pads[axis + rank]]
+            return F.pad(inputs[0], torch_pads, value=float(inputs[2]) if len(inputs) > 2 else 0.0)
+        if op == "MaxPool":
+            top, left, bottom, right = attributes.get("pads", [0, 0, 0, 0])
+            x = F.pad(inputs[0], (left, right, top, bottom), value=-math.inf)
+            return F.max_pool2d(x, attributes["kernel_shape"], attributes.get("strides", attributes["kernel_shape"]))
+        if op == "Transpose":
+            return inputs[0].permute(*attributes["perm"])
+        if op == "Reshape":
+            shape = [int(s) for s in inputs[1]]
+            shape[0] = inputs[0].shape[0]  # the graph was written for batch 1
+            return inputs[0].reshape(shape)
+        if op == "Concat":
+            return torch.cat(inputs, attributes["axis"])
+        raise AssertionError(op)
+
+    def write(self, model: onnx.ModelProto) -> onnx.ModelProto:
+        """A copy of `model` whose trainable initialisers hold this network's current values."""
+        out = copy.deepcopy(model)
+        for tensor in out.graph.initializer:
+            if tensor.name in self.parameter_names:
+                value = getattr(self, self.parameter_names[tensor.name]).detach().cpu().numpy()
+                tensor.CopyFrom(numpy_helper.from_array(value.astype(np.float32), tensor.name))
+        return out
+
+
+def anchors() -> np.ndarray:
+    """The short-range detector's 896 anchor centres (fractions of the frame), in its output order: two anchors per
+    cell of the 16x16 (stride 8) grid, then six per cell of the 8x8 (stride 16) grid (MediaPipe's SSD anchor options
+    in models/face_detection_short_range.json)."""
+    out = []
+    for grid, per_cell in ((16, 2), (8, 6)):
+        for y in range(grid):
+            for x in range(grid):
+                out += [((x + 0.5) / grid, (y + 0.5) / grid)] * per_cell
+    return np.asarray(out, np.float32)
+
+
+ANCHORS = anchors()
+
+
+def boxes(regressors: np.ndarray) -> np.ndarray:
+    """(..., 896, 16) regressors -> (..., 896, 4) boxes x0, y0, x1, y1 in frame fractions."""
+    centre = regressors[..., :2] / SIDE + ANCHORS
+    half = regressors[..., 2:4] / SIDE / 2
+    return np.concatenate([centre - half, centre + half], -1)
+
+
+def iou(boxes_a: np.ndarray, box: np.ndarray) -> np.ndarray:
+    w = np.clip(np.minimum(boxes_a[..., 2], box[2]) - np.maximum(boxes_a[..., 0], box[0]), 0, None)
+    h = np.clip(np.minimum(boxes_a[..., 3], box[3]) - np.maximum(boxes_a[..., 1], box[1]), 0, None)
+    union = np.prod(boxes_a[..., 2:] - boxes_a[..., :2], -1) + np.prod(box[2:] - box[:2]) - w * h
+    return np.where(union > 0, w * h / np.maximum(union, 1e-9), 0.0)
+
+
+def network_input(frames: np.ndarray) -> torch.Tensor:
+    """(B, 128, 128, 3) uint8 RGB -> the detector's input: NCHW, pixel / 127.5 - 1."""
+    return torch.from_numpy((frames.astype(np.float32) / 127.5 - 1.0).transpose(0, 3, 1, 2).copy())
+
+
+def place_face(crop: np.ndarray, landmarks: np.ndarray, background: np.ndarray, rng, face_fraction) -> tuple:
+    """Scale a face crop so that its face (the 68 landmarks' box, √(w·h)) spans `face_fraction` of the frame, put it at
+    a random place that keeps the face inside, blend its edge over `background` with a 6-pixel feather, and mirror
+    the frame half of the time. Returns the frame (uint8) and the landmarks in frame pixels."""
+    n = crop.shape[0]
+    low, high = landmarks.min(0), landmarks.max(0)
+    face_size = float(np.sqrt(np.prod(high - low)))
+    k = rng.uniform(*face_fraction) * SIDE / face_size
+    centre = (low + high) / 2 * k
+    span = (high - low) * k
+    lowest, highest = span / 2 + 2, SIDE - span / 2 - 2
+    target = rng.uniform(lowest, np.maximum(highest, lowest))
+    offset = target - centre  # frame = crop * k + offset
+    inverse = (1 / k, 0.0, -offset[0] / k, 0.0, 1 / k, -offset[1] / k)
+    image = Image.fromarray(crop).transform((SIDE, SIDE), Image.AFFINE, inverse, resample=Image.BILINEAR)
+    ys, xs = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32) + 0.5
+    inside_x = np.minimum((xs - offset[0]), (n * k + offset[0]) - xs)
+    inside_y = np.minimum((ys - offset[1]), (n * k + offset[1]) - ys)
+    alpha = np.clip(np.minimum(inside_x, inside_y) / 6.0, 0, 1)[..., None]
+    frame = (np.asarray(image, np.float32) * alpha + background.astype(np.float32) * (1 - alpha)).astype(np.uint8)
+    points = landmarks * k + offset
+    if rng.uniform() < 0.5:
+        frame = frame[:, ::-1].copy()
+        points = points.copy()
+        points[:, 0] = SIDE - points[:, 0]
+    return frame, points
+
+
+class Frames:
+    """Training (or validation) frames: faces placed on backgrounds, their occluded copies, and face-free frames."""
+
+    def __init__(self, split: str = "train"):
+        images, lab, names, _ = data.load_dataset(3.0, None, "fused", False)
+        train_idx, val_idx = data.split(names)
+        self.index = train_idx if split == "train" else val_idx
+        self.images, self.landmarks = images, lab.lm68 * paths.CROP
+        self.video = negatives.load_video(split)
+        self.layout = self._mean_layout()
+
+    def _mean_layout(self) -> np.ndarray:
+        marks = self.landmarks[self.index[:2000]]
+        size = np.sqrt(np.prod(np.ptp(marks, axis=1), axis=1))[:, None, None]
+        return ((marks - marks.mean(1, keepdims=True)) / size).mean(0)
+
+    def backgrounds(self, count: int, rng) -> np.ndarray:
+        faces = self.images[rng.choice(self.index, size=min(64, len(self.index)), replace=False)]
+        return negatives.make(faces, self.video, count, rng, SIDE)
+
+    def faces(self, count: int, rng, face_fraction) -> tuple:
+        """`count` clean frames with one face each, and those faces' landmarks in frame pixels."""
+        picks = rng.choice(self.index, size=count)
+        placed = [place_face(self.images[i], self.landmarks[i], b, rng, face_fraction)
+                  for i, b in zip(picks, self.backgrounds(count, rng))]
+        return np.stack([p[0] for p in placed]), np.stack([p[1] for p in placed])
+
+    def with_hands(self, background: np.ndarray, rng) -> np.ndarray:
+        """Hands drawn where a face would be on a face-free frame (the generator's hand families)."""
+        points = self.layout * rng.uniform(0.3, 0.6) * SIDE + rng.uniform(0.35, 0.65, 2) * SIDE
+        try:
+            return occlusion.occlude(background, points, rng, families=("hand", "two_hands"), coverage=(0.3, 0.6)).image
+        except ValueError:
+            return background
+
+
+def occlude_frames(frames, points, rng, probability, coverage, families=occlusion.TRAIN_FAMILIES) -> np.ndarray:
+    out = []
+    for frame, marks in zip(frames, points):
+        if rng.uniform() < probability:
+            try:
+                frame = occlusion.occlude(frame, marks, rng, families=families, coverage=tuple(coverage)).image
+            except ValueError:
+                pass  # the face is too small for any occluder to fit at this coverage: it stays clean
+        out.append(frame)
+    return np.stack(out)
+
+
+def batch(frames: Frames, cfg: dict, rng) -> tuple:
+    """(teacher input, student input) as uint8 frames: the teacher sees each frame clean, the student occluded (with
+    `occlude_p`) and under photometric changes; background frames are the same scene for both."""
+    clean, points = frames.faces(cfg["faces"], rng, cfg["face_fraction"])
+    student = occlude_frames(clean, points, rng, cfg["occlude_p"], cfg["coverage"])
+    backgrounds = frames.backgrounds(cfg["backgrounds"], rng)
+    backgrounds = np.stack([frames.with_hands(b, rng) if rng.uniform() < 0.3 else b for b in backgrounds])
+    teacher_frames = np.concatenate([clean, backgrounds])
+    student_frames = np.stack([data.photometric(f, rng) for f in np.concatenate([student, backgrounds])])
+    return teacher_frames, student_frames
+
+
+def distillation_loss(student, teacher, cfg) -> tuple:
+    """Soft cross-entropy of every anchor's face probability towards the teacher's (anchors the teacher believes in
+    weigh 1 + positive_weight·p), and the L1 distance of box and keypoints (in units of 8 pixels) where the teacher's
+    probability exceeds 0.5, weighted by it."""
+    (student_regressors, student_logits), (teacher_regressors, teacher_logits) = student, teacher
+    target = torch.sigmoid(teacher_logits[..., 0])
+    weight = 1 + cfg["positive_weight"] * target
+    score = (F.binary_cross_entropy_with_logits(student_logits[..., 0], target, reduction="none") * weight).sum(1).mean()
+    confident = target * (target > 0.5)
+    box = ((student_regressors - teacher_regressors).abs().mean(-1) / 8.0 * confident).sum(1).mean()
+    w = cfg["weights"]
+    return w["score"] * score + w["box"] * box, dict(score=float(score), box=float(box))
+
+
+def load_config(path) -> dict:
+    cfg = json.loads(json.dumps(DEFAULTS))
+    for key, value in json.load(open(path)).items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key].update(value)
+        else:
+            cfg[key] = value
+    return cfg
+
+
+def train(cfg: dict, run: str) -> None:
+    torch.set_num_threads(int(cfg["threads"]))
+    torch.manual_seed(cfg["seed"])
+    out = paths.RUNS / run
+    out.mkdir(parents=True, exist_ok=True)
+    source = onnx.load(SOURCE)
+    teacher, student = OnnxNetwork(source).eval(), OnnxNetwork(source)
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.Adam(student.parameters(), lr=cfg["lr"])
+    state = dict(step=0, elapsed=0.0)
+    ckpt = out / "ckpt.pt"
+    if ckpt.exists():
+        saved = torch.load(ckpt)
+        student.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        print(f"resumed {run} at step {state['step']}", flush=True)
+    json.dump(dict(config=cfg, source=str(SOURCE.name), source_sha256=sha256(SOURCE)), open(out / "config.json", "w"))
+    frames = Frames("train")
+    rng = np.random.default_rng(cfg["seed"] + state["step"])
+    budget, t_start, t_ckpt = cfg["minutes"] * 60, time.time() - state["elapsed"], time.time()
+    log = open(out / "log.jsonl", "a")
+
+    def save():
+        state["elapsed"] = time.time() - t_start
+        torch.save(dict(model=student.state_dict(), optimizer=opt.state_dict(), state=state), ckpt)
+
+    while time.time() - t_start < budget and state["step"] < cfg["max_steps"]:
+        frac = (time.time() - t_start) / budget
+        lr = cfg["lr"] * min(1.0, (state["step"] + 1) / 50) * 0.5 * (1 + math.cos(math.pi * frac))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        teacher_frames, student_frames = batch(frames, cfg, rng)
+        with torch.no_grad():
+            target = teacher(network_input(teacher_frames))
+        loss, logs = distillation_loss(student(network_input(student_frames)), target, cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        state["step"] += 1
+        if state["step"] % cfg["log_every"] == 0:
+            print(json.dumps(dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, **logs)), file=log, flush=True)
+        if time.time() - t_ckpt > cfg["checkpoint_minutes"] * 60:
+            save()
+            t_ckpt = time.time()
+    save()
+    print(f"done {run}: {state['step']} steps, {(time.time() - t_start) / 60:.1f} min", flush=True)
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def found_scores(network, frames: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Per frame, the best face probability among anchors whose box overlaps the face's landmark box (IoU >= 0.5)."""
+    with torch.no_grad():
+        regressors, logits = network(network_input(frames))
+    probability = torch.sigmoid(logits[..., 0]).numpy()
+    box = boxes(regressors.numpy())
+    out = []
+    for b, p, marks in zip(box, probability, points):
+        face = np.concatenate([marks.min(0), marks.max(0)]) / SIDE
+        match = iou(b, face) >= 0.5
+        out.append(p[match].max() if match.any() else 0.0)
+    return np.asarray(out)
+
+
+def validate(student_path=None, count: int = 559, seed: int = 7) -> dict:
+    """Found rates on validation faces (never trained on) placed on validation backgrounds: clean, heavy (40-60 %)
+    with the training families, heavy with the held-out families; and the share of face-free frames (with hands in
+    a third) where any anchor reaches 0.5. Same frames for every network (fixed seed)."""
+    rng = np.random.default_rng(seed)
+    frames = Frames("validation")
+    clean, points = frames.faces(count, rng, (0.2, 0.7))
+    sets = {"clean": clean,
+            "heavy": occlude_frames(clean, points, np.random.default_rng(seed + 1), 1.0, (0.4, 0.6)),
+            "heavy_held_out": occlude_frames(clean, points, np.random.default_rng(seed + 2), 1.0, (0.4, 0.6),
+                                             occlusion.HELD_OUT_FAMILIES)}
+    backgrounds = frames.backgrounds(count, rng)
+    backgrounds = np.stack([frames.with_hands(b, rng) if i % 3 == 0 else b for i, b in enumerate(backgrounds)])
+    networks = {"original": OnnxNetwork(onnx.load(SOURCE)).eval()}
+    if student_path:
+        student = OnnxNetwork(onnx.load(SOURCE))
+        student.load_state_dict(torch.load(student_path)["model"])
+        networks["student"] = student.eval()
+    report = {}
+    for name, network in networks.items():
+        row = {}
+        for level, images in sets.items():
+            scores = found_scores(network, images, points)
+            row[level] = {f">={t}": round(float((scores >= t).mean()), 4) for t in (0.5, 0.7)}
+        with torch.no_grad():
+            _, logits = network(network_input(backgrounds))
+        top = torch.sigmoid(logits[..., 0]).max(1).values.numpy()
+        row["background"] = {f">={t}": round(float((top >= t).mean()), 4) for t in (0.5, 0.7)}
+        report[name] = row
+        print(name, json.dumps(row), flush=True)
+    return report
+
+
+def export(checkpoint, output_dir) -> None:
+    """Write the fine-tuned detector (the original graph with the trained weights) and its sidecar."""
+    source = onnx.load(SOURCE)
+    network = OnnxNetwork(source)
+    network.load_state_dict(torch.load(checkpoint)["model"])
+    model_path = output_dir / "face_detection_occlusion.onnx"
+    onnx.save(network.write(source), model_path)
+    sidecar = json.load(open(SOURCE.with_suffix(".json")))
+    sidecar.update(model=model_path.name, onnx_sha256=sha256(model_path),
+                   source=f"{SOURCE.name} fine-tuned for occluded faces by training/orn/detector.py",
+                   source_sha256=sha256(SOURCE), converter="training/orn/detector.py (export)")
+    json.dump(sidecar, open(model_path.with_suffix(".json"), "w"), indent=1)
+    print(f"wrote {model_path} and its sidecar", flush=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("config")
+    t.add_argument("--run", default=None)
+    v = sub.add_parser("validate")
+    v.add_argument("--student", default=None)
+    v.add_argument("--count", type=int, default=559)
+    e = sub.add_parser("export")
+    e.add_argument("checkpoint")
+    e.add_argument("--output-dir", default=str(paths.TRAINING.parent / "models"))
+    args = ap.parse_args(argv)
+    if args.command == "train":
+        from pathlib import Path
+        train(load_config(args.config), args.run or Path(args.config).stem)
+    elif args.command == "validate":
+        validate(args.student, args.count)
+    else:
+        from pathlib import Path
+        export(args.checkpoint, Path(args.output_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""The detector fine-tuning: the torch runner of the shipped ONNX detector, its export, frames and the loss."""
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from orn import detector
+
+
+@pytest.fixture(scope="module")
+def source():
+    return onnx.load(detector.SOURCE)
+
+
+def test_the_torch_runner_matches_onnxruntime_on_the_shipped_detector(source):
+    frames = np.random.default_rng(0).uniform(-1, 1, (2, 3, 128, 128)).astype(np.float32)
+    session = ort.InferenceSession(str(detector.SOURCE))
+    reference = [np.concatenate([session.run(None, {"input": frames[i:i + 1]})[k] for i in range(2)]) for k in (0, 1)]
+    with torch.no_grad():
+        ours = [o.numpy() for o in detector.OnnxNetwork(source).eval()(torch.from_numpy(frames))]
+    for mine, theirs in zip(ours, reference):
+        assert mine.shape == theirs.shape
+        assert np.abs(mine - theirs).max() < 1e-3 * max(1.0, np.abs(theirs).max())
+
+
+def test_export_writes_the_trained_values_into_the_same_graph(source, tmp_path):
+    network = detector.OnnxNetwork(source)
+    with torch.no_grad():
+        for parameter in network.parameters():
+            parameter.mul_(0.5)
+    written = network.write(source)
+    assert [n.op_type for n in written.graph.node] == [n.op_type for n in source.graph.node]
+    path = tmp_path / "halved.onnx"
+    onnx.save(written, path)
+    frames = np.random.default_rng(1).uniform(-1, 1, (1, 3, 128, 128)).astype(np.float32)
+    exported = ort.InferenceSession(str(path)).run(None, {"input": frames})
+    with torch.no_grad():
+        expected = [o.numpy() for o in network.eval()(torch.from_numpy(frames))]
+    original = ort.InferenceSession(str(detector.SOURCE)).run(None, {"input": frames})
+    assert np.abs(exported[1] - expected[1]).max() < 1e-3 * max(1.0, np.abs(expected[1]).max())
+    assert np.abs(exported[1] - original[1]).max() > 1.0  # the halved weights really changed the answer
+
+
+def test_a_graph_with_an_operator_the_runner_lacks_is_refused(source):
+    changed = onnx.ModelProto()
+    changed.CopyFrom(source)
+    changed.graph.node[1].op_type = "Sigmoid"
+    with pytest.raises(ValueError, match="Sigmoid"):
+        detector.OnnxNetwork(changed)
+
+
+def test_anchors_follow_the_detector_output_order():
+    anchors = detector.ANCHORS
+    assert anchors.shape == (896, 2)
+    assert np.allclose(anchors[0], [0.5 / 16, 0.5 / 16]) and np.allclose(anchors[1], anchors[0])
+    assert np.allclose(anchors[2], [1.5 / 16, 0.5 / 16])
+    assert np.allclose(anchors[512], [0.5 / 8, 0.5 / 8]) and np.allclose(anchors[517], anchors[512])
+    assert np.allclose(anchors[-1], [7.5 / 8, 7.5 / 8])
+
+
+def test_the_original_detector_finds_a_placed_face_where_its_landmarks_are(source):
+    """The anchor decoding agrees with the frame geometry: real near-frontal faces placed on a plain background are
+    found (IoU >= 0.5 with the box of their annotated points, probability >= 0.5), and the background alone is not."""
+    from PIL import Image
+    from orn import paths
+    labels = np.load(paths.AFLW_TRAIN / "labels.npz")
+    background = np.full((128, 128, 3), 90, np.uint8)
+    network = detector.OnnxNetwork(source).eval()
+    rng = np.random.default_rng(3)
+    found = []
+    for i in np.flatnonzero(np.abs(labels["yaw_degrees"]) < 30)[:400:40]:
+        x0, y0, x1, y1 = labels["roi_box"][i]
+        points = labels["pts21"][i].T
+        points = (points[(points >= 0).all(1)] - (x0, y0)) * 120 / (x1 - x0)
+        face = np.asarray(Image.open(paths.AFLW_TRAIN / "crops" / str(labels["names"][i])).convert("RGB"))
+        frame, placed = detector.place_face(face, points, background, rng, (0.45, 0.45))
+        found.append(detector.found_scores(network, frame[None], placed[None])[0])
+    empty = detector.found_scores(network, background[None], placed[None])
+    assert np.mean(np.array(found) >= 0.5) >= 0.9 and empty[0] < 0.5
+
+
+def test_place_face_keeps_the_face_inside_the_frame_at_the_asked_size():
+    rng = np.random.default_rng(4)
+    crop = rng.integers(0, 255, (120, 120, 3), dtype=np.uint8)
+    marks = np.array([[30.0, 35.0], [90.0, 35.0], [60.0, 100.0]])
+    for fraction in ((0.2, 0.2), (0.7, 0.7)):
+        frame, points = detector.place_face(crop, marks, np.zeros((128, 128, 3), np.uint8), rng, fraction)
+        assert frame.shape == (128, 128, 3) and frame.dtype == np.uint8
+        assert (points >= 0).all() and (points <= 128).all()
+        size = np.sqrt(np.prod(points.max(0) - points.min(0)))
+        assert size == pytest.approx(fraction[0] * 128, rel=1e-4)
+
+
+def test_the_loss_is_lowest_when_the_student_answers_like_the_teacher():
+    rng = torch.Generator().manual_seed(5)
+    regressors, logits = torch.randn(2, 896, 16, generator=rng), torch.randn(2, 896, 1, generator=rng) * 4
+    config = detector.DEFAULTS
+    same, _ = detector.distillation_loss((regressors, logits), (regressors, logits), config)
+    moved, _ = detector.distillation_loss((regressors + 1, logits - 2), (regressors, logits), config)
+    assert float(moved) > float(same)
