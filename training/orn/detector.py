@@ -13,7 +13,9 @@ Frames are made from the AFLW training crops (training split only; the validatio
 scaled so that its face spans 20-70 % of the 128-pixel frame, placed at random with a feathered edge on a background
 from orn.negatives (clip backgrounds, photo borders, zoomed face parts, face mosaics, clutter), and mirrored half of
 the time. A quarter of each batch is background with no face (sometimes with hands drawn where a face would be), on
-which the teacher's own low scores are the target, so the student learns occluders are not faces.
+which the teacher's own low scores are the target, so the student learns occluders are not faces; with
+`background_weight` they are taught "no face" outright (the teacher's own false positives on blurred background
+are not copied), and `background_blur` defocuses some of them as video backgrounds are.
 
 The network is the ONNX graph itself, run by torch (`OnnxNetwork`): its initialisers are the parameters, so the
 export writes the trained values back into the same graph, and InferenceCore runs the result unchanged.
@@ -34,7 +36,7 @@ import onnx
 import torch
 import torch.nn.functional as F
 from onnx import numpy_helper
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from . import data, negatives, occlusion, paths
 
@@ -42,7 +44,8 @@ SOURCE = paths.TRAINING.parent / "models" / "face_detection_short_range.onnx"
 SIDE = 128  # the detector's input side, pixels
 DEFAULTS = dict(faces=24, backgrounds=8, occlude_p=0.8, coverage=[0.2, 0.6], face_fraction=[0.2, 0.7], lr=1e-4,
                 minutes=40.0, max_steps=10 ** 9, weights={"score": 1.0, "box": 10.0}, positive_weight=10.0,
-                checkpoint_minutes=5.0, log_every=20, seed=0, threads=1)
+                background_weight=0.0, background_blur=0.0, init=None, checkpoint_minutes=5.0, log_every=20, seed=0,
+                threads=1)
 
 
 class OnnxNetwork(torch.nn.Module):
@@ -237,25 +240,39 @@ def occlude_frames(frames, points, rng, probability, coverage, families=occlusio
     return np.stack(out)
 
 
+def defocus(frame: np.ndarray, rng) -> np.ndarray:
+    """A Gaussian blur of 1-4 pixels: the out-of-focus background of a video, where detectors see faces."""
+    return np.asarray(Image.fromarray(frame).filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 4.0))))
+
+
 def batch(frames: Frames, cfg: dict, rng) -> tuple:
     """(teacher input, student input) as uint8 frames: the teacher sees each frame clean, the student occluded (with
-    `occlude_p`) and under photometric changes; background frames are the same scene for both."""
+    `occlude_p`) and under photometric changes; background frames are the same scene for both, defocused with
+    probability `background_blur`. The last `backgrounds` rows are the face-free ones."""
     clean, points = frames.faces(cfg["faces"], rng, cfg["face_fraction"])
     student = occlude_frames(clean, points, rng, cfg["occlude_p"], cfg["coverage"])
     backgrounds = frames.backgrounds(cfg["backgrounds"], rng)
     backgrounds = np.stack([frames.with_hands(b, rng) if rng.uniform() < 0.3 else b for b in backgrounds])
+    backgrounds = np.stack([defocus(b, rng) if rng.uniform() < cfg["background_blur"] else b for b in backgrounds])
     teacher_frames = np.concatenate([clean, backgrounds])
     student_frames = np.stack([data.photometric(f, rng) for f in np.concatenate([student, backgrounds])])
     return teacher_frames, student_frames
 
 
-def distillation_loss(student, teacher, cfg) -> tuple:
+def distillation_loss(student, teacher, cfg, face_free: int = 0) -> tuple:
     """Soft cross-entropy of every anchor's face probability towards the teacher's (anchors the teacher believes in
     weigh 1 + positive_weight·p), and the L1 distance of box and keypoints (in units of 8 pixels) where the teacher's
-    probability exceeds 0.5, weighted by it."""
+    probability exceeds 0.5, weighted by it. With `background_weight` > 0 the last `face_free` rows (frames made
+    without a face) are taught 0 instead of the teacher's answer, with that weight: the teacher's own false
+    positives are not copied."""
     (student_regressors, student_logits), (teacher_regressors, teacher_logits) = student, teacher
     target = torch.sigmoid(teacher_logits[..., 0])
     weight = 1 + cfg["positive_weight"] * target
+    if cfg["background_weight"] > 0 and face_free > 0:
+        target = target.clone()
+        weight = weight.clone()
+        target[-face_free:] = 0.0
+        weight[-face_free:] = cfg["background_weight"]
     score = (F.binary_cross_entropy_with_logits(student_logits[..., 0], target, reduction="none") * weight).sum(1).mean()
     confident = target * (target > 0.5)
     box = ((student_regressors - teacher_regressors).abs().mean(-1) / 8.0 * confident).sum(1).mean()
@@ -291,6 +308,9 @@ def train(cfg: dict, run: str) -> None:
         opt.load_state_dict(saved["optimizer"])
         state = saved["state"]
         print(f"resumed {run} at step {state['step']}", flush=True)
+    elif cfg["init"]:
+        student.load_state_dict(torch.load(paths.TRAINING / cfg["init"])["model"])
+        print(f"{run} starts from {cfg['init']}", flush=True)
     json.dump(dict(config=cfg, source=str(SOURCE.name), source_sha256=sha256(SOURCE)), open(out / "config.json", "w"))
     frames = Frames("train")
     rng = np.random.default_rng(cfg["seed"] + state["step"])
@@ -309,7 +329,7 @@ def train(cfg: dict, run: str) -> None:
         teacher_frames, student_frames = batch(frames, cfg, rng)
         with torch.no_grad():
             target = teacher(network_input(teacher_frames))
-        loss, logs = distillation_loss(student(network_input(student_frames)), target, cfg)
+        loss, logs = distillation_loss(student(network_input(student_frames)), target, cfg, cfg["backgrounds"])
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -99,3 +99,19 @@ def test_the_loss_is_lowest_when_the_student_answers_like_the_teacher():
     same, _ = detector.distillation_loss((regressors, logits), (regressors, logits), config)
     moved, _ = detector.distillation_loss((regressors + 1, logits - 2), (regressors, logits), config)
     assert float(moved) > float(same)
+
+
+def test_face_free_frames_are_taught_no_face_not_the_teachers_false_positive():
+    teacher_logits = torch.full((2, 896, 1), -8.0)
+    teacher_logits[1, 100] = 3.0  # the teacher sees a face in the second frame, made without one
+    regressors = torch.zeros(2, 896, 16)
+    config = dict(detector.DEFAULTS, background_weight=5.0)
+    copying, _ = detector.distillation_loss((regressors, teacher_logits), (regressors, teacher_logits), config, 1)
+    rejecting, _ = detector.distillation_loss((regressors, torch.full((2, 896, 1), -8.0)), (regressors, teacher_logits),
+                                              config, 1)
+    assert float(rejecting) < float(copying)
+    plain = dict(detector.DEFAULTS)  # without background_weight the teacher's answer is the target everywhere
+    copying, _ = detector.distillation_loss((regressors, teacher_logits), (regressors, teacher_logits), plain, 1)
+    rejecting, _ = detector.distillation_loss((regressors, torch.full((2, 896, 1), -8.0)), (regressors, teacher_logits),
+                                              plain, 1)
+    assert float(rejecting) > float(copying)
