@@ -75,14 +75,14 @@ if $real_daemon; then
     # Models and clips the service user can read, and a config pointing at them.
     clip=../shared/data/videos/d6.mp4
     for file in "$clip" models/orn.onnx models/orn.json models/ict-face-model.ocfm models/face_detection_short_range.json \
-        models/face_detection_short_range.onnx; do
+        models/face_detection_short_range_occlusion.onnx; do
         [[ -f $file ]] || skip "$file not found (the real daemon needs the models and ../shared/data)"
     done
     command -v ffmpeg >/dev/null || skip "ffmpeg not found (cuts the test clips)"
     chmod 0755 "$work"
     install -d -m 0755 "$work/share"
     install -m 0644 -t "$work/share" models/orn.onnx models/orn.json models/ict-face-model.ocfm \
-        models/face_detection_short_range.json models/face_detection_short_range.onnx \
+        models/face_detection_short_range.json models/face_detection_short_range_occlusion.onnx \
         models/face_detection_full_range.json models/face_detection_full_range.onnx
     ffmpeg -v error -i "$clip" -t 20 -an -c:v libx264 -pix_fmt yuv420p "$work/share/talk.mp4"
     ffmpeg -v error -i "$clip" -frames:v 60 -vf "setpts='if(gte(N,30),PTS+1000/TB,PTS)'" -fps_mode passthrough \

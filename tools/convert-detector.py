@@ -40,6 +40,9 @@ NUMPY_TYPES = {TensorType.FLOAT32: np.float32, TensorType.FLOAT16: np.float16, T
 MODELS = {
     "face_detection_short_range": {
         "tflite": "face_detection_short_range.tflite",
+        # the shipped short-range sidecar (face_detection_short_range.json) names the network fine-tuned for
+        # occluded faces (training/orn/detector.py); the converted original is its teacher and keeps this one
+        "sidecar": "face_detection_short_range_mediapipe",
         "anchors": {"num_layers": 4, "min_scale": 0.1484375, "max_scale": 0.75, "input_size_height": 128,
                     "input_size_width": 128, "anchor_offset_x": 0.5, "anchor_offset_y": 0.5,
                     "strides": [8, 16, 16, 16], "aspect_ratios": [1.0], "fixed_anchor_size": True,
@@ -515,7 +518,7 @@ def main():
         if relative > arguments.tolerance or worst["scores"] > 1e-4:
             print(f"{name}: parity check FAILED (tolerance {arguments.tolerance})", file=sys.stderr)
             failed = True
-        with open(os.path.join(arguments.output_dir, name + ".json"), "w") as file:
+        with open(os.path.join(arguments.output_dir, settings.get("sidecar", name) + ".json"), "w") as file:
             json.dump(sidecar(name, settings, tflite_path, onnx_path, report), file, indent=1)
             file.write("\n")
     sys.exit(1 if failed else 0)

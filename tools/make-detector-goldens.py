@@ -4,7 +4,8 @@ golden files of Tests/FaceTrackingTests (DetectorParityTests), which check that 
 networks to the same numbers.
 
 The inputs are made from integer formulas (the Swift test makes them the same way, bit for bit), so only the
-outputs are stored: `<model>.<case>.regressors.npy` and `<model>.<case>.classificators.npy`.
+outputs are stored: `<sidecar>.<case>.regressors.npy` and `<sidecar>.<case>.classificators.npy`, for the network each
+sidecar names (the shipped short-range detector, its MediaPipe original and the full-range one).
 
 Usage (in the detector venv, made by tools/convert-detector.sh):
     .venv/bin/python tools/make-detector-goldens.py [--output Tests/FaceTrackingTests/Fixtures]
@@ -40,9 +41,10 @@ def main():
     parser.add_argument("--output", default=os.path.join(root, "Tests", "FaceTrackingTests", "Fixtures"))
     arguments = parser.parse_args()
     os.makedirs(arguments.output, exist_ok=True)
-    for name, cases in [("face_detection_short_range", ["noise", "rings"]), ("face_detection_full_range", ["rings"])]:
+    for name, cases in [("face_detection_short_range", ["noise", "rings"]), ("face_detection_short_range_mediapipe",
+                        ["noise"]), ("face_detection_full_range", ["rings"])]:
         spec = json.load(open(os.path.join(root, "models", name + ".json")))
-        session = onnxruntime.InferenceSession(os.path.join(root, "models", name + ".onnx"),
+        session = onnxruntime.InferenceSession(os.path.join(root, "models", spec["model"]),
                                                providers=["CPUExecutionProvider"])
         size = spec["input"]["shape"][2]
         scale = np.float32(spec["input"]["normalization"]["scale"])

@@ -16,7 +16,7 @@ struct DetectionDecodingTests {
     @Test("the committed sidecars describe their networks")
     func committedSidecarsDescribeTheirNetworks() throws {
         let short = try shortRange()
-        #expect(short.model == "face_detection_short_range.onnx")
+        #expect(short.model == "face_detection_short_range_occlusion.onnx")
         #expect(short.input.shape == [1, 3, 128, 128])
         #expect(short.anchors.count == 896)
         #expect(short.decoding.numCoords == 16)
@@ -32,7 +32,12 @@ struct DetectionDecodingTests {
         #expect(full.input.shape == [1, 3, 192, 192])
         #expect(full.anchors.count == 48 * 48)
         #expect(full.decoding.minScoreThresh == 0.6)
-        for name in ["face_detection_short_range.onnx", "face_detection_full_range.onnx", "LICENSE-mediapipe.txt"] {
+        let original = try DetectorSpecification.load(
+            path: Self.models.appendingPathComponent("face_detection_short_range_mediapipe.json").path)
+        #expect(original.model == "face_detection_short_range.onnx")
+        #expect(original.anchors.centers == short.anchors.centers)
+        for name in ["face_detection_short_range_occlusion.onnx", "face_detection_short_range.onnx",
+                     "face_detection_full_range.onnx", "LICENSE-mediapipe.txt"] {
             #expect(FileManager.default.fileExists(atPath: Self.models.appendingPathComponent(name).path), "\(name)")
         }
     }

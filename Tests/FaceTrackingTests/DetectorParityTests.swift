@@ -56,6 +56,11 @@ struct DetectorParityTests {
         try check(range: "short_range", cases: ["noise", "rings"])
     }
 
+    @Test("the MediaPipe original of the short-range network gives onnxruntime's outputs")
+    func originalShortRangeMatchesOnnxRuntime() throws {
+        try check(range: "short_range_mediapipe", cases: ["noise"])
+    }
+
     @Test("the full-range network gives onnxruntime's outputs")
     func fullRangeMatchesOnnxRuntime() throws {
         try check(range: "full_range", cases: ["rings"])

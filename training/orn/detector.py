@@ -22,7 +22,7 @@ export writes the trained values back into the same graph, and InferenceCore run
 
     python -m orn.detector train configs/detector-occlusion.json     # writes runs/NAME/{ckpt.pt,log.jsonl}
     python -m orn.detector validate [--student runs/NAME/ckpt.pt]      # found rates on the validation split
-    python -m orn.detector export runs/NAME/ckpt.pt --output-dir ../models
+    python -m orn.detector export runs/NAME/ckpt.pt [--output-dir ../models]
 """
 import argparse
 import copy
@@ -30,6 +30,7 @@ import hashlib
 import json
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -395,18 +396,28 @@ def validate(student_path=None, count: int = 559, seed: int = 7) -> dict:
 
 
 def export(checkpoint, output_dir) -> None:
-    """Write the fine-tuned detector (the original graph with the trained weights) and its sidecar."""
+    """Write the fine-tuned detector (the original graph with the trained weights) as
+    face_detection_short_range_occlusion.onnx, and face_detection_short_range.json, the sidecar the daemon and
+    `occlumesh` load: the original's (face_detection_short_range_mediapipe.json) naming the new network, with the
+    run that trained it."""
     source = onnx.load(SOURCE)
     network = OnnxNetwork(source)
-    network.load_state_dict(torch.load(checkpoint)["model"])
-    model_path = output_dir / "face_detection_occlusion.onnx"
+    saved = torch.load(checkpoint)
+    network.load_state_dict(saved["model"])
+    model_path = output_dir / "face_detection_short_range_occlusion.onnx"
     onnx.save(network.write(source), model_path)
-    sidecar = json.load(open(SOURCE.with_suffix(".json")))
+    run = json.load(open(Path(checkpoint).parent / "config.json"))
+    sidecar = json.load(open(SOURCE.with_name("face_detection_short_range_mediapipe.json")))
     sidecar.update(model=model_path.name, onnx_sha256=sha256(model_path),
-                   source=f"{SOURCE.name} fine-tuned for occluded faces by training/orn/detector.py",
-                   source_sha256=sha256(SOURCE), converter="training/orn/detector.py (export)")
-    json.dump(sidecar, open(model_path.with_suffix(".json"), "w"), indent=1)
-    print(f"wrote {model_path} and its sidecar", flush=True)
+                   source=f"{SOURCE.name} (MediaPipe's short-range BlazeFace, converted by tools/convert-detector.py), "
+                          "fine-tuned for occluded faces by training/orn/detector.py",
+                   source_sha256=sha256(SOURCE), converter="training/orn/detector.py export",
+                   license="Apache-2.0 (see models/LICENSE-mediapipe.txt); the weights are modified by fine-tuning",
+                   training=dict(run=Path(checkpoint).parent.name, steps=saved["state"]["step"], config=run["config"]))
+    with open(output_dir / "face_detection_short_range.json", "w") as file:
+        json.dump(sidecar, file, indent=1)
+        file.write("\n")
+    print(f"wrote {model_path} and face_detection_short_range.json", flush=True)
 
 
 def main(argv=None) -> int:
@@ -423,12 +434,10 @@ def main(argv=None) -> int:
     e.add_argument("--output-dir", default=str(paths.TRAINING.parent / "models"))
     args = ap.parse_args(argv)
     if args.command == "train":
-        from pathlib import Path
         train(load_config(args.config), args.run or Path(args.config).stem)
     elif args.command == "validate":
         validate(args.student, args.count)
     else:
-        from pathlib import Path
         export(args.checkpoint, Path(args.output_dir))
     return 0
 
