@@ -11,8 +11,9 @@ struct DetectCommand: ParsableCommand {
         abstract: "Find faces in an image, a folder of images, or a video, one line per image or frame.",
         discussion: """
             With --json each line is {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], \
-            "score": 0.98}]}: boxes in image pixels, best face first, source the file name. Faces come from MediaPipe's \
-            BlazeFace run by occlumesh's own inference engine.
+            "score": 0.98}]}: boxes in image pixels, best face first, source the file name. Faces come from BlazeFace \
+            (the short-range network fine-tuned for occluded faces, or MediaPipe's full-range one) run by occlumesh's own \
+            inference engine.
             """)
 
     /// Which BlazeFace model to use.
@@ -26,7 +27,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "BlazeFace model: short (faces within about 2 m) or full (small, far faces).")
     var range: Range = .short
 
-    @Option(help: "Folder holding face_detection_{short,full}_range.{json,onnx}.")
+    @Option(help: "Folder holding face_detection_{short,full}_range.json and the ONNX files they name.")
     var models: String = "models"
 
     @Option(help: "Report faces scoring at least this (default: the model's own threshold).")
