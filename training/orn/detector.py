@@ -10,9 +10,10 @@ weighted up) and, where the teacher sees a face, its box and six keypoints. No b
 student is taught to answer as the same detector would if the occluder were not there.
 
 Frames are made from the AFLW training crops (training split only; the validation split stays out): a crop is
-scaled so that its face spans 20-70 % of the 128-pixel frame, placed at random with a feathered edge on a background
-from orn.negatives (clip backgrounds, photo borders, zoomed face parts, face mosaics, clutter), and mirrored half of
-the time. A quarter of each batch is background with no face (sometimes with hands drawn where a face would be), on
+scaled so that its face spans a share of the 128-pixel frame drawn from `face_fraction` (20-70 % by default), placed
+at random with a feathered edge on a background from orn.negatives (clip backgrounds, photo borders, zoomed face
+parts, face mosaics, clutter), and mirrored half of the time. `backgrounds` frames of each batch hold no face
+(sometimes hands drawn where a face would be), on
 which the teacher's own low scores are the target, so the student learns occluders are not faces; with
 `background_weight` they are taught "no face" outright (the teacher's own false positives on blurred background
 are not copied), and `background_blur` defocuses some of them as video backgrounds are.
