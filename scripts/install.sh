@@ -7,7 +7,8 @@
 #                (subscribe, view, bridge) is installed too, with systemd/occlumesh-bridge@.service
 #   --model-dir  directory whose files go to /usr/share/occlumesh (the paths in [model] of the config): normally
 #                models/, holding orn.onnx + orn.json, ict-face-model.ocfm (tools/setup-face-model.sh) and
-#                face_detection_short_range.json + .onnx
+#                the detectors' sidecars with the ONNX files they name (face_detection_short_range.json names
+#                face_detection_short_range_occlusion.onnx)
 #   --destdir    stage into DIR instead of / (packaging, tests); skips creating the user and reloading systemd
 set -euo pipefail
 cd "$(dirname "$0")/.."
