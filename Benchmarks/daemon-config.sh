@@ -1,5 +1,6 @@
 # Sourced by the daemon benchmarks: writes FOLDER/occlumesh.toml, a config that reads INPUT at its own size with
-# the repository's models and listens on FOLDER/mesh.sock.
+# the repository's models and listens on FOLDER/mesh.sock. DETECTOR, when set, is the detector sidecar to use instead
+# of models/face_detection_short_range.json (e.g. models/face_detection_short_range_mediapipe.json, the original).
 #   write_daemon_config INPUT FOLDER
 write_daemon_config() {
     cat > "$2/occlumesh.toml" <<CONF
@@ -10,7 +11,7 @@ height = 0
 [model]
 regressor = "$PWD/models/orn.onnx"
 face_model = "$PWD/models/ict-face-model.ocfm"
-detector = "$PWD/models/face_detection_short_range.json"
+detector = "${DETECTOR:-$PWD/models/face_detection_short_range.json}"
 [socket]
 path = "$2/mesh.sock"
 [log]
