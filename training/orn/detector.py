@@ -133,15 +133,10 @@ class OnnxNetwork(torch.nn.Module):
 
 
 def anchors() -> np.ndarray:
-    """The short-range detector's 896 anchor centres (fractions of the frame), in its output order: two anchors per
-    cell of the 16x16 (stride 8) grid, then six per cell of the 8x8 (stride 16) grid (MediaPipe's SSD anchor options
-    in models/face_detection_short_range.json)."""
-    out = []
-    for grid, per_cell in ((16, 2), (8, 6)):
-        for y in range(grid):
-            for x in range(grid):
-                out += [((x + 0.5) / grid, (y + 0.5) / grid)] * per_cell
-    return np.asarray(out, np.float32)
+    """The short-range detector's 896 anchor centres (fractions of the frame), in its output order, as its sidecar
+    lists them (`anchors.centers`, written by tools/convert-detector.py from MediaPipe's SSD anchor options)."""
+    sidecar = json.load(open(SOURCE.with_name("face_detection_short_range_mediapipe.json")))
+    return np.asarray(sidecar["anchors"]["centers"], np.float32)
 
 
 ANCHORS = anchors()
