@@ -62,7 +62,9 @@ class OnnxNetwork(torch.nn.Module):
         unknown = {n.op_type for n in model.graph.node} - self.OPERATORS
         if unknown:
             raise ValueError(f"detector graph uses operators this runner does not have: {sorted(unknown)}")
-        self.graph = model.graph
+        # each node's operator, input and output names and attributes, read once: forward runs this list
+        self.plan = [(n.op_type, [name for name in n.input if name], n.output[0],
+                      {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}) for n in model.graph.node]
         trainable = {name for n in model.graph.node if n.op_type == "Conv" for name in n.input[1:]}
         self.parameter_names = {}
         self.constants = {}
@@ -84,10 +86,8 @@ class OnnxNetwork(torch.nn.Module):
 
     def forward(self, x):
         values = {self.input_name: x}
-        for node in self.graph.node:
-            attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-            inputs = [self.tensor(values, name) for name in node.input if name]
-            values[node.output[0]] = self.apply(node.op_type, inputs, attributes)
+        for op, input_names, output_name, attributes in self.plan:
+            values[output_name] = self.apply(op, [self.tensor(values, name) for name in input_names], attributes)
         return tuple(values[name] for name in self.output_names)
 
     @staticmethod
