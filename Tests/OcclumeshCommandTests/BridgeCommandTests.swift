@@ -42,29 +42,34 @@ final class SampleDaemon {
     }
 }
 
-/// The bundled sample streamed into a new FIFO as a capture program feeds a live source: ffmpeg at the clip's own
-/// pace (`-re`), MPEG-TS, looped to about 12 s. The daemon reads `path`; `stop()` ends the feed.
-final class LiveSampleFeed {
-    /// The FIFO the feed writes into.
-    let path: String
+/// The daemon on a live source: the bundled sample streamed into a FIFO as a capture program feeds one (ffmpeg at the
+/// clip's own pace, `-re`, MPEG-TS, looped to about 12 s), the daemon reading it. `stop()` ends both.
+final class LiveSampleDaemon {
+    /// The daemon reading the FIFO.
+    let daemon: SampleDaemon
+    private let folder: URL
     private let feeder = Process()
 
-    /// Makes `camera.fifo` in `folder` and starts writing the sample into it.
-    init(in folder: URL) throws {
-        path = folder.appendingPathComponent("camera.fifo").path
-        guard mkfifo(path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    /// Makes the FIFO in a folder named after `name`, starts writing the sample into it, then starts the daemon.
+    init(_ name: String) throws {
+        folder = try DetectCommandTests.temporaryFolder("\(name)-feed")
+        let fifo = folder.appendingPathComponent("camera.fifo").path
+        guard mkfifo(fifo, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: fifo]) }
         feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         feeder.arguments = ["ffmpeg", "-v", "error", "-y", "-re", "-stream_loop", "3", "-i",
                             SampleDaemon.root.appendingPathComponent("samples/face.mp4").path, "-an", "-c", "copy",
-                            "-f", "mpegts", path]
+                            "-f", "mpegts", fifo]
         feeder.standardError = FileHandle.nullDevice
         try feeder.run()
+        daemon = try SampleDaemon(name, source: fifo)
     }
 
-    /// Ends the feed if it still runs.
+    /// Stops the daemon, then the feed if it still runs, and removes the FIFO's folder.
     func stop() {
+        daemon.stop()
         if feeder.isRunning { feeder.terminate() }
         feeder.waitUntilExit()
+        try? FileManager.default.removeItem(at: folder)
     }
 }
 
@@ -203,18 +208,14 @@ struct BridgeCommandTests {
     @Test("osc and vmc against the daemon on a live FIFO source: the sample streamed into it in real time by ffmpeg",
           arguments: ["osc", "vmc"])
     func liveFIFO(protocol name: String) throws {
-        let folder = try DetectCommandTests.temporaryFolder("bridge-fifo-\(name)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let feed = try LiveSampleFeed(in: folder)
-        defer { feed.stop() }
-        let daemon = try SampleDaemon("bridge-fifo-daemon-\(name)", source: feed.path)
-        defer { daemon.stop() }
+        let live = try LiveSampleDaemon("bridge-fifo-\(name)")
+        defer { live.stop() }
         // A frame starts with /occlumesh/frame (its sequence first) for osc, /VMC/Ext/T (the time) for vmc.
         let frameAddress = name == "osc" ? "/occlumesh/frame" : "/VMC/Ext/T"
         let receiver = try OSCReceiver(end: frameAddress, frames: 30)
         // Bounded: a bridge whose daemon is gone waits for it to come back, and the test must fail, not hang.
         let result = try Subprocess.run("timeout", ["60", ProbeCommandTests.executable, "bridge", name,
-                                                    "--to", "127.0.0.1:\(receiver.port)", "--socket", daemon.socket, "--count", "30"])
+                                                    "--to", "127.0.0.1:\(receiver.port)", "--socket", live.daemon.socket, "--count", "30"])
         #expect(result.status == 0, "\(result.errors)")
         let messages = try receiver.messages()
         let frames = messages.filter { $0.address == frameAddress }

@@ -117,14 +117,10 @@ struct ViewCommandTests {
 
     @Test("on a live FIFO source, the viewer streams the daemon's frames in order, one per request")
     func liveFIFO() throws {
-        let folder = try DetectCommandTests.temporaryFolder("view-fifo")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let feed = try LiveSampleFeed(in: folder)
-        defer { feed.stop() }
-        let daemon = try SampleDaemon("view-fifo-daemon", source: feed.path)
-        defer { daemon.stop() }
+        let live = try LiveSampleDaemon("view-fifo")
+        defer { live.stop() }
         let viewerErrors = Pipe()
-        let viewer = try Self.start(ProbeCommandTests.executable, ["view", "--listen", "127.0.0.1:0", "--socket", daemon.socket],
+        let viewer = try Self.start(ProbeCommandTests.executable, ["view", "--listen", "127.0.0.1:0", "--socket", live.daemon.socket],
                                     errors: viewerErrors)
         defer { viewer.terminate(); viewer.waitUntilExit() }
         let announcement = Self.readLine(viewerErrors)
