@@ -43,6 +43,7 @@ from PIL import Image, ImageFilter
 from . import data, negatives, occlusion, paths
 
 SOURCE = paths.TRAINING.parent / "models" / "face_detection_short_range.onnx"
+SOURCE_SIDECAR = SOURCE.with_name("face_detection_short_range_mediapipe.json")  # the original's anchors, decoding
 SIDE = 128  # the detector's input side, pixels
 DEFAULTS = dict(faces=24, backgrounds=8, occlude_p=0.8, coverage=[0.2, 0.6], face_fraction=[0.2, 0.7], lr=1e-4,
                 minutes=40.0, max_steps=10 ** 9, weights={"score": 1.0, "box": 10.0}, positive_weight=10.0,
@@ -135,7 +136,7 @@ class OnnxNetwork(torch.nn.Module):
 def anchors() -> np.ndarray:
     """The short-range detector's 896 anchor centres (fractions of the frame), in its output order, as its sidecar
     lists them (`anchors.centers`, written by tools/convert-detector.py from MediaPipe's SSD anchor options)."""
-    sidecar = json.load(open(SOURCE.with_name("face_detection_short_range_mediapipe.json")))
+    sidecar = json.load(open(SOURCE_SIDECAR))
     return np.asarray(sidecar["anchors"]["centers"], np.float32)
 
 
@@ -403,7 +404,7 @@ def export(checkpoint, output_dir) -> None:
     model_path = output_dir / "face_detection_short_range_occlusion.onnx"
     onnx.save(network.write(source), model_path)
     run = json.load(open(Path(checkpoint).parent / "config.json"))
-    sidecar = json.load(open(SOURCE.with_name("face_detection_short_range_mediapipe.json")))
+    sidecar = json.load(open(SOURCE_SIDECAR))
     sidecar.update(model=model_path.name, onnx_sha256=sha256(model_path),
                    source=f"{SOURCE.name} (MediaPipe's short-range BlazeFace, converted by tools/convert-detector.py), "
                           "fine-tuned for occluded faces by training/orn/detector.py",
