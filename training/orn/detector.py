@@ -38,7 +38,7 @@ import onnx
 import torch
 import torch.nn.functional as F
 from onnx import numpy_helper
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from . import data, negatives, occlusion, paths
 
@@ -47,8 +47,8 @@ SOURCE_SIDECAR = SOURCE.with_name("face_detection_short_range_mediapipe.json")  
 SIDE = 128  # the detector's input side, pixels
 DEFAULTS = dict(faces=24, backgrounds=8, occlude_p=0.8, coverage=[0.2, 0.6], face_fraction=[0.2, 0.7], lr=1e-4,
                 minutes=40.0, max_steps=10 ** 9, weights={"score": 1.0, "box": 10.0}, positive_weight=10.0,
-                background_weight=0.0, background_blur=0.0, init=None, checkpoint_minutes=5.0, log_every=20, seed=0,
-                threads=1)
+                background_weight=0.0, background_blur=0.0, face_floor=0.0, init=None, checkpoint_minutes=5.0,
+                log_every=20, seed=0, threads=1)
 
 
 class OnnxNetwork(torch.nn.Module):
@@ -238,33 +238,48 @@ def occlude_frames(frames, points, rng, probability, coverage, families=occlusio
     return np.stack(out)
 
 
-def defocus(frame: np.ndarray, rng) -> np.ndarray:
-    """A Gaussian blur of 1-4 pixels: the out-of-focus background of a video, where detectors see faces."""
-    return np.asarray(Image.fromarray(frame).filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 4.0))))
-
-
 def batch(frames: Frames, cfg: dict, rng) -> tuple:
-    """(teacher input, student input) as uint8 frames: the teacher sees each frame clean, the student occluded (with
-    `occlude_p`) and under photometric changes; background frames are the same scene for both, defocused with
-    probability `background_blur`. The last `backgrounds` rows are the face-free ones."""
+    """(teacher input, student input, face boxes). Frames are uint8; the teacher sees each frame clean, the student
+    occluded (with `occlude_p`) and under photometric changes; background frames are the same scene for both,
+    defocused with probability `background_blur`. The last `backgrounds` rows are the face-free ones; the face boxes
+    (one per face row, x0 y0 x1 y1 in frame fractions) are the placed faces' 68-landmark boxes."""
     clean, points = frames.faces(cfg["faces"], rng, cfg["face_fraction"])
     student = occlude_frames(clean, points, rng, cfg["occlude_p"], cfg["coverage"])
     backgrounds = frames.backgrounds(cfg["backgrounds"], rng)
     backgrounds = np.stack([frames.with_hands(b, rng) if rng.uniform() < 0.3 else b for b in backgrounds])
-    backgrounds = np.stack([defocus(b, rng) if rng.uniform() < cfg["background_blur"] else b for b in backgrounds])
+    backgrounds = np.stack([negatives.defocus(b, rng) if rng.uniform() < cfg["background_blur"] else b
+                            for b in backgrounds])
     teacher_frames = np.concatenate([clean, backgrounds])
     student_frames = np.stack([data.photometric(f, rng) for f in np.concatenate([student, backgrounds])])
-    return teacher_frames, student_frames
+    face_boxes = np.concatenate([points.min(1), points.max(1)], 1) / SIDE
+    return teacher_frames, student_frames, face_boxes.astype(np.float32)
 
 
-def distillation_loss(student, teacher, cfg, face_free: int = 0) -> tuple:
+def face_anchors(teacher_regressors: torch.Tensor, teacher_probability: torch.Tensor, face_boxes: np.ndarray,
+                 least_probability: float = 0.1) -> torch.Tensor:
+    """(F, 896) bool for the F face rows: anchors whose teacher box overlaps the placed face's landmark box with
+    IoU >= 0.5 (the validation's "found" rule) and whose teacher probability is at least `least_probability` (the
+    teacher saw something there): the anchors that answer for a face the teacher found but doubted."""
+    decoded = boxes(teacher_regressors[:len(face_boxes)].numpy())
+    overlaps = np.stack([iou(b, face) for b, face in zip(decoded, face_boxes)]) >= 0.5
+    return torch.from_numpy(overlaps) & (teacher_probability[:len(face_boxes)] >= least_probability)
+
+
+def distillation_loss(student, teacher, cfg, face_free: int = 0, face_boxes: np.ndarray | None = None) -> tuple:
     """Soft cross-entropy of every anchor's face probability towards the teacher's (anchors the teacher believes in
     weigh 1 + positive_weight·p), and the L1 distance of box and keypoints (in units of 8 pixels) where the teacher's
     probability exceeds 0.5, weighted by it. With `background_weight` > 0 the last `face_free` rows (frames made
     without a face) are taught 0 instead of the teacher's answer, with that weight: the teacher's own false
-    positives are not copied."""
+    positives are not copied. With `face_floor` > 0 and the face rows' `face_boxes` given, the anchors that answer
+    for the placed face (`face_anchors`) are taught at least that probability: the faces are known to be there, so
+    a profile or dim face the teacher only half believes in is not taught to stay doubtful."""
     (student_regressors, student_logits), (teacher_regressors, teacher_logits) = student, teacher
     target = torch.sigmoid(teacher_logits[..., 0])
+    if cfg["face_floor"] > 0 and face_boxes is not None and len(face_boxes):
+        floor = face_anchors(teacher_regressors, target, face_boxes)
+        target = target.clone()
+        target[:len(face_boxes)] = torch.where(floor, target[:len(face_boxes)].clamp(min=cfg["face_floor"]),
+                                               target[:len(face_boxes)])
     weight = 1 + cfg["positive_weight"] * target
     if cfg["background_weight"] > 0 and face_free > 0:
         target = target.clone()
@@ -324,10 +339,11 @@ def train(cfg: dict, run: str) -> None:
         lr = cfg["lr"] * min(1.0, (state["step"] + 1) / 50) * 0.5 * (1 + math.cos(math.pi * frac))
         for g in opt.param_groups:
             g["lr"] = lr
-        teacher_frames, student_frames = batch(frames, cfg, rng)
+        teacher_frames, student_frames, face_boxes = batch(frames, cfg, rng)
         with torch.no_grad():
             target = teacher(network_input(teacher_frames))
-        loss, logs = distillation_loss(student(network_input(student_frames)), target, cfg, cfg["backgrounds"])
+        loss, logs = distillation_loss(student(network_input(student_frames)), target, cfg, cfg["backgrounds"],
+                                       face_boxes)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -115,3 +115,23 @@ def test_face_free_frames_are_taught_no_face_not_the_teachers_false_positive():
     rejecting, _ = detector.distillation_loss((regressors, torch.full((2, 896, 1), -8.0)), (regressors, teacher_logits),
                                               plain, 1)
     assert float(rejecting) > float(copying)
+
+
+def test_face_floor_teaches_confidence_only_where_the_teacher_boxes_the_placed_face():
+    face = np.array([[0.3, 0.3, 0.6, 0.6]], np.float32)
+    teacher_logits = torch.full((1, 896, 1), -8.0)
+    regressors = torch.zeros(1, 896, 16)
+    for anchor, centre in ((100, (0.45, 0.45)), (200, (0.85, 0.85))):  # the first boxes the face, the second not
+        teacher_logits[0, anchor] = -0.5  # a doubtful teacher: probability 0.38
+        regressors[0, anchor, :2] = (torch.tensor(centre) - torch.from_numpy(detector.ANCHORS[anchor])) * detector.SIDE
+        regressors[0, anchor, 2:4] = 0.3 * detector.SIDE
+    config = dict(detector.DEFAULTS, face_floor=0.9)
+
+    def loss(anchor, logit, cfg):
+        answer = teacher_logits.clone()
+        answer[0, anchor] = logit
+        return float(detector.distillation_loss((regressors, answer), (regressors, teacher_logits), cfg, 0, face)[0])
+
+    assert loss(100, 3.0, config) < loss(100, -0.5, config)  # confident on the face: taught
+    assert loss(200, 3.0, config) > loss(200, -0.5, config)  # elsewhere the teacher's doubt stays the target
+    assert loss(100, 3.0, detector.DEFAULTS) > loss(100, -0.5, detector.DEFAULTS)  # off by default
