@@ -4,7 +4,8 @@ Faces: the validation split's AFLW crops (never trained on; `orn.validate.valida
 generator's heavy level (40-60 % of the face covered, fixed seeds). Background: the validation frames' video
 background crops (`orn.negatives.load_video("val")`, frames never trained on) and 2,000 crops of the other kinds cut
 from the validation faces with a fixed seed. Reports, for each face set, the share of faces above the threshold that
-rejects 99 % of the background, and the area under the ROC curve.
+rejects 99 % of the background, and the area under the ROC curve; and the same for the background thrown out of focus
+(`defocused`: every crop blurred 1-4 px, fixed seed), the video background where a sharp-trained score fails.
 
     python -m orn.face_score CKPT [CKPT ...]
 """
@@ -52,11 +53,16 @@ def main(argv=None) -> int:
     images, label68, _ = validation_crops("fused")
     faces = {"clean": images, "heavy": occluded(images, label68, LEVELS["heavy"])}
     background = background_crops(images)
+    blur = np.random.default_rng(78)
+    defocused = np.stack([negatives.defocus(crop, blur) for crop in background])
     print(f"{len(images)} validation faces, {len(background)} background crops", flush=True)
     for ckpt in args.checkpoints:
         model, _ = load_model(ckpt)
         back = scores(model, background)
-        result = {name: roc(scores(model, crops), back) for name, crops in faces.items()}
+        face = {name: scores(model, crops) for name, crops in faces.items()}
+        result = {name: roc(value, back) for name, value in face.items()}
+        back = scores(model, defocused)
+        result.update({f"{name}_vs_defocused": roc(value, back) for name, value in face.items()})
         print(ckpt, json.dumps(result), flush=True)
     return 0
 

@@ -10,6 +10,8 @@ each drawn at random per sample:
   - `part`: a 2.5-4x zoom into a face crop away from its centre (skin, hair, an ear, clothing): texture without a face;
   - `mosaic`: a face crop cut into a 4x4 grid and shuffled: face colours and edges without a face's layout;
   - `clutter`: drawn shapes, stripes, gradients and noise.
+With `defocused` > 0, that share of the crops is then thrown out of focus (`defocus`): the blurred background of a
+video, a person sitting far behind, is where the detector and a face score trained on sharp negatives see faces.
 The video negatives are split by frame (`data.split` over their names) so validation never sees training frames.
 
     python -m orn.negatives        # writes cache/negatives/video.npz (needs mediapipe; about a minute)
@@ -131,9 +133,16 @@ def clutter(rng, out: int) -> np.ndarray:
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
-def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT) -> np.ndarray:
+def defocus(image: np.ndarray, rng, radius=(1.0, 4.0)) -> np.ndarray:
+    """A Gaussian blur of a radius drawn from `radius` (pixels): an out-of-focus background."""
+    return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(rng.uniform(*radius))))
+
+
+def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT,
+         defocused: float = 0.0) -> np.ndarray:
     """`count` background images (count, out, out, 3) uint8, each from a random source (`video` only when video
-    crops are given); `faces` are the face crops the other sources cut from (never whole faces)."""
+    crops are given), a `defocused` share of them blurred (`defocus`, 1-4 px); `faces` are the face crops the other
+    sources cut from (never whole faces)."""
     kinds = KINDS if len(video) else KINDS[1:]
     images = []
     for _ in range(count):
@@ -151,6 +160,8 @@ def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.
             image = clutter(rng, out)
         if rng.uniform() < 0.5:
             image = image[:, ::-1]
+        if defocused > 0 and rng.uniform() < defocused:
+            image = defocus(np.ascontiguousarray(image), rng)
         images.append(image)
     return np.stack(images)
 

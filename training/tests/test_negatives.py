@@ -20,6 +20,18 @@ def test_every_kind_makes_images_of_the_input_size():
     assert negatives.clutter(rng, 128).shape == (128, 128, 3)
 
 
+def test_defocused_negatives_lose_their_fine_detail():
+    """Random-noise crops lose most of their pixel-to-pixel variation when thrown out of focus, and only then."""
+    faces = face_like()
+
+    def roughness(images):
+        return float(np.abs(np.diff(images.astype(np.float32), axis=2)).mean())
+
+    sharp = negatives.make(faces, face_like(2, seed=5), 20, np.random.default_rng(4), out=120)
+    blurred = negatives.make(faces, face_like(2, seed=5), 20, np.random.default_rng(4), out=120, defocused=1.0)
+    assert roughness(blurred) < 0.5 * roughness(sharp)
+
+
 def test_mosaic_keeps_the_pixels_and_moves_them():
     rng = np.random.default_rng(2)
     face = np.zeros((128, 128, 3), np.uint8)
