@@ -259,7 +259,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FacePipelineTests",
-            dependencies: ["FacePipeline", "DaemonConfiguration", "FaceTracking", "FaceSmoothing", "FaceModel", "VideoIngest"],
+            dependencies: ["FacePipeline", "DaemonConfiguration", "FaceTracking", "FaceSmoothing", "FaceModel", "VideoIngest",
+                           "FaceRegression", "TestSupport"],
             swiftSettings: vectorISA
         ),
         .testTarget(

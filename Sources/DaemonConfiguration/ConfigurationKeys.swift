@@ -90,6 +90,7 @@ enum ConfigurationKeys {
         "smoothing.identity.occluded_weight": { $0.smoothing.identity.occludedWeight = try $1.number(0...1) },
         "smoothing.identity.occlusion_threshold": { $0.smoothing.identity.occlusionThreshold = try $1.number(0...1) },
         "smoothing.identity.maximum_weight": { $0.smoothing.identity.maximumWeight = try $1.number(0.000_001...1_000_000) },
+        "smoothing.files.lookahead_frames": { $0.smoothing.files.lookaheadFrames = try $1.integer(0...30) },
         "socket.path": { $0.socket.path = try $1.string(nonEmpty: true) },
         "socket.mode": { $0.socket.mode = UInt32(try $1.integer(0...0o777)) },
         "socket.group": { $0.socket.group = try $1.string() },

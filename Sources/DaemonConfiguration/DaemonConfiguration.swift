@@ -210,6 +210,14 @@ extension DaemonConfiguration {
         public var rotation = OneEuro(minimumCutoff: 0.05, beta: 4, derivativeCutoff: 1.5)
         /// Identity averaging.
         public var identity = IdentityAveraging()
+        /// `[smoothing.files]`: the centred window that replaces the filters where the source is a file.
+        public var files = FileSmoothing()
+    }
+
+    /// `[smoothing.files]`.
+    public struct FileSmoothing: Sendable, Equatable {
+        /// Frames on each side of a frame that its centred window averages; 0 uses the filters for files too.
+        public var lookaheadFrames = 4
     }
 
     /// `[socket]`.

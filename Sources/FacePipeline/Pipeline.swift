@@ -79,7 +79,9 @@ public final class Pipeline: Sendable {
         self.models = models
         let tracking = try TrackingStage(settings: settings, models: models)
         let regression = try RegressionStage(settings: settings, model: models.model)
-        let mesh = MeshStage(model: models.model, settings: settings.smoothing, smoothing: settings.smoothingEnabled)
+        // Paced like a live source (`realtime`), a file gets no centred window: held frames would wait out its pauses.
+        let mesh = MeshStage(model: models.model, settings: settings.smoothing, smoothing: settings.smoothingEnabled,
+                             lookahead: !source.isLive && !settings.realtime)
         isLive = source.isLive
         sourceInterruption = source.interruption
         usesFeedback = settings.followLandmarks || regression.hasFaceScore
@@ -237,15 +239,27 @@ public final class Pipeline: Sendable {
         })
     }
 
+    /// The mesh stage may hold frames back for its centred window, so a frame in gives none, one or (after a
+    /// reload shortened the window) several out, and the end of the input releases the frames still held.
     private func meshLoop(_ stage: MeshStage) {
-        runStage(.mesh, from: regressed, to: meshed, prepare: { frame in
+        defer { meshed.close() }
+        func deliver(_ frames: () throws(PipelineError) -> [ProcessedFrame], began: Double) -> Bool {
+            do {
+                let ready = try frames()
+                recorder.stage(.mesh, seconds: MonotonicClock.now() - began)
+                return ready.allSatisfy { meshed.put($0) }
+            } catch {
+                fail(error)
+                return false
+            }
+        }
+        while let frame = regressed.take() {
             if let settings = control.withLock({ state -> SmoothingSettings? in defer { state.pendingSmoothing = nil }; return state.pendingSmoothing }) {
                 stage.update(settings: settings)
             }
-            return frame
-        }, process: { frame throws(PipelineError) in
-            try stage.process(frame)
-        })
+            guard deliver({ () throws(PipelineError) in try stage.accept(frame) }, began: MonotonicClock.now()) else { return }
+        }
+        _ = deliver({ () throws(PipelineError) in try stage.finish() }, began: MonotonicClock.now())
     }
 
     private func publishLoop(_ sink: any FrameSink, progress: (@Sendable () -> Void)?) {

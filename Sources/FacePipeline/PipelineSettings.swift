@@ -86,6 +86,7 @@ extension SmoothingSettings {
                   rotation: oneEuro(smoothing.rotation),
                   identity: IdentitySettings(occludedWeight: Float(identity.occludedWeight),
                                              occlusionThreshold: Float(identity.occlusionThreshold),
-                                             maximumWeight: Float(identity.maximumWeight)))
+                                             maximumWeight: Float(identity.maximumWeight)),
+                  lookaheadFrames: smoothing.files.lookaheadFrames)
     }
 }

@@ -222,6 +222,11 @@ public final class RegressionStage {
 /// Smooth + mesh stage: one smoother (identity estimate and filters) per track, then the whole-head mesh,
 /// the 68 landmarks with visibility, and the camera-space pose. One per pipeline; not thread-safe.
 ///
+/// For a source that lets it wait (a file read as fast as possible), the stage holds
+/// `SmoothingSettings.lookaheadFrames` frames back and smooths each frame over a window centred on it (`accept`, then
+/// `finish` at the end of the source): the output has every frame, in order, without the causal filters' lag. Live
+/// sources and paced files are smoothed causally, frame by frame.
+///
 /// A person's identity converges, so each track keeps its identity shape and the identity it was built
 /// from, and publishes that identity until the estimate has moved the head's vertices by more than
 /// `identityStep` (RMS): the mesh then costs the expressions only, and stays exact for the identity sent.
@@ -233,17 +238,23 @@ public final class MeshStage {
     private(set) var settings: SmoothingSettings
     /// Whether `process` smooths by default (false: every frame as regressed, to measure the filters' lag).
     let smoothsByDefault: Bool
+    /// Whether the source lets the stage hold frames back for a centred window (files read as fast as possible).
+    let allowsLookahead: Bool
+    /// Frames taken in by `accept` and not yet smoothed (their windows still wait for later frames).
+    private var pending: [RegressedFrame] = []
     private var tracks: [Int: TrackMeshState] = [:]
     private let identityDisplacement: IdentityDisplacement
     private var mesh: FaceMesh
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
 
-    /// A stage building meshes of `model` with `settings`; with `smoothing` false frames are taken as regressed.
-    public init(model: MorphableModel, settings: SmoothingSettings, smoothing: Bool = true) {
+    /// A stage building meshes of `model` with `settings`; with `smoothing` false frames are taken as regressed,
+    /// with `lookahead` (an unpaced file) `accept` smooths over centred windows when the settings ask for one.
+    public init(model: MorphableModel, settings: SmoothingSettings, smoothing: Bool = true, lookahead: Bool = false) {
         self.model = model
         self.settings = settings
         smoothsByDefault = smoothing
+        allowsLookahead = lookahead
         mesh = model.makeMesh(.wholeHead)
         identityDisplacement = IdentityDisplacement(model: model)
     }
@@ -254,11 +265,59 @@ public final class MeshStage {
         for key in tracks.keys { tracks[key]!.smoother.update(settings: settings) }
     }
 
+    /// Frames on each side of a frame that its centred window reaches; 0 when frames are smoothed one by one.
+    var lookaheadFrames: Int { allowsLookahead && smoothsByDefault ? max(settings.lookaheadFrames, 0) : 0 }
+
+    /// Takes in the next frame of the stream and returns the frames now ready, in order: with a centred window, the
+    /// frame `lookaheadFrames` back (none while the window fills); otherwise this frame, smoothed causally.
+    public func accept(_ frame: RegressedFrame) throws(PipelineError) -> [ProcessedFrame] {
+        let lookahead = lookaheadFrames
+        guard lookahead > 0 else {
+            var ready = try finish()  // frames held before a reload turned the window off
+            ready.append(try process(frame))
+            return ready
+        }
+        for face in frame.faces {
+            var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings)
+            state.smoother.record(FaceParameters(identity: face.face.identity, expression: face.face.expression,
+                                                 pose: face.face.pose),
+                                  frame: frame.index, confidence: face.tracked.confidence,
+                                  occlusion: 1 - face.face.meanVisibility)
+            tracks[face.tracked.track] = state
+        }
+        pending.append(frame)
+        var ready: [ProcessedFrame] = []
+        while pending.count > lookahead { ready.append(try build(pending.removeFirst(), mode: .centred)) }
+        return ready
+    }
+
+    /// The frames still held back, smoothed over the windows they have (the end of the source).
+    public func finish() throws(PipelineError) -> [ProcessedFrame] {
+        var ready: [ProcessedFrame] = []
+        while !pending.isEmpty { ready.append(try build(pending.removeFirst(), mode: .centred)) }
+        return ready
+    }
+
     /// Smooths each face with its track's filters (tracks absent from the frame have ended and are forgotten;
     /// with `smooth` false every face is taken as regressed, for unrelated still images) and builds the frame.
     public func process(_ frame: RegressedFrame, smooth: Bool? = nil) throws(PipelineError) -> ProcessedFrame {
-        let smooth = smooth ?? smoothsByDefault
-        let present = Set(frame.faces.map(\.tracked.track))
+        try build(frame, mode: smooth ?? smoothsByDefault ? .causal : .regressed)
+    }
+
+    /// How `build` gets a face's parameters.
+    private enum Smoothing {
+        /// As regressed.
+        case regressed
+        /// Through the track's causal filters, this frame now.
+        case causal
+        /// From the track's centred window, recorded by `accept`.
+        case centred
+    }
+
+    private func build(_ frame: RegressedFrame, mode: Smoothing) throws(PipelineError) -> ProcessedFrame {
+        // A track ends when it is in neither this frame nor one held back after it.
+        var present = Set(frame.faces.map(\.tracked.track))
+        for later in pending { present.formUnion(later.faces.map(\.tracked.track)) }
         for track in tracks.keys where !present.contains(track) { tracks[track] = nil }
         var published: [PublishedFace] = []
         var processed: [ProcessedFace] = []
@@ -268,16 +327,20 @@ public final class MeshStage {
             var vertices = [SIMD3<Float>](repeating: .zero, count: model.vertexCount)
             let camera: FaceModel.FacePose
             do {
-                if smooth {
+                if mode == .regressed {
+                    try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
+                } else {
                     // Taken out of the dictionary while in use, so its buffers are updated in place, not copied.
                     var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings)
-                    let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
-                    state.smoother.smooth(&parameters, time: frame.presentationTime, faceSize: size,
-                                          confidence: face.tracked.confidence, occlusion: 1 - face.face.meanVisibility)
+                    if mode == .causal {
+                        let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
+                        state.smoother.smooth(&parameters, time: frame.presentationTime, faceSize: size,
+                                              confidence: face.tracked.confidence, occlusion: 1 - face.face.meanVisibility)
+                    } else {
+                        _ = state.smoother.centred(at: frame.index, into: &parameters)  // `accept` recorded it
+                    }
                     try state.buildMesh(&parameters, model: model, displacement: identityDisplacement, into: &mesh)
                     tracks[face.tracked.track] = state
-                } else {
-                    try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
                 }
                 camera = parameters.pose.cameraSpacePose
                 try model.landmarks(of: mesh, pose: parameters.pose, indices: &landmarkIndices, into: &landmarks)
