@@ -408,6 +408,63 @@ def validate(student_path=None, count: int = 559, seed: int = 7) -> dict:
     return report
 
 
+def blended_box(box: np.ndarray, probability: np.ndarray, least: float = 0.5, overlap: float = 0.3):
+    """The daemon's detection of one frame's best face: the highest anchor at or above `least`, blended (weighted by
+    score) with every anchor at or above `least` that overlaps it by IoU > `overlap` (MediaPipe's weighted
+    non-maximum suppression, the sidecar's min_suppression_threshold). None when no anchor reaches `least`."""
+    keep = np.flatnonzero(probability >= least)
+    if len(keep) == 0:
+        return None
+    best = keep[np.argmax(probability[keep])]
+    group = keep[iou(box[keep], box[best]) > overlap]
+    weights = probability[group][:, None]
+    return (box[group] * weights).sum(0) / weights.sum()
+
+
+def framing(onnx_path, count: int = 3000, seed: int = 21) -> dict:
+    """The crop framing for detector boxes (`crop.framing.detection` of models/orn.json), measured on training faces:
+    each training crop (the 3DDFA-style framing the regressor learned) is placed clean on a training background, the
+    detector's blended box is found, and the crop's side over the box's larger side (`side_scale`) and the offset of
+    the crop's centre from the box's, in that side (`centre_shift`), are collected. Medians and 5-95 % ranges."""
+    rng = np.random.default_rng(seed)
+    frames = Frames("train")
+    network = OnnxNetwork(onnx.load(onnx_path)).eval()
+    scales, shifts = [], []
+    for start in range(0, count, 64):
+        picks = rng.choice(frames.index, size=min(64, count - start))
+        placed = [place_face(frames.images[i], frames.landmarks[i], b, rng, (0.2, 0.7))
+                  for i, b in zip(picks, frames.backgrounds(len(picks), rng))]
+        images = np.stack([p[0] for p in placed])
+        with torch.no_grad():
+            regressors, logits = network(network_input(images))
+        decoded = boxes(regressors.numpy()) * SIDE
+        probability = torch.sigmoid(logits[..., 0]).numpy()
+        for i, (image, points), box, p in zip(picks, placed, decoded, probability):
+            found = blended_box(box, p)
+            marks = frames.landmarks[i]
+            face = np.concatenate([points.min(0), points.max(0)])
+            if found is None or iou(found[None], face)[0] < 0.5:
+                continue
+            # The crop's square in frame pixels: the same similarity that placed the landmarks (x mirrored or not).
+            k = np.ptp(points[:, 1]) / np.ptp(marks[:, 1])
+            mirrored = np.sign(points[16, 0] - points[0, 0]) != np.sign(marks[16, 0] - marks[0, 0])
+            half = frames.images[i].shape[0] / 2
+            centre_in_crop = np.array([half - marks[:, 0].mean(), half - marks[:, 1].mean()]) * k
+            if mirrored:
+                centre_in_crop[0] = -centre_in_crop[0]
+            crop_centre = points.mean(0) + centre_in_crop
+            side = max(found[2] - found[0], found[3] - found[1])
+            scales.append(2 * half * k / side)
+            shifts.append((crop_centre - (found[:2] + found[2:]) / 2) / side)
+    scales, shifts = np.asarray(scales), np.asarray(shifts)
+    report = dict(faces=int(len(scales)), of=count, side_scale=round(float(np.median(scales)), 4),
+                  side_scale_5_95=[round(float(v), 4) for v in np.quantile(scales, [0.05, 0.95])],
+                  centre_shift=[round(float(v), 4) for v in np.median(shifts, 0)],
+                  centre_shift_y_5_95=[round(float(v), 4) for v in np.quantile(shifts[:, 1], [0.05, 0.95])])
+    print(json.dumps(report), flush=True)
+    return report
+
+
 def export(checkpoint, output_dir) -> None:
     """Write the fine-tuned detector (the original graph with the trained weights) as
     face_detection_short_range_occlusion.onnx, and face_detection_short_range.json, the sidecar the daemon and
@@ -442,6 +499,9 @@ def main(argv=None) -> int:
     v = sub.add_parser("validate")
     v.add_argument("--student", default=None)
     v.add_argument("--count", type=int, default=559)
+    f = sub.add_parser("framing")
+    f.add_argument("--onnx", default=None, help="the detector network (default: the one the shipped sidecar names)")
+    f.add_argument("--count", type=int, default=3000)
     e = sub.add_parser("export")
     e.add_argument("checkpoint")
     e.add_argument("--output-dir", default=str(paths.TRAINING.parent / "models"))
@@ -450,6 +510,9 @@ def main(argv=None) -> int:
         train(load_config(args.config), args.run or Path(args.config).stem)
     elif args.command == "validate":
         validate(args.student, args.count)
+    elif args.command == "framing":
+        shipped = paths.TRAINING.parent / "models" / "face_detection_short_range.json"
+        framing(args.onnx or shipped.with_name(json.load(open(shipped))["model"]), args.count)
     else:
         export(args.checkpoint, Path(args.output_dir))
     return 0

@@ -135,3 +135,13 @@ def test_face_floor_teaches_confidence_only_where_the_teacher_boxes_the_placed_f
     assert loss(100, 3.0, config) < loss(100, -0.5, config)  # confident on the face: taught
     assert loss(200, 3.0, config) > loss(200, -0.5, config)  # elsewhere the teacher's doubt stays the target
     assert loss(100, 3.0, detector.DEFAULTS) > loss(100, -0.5, detector.DEFAULTS)  # off by default
+
+
+def test_the_blended_box_merges_the_best_faces_overlapping_anchors_by_score():
+    box = np.array([[10, 10, 50, 50], [14, 10, 54, 50], [80, 80, 120, 120], [10, 12, 50, 52]], np.float32)
+    probability = np.array([0.9, 0.6, 0.95, 0.3])
+    blended = detector.blended_box(box[:2], probability[:2])
+    assert np.allclose(blended, (box[0] * 0.9 + box[1] * 0.6) / 1.5)
+    # the best anchor leads; one far away stays out of its blend, one below the threshold too
+    assert np.allclose(detector.blended_box(box, probability), box[2])
+    assert detector.blended_box(box[3:], probability[3:]) is None
