@@ -195,26 +195,32 @@ public final class Pipeline: Sendable {
     }
 
     /// The loop of the stages between two hand-offs: takes frames from `input` until it closes, `prepare`s each
-    /// (waits and settings that are not the stage's work), times `process` on it as `stage`, and puts the result on
-    /// `output`; an error fails the pipeline. Closing `output` on the way out tells the next stage that no more
-    /// frames come.
+    /// (waits and settings that are not the stage's work), times `process` on it as `stage`, and puts its results on
+    /// `output` — one per frame, except where a stage holds frames back (the mesh stage's centred window) — and, once
+    /// `input` has closed, what `finish` releases; an error fails the pipeline. Closing `output` on the way out tells
+    /// the next stage that no more frames come.
     private func runStage<Input, Prepared, Output>(
         _ stage: PipelineStage, from input: StageHandoff<Input>, to output: StageHandoff<Output>,
-        prepare: (Input) -> Prepared, process: (Prepared) throws(PipelineError) -> Output
+        prepare: (Input) -> Prepared, process: (Prepared) throws(PipelineError) -> [Output],
+        finish: () throws(PipelineError) -> [Output] = { [] }
     ) {
         defer { output.close() }
-        while let item = input.take() {
-            let prepared = prepare(item)
+        func deliver(timed: Bool, _ work: () throws(PipelineError) -> [Output]) -> Bool {
             let began = MonotonicClock.now()
             do {
-                let result = try process(prepared)
-                recorder.stage(stage, seconds: MonotonicClock.now() - began)
-                guard output.put(result) else { return }
+                let results = try work()
+                if timed { recorder.stage(stage, seconds: MonotonicClock.now() - began) }
+                return results.allSatisfy { output.put($0) }
             } catch {
                 fail(error)
-                return
+                return false
             }
         }
+        while let item = input.take() {
+            let prepared = prepare(item)
+            guard deliver(timed: true, { () throws(PipelineError) in try process(prepared) }) else { return }
+        }
+        _ = deliver(timed: false, finish)
     }
 
     private func trackLoop(_ stage: TrackingStage) {
@@ -225,7 +231,7 @@ public final class Pipeline: Sendable {
             // Files: the observations of the frame two back decide this frame's crops and track ends, on every run alike.
             return (frame, isLive || !usesFeedback ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2))
         }, process: { (frame, observations) throws(PipelineError) in
-            try stage.process(frame, observations: observations)
+            [try stage.process(frame, observations: observations)]
         })
     }
 
@@ -235,31 +241,21 @@ public final class Pipeline: Sendable {
             let (result, observations) = try stage.process(frame)
             feedback.post(observations, frame: frame.frame.index)
             recorder.facesRejected(result.rejectedFaces)
-            return result
+            return [result]
         })
     }
 
-    /// The mesh stage may hold frames back for its centred window, so a frame in gives none, one or (after a
-    /// reload shortened the window) several out, and the end of the input releases the frames still held.
     private func meshLoop(_ stage: MeshStage) {
-        defer { meshed.close() }
-        func deliver(_ frames: () throws(PipelineError) -> [ProcessedFrame], began: Double) -> Bool {
-            do {
-                let ready = try frames()
-                recorder.stage(.mesh, seconds: MonotonicClock.now() - began)
-                return ready.allSatisfy { meshed.put($0) }
-            } catch {
-                fail(error)
-                return false
-            }
-        }
-        while let frame = regressed.take() {
+        runStage(.mesh, from: regressed, to: meshed, prepare: { frame in
             if let settings = control.withLock({ state -> SmoothingSettings? in defer { state.pendingSmoothing = nil }; return state.pendingSmoothing }) {
                 stage.update(settings: settings)
             }
-            guard deliver({ () throws(PipelineError) in try stage.accept(frame) }, began: MonotonicClock.now()) else { return }
-        }
-        _ = deliver({ () throws(PipelineError) in try stage.finish() }, began: MonotonicClock.now())
+            return frame
+        }, process: { frame throws(PipelineError) in
+            try stage.accept(frame)
+        }, finish: { () throws(PipelineError) in
+            try stage.finish()
+        })
     }
 
     private func publishLoop(_ sink: any FrameSink, progress: (@Sendable () -> Void)?) {
