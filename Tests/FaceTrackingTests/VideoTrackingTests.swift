@@ -51,7 +51,7 @@ struct VideoTrackingTests {
         // The framing models/orn.json states (crop.framing), with the identity normalisation, so the crop can be read
         // back as a picture.
         let framing = CropFramings(landmarks: CropFraming(sideScale: 1.4142135, centreShift: .zero),
-                                   detection: CropFraming(sideScale: 1.3565, centreShift: SIMD2(0, 0.0532)))
+                                   detection: CropFraming(sideScale: 1.4155, centreShift: SIMD2(0, 0.0355)))
         let size = 128
         let cropper = FaceCropper(size: size, normalisation: .identity)
         var planes = [Float](repeating: 0, count: cropper.elementCount)

@@ -51,9 +51,10 @@ def sidecar(c: dict, onnx_file: Path) -> dict:
                  # Machine-readable framing for the daemon's cropper (FaceTracking.CropConvention): side =
                  # side_scale x the larger side of the reference box, centre = box centre + centre_shift x that
                  # side. Landmarks: AFLW/3DDFA roi boxes are sqrt(2) x the 68-landmark box, centred (median
-                 # 1.4141 on AFLW2000-3D's crop_roi_box). Detection: measured from BlazeFace boxes to the same crops.
+                 # 1.4141 on AFLW2000-3D's crop_roi_box). Detection: the training crops' side and centre against the
+                 # shipped detector's blended boxes on training faces (`python -m orn.detector framing`, medians).
                  "framing": {"landmarks": {"side_scale": 2 ** 0.5, "centre_shift": [0.0, 0.0]},
-                             "detection": {"side_scale": 1.3565, "centre_shift": [0.0, 0.0532]}}},
+                             "detection": {"side_scale": 1.4155, "centre_shift": [0.0, 0.0355]}}},
         "outputs": [{"name": n, "shape": [1, m]} for n, m in sizes],
         "output_semantics": {
             "identity": "ICT-FaceKit identity coefficients alpha (modes scaled by their standard deviation)",
