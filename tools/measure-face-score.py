@@ -116,33 +116,12 @@ def texture(rng):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def mean_layout(label68):
-    """The validation faces' mean 68-point layout, centred on 0 with unit face size."""
-    centred = label68 - label68.mean(1, keepdims=True)
-    size = np.sqrt(np.prod(np.ptp(label68, axis=1), axis=1))[:, None, None]
-    return (centred / size).mean(0)
-
-
 SKIN = np.array([[230, 180, 150], [205, 145, 110], [150, 95, 65], [240, 205, 180], [100, 62, 42]], float)
 
 
 def _palette_skin(rng, photo):
     """Hands in skin tones: the generator would take the (absent) face's colour from the background."""
     return np.clip(SKIN[rng.integers(len(SKIN))] * rng.uniform(0.9, 1.08), 20, 250)
-
-
-def hands(background, layout, rng):
-    """Hands drawn where a head-sized face would be on `background`, with no face."""
-    occlusion._skin_albedo = _palette_skin
-    size = rng.uniform(0.35, 0.6) * SIDE
-    centre = rng.uniform(0.35, 0.65, 2) * SIDE
-    points = layout * size + centre
-    for _ in range(6):
-        try:
-            return occlusion.occlude(background, points, rng, families=("hand", "two_hands"), coverage=(0.3, 0.6)).image
-        except ValueError:
-            continue
-    return None
 
 
 def blob(background, rng):
@@ -164,11 +143,12 @@ def background_sets(binary, count, faces, label68, seed):
     clip = clip_squares(binary, count, rng)
     sets = {"clip": clip, "clutter": [negatives.clutter(rng, SIDE) for _ in range(count)],
             "texture": [texture(rng) for _ in range(count)]}
-    layout = mean_layout(label68)
+    layout = negatives.mean_layout(label68)
+    occlusion._skin_albedo = _palette_skin  # no face to take the hands' colour from
     made = []
     while len(made) < count:
         base = negatives.clutter(rng, SIDE) if rng.uniform() < 0.5 else clip[int(rng.integers(len(clip)))]
-        image = hands(base, layout, rng)
+        image = negatives.hands(base, layout, rng, size=(0.35, 0.6), attempts=6)
         if image is not None:
             made.append(image)
     sets["hands"] = made

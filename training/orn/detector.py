@@ -199,12 +199,7 @@ class Frames:
         self.index = train_idx if split == "train" else val_idx
         self.images, self.landmarks = images, lab.lm68 * paths.CROP
         self.video = negatives.load_video(split)
-        self.layout = self._mean_layout()
-
-    def _mean_layout(self) -> np.ndarray:
-        marks = self.landmarks[self.index[:2000]]
-        size = np.sqrt(np.prod(np.ptp(marks, axis=1), axis=1))[:, None, None]
-        return ((marks - marks.mean(1, keepdims=True)) / size).mean(0)
+        self.layout = negatives.mean_layout(self.landmarks[self.index[:2000]])
 
     def backgrounds(self, count: int, rng) -> np.ndarray:
         faces = self.images[rng.choice(self.index, size=min(64, len(self.index)), replace=False)]
@@ -218,12 +213,9 @@ class Frames:
         return np.stack([p[0] for p in placed]), np.stack([p[1] for p in placed])
 
     def with_hands(self, background: np.ndarray, rng) -> np.ndarray:
-        """Hands drawn where a face would be on a face-free frame (the generator's hand families)."""
-        points = self.layout * rng.uniform(0.3, 0.6) * SIDE + rng.uniform(0.35, 0.65, 2) * SIDE
-        try:
-            return occlusion.occlude(background, points, rng, families=("hand", "two_hands"), coverage=(0.3, 0.6)).image
-        except ValueError:
-            return background
+        """Hands drawn where a face would be on a face-free frame (`negatives.hands`; unchanged when none fits)."""
+        drawn = negatives.hands(background, self.layout, rng)
+        return background if drawn is None else drawn
 
 
 def occlude_frames(frames, points, rng, probability, coverage, families=occlusion.TRAIN_FAMILIES) -> np.ndarray:

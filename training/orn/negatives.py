@@ -22,7 +22,7 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from . import data, paths
+from . import data, occlusion, paths
 
 KINDS = ("video", "border", "part", "mosaic", "clutter")
 
@@ -136,6 +136,28 @@ def clutter(rng, out: int) -> np.ndarray:
 def defocus(image: np.ndarray, rng, radius=(1.0, 4.0)) -> np.ndarray:
     """A Gaussian blur of a radius drawn from `radius` (pixels): an out-of-focus background."""
     return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(rng.uniform(*radius))))
+
+
+def mean_layout(landmarks: np.ndarray) -> np.ndarray:
+    """The mean 68-point layout of faces (N, 68, 2), centred on 0 with unit face size (sqrt of the box's w h): where
+    a face's features would be, for drawing hands with no face behind them."""
+    centred = landmarks - landmarks.mean(1, keepdims=True)
+    size = np.sqrt(np.prod(np.ptp(landmarks, axis=1), axis=1))[:, None, None]
+    return (centred / size).mean(0)
+
+
+def hands(background: np.ndarray, layout: np.ndarray, rng, size=(0.3, 0.6), attempts: int = 1):
+    """Hands (the occlusion generator's hand families, 30-60 % coverage) drawn where a face of `size` times the
+    image side would be, on a background with no face: the occluder without the face, a negative the detector and
+    the face score must reject. None when no hand fitted in `attempts` tries."""
+    side = background.shape[0]
+    points = layout * rng.uniform(*size) * side + rng.uniform(0.35, 0.65, 2) * side
+    for _ in range(attempts):
+        try:
+            return occlusion.occlude(background, points, rng, families=("hand", "two_hands"), coverage=(0.3, 0.6)).image
+        except ValueError:
+            continue
+    return None
 
 
 def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT,
