@@ -145,3 +145,20 @@ def test_the_blended_box_merges_the_best_faces_overlapping_anchors_by_score():
     # the best anchor leads; one far away stays out of its blend, one below the threshold too
     assert np.allclose(detector.blended_box(box, probability), box[2])
     assert detector.blended_box(box[3:], probability[3:]) is None
+
+
+def test_detections_keeps_every_separate_face_after_suppression():
+    box = np.array([[10, 10, 50, 50], [12, 10, 52, 50], [80, 80, 120, 120], [81, 80, 121, 120], [0, 0, 5, 5]],
+                   np.float32)
+    probability = np.array([0.9, 0.8, 0.7, 0.6, 0.2])
+    found = detector.detections(box, probability)
+    assert len(found) == 2  # two faces; the weak anchor is no detection
+    assert found[0][0] < 20 and found[1][0] > 70  # best first
+    assert detector.detections(box, np.zeros(5)) == []
+
+
+def test_letterbox_keeps_the_aspect_and_centres_the_frame():
+    frame = np.full((100, 200, 3), 255, np.uint8)
+    image, (scale, x0, y0) = detector.letterbox(frame)
+    assert image.shape == (detector.SIDE, detector.SIDE, 3) and scale == detector.SIDE / 200 and x0 == 0 and y0 == 32
+    assert image[:y0].max() == 0 and image[y0:y0 + 64].min() == 255 and image[y0 + 64:].max() == 0
