@@ -16,7 +16,9 @@ parts, face mosaics, clutter), and mirrored half of the time. `backgrounds` fram
 (sometimes hands drawn where a face would be), on
 which the teacher's own low scores are the target, so the student learns occluders are not faces; with
 `background_weight` they are taught "no face" outright (the teacher's own false positives on blurred background
-are not copied), and `background_blur` defocuses some of them as video backgrounds are.
+are not copied), and `background_blur` defocuses some of them as video backgrounds are. `clip_frames` adds real
+frames of the clips (training split, letterboxed) that both networks see as they are: the teacher's low scores on real
+video background, which no made-up frame reproduces, become the target.
 
 The network is the ONNX graph itself, run by torch (`OnnxNetwork`): its initialisers are the parameters, so the
 export writes the trained values back into the same graph, and InferenceCore runs the result unchanged.
@@ -47,8 +49,8 @@ SOURCE_SIDECAR = SOURCE.with_name("face_detection_short_range_mediapipe.json")  
 SIDE = 128  # the detector's input side, pixels
 DEFAULTS = dict(faces=24, backgrounds=8, occlude_p=0.8, coverage=[0.2, 0.6], face_fraction=[0.2, 0.7], lr=1e-4,
                 minutes=40.0, max_steps=10 ** 9, weights={"score": 1.0, "box": 10.0}, positive_weight=10.0,
-                background_weight=0.0, background_blur=0.0, face_floor=0.0, init=None, checkpoint_minutes=5.0,
-                log_every=20, seed=0, threads=1)
+                background_weight=0.0, background_blur=0.0, face_floor=0.0, clip_frames=0, init=None,
+                checkpoint_minutes=5.0, log_every=20, seed=0, threads=1)
 
 
 class OnnxNetwork(torch.nn.Module):
@@ -200,6 +202,7 @@ class Frames:
         self.images, self.landmarks = images, lab.lm68 * paths.CROP
         self.video = negatives.load_video(split)
         self.layout = negatives.mean_layout(self.landmarks[self.index[:2000]])
+        self.clips = np.zeros((0, SIDE, SIDE, 3), np.uint8)  # real clip frames, filled when a run asks for them
 
     def backgrounds(self, count: int, rng) -> np.ndarray:
         faces = self.images[rng.choice(self.index, size=min(64, len(self.index)), replace=False)]
@@ -233,7 +236,9 @@ def occlude_frames(frames, points, rng, probability, coverage, families=occlusio
 def batch(frames: Frames, cfg: dict, rng) -> tuple:
     """(teacher input, student input, face boxes). Frames are uint8; the teacher sees each frame clean, the student
     occluded (with `occlude_p`) and under photometric changes; background frames are the same scene for both,
-    defocused with probability `background_blur`. The last `backgrounds` rows are the face-free ones; the face boxes
+    defocused with probability `background_blur`; between them `clip_frames` real frames of the clips (training
+    split), the same for both, so the teacher's answer on real video background is taught as it is. The last
+    `backgrounds` rows are the face-free ones; the face boxes
     (one per face row, x0 y0 x1 y1 in frame fractions) are the placed faces' 68-landmark boxes."""
     clean, points = frames.faces(cfg["faces"], rng, cfg["face_fraction"])
     student = occlude_frames(clean, points, rng, cfg["occlude_p"], cfg["coverage"])
@@ -241,8 +246,10 @@ def batch(frames: Frames, cfg: dict, rng) -> tuple:
     backgrounds = np.stack([frames.with_hands(b, rng) if rng.uniform() < 0.3 else b for b in backgrounds])
     backgrounds = np.stack([negatives.defocus(b, rng) if rng.uniform() < cfg["background_blur"] else b
                             for b in backgrounds])
-    teacher_frames = np.concatenate([clean, backgrounds])
-    student_frames = np.stack([data.photometric(f, rng) for f in np.concatenate([student, backgrounds])])
+    clips = frames.clips[rng.integers(len(frames.clips), size=cfg["clip_frames"])] if cfg["clip_frames"] else \
+        np.zeros((0, SIDE, SIDE, 3), np.uint8)
+    teacher_frames = np.concatenate([clean, clips, backgrounds])
+    student_frames = np.stack([data.photometric(f, rng) for f in np.concatenate([student, clips, backgrounds])])
     face_boxes = np.concatenate([points.min(1), points.max(1)], 1) / SIDE
     return teacher_frames, student_frames, face_boxes.astype(np.float32)
 
@@ -318,6 +325,8 @@ def train(cfg: dict, run: str) -> None:
         print(f"{run} starts from {cfg['init']}", flush=True)
     json.dump(dict(config=cfg, source=str(SOURCE.name), source_sha256=sha256(SOURCE)), open(out / "config.json", "w"))
     frames = Frames("train")
+    if cfg["clip_frames"]:
+        frames.clips = clip_frames("train")
     rng = np.random.default_rng(cfg["seed"] + state["step"])
     budget, t_start, t_ckpt = cfg["minutes"] * 60, time.time() - state["elapsed"], time.time()
     log = open(out / "log.jsonl", "a")
@@ -442,14 +451,24 @@ def letterbox(rgb: np.ndarray) -> tuple:
     return out, (scale, x0, y0)
 
 
-def second_detections(networks: dict, every: int = 5) -> dict:
-    """Real-video background: on every `every`-th frame of the three clips (one speaker each), the share of frames
+def clip_frames(split: str, every: int = 5) -> np.ndarray:
+    """Every `every`-th frame of the three clips, letterboxed to the detector's input, of one split ('train' | 'val'),
+    split by frame as the video negatives are (`negatives.load_video`): validation never sees a training frame."""
+    from . import teacher
+    names, images = [], []
+    for video in sorted(paths.VIDEOS.glob("*.mp4")):
+        for index, rgb in teacher.video_frames(video, every):
+            names.append(f"negative/{video.stem}/{index:05d}")
+            images.append(letterbox(rgb)[0])
+    train, val = data.split(names, val_fraction=0.15)
+    return np.stack(images)[train if split == "train" else val]
+
+
+def second_detections(networks: dict, split: str = "val") -> dict:
+    """Real-video background: on the clips' frames of `split` (`clip_frames`; one speaker each), the share of frames
     where a network reports a detection (>= 0.5, after weighted NMS) away from the speaker's face (IoU < 0.3 with the
     original network's best detection). The synthetic face-free frames do not hold what video background does."""
-    from . import teacher
-    images = [letterbox(rgb)[0] for video in sorted(paths.VIDEOS.glob("*.mp4"))
-              for _, rgb in teacher.video_frames(video, every)]
-    frames = np.stack(images)
+    frames = clip_frames(split)
     outputs = {}
     for name, network in networks.items():
         with torch.no_grad():

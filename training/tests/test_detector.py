@@ -162,3 +162,12 @@ def test_letterbox_keeps_the_aspect_and_centres_the_frame():
     image, (scale, x0, y0) = detector.letterbox(frame)
     assert image.shape == (detector.SIDE, detector.SIDE, 3) and scale == detector.SIDE / 200 and x0 == 0 and y0 == 32
     assert image[:y0].max() == 0 and image[y0:y0 + 64].min() == 255 and image[y0 + 64:].max() == 0
+
+
+@pytest.mark.skipif(not any(detector.paths.VIDEOS.glob("*.mp4")), reason="needs the clips in ../shared/data/videos")
+def test_clip_frames_split_the_clips_by_frame_without_overlap():
+    train, val = detector.clip_frames("train", every=25), detector.clip_frames("val", every=25)
+    assert train.shape[1:] == val.shape[1:] == (detector.SIDE, detector.SIDE, 3)
+    assert len(val) > 0 and len(train) > 3 * len(val)
+    flat = {frame.tobytes() for frame in train}
+    assert not any(frame.tobytes() in flat for frame in val)
