@@ -438,9 +438,8 @@ def detections(box: np.ndarray, probability: np.ndarray, least: float = 0.5, ove
     return found
 
 
-def letterbox(rgb: np.ndarray) -> tuple:
-    """A frame scaled to fit SIDE x SIDE (aspect kept, black bars centred), as the daemon feeds the detector; returns
-    the image and the (scale, x offset, y offset) that map it back."""
+def letterbox(rgb: np.ndarray) -> np.ndarray:
+    """A frame scaled to fit SIDE x SIDE (aspect kept, black bars centred), as the daemon feeds the detector."""
     h, w = rgb.shape[:2]
     scale = SIDE / max(h, w)
     resized = np.asarray(Image.fromarray(rgb).resize((max(1, round(w * scale)), max(1, round(h * scale))),
@@ -448,7 +447,7 @@ def letterbox(rgb: np.ndarray) -> tuple:
     out = np.zeros((SIDE, SIDE, 3), np.uint8)
     y0, x0 = (SIDE - resized.shape[0]) // 2, (SIDE - resized.shape[1]) // 2
     out[y0:y0 + resized.shape[0], x0:x0 + resized.shape[1]] = resized
-    return out, (scale, x0, y0)
+    return out
 
 
 def clip_frames(split: str, every: int = 5) -> np.ndarray:
@@ -459,7 +458,7 @@ def clip_frames(split: str, every: int = 5) -> np.ndarray:
     for video in sorted(paths.VIDEOS.glob("*.mp4")):
         for index, rgb in teacher.video_frames(video, every):
             names.append(f"negative/{video.stem}/{index:05d}")
-            images.append(letterbox(rgb)[0])
+            images.append(letterbox(rgb))
     train, val = data.split(names, val_fraction=0.15)
     return np.stack(images)[train if split == "train" else val]
 
