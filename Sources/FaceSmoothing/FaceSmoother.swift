@@ -124,8 +124,7 @@ public struct FaceSmoother: Sendable {
     /// and expression weights the window. Frames are recorded in increasing order, `lookaheadFrames` ahead of the
     /// frame `centred` is asked for.
     public mutating func record(_ parameters: FaceParameters, frame: Int, confidence: Float, occlusion: Float) {
-        var regressedIdentity = parameters.identity
-        identity.update(&regressedIdentity, confidence: confidence, occlusion: occlusion)
+        identity.add(parameters.identity, confidence: confidence, occlusion: occlusion)
         window.append(parameters, frame: frame)
     }
 

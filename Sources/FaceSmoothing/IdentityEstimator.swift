@@ -41,6 +41,12 @@ public struct IdentityEstimator: Sendable {
 
     /// Adds one frame's identity coefficients, then replaces them by the current estimate (in place).
     public mutating func update(_ identity: inout [Float], confidence: Float, occlusion: Float) {
+        add(identity, confidence: confidence, occlusion: occlusion)
+        for index in 0..<mean.count { identity[index] = mean[index] }
+    }
+
+    /// Adds one frame's identity coefficients to the estimate.
+    public mutating func add(_ identity: [Float], confidence: Float, occlusion: Float) {
         precondition(identity.count == mean.count, "identity has \(identity.count) coefficients, estimator expects \(mean.count)")
         let frameWeight = weight(confidence: confidence, occlusion: occlusion)
         if frameWeight > 0 {
@@ -50,7 +56,6 @@ public struct IdentityEstimator: Sendable {
             }
             totalWeight = min(totalWeight + frameWeight, settings.maximumWeight)
         }
-        for index in 0..<mean.count { identity[index] = mean[index] }
     }
 
     /// Forgets the person (a new track starts).
