@@ -18,8 +18,8 @@ public struct SmoothingSettings: Sendable, Equatable, Codable {
     public var lookaheadFrames: Int
 
     /// Lookahead default: 4 frames (Gaussian σ 1.6 frames). On the three clips (tools/measure-lag.py) the daemon's
-    /// landmarks keep 0.218 / 0.250 / 0.055 % jitter and no lag, against the filters' 0.337 / 0.442 / 0.096 % and
-    /// 1.63 / 1.04 / 2.29 frames of lag (docs/face-tracking.md, "Lag and jitter").
+    /// landmarks keep 0.228 / 0.258 / 0.051 % jitter and at most 0.03 frames of lag, against the filters' 0.345 /
+    /// 0.443 / 0.086 % and 1.59 / 1.09 / 2.71 frames (docs/face-tracking.md, "Lag and jitter").
     public static let defaultLookaheadFrames = 4
 
     /// Expression default: MediaPipe's face settings tuned (β 80 → 10, derivative cutoff 1 → 1.5 Hz) because
