@@ -116,17 +116,35 @@ def crop_box(rgb: np.ndarray, box: np.ndarray, size: int = paths.CROP) -> np.nda
 
 
 def video_frames(video, every: int = 1):
-    """(frame index, RGB frame) for every `every`-th frame of a video file."""
-    import cv2
-    capture = cv2.VideoCapture(str(video))
-    index = 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return
-        if index % every == 0:
-            yield index, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-        index += 1
+    """(frame index, RGB frame) for every `every`-th frame of a video file, decoded by the ffmpeg tool (the same
+    FFmpeg the daemon links), so reading clips needs no OpenCV."""
+    import json
+    import subprocess
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                            "-of", "json", str(video)], capture_output=True, text=True)
+    streams = json.loads(probe.stdout or "{}").get("streams", []) if probe.returncode == 0 else []
+    if not streams:
+        raise ValueError(f"{video}: no video stream ({probe.stderr.strip() or 'ffprobe found none'})")
+    width, height = int(streams[0]["width"]), int(streams[0]["height"])
+    if not (0 < width <= 16384 and 0 < height <= 16384):
+        raise ValueError(f"{video}: implausible frame size {width}x{height}")
+    frame_bytes = width * height * 3
+    decoder = subprocess.Popen(["ffmpeg", "-v", "error", "-nostdin", "-i", str(video), "-map", "0:v:0",
+                                "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        index = 0
+        while True:
+            data = decoder.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            if index % every == 0:
+                yield index, np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
+            index += 1
+    finally:
+        decoder.stdout.close()
+        decoder.kill()
+        decoder.wait()
 
 
 def label_videos(every: int = 3, box_scale: float = 1.5) -> None:
