@@ -49,7 +49,8 @@ SOURCE_SIDECAR = SOURCE.with_name("face_detection_short_range_mediapipe.json")  
 SIDE = 128  # the detector's input side, pixels
 DEFAULTS = dict(faces=24, backgrounds=8, occlude_p=0.8, coverage=[0.2, 0.6], face_fraction=[0.2, 0.7], lr=1e-4,
                 minutes=40.0, max_steps=10 ** 9, weights={"score": 1.0, "box": 10.0}, positive_weight=10.0,
-                background_weight=0.0, background_blur=0.0, face_floor=0.0, clip_frames=0, init=None,
+                background_weight=0.0, background_blur=0.0, face_floor=0.0, floor_box_weight=True, clip_frames=0,
+                clip_videos=None, init=None,
                 checkpoint_minutes=5.0, log_every=20, seed=0, threads=1)
 
 
@@ -271,9 +272,12 @@ def distillation_loss(student, teacher, cfg, face_free: int = 0, face_boxes: np.
     without a face) are taught 0 instead of the teacher's answer, with that weight: the teacher's own false
     positives are not copied. With `face_floor` > 0 and the face rows' `face_boxes` given, the anchors that answer
     for the placed face (`face_anchors`) are taught at least that probability: the faces are known to be there, so
-    a profile or dim face the teacher only half believes in is not taught to stay doubtful."""
+    a profile or dim face the teacher only half believes in is not taught to stay doubtful. The box loss is weighted
+    by the floored target (`floor_box_weight`, runs c-g) or by the teacher's own probability: the floor then teaches
+    a doubted anchor to fire without also teaching it the teacher's box, which is a poor one where the teacher doubts."""
     (student_regressors, student_logits), (teacher_regressors, teacher_logits) = student, teacher
     target = torch.sigmoid(teacher_logits[..., 0])
+    teacher_probability = target
     if cfg["face_floor"] > 0 and face_boxes is not None and len(face_boxes):
         floor = face_anchors(teacher_regressors, target, face_boxes)
         target = target.clone()
@@ -286,7 +290,12 @@ def distillation_loss(student, teacher, cfg, face_free: int = 0, face_boxes: np.
         target[-face_free:] = 0.0
         weight[-face_free:] = cfg["background_weight"]
     score = (F.binary_cross_entropy_with_logits(student_logits[..., 0], target, reduction="none") * weight).sum(1).mean()
-    confident = target * (target > 0.5)
+    box_weight = target
+    if not cfg["floor_box_weight"]:
+        box_weight = teacher_probability.clone()
+        if cfg["background_weight"] > 0 and face_free > 0:
+            box_weight[-face_free:] = 0.0
+    confident = box_weight * (box_weight > 0.5)
     box = ((student_regressors - teacher_regressors).abs().mean(-1) / 8.0 * confident).sum(1).mean()
     w = cfg["weights"]
     return w["score"] * score + w["box"] * box, dict(score=float(score), box=float(box))
@@ -326,7 +335,7 @@ def train(cfg: dict, run: str) -> None:
     json.dump(dict(config=cfg, source=str(SOURCE.name), source_sha256=sha256(SOURCE)), open(out / "config.json", "w"))
     frames = Frames("train")
     if cfg["clip_frames"]:
-        frames.clips = clip_frames("train")
+        frames.clips = clip_frames("train", videos=cfg["clip_videos"])
     rng = np.random.default_rng(cfg["seed"] + state["step"])
     budget, t_start, t_ckpt = cfg["minutes"] * 60, time.time() - state["elapsed"], time.time()
     log = open(out / "log.jsonl", "a")
@@ -450,24 +459,33 @@ def letterbox(rgb: np.ndarray) -> np.ndarray:
     return out
 
 
-def clip_frames(split: str, every: int = 5) -> np.ndarray:
-    """Every `every`-th frame of the three clips, letterboxed to the detector's input, of one split ('train' | 'val'),
-    split by frame as the video negatives are (`negatives.load_video`): validation never sees a training frame."""
+def clip_frames(split: str, every: int = 5, videos: list | None = None, with_names: bool = False):
+    """Every `every`-th frame of the clips (all three, or the stems named in `videos`), letterboxed to the
+    detector's input, of one split ('train' | 'val'), split by frame as the video negatives are
+    (`negatives.load_video`): validation never sees a training frame. With `with_names`, (frames, names) with
+    names 'negative/<clip>/<frame index>'."""
     from . import teacher
     names, images = [], []
     for video in sorted(paths.VIDEOS.glob("*.mp4")):
+        if videos is not None and video.stem not in videos:
+            continue
         for index, rgb in teacher.video_frames(video, every):
             names.append(f"negative/{video.stem}/{index:05d}")
             images.append(letterbox(rgb))
     train, val = data.split(names, val_fraction=0.15)
-    return np.stack(images)[train if split == "train" else val]
+    chosen = train if split == "train" else val
+    if with_names:
+        return np.stack(images)[chosen], [names[i] for i in chosen]
+    return np.stack(images)[chosen]
 
 
 def second_detections(networks: dict, split: str = "val") -> dict:
     """Real-video background: on the clips' frames of `split` (`clip_frames`; one speaker each), the share of frames
     where a network reports a detection (>= 0.5, after weighted NMS) away from the speaker's face (IoU < 0.3 with the
-    original network's best detection). The synthetic face-free frames do not hold what video background does."""
-    frames = clip_frames(split)
+    original network's best detection), over all clips and per clip (a clip whose frames a run did not train on,
+    `clip_videos`, is a held-out check). The synthetic face-free frames do not hold what video background does."""
+    frames, names = clip_frames(split, with_names=True)
+    clips = np.array([name.split("/")[1] for name in names])
     outputs = {}
     for name, network in networks.items():
         with torch.no_grad():
@@ -478,7 +496,9 @@ def second_detections(networks: dict, split: str = "val") -> dict:
     for name, (decoded, probability) in outputs.items():
         away = [any(iou(found[None], face)[0] < 0.3 for found in detections(b, p))
                 for b, p, face in zip(decoded, probability, faces)]
-        report[name] = round(float(np.mean(away)), 4)
+        away = np.array(away)
+        report[name] = {"all": round(float(away.mean()), 4),
+                        **{clip: round(float(away[clips == clip].mean()), 4) for clip in sorted(set(clips))}}
     return report
 
 

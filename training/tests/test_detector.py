@@ -137,6 +137,32 @@ def test_face_floor_teaches_confidence_only_where_the_teacher_boxes_the_placed_f
     assert loss(100, 3.0, detector.DEFAULTS) > loss(100, -0.5, detector.DEFAULTS)  # off by default
 
 
+def test_floored_anchors_learn_the_teachers_box_only_where_the_teacher_was_sure():
+    face = np.array([[0.3, 0.3, 0.6, 0.6]], np.float32)
+    teacher_logits = torch.full((1, 896, 1), -8.0)
+    teacher_regressors = torch.zeros(1, 896, 16)
+    teacher_logits[0, 100] = -0.5  # a doubted anchor on the face: probability 0.38, floored to 0.9
+    teacher_regressors[0, 100, :2] = (torch.tensor((0.45, 0.45)) - torch.from_numpy(detector.ANCHORS[100])) * detector.SIDE
+    teacher_regressors[0, 100, 2:4] = 0.3 * detector.SIDE
+    student_regressors = teacher_regressors.clone()
+    student_regressors[0, 100, 2:4] += 8.0  # the student's box is larger than the teacher's doubtful one
+
+    def box_loss(cfg):
+        student, teacher = (student_regressors, teacher_logits), (teacher_regressors, teacher_logits)
+        return detector.distillation_loss(student, teacher, cfg, 0, face)[1]["box"]
+
+    assert box_loss(dict(detector.DEFAULTS, face_floor=0.9)) > 0  # runs c-g: the floored target weighs the box
+    assert box_loss(dict(detector.DEFAULTS, face_floor=0.9, floor_box_weight=False)) == 0
+
+
+def test_clip_frames_can_leave_a_clip_out_for_a_held_out_check():
+    if not (detector.paths.VIDEOS / "d10.mp4").exists():
+        pytest.skip("needs d10.mp4 in ../shared/data/videos")
+    frames, names = detector.clip_frames("val", every=25, videos=["d10"], with_names=True)
+    assert len(frames) == len(names) > 0
+    assert {name.split("/")[1] for name in names} == {"d10"}
+
+
 def test_the_blended_box_merges_the_best_faces_overlapping_anchors_by_score():
     box = np.array([[10, 10, 50, 50], [14, 10, 54, 50], [80, 80, 120, 120], [10, 12, 50, 52]], np.float32)
     probability = np.array([0.9, 0.6, 0.95, 0.3])
