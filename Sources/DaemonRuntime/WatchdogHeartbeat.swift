@@ -45,7 +45,7 @@ public final class WatchdogHeartbeat: Service {
                 lastReported = current
                 var states: [NotifyState] = [.watchdog]
                 if let status { states.append(.status(status())) }
-                try? notifier.notify(states)
+                try? notifier.notify(states, dropWhenBusy: true)
             }
         }
     }

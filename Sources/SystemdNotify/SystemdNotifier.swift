@@ -33,7 +33,11 @@ public struct SystemdNotifier: Sendable {
     public var isEnabled: Bool { address != nil }
 
     /// Sends `states` in one datagram.
-    public func notify(_ states: [NotifyState]) throws(SystemdNotifyError) {
+    ///
+    /// - Parameter dropWhenBusy: for periodic notifications (watchdog pings, status lines): when systemd's socket has
+    ///   no room, fail at once with `EAGAIN` instead of waiting, so a stalled manager cannot hold the caller's thread.
+    ///   The next tick sends a fresh one. State changes (READY, RELOADING, STOPPING) wait.
+    public func notify(_ states: [NotifyState], dropWhenBusy: Bool = false) throws(SystemdNotifyError) {
         guard let address, !states.isEmpty else { return }
         let message = states.map(\.line).joined(separator: "\n") + "\n"
         let descriptor: Int32
@@ -42,8 +46,9 @@ public struct SystemdNotifier: Sendable {
         }
         defer { close(descriptor) }
         let bytes = Array(message.utf8)
+        let flags = Int32(MSG_NOSIGNAL) | (dropWhenBusy ? Int32(MSG_DONTWAIT) : 0)
         let sent = address.withSocketAddress { pointer, length in
-            bytes.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), pointer, length) }
+            bytes.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, flags, pointer, length) }
         }
         guard sent == bytes.count else {
             throw .socket(.systemCall("sendto", sent < 0 ? errno : EMSGSIZE, address.text))
@@ -53,11 +58,11 @@ public struct SystemdNotifier: Sendable {
     /// `READY=1`, with a status line.
     public func ready(status: String) throws(SystemdNotifyError) { try notify([.ready, .status(status)]) }
 
-    /// `WATCHDOG=1`.
-    public func watchdog() throws(SystemdNotifyError) { try notify([.watchdog]) }
+    /// `WATCHDOG=1`; dropped with an error rather than waiting when systemd's socket is full.
+    public func watchdog() throws(SystemdNotifyError) { try notify([.watchdog], dropWhenBusy: true) }
 
-    /// `STATUS=…`.
-    public func status(_ text: String) throws(SystemdNotifyError) { try notify([.status(text)]) }
+    /// `STATUS=…`; dropped with an error rather than waiting when systemd's socket is full.
+    public func status(_ text: String) throws(SystemdNotifyError) { try notify([.status(text)], dropWhenBusy: true) }
 
     /// `STOPPING=1`, with a status line.
     public func stopping(status: String = "stopping") throws(SystemdNotifyError) { try notify([.stopping, .status(status)]) }

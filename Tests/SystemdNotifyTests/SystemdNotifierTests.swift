@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import SystemdNotify
 import Testing
 import UnixSocket
@@ -45,6 +46,35 @@ struct SystemdNotifierTests {
         #expect(listener.receive() == "STATUS=two lines\n")
         try notifier.stopping()
         #expect(listener.receive() == "STOPPING=1\nSTATUS=stopping\n")
+    }
+
+    @Test("periodic notifications fail at once when systemd's socket is full instead of waiting")
+    func periodicNotificationsDoNotWaitOnAFullSocket() throws {
+        let name = "@occlumesh-notify-full-\(UUID().uuidString.prefix(8))"
+        let listener = try Listener(address: try UnixSocketAddress(name))
+        let notifier = try SystemdNotifier(notifySocket: name)
+        // Nobody reads `listener`: its queue fills after some hundreds of pings. A ping that waited for room would
+        // never return, so the pings run on a thread of their own and the test waits a bounded time for them.
+        let outcome = Mutex<(pings: Int, error: SystemdNotifyError?)>((0, nil))
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            for ping in 1...100_000 {
+                do { try notifier.watchdog() } catch {
+                    outcome.withLock { $0 = (ping, error as? SystemdNotifyError) }
+                    break
+                }
+            }
+            finished.signal()
+        }.start()
+        #expect(finished.wait(timeout: .now() + 20) == .success, "a watchdog ping waited on the full socket")
+        let (pings, error) = outcome.withLock { $0 }
+        guard case .socket(let socketError)? = error else {
+            Issue.record("100,000 pings without a full socket, or another error: \(String(describing: error))")
+            return
+        }
+        #expect(socketError.errorNumber == EAGAIN)
+        #expect(pings > 1)
+        withExtendedLifetime(listener) {}
     }
 
     @Test("an abstract-namespace address receives notifications")
