@@ -323,7 +323,8 @@ struct StatusReporter: Service {
                 let now = MonotonicClock.now()
                 let fps = now > last.time ? Double(statistics.framesOut - last.frames) / (now - last.time) : 0
                 last = (now, statistics.framesOut)
-                report(statistics, framesPerSecond: fps)
+                // The log line is a blocking write (a stalled journal would hold one of the few shared threads).
+                await onThreadOfItsOwn("occlumesh-status") { report(statistics, framesPerSecond: fps) }
             }
         }
     }
