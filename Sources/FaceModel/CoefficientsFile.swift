@@ -11,7 +11,7 @@ public struct CoefficientsFile: Sendable, Equatable {
     /// Expression weights, exactly `model.expressionCount` of them.
     public var expression: [Float]
     /// The pose, when the file gives any of rotation, translation or scale (the rest default).
-    public var pose: FacePose?
+    public var transform: MeshTransform?
 
     /// Reads `path` and fits its coefficients to `model`.
     public init(path: String, model: MorphableModel) throws(FaceModelError) {
@@ -71,21 +71,21 @@ public struct CoefficientsFile: Sendable, Equatable {
         let translation = try numbers(object["translation"], key: "translation")
         let scale = object["scale"] as? NSNumber
         if rotation == nil, translation == nil, scale == nil {
-            pose = nil
+            transform = nil
         } else {
-            var pose = FacePose()
+            var transform = MeshTransform()
             if let rotation {
                 guard rotation.count == 4 else { throw .invalidCoefficients(path: path, reason: "rotation needs 4 numbers (x, y, z, w)") }
                 let quaternion = Quaternion(x: rotation[0], y: rotation[1], z: rotation[2], w: rotation[3])
                 guard quaternion.length > 1e-6 else { throw .invalidCoefficients(path: path, reason: "rotation is the zero quaternion") }
-                pose.rotation = quaternion.normalized
+                transform.rotation = quaternion.normalized
             }
             if let translation {
                 guard translation.count == 3 else { throw .invalidCoefficients(path: path, reason: "translation needs 3 numbers") }
-                pose.translation = SIMD3(translation[0], translation[1], translation[2])
+                transform.translation = SIMD3(translation[0], translation[1], translation[2])
             }
-            if let scale { pose.scale = scale.floatValue }
-            self.pose = pose
+            if let scale { transform.scale = scale.floatValue }
+            self.transform = transform
         }
     }
 }

@@ -22,13 +22,13 @@ public struct FaceMesh: Sendable {
         SIMD3(positions[3 * index], positions[3 * index + 1], positions[3 * index + 2])
     }
 
-    /// Every vertex after `pose`, written into `vertices` (which must hold `vertexCount` elements).
-    public func posed(by pose: FacePose, into vertices: inout [SIMD3<Float>]) throws(FaceModelError) {
+    /// Every vertex after `transform`, written into `vertices` (which must hold `vertexCount` elements).
+    public func posed(by transform: MeshTransform, into vertices: inout [SIMD3<Float>]) throws(FaceModelError) {
         guard vertices.count == vertexCount else {
             throw .bufferSizeMismatch(kind: "posed vertex", expected: vertexCount, actual: vertices.count)
         }
-        let (c0, c1, c2) = pose.rotation.matrixColumns
-        let s0 = pose.scale * c0, s1 = pose.scale * c1, s2 = pose.scale * c2, t = pose.translation
+        let (c0, c1, c2) = transform.rotation.matrixColumns
+        let s0 = transform.scale * c0, s1 = transform.scale * c1, s2 = transform.scale * c2, t = transform.translation
         positions.withUnsafeBufferPointer { source in
             vertices.withUnsafeMutableBufferPointer { output in
                 for index in 0..<vertexCount {

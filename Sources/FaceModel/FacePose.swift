@@ -1,9 +1,11 @@
-/// Where a face sits: rotation, translation and uniform scale applied to model vertices.
+/// Where a face sits in an image: rotation, translation and uniform scale of the model, for weak-perspective
+/// projection.
 ///
-/// In 3D, `posed = scale · R·v + translation`, axes as in the model (x right, y up, z toward the viewer;
-/// the identity rotation is a frontal face). The weak-perspective image projection drops depth and flips y,
-/// so that translation.x, translation.y are the pixel position of the model origin and scale is pixels per
-/// centimetre: `image = (scale·(R·v).x + t.x, t.y − scale·(R·v).y)`.
+/// The rotation acts in the model's axes (x right, y up, z toward the viewer; the identity rotation is a frontal
+/// face); the projection drops depth and flips y, so that translation.x, translation.y are the pixel position of the
+/// model origin and scale is pixels per centimetre: `image = (scale·(R·v).x + t.x, t.y − scale·(R·v).y)`;
+/// translation.z is a depth in the same pixel units that projection ignores. Placing a mesh in 3D is a
+/// `MeshTransform`'s job (FacePipeline's `cameraSpaceTransform` makes the one clients receive).
 public struct FacePose: Sendable, Equatable {
     /// Head rotation (unit quaternion).
     public var rotation: Quaternion
@@ -22,10 +24,10 @@ public struct FacePose: Sendable, Equatable {
     /// The model frame itself: no rotation, no translation, scale 1.
     public static let identity = FacePose()
 
-    /// `vertex` in 3D after this pose.
-    @inline(__always)
-    public func apply(_ vertex: SIMD3<Float>) -> SIMD3<Float> {
-        scale * rotation.rotate(vertex) + translation
+    /// This pose's rotation, translation and scale as a 3D transform in the model's axes (y up, unflipped): the
+    /// points whose x and y projection drops depth from, before y is flipped.
+    public var modelAxesTransform: MeshTransform {
+        MeshTransform(rotation: rotation, translation: translation, scale: scale)
     }
 
     /// `vertex` projected into the image (weak perspective, y down).

@@ -129,11 +129,13 @@ extension MorphableModel {
         try gatherLandmarks(of: mesh, rotation: pose.rotation, rule: rule, indices: &indices, into: &points, pose.project)
     }
 
-    /// The 68 landmarks of `mesh` in 3D after `pose`, written into `points` (68 elements); which points, as in
-    /// `landmarks(of:pose:rule:indices:into:)`. `indices` is scratch space of 68 elements.
-    public func landmarks3D(of mesh: FaceMesh, pose: FacePose, rule: JawContourRule = JawContourRule(),
+    /// The 68 landmarks of `mesh` in 3D after `transform`, written into `points` (68 elements); which points, as in
+    /// `landmarks(of:pose:rule:indices:into:)`, chosen for the transform's rotation. `indices` is scratch space of
+    /// 68 elements.
+    public func landmarks3D(of mesh: FaceMesh, transform: MeshTransform, rule: JawContourRule = JawContourRule(),
                             indices: inout [Int32], into points: inout [SIMD3<Float>]) throws(FaceModelError) {
-        try gatherLandmarks(of: mesh, rotation: pose.rotation, rule: rule, indices: &indices, into: &points, pose.apply)
+        try gatherLandmarks(of: mesh, rotation: transform.rotation, rule: rule, indices: &indices, into: &points,
+                            transform.apply)
     }
 
     /// Finds each landmark's model-space position on `mesh` and writes `transform` of it into `points`.

@@ -8,11 +8,11 @@ import Darwin
 /// Blender) and for debugging. Export allocates; it is not on the per-frame path.
 public enum MeshExport {
     /// OBJ text of `mesh` (optionally posed in 3D) with the model's UVs and the variant's triangles.
-    public static func objText(of mesh: FaceMesh, model: MorphableModel, pose: FacePose? = nil) -> String {
+    public static func objText(of mesh: FaceMesh, model: MorphableModel, transform: MeshTransform? = nil) -> String {
         var text = "# occlumesh face mesh: \(mesh.variant.rawValue), \(mesh.vertexCount) vertices\n"
         text.reserveCapacity(mesh.vertexCount * 60 + model.triangleCount(of: mesh.variant) * 40)
         for index in 0..<mesh.vertexCount {
-            let vertex = pose.map { $0.apply(mesh.vertex(index)) } ?? mesh.vertex(index)
+            let vertex = transform.map { $0.apply(mesh.vertex(index)) } ?? mesh.vertex(index)
             text += "v \(vertex.x) \(vertex.y) \(vertex.z)\n"
         }
         let uv = model.textureCoordinates
@@ -28,7 +28,7 @@ public enum MeshExport {
     }
 
     /// Binary little-endian PLY of `mesh` (optionally posed): vertices with x y z s t, triangles as lists.
-    public static func plyBytes(of mesh: FaceMesh, model: MorphableModel, pose: FacePose? = nil) -> [UInt8] {
+    public static func plyBytes(of mesh: FaceMesh, model: MorphableModel, transform: MeshTransform? = nil) -> [UInt8] {
         let triangleCount = model.triangleCount(of: mesh.variant)
         let header = """
             ply
@@ -52,7 +52,7 @@ public enum MeshExport {
         }
         let uv = model.textureCoordinates
         for index in 0..<mesh.vertexCount {
-            let vertex = pose.map { $0.apply(mesh.vertex(index)) } ?? mesh.vertex(index)
+            let vertex = transform.map { $0.apply(mesh.vertex(index)) } ?? mesh.vertex(index)
             for value in [vertex.x, vertex.y, vertex.z, uv[2 * index], uv[2 * index + 1]] { append(value.bitPattern) }
         }
         let triangles = model.triangleIndices
@@ -63,14 +63,14 @@ public enum MeshExport {
         return bytes
     }
 
-    /// Writes `objText(of:model:pose:)` to `path`.
-    public static func writeOBJ(_ mesh: FaceMesh, model: MorphableModel, pose: FacePose? = nil, to path: String) throws(FaceModelError) {
-        try writeFile(Array(objText(of: mesh, model: model, pose: pose).utf8), to: path)
+    /// Writes `objText(of:model:transform:)` to `path`.
+    public static func writeOBJ(_ mesh: FaceMesh, model: MorphableModel, transform: MeshTransform? = nil, to path: String) throws(FaceModelError) {
+        try writeFile(Array(objText(of: mesh, model: model, transform: transform).utf8), to: path)
     }
 
-    /// Writes `plyBytes(of:model:pose:)` to `path`.
-    public static func writePLY(_ mesh: FaceMesh, model: MorphableModel, pose: FacePose? = nil, to path: String) throws(FaceModelError) {
-        try writeFile(plyBytes(of: mesh, model: model, pose: pose), to: path)
+    /// Writes `plyBytes(of:model:transform:)` to `path`.
+    public static func writePLY(_ mesh: FaceMesh, model: MorphableModel, transform: MeshTransform? = nil, to path: String) throws(FaceModelError) {
+        try writeFile(plyBytes(of: mesh, model: model, transform: transform), to: path)
     }
 
     /// Writes `bytes` to `path`, replacing it.

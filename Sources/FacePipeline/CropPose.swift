@@ -21,11 +21,11 @@ extension CropTransform {
 }
 
 extension FacePose {
-    /// This image pose (y-up model axes, projected with y flipped) as the protocol's camera-space pose: x right
+    /// This image pose (y-up model axes, projected with y flipped) as the protocol's camera-space transform: x right
     /// and y down in image pixels, z away from the viewer, so that `scale·R·v + translation` has the vertex's
     /// image position in x and y. It is the same rotation turned by 180° about x.
-    public var cameraSpacePose: FacePose {
-        FacePose(rotation: (Quaternion(x: 1, y: 0, z: 0, w: 0) * rotation).normalized,
+    public var cameraSpaceTransform: MeshTransform {
+        MeshTransform(rotation: (Quaternion(x: 1, y: 0, z: 0, w: 0) * rotation).normalized,
                  translation: SIMD3(translation.x, translation.y, -translation.z), scale: scale)
     }
 }

@@ -325,7 +325,7 @@ public final class MeshStage {
             var parameters = FaceParameters(identity: face.face.identity, expression: face.face.expression, pose: face.face.pose)
             let box = face.tracked.box
             var vertices = [SIMD3<Float>](repeating: .zero, count: model.vertexCount)
-            let camera: FaceModel.FacePose
+            let camera: MeshTransform
             do {
                 if mode == .regressed {
                     try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
@@ -342,7 +342,7 @@ public final class MeshStage {
                     try state.buildMesh(&parameters, model: model, displacement: identityDisplacement, into: &mesh)
                     tracks[face.tracked.track] = state
                 }
-                camera = parameters.pose.cameraSpacePose
+                camera = parameters.pose.cameraSpaceTransform
                 try model.landmarks(of: mesh, pose: parameters.pose, indices: &landmarkIndices, into: &landmarks)
                 try mesh.posed(by: camera, into: &vertices)
             } catch {

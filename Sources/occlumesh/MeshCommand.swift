@@ -40,9 +40,9 @@ struct MeshCommand: ParsableCommand {
         let file = try CoefficientsFile(path: coefficients, model: faceModel)
         var mesh = faceModel.makeMesh(variant)
         try faceModel.evaluate(identity: file.identity, expression: file.expression, into: &mesh)
-        let pose = posed ? (file.pose ?? .identity) : nil
-        if let obj { try MeshExport.writeOBJ(mesh, model: faceModel, pose: pose, to: obj) }
-        if let ply { try MeshExport.writePLY(mesh, model: faceModel, pose: pose, to: ply) }
+        let transform = posed ? (file.transform ?? .identity) : nil
+        if let obj { try MeshExport.writeOBJ(mesh, model: faceModel, transform: transform, to: obj) }
+        if let ply { try MeshExport.writePLY(mesh, model: faceModel, transform: transform, to: ply) }
     }
 }
 

@@ -146,7 +146,7 @@ final class OfflineWriter: FrameSink, @unchecked Sendable {
             for face in frame.faces {
                 try model.evaluate(identity: face.published.identity, expression: face.published.expressionWeights, into: &mesh)
                 let name = String(format: "%@_frame%06d_track%d.obj", stem, frame.index, Int(face.published.trackIdentifier))
-                try MeshExport.writeOBJ(mesh, model: model, pose: face.imagePose.cameraSpacePose,
+                try MeshExport.writeOBJ(mesh, model: model, transform: face.imagePose.cameraSpaceTransform,
                                         to: (objectDirectory as NSString).appendingPathComponent(name))
             }
         }

@@ -17,11 +17,11 @@ struct CoefficientsFileTests {
         let listed = try parse(#"{"identity": [1, -0.5], "expression": [0.25]}"#, model: model)
         #expect(listed.identity == [1, -0.5, 0])
         #expect(listed.expression == [0.25, 0])
-        #expect(listed.pose == nil)
+        #expect(listed.transform == nil)
         let named = try parse(#"{"identity_coefficients": [0, 0, 2], "expression": {"eyeBlink_L": 1, "jawOpen": 0}, "rotation": [0, 0, 0, 2], "scale": 3}"#, model: model)
         #expect(named.identity == [0, 0, 2])
         #expect(named.expression == [0, 1])
-        #expect(named.pose == FacePose(rotation: .identity, translation: .zero, scale: 3))
+        #expect(named.transform == MeshTransform(rotation: .identity, translation: .zero, scale: 3))
     }
 
     @Test("each mistake is named", arguments: [

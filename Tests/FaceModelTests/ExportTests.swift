@@ -42,8 +42,8 @@ struct ExportTests {
         let model = try temporary.model()
         var mesh = model.makeMesh(.wholeHead)
         try model.evaluate(identity: [0, 1, 0], expression: [0, 1], into: &mesh)
-        let pose = FacePose(rotation: Quaternion(angle: 0.3, axis: SIMD3(1, 0, 0)), translation: SIMD3(1, 2, 3), scale: 2)
-        let bytes = MeshExport.plyBytes(of: mesh, model: model, pose: pose)
+        let transform = MeshTransform(rotation: Quaternion(angle: 0.3, axis: SIMD3(1, 0, 0)), translation: SIMD3(1, 2, 3), scale: 2)
+        let bytes = MeshExport.plyBytes(of: mesh, model: model, transform: transform)
         let marker = Array("end_header\n".utf8)
         let headerEnd = (0...(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker }! + marker.count
         let header = String(decoding: bytes[..<headerEnd], as: UTF8.self)
@@ -55,7 +55,7 @@ struct ExportTests {
         func float(at offset: Int) -> Float {
             Float(bitPattern: bytes[offset..<(offset + 4)].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
         }
-        let vertex = pose.apply(mesh.vertex(7))
+        let vertex = transform.apply(mesh.vertex(7))
         let base = headerEnd + 7 * 20
         #expect([float(at: base), float(at: base + 4), float(at: base + 8)] == [vertex.x, vertex.y, vertex.z])
         #expect(float(at: base + 16) == model.textureCoordinates[15])

@@ -127,7 +127,7 @@ struct LandmarkDefinitionTests {
             try model.evaluate(identity: identity, expression: expression, into: &face)
             try model.landmarks(of: whole, pose: reference.pose, indices: &indices, into: &points)
             try model.landmarks(of: face, pose: reference.pose, indices: &indices, into: &fromFaceArea)
-            try model.landmarks3D(of: whole, pose: reference.pose, indices: &indices, into: &points3D)
+            try model.landmarks3D(of: whole, transform: reference.pose.modelAxesTransform, indices: &indices, into: &points3D)
             try model.landmarks(identity: identity, expression: expression, pose: reference.pose, indices: &indices, into: &direct)
             func worst(_ ours: [Float], _ theirs: [Double]) -> Double {
                 zip(ours, theirs).map { abs(Double($0) - $1) }.max() ?? .infinity
@@ -161,7 +161,7 @@ struct LandmarkDefinitionTests {
             try model.landmarkVertexIndices(for: pose.rotation, into: &indices)
             #expect(indices == definition.nearestVertices, "yaw \(yaw)")
             try model.landmarks(of: mesh, pose: pose, indices: &indices, into: &points)
-            try model.landmarks3D(of: mesh, pose: pose, indices: &indices, into: &points3D)
+            try model.landmarks3D(of: mesh, transform: pose.modelAxesTransform, indices: &indices, into: &points3D)
             try model.landmarks(identity: [1, 0, -1], expression: [0.5, 0.5], pose: pose, indices: &indices, into: &direct)
             for slot in 0..<68 {
                 let corners = definition.vertices[slot], weights = definition.weights[slot]
@@ -170,7 +170,7 @@ struct LandmarkDefinitionTests {
                 let expected = pose.project(point)
                 #expect(((points[slot] - expected) * (points[slot] - expected)).sum() < 1e-8, "yaw \(yaw), landmark \(slot)")
                 #expect(((direct[slot] - expected) * (direct[slot] - expected)).sum() < 1e-6, "yaw \(yaw), landmark \(slot)")
-                let expected3D = pose.apply(point)
+                let expected3D = pose.modelAxesTransform.apply(point)
                 #expect(((points3D[slot] - expected3D) * (points3D[slot] - expected3D)).sum() < 1e-8, "yaw \(yaw), landmark \(slot)")
             }
         }

@@ -73,7 +73,7 @@ struct MeshTests {
         }
     }
 
-    @Test("a pose rotates, scales, translates and projects with y down")
+    @Test("a transform rotates, scales and translates; a pose projects the same with y down")
     func poseRotatesScalesTranslatesAndProjectsWithYDown() throws {
         let model = try temporary.model()
         var mesh = model.makeMesh(.wholeHead)
@@ -82,14 +82,14 @@ struct MeshTests {
         let pose = FacePose(rotation: Quaternion(angle: .pi / 2, axis: SIMD3(0, 1, 0)), translation: SIMD3(100, 50, 3), scale: 2)
         var posed = [SIMD3<Float>](repeating: .zero, count: mesh.vertexCount)
         var projected = [SIMD2<Float>](repeating: .zero, count: mesh.vertexCount)
-        try mesh.posed(by: pose, into: &posed)
+        try mesh.posed(by: pose.modelAxesTransform, into: &posed)
         try mesh.projected(by: pose, into: &projected)
         for index in [0, 37, 99] {
             let v = mesh.vertex(index)
             let expected = SIMD3<Float>(2 * v.z + 100, 2 * v.y + 50, -2 * v.x + 3)
             #expect(maxDifference(posed[index], expected) < 1e-5)
             #expect(maxDifference(projected[index], SIMD2(2 * v.z + 100, 50 - 2 * v.y)) < 1e-5)
-            #expect(maxDifference(pose.apply(v), expected) < 1e-5)
+            #expect(maxDifference(pose.modelAxesTransform.apply(v), expected) < 1e-5)
         }
     }
 
@@ -141,11 +141,11 @@ struct MeshTests {
         var points = [SIMD2<Float>](repeating: .zero, count: 68)
         var points3D = [SIMD3<Float>](repeating: .zero, count: 68)
         try model.landmarks(of: mesh, pose: pose, indices: &indices, into: &points)
-        try model.landmarks3D(of: mesh, pose: pose, indices: &indices, into: &points3D)
+        try model.landmarks3D(of: mesh, transform: pose.modelAxesTransform, indices: &indices, into: &points3D)
         #expect(indices[0] == 80)
         for slot in [0, 8, 30, 67] {
             #expect(points[slot] == pose.project(mesh.vertex(Int(indices[slot]))))
-            #expect(points3D[slot] == pose.apply(mesh.vertex(Int(indices[slot]))))
+            #expect(points3D[slot] == pose.modelAxesTransform.apply(mesh.vertex(Int(indices[slot]))))
         }
         // The face-area mesh (70 vertices) cannot hold the substitutes at 80…95.
         var faceArea = model.makeMesh(.faceArea)

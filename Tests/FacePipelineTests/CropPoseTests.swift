@@ -30,12 +30,12 @@ struct CropPoseTests {
     @Test("camera-space vertices have the image projection in x and y, and depth away from the viewer")
     func cameraSpace() {
         let pose = FacePose(rotation: Quaternion(angle: -0.7, axis: SIMD3(1, 0.5, 0)), translation: SIMD3(320, 240, 0), scale: 15)
-        let camera = pose.cameraSpacePose
+        let camera = pose.cameraSpaceTransform
         for vertex in Self.vertices {
             let posed = camera.apply(vertex)
             let projected = pose.project(vertex)
             #expect(abs(posed.x - projected.x) < 1e-3 && abs(posed.y - projected.y) < 1e-3)
-            #expect(abs(posed.z + pose.apply(vertex).z) < 1e-3, "the nose (+z toward the viewer) has smaller camera depth")
+            #expect(abs(posed.z + pose.modelAxesTransform.apply(vertex).z) < 1e-3, "the nose (+z toward the viewer) has smaller camera depth")
         }
     }
 }
