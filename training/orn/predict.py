@@ -23,3 +23,11 @@ class LandmarkPredictor:
             alpha, beta, r6, ts = self.model(torch.from_numpy(data.normalise(crops)))[:4]
             posed = self.geometry.posed("lm", alpha, beta, rotation_from_6d(r6), ts[:, 2], ts[:, :2])
             return posed[..., :2].numpy()
+
+    def mirrored_landmarks(self, crops: np.ndarray) -> np.ndarray:
+        """(B, S, S, 3) uint8 crops -> (B, 68, 2): the landmarks predicted on each crop's mirror image, mirrored back
+        (x -> 1 - x in crop fractions, exactly the pixel mirror `crop[:, ::-1]`; left and right points swapped).
+        A second, flip-equivariant estimate of the same landmarks, for test-time mirror averaging."""
+        mirrored = self.landmarks(np.ascontiguousarray(crops[:, :, ::-1]))[:, facemodel.FLIP68]
+        mirrored[..., 0] = 1 - mirrored[..., 0]
+        return mirrored

@@ -55,6 +55,11 @@ def predict(predictor: LandmarkPredictor, images: np.ndarray) -> np.ndarray:
     return np.concatenate([predictor.landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
 
 
+def predict_mirrored(predictor: LandmarkPredictor, images: np.ndarray) -> np.ndarray:
+    """`predict` on each crop's mirror image, mirrored back (`LandmarkPredictor.mirrored_landmarks`)."""
+    return np.concatenate([predictor.mirrored_landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
+
+
 def score(prediction: np.ndarray, label68: np.ndarray, points: np.ndarray) -> float:
     """Mean normalised distance (%) of the predicted landmarks to the annotated points."""
     return float(np.nanmean(annotations.distances(points, prediction, annotations.face_size(label68))) * 100)
@@ -80,6 +85,8 @@ def main(argv=None) -> int:
     ap.add_argument("--labels", default="fit-annotated",
                     help="label folder naming the validation crops and their face boxes (fused: all AFLW crops)")
     ap.add_argument("--no-cache", action="store_true", help="build the occluded crops anew, ignoring the cache")
+    ap.add_argument("--mirror-average", action="store_true",
+                    help="also score the mean of each crop's landmarks and its mirror image's, mirrored back")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     images, label68, points = validation_crops(args.labels)
@@ -95,17 +102,26 @@ def main(argv=None) -> int:
     for ckpt in args.checkpoints:
         predictor = LandmarkPredictor(ckpt)
         predictions = {level: predict(predictor, crops[level]) for level in crops}
-        result = {level: round(score(prediction, label68, points), 3) for level, prediction in predictions.items()}
-        result["A"] = rule_score(result)
-        result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
-        result["second_heavy/clean"] = round(result["second_heavy"] / result["clean"], 3)
-        print(ckpt, json.dumps(result), flush=True)
-        if args.labels == "fused":  # the labels are the 3DDFA teacher's clean keypoints: all 68 points compare
-            agreement = {level: round(teacher_agreement(prediction, label68), 3)
-                         for level, prediction in predictions.items()}
-            agreement["T"] = rule_score(agreement)
-            print(ckpt, "68-point NME against the 3DDFA teacher's clean keypoints", json.dumps(agreement), flush=True)
+        report(ckpt, predictions, label68, points, args.labels)
+        if args.mirror_average:
+            mirrored = {level: predict_mirrored(predictor, crops[level]) for level in crops}
+            report(f"{ckpt} mirror-averaged", {level: (predictions[level] + mirrored[level]) / 2 for level in crops},
+                   label68, points, args.labels)
     return 0
+
+
+def report(name: str, predictions: dict, label68: np.ndarray, points: np.ndarray, labels_folder: str) -> None:
+    """Prints one checkpoint's columns against the annotated points (A), and against the teacher's keypoints (T)
+    when the labels are the fused ones."""
+    result = {level: round(score(prediction, label68, points), 3) for level, prediction in predictions.items()}
+    result["A"] = rule_score(result)
+    result["heavy/clean"] = round(result["heavy"] / result["clean"], 3)
+    result["second_heavy/clean"] = round(result["second_heavy"] / result["clean"], 3)
+    print(name, json.dumps(result), flush=True)
+    if labels_folder == "fused":  # the labels are the 3DDFA teacher's clean keypoints: all 68 points compare
+        agreement = {level: round(teacher_agreement(prediction, label68), 3) for level, prediction in predictions.items()}
+        agreement["T"] = rule_score(agreement)
+        print(name, "68-point NME against the 3DDFA teacher's clean keypoints", json.dumps(agreement), flush=True)
 
 
 def occluded_crops(images: np.ndarray, label68: np.ndarray, labels_folder: str, use_cache: bool = True) -> dict:
