@@ -52,12 +52,17 @@ def validation_crops(labels_folder: str = "fit-annotated"):
 
 def predict(predictor: LandmarkPredictor, images: np.ndarray) -> np.ndarray:
     """68 landmarks (N, 68, 2) in input pixels from a checkpoint's predictor."""
-    return np.concatenate([predictor.landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
+    return predict_batched(predictor.landmarks, images)
 
 
 def predict_mirrored(predictor: LandmarkPredictor, images: np.ndarray) -> np.ndarray:
     """`predict` on each crop's mirror image, mirrored back (`LandmarkPredictor.mirrored_landmarks`)."""
-    return np.concatenate([predictor.mirrored_landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
+    return predict_batched(predictor.mirrored_landmarks, images)
+
+
+def predict_batched(landmarks, images: np.ndarray) -> np.ndarray:
+    """`landmarks` (crops -> landmarks in crop fractions) over `images` in batches of 128, in input pixels."""
+    return np.concatenate([landmarks(images[i:i + 128]) for i in range(0, len(images), 128)]) * data.INPUT
 
 
 def score(prediction: np.ndarray, label68: np.ndarray, points: np.ndarray) -> float:
@@ -105,8 +110,10 @@ def main(argv=None) -> int:
         report(ckpt, predictions, label68, points, args.labels)
         if args.mirror_average:
             mirrored = {level: predict_mirrored(predictor, crops[level]) for level in crops}
-            report(f"{ckpt} mirror-averaged", {level: (predictions[level] + mirrored[level]) / 2 for level in crops},
-                   label68, points, args.labels)
+            report(f"{ckpt} mirror-averaged landmarks", {level: (predictions[level] + mirrored[level]) / 2
+                                                         for level in crops}, label68, points, args.labels)
+            report(f"{ckpt} mirror-averaged parameters", {level: predict_batched(
+                predictor.parameter_averaged_landmarks, crops[level]) for level in crops}, label68, points, args.labels)
     return 0
 
 
