@@ -29,12 +29,15 @@ public struct PipelineSettings: Sendable {
     public var followLandmarks: Bool
     /// Whether the per-track filters run (false: every frame as regressed, for measuring the filters' lag).
     public var smoothingEnabled: Bool
+    /// Regress each face from its crop and from the crop's mirror image and average the two (`MirrorAveraging`):
+    /// closer landmarks for twice the regressor's time.
+    public var mirrorAverage: Bool
 
     /// Settings from their parts.
     public init(regressorPath: String, regressorSidecarPath: String, faceModelPath: String, detectorSidecarPath: String,
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
                 smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
-                fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true) {
+                fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -47,6 +50,7 @@ public struct PipelineSettings: Sendable {
         self.followLandmarks = followLandmarks
         self.fallbackDetectorSidecarPath = fallbackDetectorSidecarPath
         self.smoothingEnabled = smoothingEnabled
+        self.mirrorAverage = mirrorAverage
     }
 
     /// The settings the daemon config asks for.
@@ -60,7 +64,8 @@ public struct PipelineSettings: Sendable {
             minimumDetectionScore: Float(tracking.minimumConfidence),
             smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
             followLandmarks: tracking.followLandmarks,
-            fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath)
+            fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath,
+            mirrorAverage: configuration.model.mirrorAverage)
     }
 }
 

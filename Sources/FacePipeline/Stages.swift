@@ -138,6 +138,9 @@ public final class RegressionStage {
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
     private var expression: [Float]
+    /// Set when each face is also regressed from its mirrored crop and the two answers averaged
+    /// (`PipelineSettings.mirrorAverage`).
+    private var mirrorAveraging: MirrorAveraging?
 
     /// Loads the regressor and checks it against the face model.
     public init(settings: PipelineSettings, model: MorphableModel) throws(PipelineError) {
@@ -163,6 +166,12 @@ public final class RegressionStage {
         expressionOrder = order
         self.model = model
         expression = [Float](repeating: 0, count: model.expressionCount)
+        if settings.mirrorAverage {
+            guard let averaging = MirrorAveraging(model: model, cropSide: specification.crop.size) else {
+                throw .modelsDisagree(reason: "mirror averaging needs every _L/_R and Left/Right expression's mirror in the face model")
+            }
+            mirrorAveraging = averaging
+        }
     }
 
     /// Regresses every face of `tracked`; returns the frame's faces and the observations for the tracker.
@@ -197,6 +206,28 @@ public final class RegressionStage {
     /// and its raw landmarks in image pixels.
     public func regress(_ frame: VideoFrame, region: CropRegion) throws(PipelineError) -> (RegressedFace, [SIMD2<Float>]) {
         let transform = regressor.cropper.transform(for: region)
+        var face = try regressInModelOrder(frame, transform: transform)
+        if mirrorAveraging != nil {
+            let mirrored = try regressInModelOrder(frame, transform: transform.mirrored(side: regressor.specification.crop.size))
+            do {
+                face = try mirrorAveraging!.average(face, mirrored, model: model)
+            } catch {
+                throw .stage(name: "regression", frame: frame.index, reason: "mirror averaging: \(error)")
+            }
+        }
+        face.pose = transform.imagePose(fromCrop: face.pose)
+        do {
+            // Only the 68 landmark vertices: the tracker needs them now, the mesh is built after smoothing.
+            try model.landmarks(identity: face.identity, expression: face.expression, pose: face.pose,
+                                indices: &landmarkIndices, into: &landmarks)
+        } catch {
+            throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
+        }
+        return (face, landmarks)
+    }
+
+    /// The regressor's answer for the crop under `transform`, its expressions in model order, its pose in crop pixels.
+    private func regressInModelOrder(_ frame: VideoFrame, transform: CropTransform) throws(PipelineError) -> RegressedFace {
         var face: RegressedFace
         do {
             face = try regressor.regress(frame, transform: transform)
@@ -207,15 +238,7 @@ public final class RegressionStage {
         }
         for (output, index) in expressionOrder.enumerated() { expression[index] = face.expression[output] }
         face.expression = expression
-        face.pose = transform.imagePose(fromCrop: face.pose)
-        do {
-            // Only the 68 landmark vertices: the tracker needs them now, the mesh is built after smoothing.
-            try model.landmarks(identity: face.identity, expression: face.expression, pose: face.pose,
-                                indices: &landmarkIndices, into: &landmarks)
-        } catch {
-            throw .stage(name: "regression", frame: frame.index, reason: "\(error)")
-        }
-        return (face, landmarks)
+        return face
     }
 }
 

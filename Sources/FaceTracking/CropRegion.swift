@@ -59,6 +59,12 @@ public struct CropTransform: Sendable, Equatable {
         origin + point.x * axisX + point.y * axisY
     }
 
+    /// The transform whose crop is this one's mirror image (left and right swapped) for crops `side` pixels wide:
+    /// crop pixel u of the mirrored crop samples where pixel side − 1 − u of this one does.
+    public func mirrored(side: Int) -> CropTransform {
+        CropTransform(origin: origin + Float(side) * axisX, axisX: -axisX, axisY: axisY)
+    }
+
     /// Crop point of an image point.
     public func cropPoint(image point: SIMD2<Float>) -> SIMD2<Float> {
         let determinant = axisX.x * axisY.y - axisX.y * axisY.x

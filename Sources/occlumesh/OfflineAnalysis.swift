@@ -12,8 +12,8 @@ struct OfflineAnalysis {
     let models: PipelineModels
 
     /// Settings for the model files in `folder` (orn.onnx + orn.json, ict-face-model.ocfm, the short-range detector,
-    /// and the full-range one where it lies there), with the `[tracking]` and `[smoothing.*]` tables of the daemon
-    /// config at `configPath` when given; `smoothing` false turns the per-track filters off.
+    /// and the full-range one where it lies there), with the `[tracking]` and `[smoothing.*]` tables and `model.mirror_average` of the
+    /// daemon config at `configPath` when given; `smoothing` false turns the per-track filters off.
     init(modelFolder folder: String, maximumFaces: Int, configPath: String? = nil, smoothing: Bool = true) throws {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let fullRange = path("face_detection_full_range.json")
@@ -29,6 +29,7 @@ struct OfflineAnalysis {
             settings.followLandmarks = configuration.tracking.followLandmarks
             settings.smoothing = SmoothingSettings(configuration.smoothing)
             if configuration.model.fullRangeDetector.isEmpty { settings.fallbackDetectorSidecarPath = nil }
+            settings.mirrorAverage = configuration.model.mirrorAverage
         }
         self.settings = settings
         models = try PipelineModels(settings: settings)

@@ -1,3 +1,4 @@
+import FaceModel
 import FacePipeline
 import FaceTracking
 import Foundation
@@ -105,5 +106,45 @@ struct PipelineTests {
         let a = try #require(detected.faces.first?.published.landmarks), b = try #require(boxed.faces.first?.published.landmarks)
         let distance = zip(a, b).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.reduce(0, +) / 68
         #expect(distance < 15, "the refined landmarks agree whichever box started them (mean \(distance) px)")
+    }
+
+    @Test("mirror averaging answers a mirrored picture with the mirror of its answer")
+    func mirrorAveragingIsMirrorSymmetric() throws {
+        let folder = TestResources.temporaryFolder("mirror")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 1, in: folder)
+        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
+        var pixels = frame.pixels
+        for row in 0..<frame.height {
+            for column in 0..<frame.width {
+                let from = row * frame.bytesPerRow + (frame.width - 1 - column) * 3, to = row * frame.bytesPerRow + column * 3
+                for channel in 0..<3 { pixels[to + channel] = frame.pixels[from + channel] }
+            }
+        }
+        let mirroredFrame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: frame.width, height: frame.height,
+                                       layout: frame.layout, bytesPerRow: frame.bytesPerRow, pixels: pixels)
+        let region = CropRegion(centre: SIMD2(235, 300), side: 300)
+        let mirroredRegion = CropRegion(centre: SIMD2(Float(frame.width) - 235, 300), side: 300)
+        var settings = try Self.settings()
+        let model = try MorphableModel(path: settings.faceModelPath)
+        let mirrorOf = try #require(model.mirroredExpressionOrder)
+        /// The largest differences between the answer for the picture and the mirror of the answer for its mirror image.
+        func asymmetry(_ stage: RegressionStage) throws -> (identity: Float, expression: Float, rotation: Float, scale: Float) {
+            let face = try stage.regress(frame, region: region).0, mirrored = try stage.regress(mirroredFrame, region: mirroredRegion).0
+            let identity = zip(face.identity, mirrored.identity).map { abs($0 - $1) }.max() ?? .infinity
+            let expression = face.expression.indices.map { abs(face.expression[$0] - mirrored.expression[mirrorOf[$0]]) }.max() ?? .infinity
+            let reflected = Quaternion(vector: mirrored.pose.rotation.vector * SIMD4(1, -1, -1, 1))
+            return (identity, expression, face.pose.rotation.angle(to: reflected), abs(face.pose.scale / mirrored.pose.scale - 1))
+        }
+        let single = try asymmetry(RegressionStage(settings: settings, model: model))
+        settings.mirrorAverage = true
+        let averaged = try asymmetry(RegressionStage(settings: settings, model: model))
+        print("mirror asymmetry (identity, expression, rotation rad, relative scale): one pass \(single), averaged \(averaged)")
+        // One pass answers the two pictures differently; the average of the two passes is the same answer twice.
+        #expect(single.identity > 0.01 && single.expression > 0.01 && single.rotation > 0.005)
+        #expect(averaged.identity < 1e-4, "identity is the mean of the same two answers")
+        #expect(averaged.expression < 1e-4, "each expression is the mean of the same two answers, left and right swapped")
+        #expect(averaged.rotation < 1e-3, "the rotations are each other's reflection")
+        #expect(averaged.scale < 1e-4)
     }
 }
