@@ -210,7 +210,7 @@ public final class RegressionStage {
         if mirrorAveraging != nil {
             let mirrored = try regressInModelOrder(frame, transform: transform.mirrored(side: regressor.specification.crop.size))
             do {
-                face = try mirrorAveraging!.average(face, mirrored, model: model)
+                if let averaged = try mirrorAveraging?.average(face, mirrored, model: model) { face = averaged }
             } catch {
                 throw .stage(name: "regression", frame: frame.index, reason: "mirror averaging: \(error)")
             }
