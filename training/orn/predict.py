@@ -16,8 +16,10 @@ class LandmarkPredictor:
         self.model, checkpoint = load_model(ckpt)
         config = checkpoint["meta"]["config"]["model"]
         # checkpoints from before the calibrated landmarks say nothing: they were trained on ICT's own vertices
-        self.geometry = losses.Geometry(facemodel.load(config["K"]),
-                                        landmarks=checkpoint["meta"].get("landmarks", "ict"))
+        face_model = facemodel.load(config["K"])
+        self.geometry = losses.Geometry(face_model, landmarks=checkpoint["meta"].get("landmarks", "ict"))
+        # expression i of a mirrored face is expression flip_expression[i] of the original
+        self.flip_expression = torch.from_numpy(np.asarray(facemodel.flip_permutation(face_model.expression_names)))
 
     def landmarks(self, crops: np.ndarray) -> np.ndarray:
         """(B, S, S, 3) uint8 crops -> (B, 68, 2) landmarks in crop fractions."""
@@ -40,9 +42,6 @@ class LandmarkPredictor:
         report. Mapping back: identity kept, expressions' left and right swapped, rotation M R M, and the translation
         that makes the mapped-back face's landmarks best match the mirrored-back landmarks (the calibrated readout is
         not mirror-symmetric, so mirroring the translation alone would move them)."""
-        if not hasattr(self, "flip_expression"):
-            names = facemodel.load(self.model.cfg.K).expression_names
-            self.flip_expression = torch.from_numpy(np.asarray(facemodel.flip_permutation(names)))
         with torch.no_grad():
             alpha, beta, r6, ts = self.model(torch.from_numpy(data.normalise(crops)))[:4]
             m_alpha, m_beta, m_r6, m_ts = self.model(torch.from_numpy(data.normalise(
