@@ -108,6 +108,27 @@ class FaceModel:
         definition = landmark_definition()
         return self.points(definition["vertices"], definition["weights"])
 
+    def symmetric_landmark_model(self) -> "FaceModel":
+        """`landmark_model` made mirror-symmetric: landmark k is the mean of its calibrated point and the mirror image
+        of its partner's (`FLIP68`), the mirror image read at the mesh vertices nearest the reflected ones (ICT is
+        symmetric about x = 0 to a few 1e-3). The calibrated definition is not symmetric, so the readout of a
+        mirrored face is not the mirror of its readout; this one is, which test-time mirror averaging needs."""
+        definition = landmark_definition()
+        vertices = self.neutral.reshape(-1, 3)
+        used = np.unique(definition["vertices"])
+        reflected = vertices[used] * np.array([-1.0, 1.0, 1.0], np.float32)
+        nearest = used.copy()
+        for start in range(0, len(used), 64):  # nearest mesh vertex to each reflected definition vertex
+            distance = ((reflected[start:start + 64, None] - vertices[None]) ** 2).sum(-1)
+            nearest[start:start + 64] = distance.argmin(1)
+        mirror_of = dict(zip(used.tolist(), nearest.tolist()))
+        partner_vertices = np.vectorize(mirror_of.get)(definition["vertices"][FLIP68])
+        own = self.points(definition["vertices"], definition["weights"])
+        partner = self.points(partner_vertices, definition["weights"][FLIP68])
+        return FaceModel((own.neutral + partner.neutral) / 2, (own.identity + partner.identity) / 2,
+                         (own.expression + partner.expression) / 2, own.expression_names,
+                         np.zeros((0, 3), np.int32), np.zeros(0, np.int64), own.face_vertices)
+
     @staticmethod
     def concatenate(a: "FaceModel", b: "FaceModel") -> "FaceModel":
         """Point sets of two models of the same face (e.g. teacher correspondences and landmarks), one after the other."""

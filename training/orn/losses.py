@@ -55,8 +55,10 @@ class Geometry(torch.nn.Module):
     def __init__(self, model: facemodel.FaceModel, dense_step: int = 9, landmarks: str = "calibrated"):
         super().__init__()
         dense = np.arange(0, model.face_vertices, dense_step)
-        # "ict": ICT's own Multi-PIE vertices, the definition models before the calibration were trained with
-        marks = model.landmark_model() if landmarks == "calibrated" else model.subset(model.landmarks68)
+        # "ict": ICT's own Multi-PIE vertices, the definition models before the calibration were trained with;
+        # "symmetric": the calibrated definition made mirror-symmetric (evaluation of mirror averaging)
+        marks = {"calibrated": model.landmark_model, "symmetric": model.symmetric_landmark_model}.get(
+            landmarks, lambda: model.subset(model.landmarks68))()
         for name, sub in (("lm", marks), ("dense", model.subset(dense))):
             self.register_buffer(f"{name}_mean", torch.from_numpy(sub.neutral))
             self.register_buffer(f"{name}_id", torch.from_numpy(sub.identity.reshape(sub.identity.shape[0], -1)))

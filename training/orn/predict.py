@@ -12,12 +12,14 @@ MIRROR = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))  # the model's x axis revers
 class LandmarkPredictor:
     """The network of a training checkpoint, reading out the 68 landmarks of its reconstructed, posed face."""
 
-    def __init__(self, ckpt):
+    def __init__(self, ckpt, symmetric_readout: bool = False):
         self.model, checkpoint = load_model(ckpt)
         config = checkpoint["meta"]["config"]["model"]
         # checkpoints from before the calibrated landmarks say nothing: they were trained on ICT's own vertices
         face_model = facemodel.load(config["K"])
-        self.geometry = losses.Geometry(face_model, landmarks=checkpoint["meta"].get("landmarks", "ict"))
+        landmarks = checkpoint["meta"].get("landmarks", "ict")
+        self.geometry = losses.Geometry(face_model, landmarks="symmetric" if symmetric_readout and landmarks == "calibrated"
+                                        else landmarks)
         # expression i of a mirrored face is expression flip_expression[i] of the original
         self.flip_expression = torch.from_numpy(np.asarray(facemodel.flip_permutation(face_model.expression_names)))
 

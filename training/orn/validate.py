@@ -92,6 +92,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="build the occluded crops anew, ignoring the cache")
     ap.add_argument("--mirror-average", action="store_true",
                     help="also score the mean of each crop's landmarks and its mirror image's, mirrored back")
+    ap.add_argument("--symmetric-readout", action="store_true",
+                    help="read the landmarks through the calibrated definition made mirror-symmetric")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     images, label68, points = validation_crops(args.labels)
@@ -105,7 +107,7 @@ def main(argv=None) -> int:
         return 0
     crops = occluded_crops(images, label68, args.labels, use_cache=not args.no_cache)
     for ckpt in args.checkpoints:
-        predictor = LandmarkPredictor(ckpt)
+        predictor = LandmarkPredictor(ckpt, symmetric_readout=args.symmetric_readout)
         predictions = {level: predict(predictor, crops[level]) for level in crops}
         report(ckpt, predictions, label68, points, args.labels)
         if args.mirror_average:
