@@ -32,9 +32,7 @@ struct MirrorAveraging {
     mutating func average(_ direct: RegressedFace, _ mirrored: RegressedFace, model: MorphableModel) throws(FaceModelError)
         -> RegressedFace {
         let back = try mappedBack(mirrored, model: model)
-        var rotation = back.pose.rotation.vector
-        if direct.pose.rotation.dot(back.pose.rotation) < 0 { rotation = -rotation }
-        let pose = FacePose(rotation: Quaternion(vector: direct.pose.rotation.vector + rotation).normalized,
+        let pose = FacePose(rotation: direct.pose.rotation.slerp(to: back.pose.rotation, t: 0.5),
                             translation: (direct.pose.translation + back.pose.translation) / 2,
                             scale: (direct.pose.scale + back.pose.scale) / 2)
         func mean(_ first: [Float], _ second: [Float]) -> [Float] {
