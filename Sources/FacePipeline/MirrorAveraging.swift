@@ -35,9 +35,7 @@ struct MirrorAveraging {
         let pose = FacePose(rotation: direct.pose.rotation.slerp(to: back.pose.rotation, t: 0.5),
                             translation: (direct.pose.translation + back.pose.translation) / 2,
                             scale: (direct.pose.scale + back.pose.scale) / 2)
-        func mean(_ first: [Float], _ second: [Float]) -> [Float] {
-            first.count == second.count ? zip(first, second).map { ($0 + $1) / 2 } : first
-        }
+        func mean(_ first: [Float], _ second: [Float]) -> [Float] { zip(first, second).map { ($0 + $1) / 2 } }
         let faceScore: Float? = if let first = direct.faceScore, let second = back.faceScore { (first + second) / 2 }
                                 else { direct.faceScore }
         return RegressedFace(identity: mean(direct.identity, back.identity), expression: mean(direct.expression, back.expression),
@@ -50,8 +48,7 @@ struct MirrorAveraging {
                             indices: &indices, into: &mirroredLandmarks)
         let expression = mirroredExpression.map { mirrored.expression[$0] }
         let landmarkOrder = MorphableModel.mirroredLandmarkOrder
-        let visibility = mirrored.visibility.count == landmarkOrder.count ? landmarkOrder.map { mirrored.visibility[$0] }
-                                                                          : mirrored.visibility
+        let visibility = landmarkOrder.map { mirrored.visibility[$0] }  // the regressor checks it has 68 at load
         let reflected = mirrored.pose.rotation.vector * SIMD4(1, -1, -1, 1)
         var pose = FacePose(rotation: Quaternion(vector: reflected), translation: .zero, scale: mirrored.pose.scale)
         try model.landmarks(identity: mirrored.identity, expression: expression, pose: pose, indices: &indices,
