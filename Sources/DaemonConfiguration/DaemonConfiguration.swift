@@ -125,7 +125,7 @@ extension DaemonConfiguration {
         /// beside `detector`, and "" means none.
         public var fullRangeDetector = "face_detection_full_range.json"
         /// Whether each face is also regressed from its mirrored crop and the two answers averaged: landmarks
-        /// closer to the truth for twice the regressor's time per face.
+        /// closer to the truth under occlusion for twice the regressor's time per face.
         public var mirrorAverage = false
 
         /// The full-range detector's sidecar path (`fullRangeDetector` resolved beside `detector`), or nil for none.

@@ -30,7 +30,7 @@ public struct PipelineSettings: Sendable {
     /// Whether the per-track filters run (false: every frame as regressed, for measuring the filters' lag).
     public var smoothingEnabled: Bool
     /// Regress each face from its crop and from the crop's mirror image and average the two (`MirrorAveraging`):
-    /// closer landmarks for twice the regressor's time.
+    /// closer landmarks under occlusion for twice the regressor's time.
     public var mirrorAverage: Bool
 
     /// Settings from their parts.
