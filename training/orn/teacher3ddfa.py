@@ -9,6 +9,11 @@ implementation to 0.005 px):
   - p = param * param_std + param_mean; [R | t] = p[0:12] as 3x4; alpha = p[12:52]; beta = p[52:62];
   - v = mean_shape + shape_basis alpha + expression_basis beta, as (68, 3); q = R v + t in the 120-px crop, y up;
   - crop pixels: u = q_x - 1, w = 120 - q_y (the depth q_z, in the same pixel scale, is kept for fitting).
+    Those are pixel-index coordinates (pixel i's centre at i, OpenCV's convention); every crop, warp and label in this
+    package puts pixel i's centre at i + 0.5 (PIL's), so the keypoints are returned as u + 0.5, w + 0.5. Measured on
+    1,500 training crops: the teacher's keypoints of a mirrored crop, reflected back with x -> 119 - x (index), lie
+    0.32 px (mean, in x) from its keypoints of the crop; reflected with 120 - x, 1.32 px. Without the half pixel the
+    flip augmentation taught the student labels 1.3 px apart for a face and its mirror image.
 
 The AFLW training crops are framed as 3DDFA expects (their roi is the whole crop). The video crops of
 `cache/teacher/video.npz` are framed around MediaPipe's landmarks, so they are labelled twice: once as they are, then
@@ -29,6 +34,8 @@ from . import paths
 
 TEACHER = paths.DATA / "teacher-3ddfa"
 SIDE = 120
+# The recipe's coordinates put pixel i's centre at i; ours at i + 0.5 (see the module docstring).
+PIXEL_CENTRE = 0.5
 
 
 class Teacher3DDFA:
@@ -56,14 +63,14 @@ class Teacher3DDFA:
         return out.astype(np.float64) * self.param_std + self.param_mean
 
     def keypoints(self, params: np.ndarray) -> np.ndarray:
-        """(B, 62) parameters -> (B, 68, 3) keypoints in 120-px crop pixels: x right, y down, z towards the camera
-        (same pixel scale as x)."""
+        """(B, 62) parameters -> (B, 68, 3) keypoints in 120-px crop pixels with pixel i's centre at i + 0.5: x right,
+        y down, z towards the camera (same pixel scale as x)."""
         Rt = params[:, :12].reshape(-1, 3, 4)
         alpha, beta = params[:, 12:52], params[:, 52:62]
         v = self.mean_shape + alpha @ self.shape_basis.T + beta @ self.expression_basis.T
         v = v.reshape(-1, 68, 3)  # 204 values as 68 consecutive (x, y, z) rows
         q = np.einsum("bij,bnj->bni", Rt[:, :, :3], v) + Rt[:, None, :, 3]
-        return np.stack([q[..., 0] - 1, SIDE - q[..., 1], q[..., 2]], -1)
+        return np.stack([q[..., 0] - 1 + PIXEL_CENTRE, SIDE - q[..., 1] + PIXEL_CENTRE, q[..., 2]], -1)
 
     def label(self, crops_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keypoints (B, 68, 3) and parameters (B, 62) of crops already framed as 3DDFA roi boxes."""
