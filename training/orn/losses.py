@@ -52,12 +52,14 @@ class Geometry(torch.nn.Module):
     """ICT bases at the 68 calibrated landmarks (`FaceModel.landmark_model`) and a dense face subset, as buffers, for
     projected losses and the landmark readout."""
 
-    def __init__(self, model: facemodel.FaceModel, dense_step: int = 9, landmarks: str = "calibrated"):
+    def __init__(self, model: facemodel.FaceModel, dense_step: int = 9, landmarks: str = "calibrated",
+                 definition=None):
         super().__init__()
         dense = np.arange(0, model.face_vertices, dense_step)
+        # "calibrated": the definition file `definition` (default the committed asset);
         # "ict": ICT's own Multi-PIE vertices, the definition models before the calibration were trained with;
         # "symmetric": the calibrated definition made mirror-symmetric (evaluation of mirror averaging)
-        marks = {"calibrated": model.landmark_model, "symmetric": model.symmetric_landmark_model}.get(
+        marks = {"calibrated": lambda: model.landmark_model(definition), "symmetric": model.symmetric_landmark_model}.get(
             landmarks, lambda: model.subset(model.landmarks68))()
         for name, sub in (("lm", marks), ("dense", model.subset(dense))):
             self.register_buffer(f"{name}_mean", torch.from_numpy(sub.neutral))

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from . import data, facemodel, losses
+from . import data, facemodel, losses, paths
 from .export import load_model
 from .model import rotation_from_6d
 
@@ -12,14 +12,18 @@ MIRROR = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))  # the model's x axis revers
 class LandmarkPredictor:
     """The network of a training checkpoint, reading out the 68 landmarks of its reconstructed, posed face."""
 
-    def __init__(self, ckpt, symmetric_readout: bool = False):
+    def __init__(self, ckpt, symmetric_readout: bool = False, landmark_definition=None):
+        """`landmark_definition`: the definition file to read out with; by default the one the checkpoint trained with
+        (its config's `landmark_definition`, else the committed asset)."""
         self.model, checkpoint = load_model(ckpt)
-        config = checkpoint["meta"]["config"]["model"]
+        config = checkpoint["meta"]["config"]
         # checkpoints from before the calibrated landmarks say nothing: they were trained on ICT's own vertices
-        face_model = facemodel.load(config["K"])
+        face_model = facemodel.load(config["model"]["K"])
         landmarks = checkpoint["meta"].get("landmarks", "ict")
+        if landmark_definition is None and config.get("landmark_definition"):
+            landmark_definition = paths.TRAINING / config["landmark_definition"]
         self.geometry = losses.Geometry(face_model, landmarks="symmetric" if symmetric_readout and landmarks == "calibrated"
-                                        else landmarks)
+                                        else landmarks, definition=landmark_definition)
         # expression i of a mirrored face is expression flip_expression[i] of the original
         self.flip_expression = torch.from_numpy(np.asarray(facemodel.flip_permutation(face_model.expression_names)))
 

@@ -37,7 +37,7 @@ DEFAULTS = dict(
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
-    negatives_defocused=0.0, init_onnx=None)
+    negatives_defocused=0.0, init_onnx=None, landmark_definition=None)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -98,7 +98,9 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     val_idx = val_idx[:cfg["val_faces"]]
     fm = facemodel.load(cfg["model"]["K"])
     flip_expr = facemodel.flip_permutation(fm.expression_names)
-    geo = losses.Geometry(fm).to(device)
+    # the readout: a definition file of the run's own (relative to training/) or the committed asset
+    definition = paths.TRAINING / cfg["landmark_definition"] if cfg["landmark_definition"] else None
+    geo = losses.Geometry(fm, definition=definition).to(device)
     model = ORN(ModelConfig(**cfg["model"])).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     state = dict(step=0, elapsed=0.0)

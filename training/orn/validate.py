@@ -94,6 +94,8 @@ def main(argv=None) -> int:
                     help="also score the mean of each crop's landmarks and its mirror image's, mirrored back")
     ap.add_argument("--symmetric-readout", action="store_true",
                     help="read the landmarks through the calibrated definition made mirror-symmetric")
+    ap.add_argument("--landmark-definition", default=None,
+                    help="read the landmarks through this definition file (default: the one each checkpoint trained with)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     images, label68, points = validation_crops(args.labels)
@@ -107,7 +109,8 @@ def main(argv=None) -> int:
         return 0
     crops = occluded_crops(images, label68, args.labels, use_cache=not args.no_cache)
     for ckpt in args.checkpoints:
-        predictor = LandmarkPredictor(ckpt, symmetric_readout=args.symmetric_readout)
+        predictor = LandmarkPredictor(ckpt, symmetric_readout=args.symmetric_readout,
+                                      landmark_definition=args.landmark_definition)
         predictions = {level: predict(predictor, crops[level]) for level in crops}
         report(ckpt, predictions, label68, points, args.labels)
         if args.mirror_average:

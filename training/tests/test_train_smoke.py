@@ -116,3 +116,23 @@ def test_inference_core_parity(exported, tmp_path):
     for name, r in zip(ORN.OUTPUTS, ref):
         got = np.load(tmp_path / f"{name}.npy").reshape(r.shape)
         assert np.abs(got - r).max() < 1e-4, name
+
+
+def test_predictor_reads_out_through_the_definition_its_checkpoint_trained_with(exported, tmp_path):
+    """A run with its own `landmark_definition` (a readout tried before it ships) is validated through that file, not
+    the committed asset, unless the caller names another."""
+    from orn import facemodel
+    from orn.predict import LandmarkPredictor
+    ckpt = exported[2]
+    committed = facemodel.landmark_definition()
+    other = tmp_path / "other-definition.npz"
+    np.savez(other, vertices=committed["vertices"][::-1].copy(), weights=committed["weights"][::-1].copy())
+    checkpoint = torch.load(ckpt)
+    checkpoint["meta"]["config"]["landmark_definition"] = str(other)  # absolute: paths.TRAINING / it is itself
+    own = tmp_path / "own-definition.pt"
+    torch.save(checkpoint, own)
+    model = facemodel.load(40)
+    expected = torch.from_numpy(model.landmark_model(other).neutral)
+    assert torch.allclose(LandmarkPredictor(own).geometry.lm_mean, expected)
+    assert not torch.allclose(LandmarkPredictor(ckpt).geometry.lm_mean, expected)
+    assert torch.allclose(LandmarkPredictor(ckpt, landmark_definition=other).geometry.lm_mean, expected)
