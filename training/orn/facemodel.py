@@ -102,11 +102,24 @@ class FaceModel:
                          np.einsum("ji,ejic->ejc", w, self.expression[:, vertices]), self.expression_names,
                          np.zeros((0, 3), np.int32), np.zeros(0, np.int64), len(vertices))
 
-    def landmark_model(self) -> "FaceModel":
+    def landmark_model(self, path=None) -> "FaceModel":
         """The model at the 68 landmarks of the calibrated definition (`assets/landmarks68_ict.npz`, written by
-        `orn.landmark_calibration`): the one landmark definition of training, evaluation and the daemon."""
-        definition = landmark_definition()
+        `orn.landmark_calibration`): the one landmark definition of training, evaluation and the daemon. `path` names
+        another definition file (a run trying a new readout before it ships)."""
+        definition = landmark_definition(path)
         return self.points(definition["vertices"], definition["weights"])
+
+    def mirror_vertices(self, vertices: np.ndarray) -> np.ndarray:
+        """The mesh vertex nearest to each given vertex reflected through x = 0 (ICT is symmetric to a few 1e-3):
+        the vertex a point of the left half becomes on the right, and back."""
+        positions = self.neutral.reshape(-1, 3)
+        unique, inverse = np.unique(np.asarray(vertices), return_inverse=True)
+        reflected = positions[unique] * np.array([-1.0, 1.0, 1.0], np.float32)
+        nearest = np.empty(len(unique), np.int64)
+        for start in range(0, len(unique), 64):
+            distance = ((reflected[start:start + 64, None] - positions[None]) ** 2).sum(-1)
+            nearest[start:start + 64] = distance.argmin(1)
+        return nearest[inverse].reshape(np.shape(vertices))
 
     def symmetric_landmark_model(self) -> "FaceModel":
         """`landmark_model` made mirror-symmetric: landmark k is the mean of its calibrated point and the mirror image
@@ -114,15 +127,7 @@ class FaceModel:
         symmetric about x = 0 to a few 1e-3). The calibrated definition is not symmetric, so the readout of a
         mirrored face is not the mirror of its readout; this one is, which test-time mirror averaging needs."""
         definition = landmark_definition()
-        vertices = self.neutral.reshape(-1, 3)
-        used = np.unique(definition["vertices"])
-        reflected = vertices[used] * np.array([-1.0, 1.0, 1.0], np.float32)
-        nearest = used.copy()
-        for start in range(0, len(used), 64):  # nearest mesh vertex to each reflected definition vertex
-            distance = ((reflected[start:start + 64, None] - vertices[None]) ** 2).sum(-1)
-            nearest[start:start + 64] = distance.argmin(1)
-        mirror_of = dict(zip(used.tolist(), nearest.tolist()))
-        partner_vertices = np.vectorize(mirror_of.get)(definition["vertices"][FLIP68])
+        partner_vertices = self.mirror_vertices(definition["vertices"][FLIP68])
         own = self.points(definition["vertices"], definition["weights"])
         partner = self.points(partner_vertices, definition["weights"][FLIP68])
         return FaceModel((own.neutral + partner.neutral) / 2, (own.identity + partner.identity) / 2,

@@ -24,6 +24,7 @@ file the daemon and `occlumesh landmarks` load (tools/convert-face-model.py), an
 
     python -m orn.landmark_calibration [--crops-per-bin 1500]
     python -m orn.landmark_calibration --checkpoint runs/v2b-continue/ckpt.pt --crops-per-bin 3000
+    python -m orn.landmark_calibration --symmetric --checkpoint CKPT --out runs/NAME/landmarks68.npz
 """
 import argparse
 import json
@@ -194,13 +195,84 @@ def calibrate(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = Non
                 rms_old_px=np.sqrt(old), rms_vertex_px=np.sqrt(cost[np.arange(68), nearest]), rms_px=np.sqrt(refined))
 
 
+def calibrate_symmetric(crops_per_bin: int = 1500, model: facemodel.FaceModel | None = None,
+                        checkpoint: str | None = None) -> dict:
+    """A mirror-symmetric definition: the two landmarks of each left/right pair (`facemodel.FLIP68`) are one barycentric
+    point and its mirror image (the same weights on the mirrored corners), chosen together to reproduce both keypoints;
+    a midline landmark is a mesh vertex or the midpoint of a vertex and its mirror image, so it lies on the symmetry
+    plane. The readout of a mirrored face is then the mirror of its readout, which test-time mirror averaging needs; the
+    teacher's keypoints themselves are mirror-consistent to 0.3 px (`orn.teacher3ddfa`)."""
+    started = time.time()
+    model = model or facemodel.load(40)
+    sample, target, weight = student_crops(checkpoint, crops_per_bin) if checkpoint else sample_crops(crops_per_bin)
+    progress(f"{len(weight)} crops {'of the student' if checkpoint else 'of the fit'} read", started)
+    return symmetric_definition(model, sample, target, weight, started)
+
+
+def symmetric_definition(model, sample: dict, target: np.ndarray, weight: np.ndarray, started: float) -> dict:
+    """`calibrate_symmetric` on given faces (`projected`'s terms), keypoints (N, 68, 2) and crop weights (N,)."""
+    nearest, cost = nearest_vertices(model, sample, target, weight)
+    progress("nearest vertices found", started)
+    V = model.face_vertices
+    mirror = model.mirror_vertices(np.arange(V))
+    usable = mirror < V  # a face-area vertex whose mirror image is in the face area too
+    face = model.triangles[model.triangles.max(1) < V]
+    face = face[usable[face].all(1)]
+    vertices = np.zeros((68, 3), np.int64)
+    weights = np.zeros((68, 3), np.float32)
+    midline = [k for k in range(68) if facemodel.FLIP68[k] == k]
+    midpoint_cost = midline_costs(model, sample, target[:, midline], weight, mirror)
+    for slot, k in enumerate(midline):
+        candidate = np.where(usable, midpoint_cost[slot], np.inf)
+        v = int(candidate.argmin())
+        vertices[k] = (v, mirror[v], v)
+        weights[k] = (1.0, 0.0, 0.0) if mirror[v] == v else (0.5, 0.5, 0.0)
+    for k in range(68):
+        partner = int(facemodel.FLIP68[k])
+        if partner <= k:  # the midline, or a pair already chosen from its other side
+            continue
+        pair_cost = np.where(usable, cost[k] + cost[partner, np.minimum(mirror, V - 1)], np.inf)
+        start = int(pair_cost.argmin())
+        best = (np.array([start] * 3), np.array([1.0, 0, 0]), pair_cost[start])
+        for t in rings(face, start):
+            corners = face[t]
+            P = np.concatenate([projected(model, sample, corners), projected(model, sample, mirror[corners])])
+            q = np.concatenate([target[:, k], target[:, partner]])
+            w, c = best_on_triangle(P, q, np.concatenate([weight, weight]))
+            if c < best[2]:
+                best = (corners, w, c)
+        vertices[k], weights[k] = best[0], best[1]
+        vertices[partner], weights[partner] = mirror[best[0]], best[1]
+    progress("symmetric points chosen", started)
+    rms = np.sqrt([float(weight @ ((np.einsum("i,nic->nc", weights[k], projected(model, sample, vertices[k]))
+                                     - target[:, k]) ** 2).sum(-1)) for k in range(68)])
+    old = cost[np.arange(68), model.landmarks68]
+    return dict(vertices=vertices, weights=weights, crops=len(weight),
+                rms_old_px=np.sqrt(old), rms_vertex_px=np.sqrt(cost[np.arange(68), nearest]), rms_px=rms)
+
+
+def midline_costs(model, sample, target, weight, mirror, chunk: int = 400) -> np.ndarray:
+    """(L, V): for each midline target (N, L, 2), the weighted mean squared distance of the midpoint of each face-area
+    vertex and its mirror image (projection is linear, so the midpoint projects to the mean of the projections)."""
+    V = len(mirror)
+    cost = np.zeros((target.shape[1], V))
+    for start in range(0, V, chunk):
+        vertices = np.arange(start, min(V, start + chunk))
+        p = (projected(model, sample, vertices) + projected(model, sample, np.minimum(mirror[vertices], V - 1))) / 2
+        d = ((p[:, None] - target[:, :, None]) ** 2).sum(-1)
+        cost[:, vertices] = np.einsum("n,nlc->lc", weight, d)
+    return cost
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--crops-per-bin", type=int, default=1500)
     ap.add_argument("--checkpoint", help="calibrate the readout of this trained student (its faces, not the fit's)")
+    ap.add_argument("--symmetric", action="store_true",
+                    help="constrain left/right pairs to mirror each other and midline points to the symmetry plane")
     ap.add_argument("--out", default=str(ASSET))
     args = ap.parse_args(argv)
-    result = calibrate(args.crops_per_bin, checkpoint=args.checkpoint)
+    result = (calibrate_symmetric if args.symmetric else calibrate)(args.crops_per_bin, checkpoint=args.checkpoint)
     np.savez(args.out, vertices=result["vertices"].astype(np.int32), weights=result["weights"])
     summary = {key: round(float(np.mean(result[key])), 3) for key in ("rms_old_px", "rms_vertex_px", "rms_px")}
     jaw = slice(0, 17)
