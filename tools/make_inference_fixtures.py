@@ -203,6 +203,24 @@ def threaded_im2col_cases():
     return {"conv3x3_banded_residual_relu": b.model([("x", [1, 16, 32, 32])], [y])}
 
 
+def winograd_cases():
+    """Stride-1 3×3 convolutions the planner runs as Winograd F(2×2, 3×3): odd output sizes (partial 2×2 tiles), channel
+    counts that are not whole vectors, no padding, BatchNorm, residuals and activations, and one layer big enough for
+    several bands of tile rows (the last one short). Also a strided 3×3 whose im2col bands hold enough pixels for every
+    thread (the im2col path of `conv3x3_banded_residual_relu`, which is now a Winograd layer). Built last, so every
+    file above stays byte-identical."""
+    cases = {}
+    b = Builder(); y = b.op("Relu", [b.op("Add", [b.conv("x", 20, 20, 3), "x"])])
+    cases["conv3x3_winograd_odd_residual_relu"] = b.model([("x", [1, 20, 9, 11])], [y])
+    b = Builder(); y = b.relu6(b.bn(b.conv("x", 32, 40, 3, pads=[0, 0, 0, 0], bias=False), 40))
+    cases["conv3x3_winograd_valid_bn_relu6"] = b.model([("x", [1, 32, 10, 12])], [y])
+    b = Builder(); y = b.op("Relu", [b.op("Add", [b.conv("x", 64, 64, 3), "x"])])
+    cases["conv3x3_winograd_bands_residual_relu"] = b.model([("x", [1, 64, 30, 30])], [y])
+    b = Builder(); y = b.op("Relu", [b.conv("x", 16, 24, 3, stride=2)])
+    cases["conv3x3_stride2_banded_relu"] = b.model([("x", [1, 16, 64, 64])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -335,6 +353,8 @@ def main():
     for name, model in wide_depthwise_cases().items():
         save(directory, name, model)
     for name, model in threaded_im2col_cases().items():
+        save(directory, name, model)
+    for name, model in winograd_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

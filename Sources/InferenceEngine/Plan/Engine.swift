@@ -30,6 +30,9 @@ extension ExecutionPlan: CompiledPlan {
             case let direct as DirectConvolutionStep:
                 total &+ direct.batch &* direct.outputChannels &* direct.geometry.outputHeight &* direct.geometry.outputWidth
                     &* direct.geometry.kernelHeight &* direct.geometry.kernelWidth &* direct.inputChannels
+            case let winograd as WinogradConvolutionStep:  // the network's count, not the fewer multiplies Winograd does
+                total &+ winograd.batch &* winograd.outputChannels &* winograd.geometry.outputHeight
+                    &* winograd.geometry.outputWidth &* 9 &* winograd.inputChannels
             case let depthwise as DepthwiseConvolutionStep:
                 total &+ depthwise.batch &* depthwise.channels &* depthwise.geometry.outputHeight
                     &* depthwise.geometry.outputWidth &* depthwise.geometry.kernelHeight &* depthwise.geometry.kernelWidth

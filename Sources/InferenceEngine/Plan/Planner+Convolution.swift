@@ -185,6 +185,40 @@ extension Planner {
                                 rows: batch * g.outputHeight * g.outputWidth, inputStride: inputChannels,
                                 outputStride: outputChannels, packed: packed, weights: WeightBuffer(packed.panels),
                                 bias: WeightBuffer(paddedBias(bias, groups: 1)), activation: fused.activation), reads: reads)
+        } else if Self.winogradPays(kernel: kernel, groups: groups, geometry: g, inputChannels: inputChannels,
+                                    outputChannels: outputChannels) {
+            let positions = WinogradKernels.positions
+            // U = G g Gᵀ for every output/input channel pair: transformed[(output · C + input) · 16 + position]
+            var transformed = [Float](repeating: 0, count: outputChannels * inputChannels * positions)
+            for pair in 0..<(outputChannels * inputChannels) {
+                let kernel = (0..<9).map { Double(weights[pair * 9 + $0]) }
+                for (position, value) in WinogradKernels.transformedKernel(kernel).enumerated() {
+                    transformed[pair * positions + position] = Float(value)
+                }
+            }
+            var allPanels: [Float] = []
+            var packedPosition = PackedMatrix(rows: inputChannels, columns: outputChannels) { _, _ in 0 }
+            for position in 0..<positions {
+                packedPosition = PackedMatrix(rows: inputChannels, columns: outputChannels) { row, column in
+                    transformed[(column * inputChannels + row) * positions + position]
+                }
+                allPanels += packedPosition.panels
+            }
+            let tilesY = (g.outputHeight + 1) / 2, tilesX = (g.outputWidth + 1) / 2
+            // Bands of tile rows whose two scratch blocks stay within about 512 KiB (L2), at least one tile row.
+            let floatsPerTile = positions * (inputChannels + outputChannels)
+            let bandTileRows = max(1, min(tilesY, 131_072 / max(1, floatsPerTile * tilesX)))
+            let bandTiles = bandTileRows * tilesX
+            let transformedInput = try newStorage(positions * bandTiles * inputChannels, name: "\(node.name).winograd-input")
+            let products = try newStorage(positions * bandTiles * outputChannels, name: "\(node.name).winograd-products")
+            emit(WinogradConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
+                                         transformed: transformedInput, products: products, batch: batch,
+                                         inputChannels: inputChannels, outputChannels: outputChannels, geometry: g,
+                                         tilesY: tilesY, tilesX: tilesX, bandTileRows: bandTileRows, packed: packedPosition,
+                                         weights: WeightBuffer(allPanels), positionWeightStride: packedPosition.panels.count,
+                                         zeroBias: WeightBuffer([Float](repeating: 0, count: PackedMatrix.roundedToPanel(outputChannels))),
+                                         bias: WeightBuffer(bias), activation: fused.activation),
+                 reads: reads + [transformedInput, products])
         } else {
             let k = kh * kw * groupInput
             var allPanels: [Float] = []
@@ -215,6 +249,16 @@ extension Planner {
                  reads: reads + [scratch])
         }
         define(fused.output, output)
+    }
+
+    /// Whether a convolution runs as Winograd F(2×2, 3×3) (`WinogradConvolutionStep`): a dense stride-1 3×3 with
+    /// enough channels that the GEMMs dominate the transforms, and enough 2×2 output tiles that the 16 products are
+    /// not each a few rows streaming 16 copies of the weights.
+    static func winogradPays(kernel: [Int], groups: Int, geometry g: WindowGeometry, inputChannels: Int,
+                             outputChannels: Int) -> Bool {
+        let tiles = (g.outputHeight + 1) / 2 * ((g.outputWidth + 1) / 2)
+        return kernel == [3, 3] && groups == 1 && g.strideY == 1 && g.strideX == 1 && g.dilationY == 1 && g.dilationX == 1
+            && inputChannels >= 16 && outputChannels >= 16 && tiles >= 16
     }
 
     /// Bias split per group, each group's share padded with zeros to a whole GEMM panel.

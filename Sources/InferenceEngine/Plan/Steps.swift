@@ -112,6 +112,76 @@ struct Im2colConvolutionStep: ExecutionStep {
     }
 }
 
+/// A stride-1 3×3 convolution by Winograd's F(2×2, 3×3) (`WinogradKernels`): for each band of tile rows, the input
+/// transform into one scratch slot, 16 packed GEMMs (one per transform position) into another, and the output
+/// transform with bias, residual and activation. 2.25× fewer multiplies than im2col's GEMM.
+struct WinogradConvolutionStep: ExecutionStep {
+    let input: Int, output: Int, residual: Int?
+    /// Scratch slots: the transformed inputs [16][band tiles][inputChannels] and the products
+    /// [16][band tiles][outputChannels].
+    let transformed: Int, products: Int
+    let batch: Int, inputChannels: Int, outputChannels: Int
+    let geometry: WindowGeometry
+    /// Tiles (2×2 output blocks) down and across the output.
+    let tilesY: Int, tilesX: Int
+    /// Tile rows per band (the scratch slots hold one band).
+    let bandTileRows: Int
+    /// The packing of one position's transformed weights [inputChannels × outputChannels]; `weights` holds all 16,
+    /// `positionWeightStride` floats apart.
+    let packed: PackedMatrix
+    let weights: WeightBuffer
+    let positionWeightStride: Int
+    /// The GEMMs' bias: zeros, a whole panel wide (the real bias is added after the output transform).
+    let zeroBias: WeightBuffer
+    let bias: WeightBuffer
+    let activation: Activation
+
+    func execute(_ context: ExecutionContext) {
+        let inputImage = geometry.inputHeight * geometry.inputWidth * inputChannels
+        let outputImage = geometry.outputHeight * geometry.outputWidth * outputChannels
+        let noEpilogue = GEMMEpilogue(bias: zeroBias.pointer, residual: nil, residualStride: 0, activation: .identity)
+        for image in 0..<batch {
+            let source = context[input] + image * inputImage, destination = context[output] + image * outputImage
+            let residualImage = residual.map { UnsafePointer(context[$0] + image * outputImage) }
+            var firstTileRow = 0
+            while firstTileRow < tilesY {
+                let rows = firstTileRow..<min(tilesY, firstTileRow + bandTileRows)
+                let tiles = rows.count * tilesX
+                let inputStride = tiles * inputChannels, productStride = tiles * outputChannels
+                let work = tiles * (inputChannels + outputChannels) * WinogradKernels.positions
+                forEachRowRange(rows.count, workers: context.workers, work: work) { part in
+                    WinogradKernels.transformInput(input: source, channels: inputChannels, geometry: geometry, tilesX: tilesX,
+                                                   tileRows: part.lowerBound + rows.lowerBound..<part.upperBound + rows.lowerBound,
+                                                   firstTileRow: rows.lowerBound, transformed: context[transformed],
+                                                   positionStride: inputStride)
+                }
+                func multiply(_ positions: Range<Int>) {
+                    for position in positions {
+                        GEMM.multiply(rows: tiles, a: context[transformed] + position * inputStride, lda: inputChannels,
+                                      b: weights.pointer + position * positionWeightStride, packed: packed,
+                                      c: context[products] + position * productStride, ldc: outputChannels,
+                                      epilogue: noEpilogue, workers: nil)
+                    }
+                }
+                // The 16 products are independent: each thread takes whole ones.
+                if let workers = context.workers, tiles * inputChannels * outputChannels >= 1 << 14 {
+                    splitRows(0..<WinogradKernels.positions, over: workers, multiply)
+                } else {
+                    multiply(0..<WinogradKernels.positions)
+                }
+                forEachRowRange(rows.count, workers: context.workers, work: work) { part in
+                    WinogradKernels.transformOutput(products: context[products], positionStride: productStride,
+                                                    channels: outputChannels, geometry: geometry, tilesX: tilesX,
+                                                    tileRows: part.lowerBound + rows.lowerBound..<part.upperBound + rows.lowerBound,
+                                                    firstTileRow: rows.lowerBound, bias: bias.pointer, residual: residualImage,
+                                                    activation: activation, output: destination)
+                }
+                firstTileRow += bandTileRows
+            }
+        }
+    }
+}
+
 /// Convolution with few input channels (network stems), computed directly.
 struct DirectConvolutionStep: ExecutionStep {
     let input: Int, output: Int, residual: Int?
