@@ -37,10 +37,20 @@ public struct Letterbox: Sendable, Equatable {
 public struct DetectionDecoder: Sendable {
     /// The network description the decoding follows.
     public let specification: DetectorSpecification
+    /// For a face found in a mirrored input, keypoint `i` mapped back is its keypoint `mirroredKeypointOrder[i]`:
+    /// the sidecar's names with "right" and "left" swapped (BlazeFace: the eyes and the ear tragions), others kept.
+    public let mirroredKeypointOrder: [Int]
 
     /// A decoder for the network described by `specification`.
     public init(specification: DetectorSpecification) {
         self.specification = specification
+        let names = specification.keypoints
+        mirroredKeypointOrder = names.indices.map { index in
+            let name = names[index]
+            let swapped = name.contains("right") ? name.replacingOccurrences(of: "right", with: "left")
+                : name.replacingOccurrences(of: "left", with: "right")
+            return names.firstIndex(of: swapped) ?? index
+        }
     }
 
     /// Every anchor scoring at least `minimumScore` (default: the sidecar's), in input-normalised coordinates.
@@ -94,13 +104,17 @@ public struct DetectionDecoder: Sendable {
 
     /// The faces in an image of `imageWidth × imageHeight` that was letterboxed into the input: candidates,
     /// then weighted non-maximum suppression, then mapped to image pixels; best first.
+    /// With `mirrored`, the input was the letterboxed image's mirror image (`FaceDetector.detect(in:mirrored:)`): each
+    /// face is reflected back (x → 1 − x across the input, whose letterbox padding is the same on both sides) before
+    /// the letterbox is undone, and its left and right keypoints trade places.
     public func faces(regressors: [Float], classificators: [Float], imageWidth: Int, imageHeight: Int,
-                      minimumScore: Float? = nil) throws(FaceTrackingError) -> [FaceDetection] {
+                      minimumScore: Float? = nil, mirrored: Bool = false) throws(FaceTrackingError) -> [FaceDetection] {
         let letterbox = Letterbox(imageWidth: imageWidth, imageHeight: imageHeight,
                                   inputWidth: specification.inputWidth, inputHeight: specification.inputHeight)
-        let merged = WeightedSuppression.apply(
+        var merged = WeightedSuppression.apply(
             try candidates(regressors: regressors, classificators: classificators, minimumScore: minimumScore),
             threshold: specification.nonMaximumSuppression.minSuppressionThreshold)
+        if mirrored { merged = merged.map(reflected) }
         return merged.map { detection in
             FaceDetection(
                 box: BoundingBox(minimum: letterbox.imagePoint(normalized: detection.box.minimum),
@@ -108,6 +122,16 @@ public struct DetectionDecoder: Sendable {
                 score: detection.score,
                 keypoints: detection.keypoints.map { letterbox.imagePoint(normalized: $0) })
         }
+    }
+
+    /// A detection of the mirrored input, in input-normalised coordinates, as a detection of the input itself.
+    func reflected(_ detection: FaceDetection) -> FaceDetection {
+        func reflect(_ point: SIMD2<Float>) -> SIMD2<Float> { SIMD2(1 - point.x, point.y) }
+        let keypoints = detection.keypoints.count == mirroredKeypointOrder.count
+            ? mirroredKeypointOrder.map { reflect(detection.keypoints[$0]) } : detection.keypoints.map(reflect)
+        return FaceDetection(box: BoundingBox(minimum: SIMD2(1 - detection.box.maximum.x, detection.box.minimum.y),
+                                              maximum: SIMD2(1 - detection.box.minimum.x, detection.box.maximum.y)),
+                             score: detection.score, keypoints: keypoints)
     }
 }
 

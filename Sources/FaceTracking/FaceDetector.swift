@@ -5,8 +5,17 @@ import VideoIngest
 
 /// Finds faces in a frame: anything that can. The tracker depends on this seam, not on BlazeFace.
 public protocol FaceDetecting: AnyObject {
-    /// The faces in `frame`, in image pixels, best first.
-    func detect(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection]
+    /// The faces in `frame`, in image pixels, best first. With `mirrored`, the detector looks at the frame's mirror
+    /// image and maps what it finds back onto the frame: a second look, since a detector is not mirror-symmetric
+    /// and finds some faces (occluded, turned) only one way round.
+    func detect(in frame: VideoFrame, mirrored: Bool) throws(FaceTrackingError) -> [FaceDetection]
+}
+
+extension FaceDetecting {
+    /// The faces in `frame`, looked at as it is.
+    public func detect(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
+        try detect(in: frame, mirrored: false)
+    }
 }
 
 /// MediaPipe's BlazeFace detector run on InferenceCore: the frame is letterboxed into the network input
@@ -77,18 +86,26 @@ public final class FaceDetector: FaceDetecting {
         return product
     }
 
-    /// The faces in `frame` (packed RGB), in image pixels, best first.
-    public func detect(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
+    /// The faces in `frame` (packed RGB), in image pixels, best first; with `mirrored`, found in the letterboxed
+    /// input's mirror image (its rows reversed in place) and reflected back.
+    public func detect(in frame: VideoFrame, mirrored: Bool) throws(FaceTrackingError) -> [FaceDetection] {
         guard frame.layout == .rgb24, frame.width > 0, frame.height > 0 else {
             throw .unsupportedFrame(reason: "\(frame.width)x\(frame.height) \(frame.layout.rawValue); the detector needs non-empty RGB")
         }
+        let width = specification.inputWidth
         inputs[0].elements.withUnsafeMutableBufferPointer { destination in
             _ = resampler.resample(frame, into: destination)
+            if mirrored {
+                for row in stride(from: 0, to: destination.count - width + 1, by: width) {
+                    destination[row..<row + width].reverse()
+                }
+            }
         }
         try runNetwork()
         return try decoder.faces(regressors: outputs[regressorsIndex].elements,
                                  classificators: outputs[classificatorsIndex].elements,
-                                 imageWidth: frame.width, imageHeight: frame.height, minimumScore: minimumScore)
+                                 imageWidth: frame.width, imageHeight: frame.height, minimumScore: minimumScore,
+                                 mirrored: mirrored)
     }
 
     /// The network's raw outputs for an input already normalised and laid out as the sidecar says

@@ -10,8 +10,9 @@ public protocol FaceVerifying: AnyObject {
 
 /// Follows faces through a video: runs the detector when `TrackState` says so (every N frames, when a track's
 /// confidence falls, or while no face is tracked), keeps an id per face, and says where each face's crop goes.
-/// When the detector finds nothing on a frame it ran on, a fallback detector (the full-range BlazeFace, for
-/// small and far faces) is tried, at most every `fallbackInterval` frames. New faces are confirmed by the
+/// When the detector finds nothing on a frame it ran on, it looks again at the frame's mirror image (occluded and
+/// turned faces it misses one way round it often finds the other), then a fallback detector (the full-range
+/// BlazeFace, for small and far faces) is tried; both at most every `fallbackInterval` frames. New faces are confirmed by the
 /// verifier's face score where it has one. The regressor's landmarks come back through `observe`, and the next
 /// crop follows them. One per stream; not thread-safe.
 public final class FaceTracker {
@@ -19,6 +20,8 @@ public final class FaceTracker {
     public private(set) var state: TrackState
     /// Number of frames on which the detector ran.
     public private(set) var detectorRuns = 0
+    /// Number of frames on which the detector looked again at the mirror image.
+    public private(set) var mirroredRuns = 0
     /// Number of frames on which the fallback detector ran.
     public private(set) var fallbackRuns = 0
     /// Number of detections the verifier was asked about.
@@ -41,18 +44,22 @@ public final class FaceTracker {
     /// Live tracks after the last `process`.
     public var tracks: [FaceTrack] { state.tracks }
 
-    /// Takes the next frame: detects if due (with the fallback detector when the detector finds nothing and a
-    /// try is due), updates and ends tracks; returns the live tracks.
+    /// Takes the next frame: detects if due (when the detector finds nothing and a try is due, with the detector on
+    /// the mirrored frame, then the fallback detector), updates and ends tracks; returns the live tracks.
     @discardableResult
     public func process(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceTrack] {
         var detections: [FaceDetection]?
         if state.needsDetection(frame: frame.index) {
             var found = try detector.detect(in: frame)
             detectorRuns += 1
-            if found.isEmpty, let fallbackDetector, fallbackDue(frame: frame.index) {
+            if found.isEmpty, fallbackDue(frame: frame.index) {
                 lastFallbackFrame = frame.index
-                found = try fallbackDetector.detect(in: frame)
-                fallbackRuns += 1
+                found = try detector.detect(in: frame, mirrored: true)
+                mirroredRuns += 1
+                if found.isEmpty, let fallbackDetector {
+                    found = try fallbackDetector.detect(in: frame)
+                    fallbackRuns += 1
+                }
             }
             detections = found
         }
@@ -64,7 +71,7 @@ public final class FaceTracker {
         return state.tracks
     }
 
-    /// Whether the fallback detector may run on `frame`: never tried yet, or `fallbackInterval` frames since.
+    /// Whether the fallbacks may run on `frame`: never tried yet, or `fallbackInterval` frames since.
     private func fallbackDue(frame: Int) -> Bool {
         let interval = state.configuration.fallbackInterval
         guard interval > 0 else { return false }

@@ -5,7 +5,7 @@ import Testing
 import VideoIngest
 
 /// How faces begin and end: on their first frame, through an occluder on the regressor's face score, and with the
-/// full-range detector where the short-range one finds nothing.
+/// detector's second look at the mirror image and the full-range detector where the short-range one finds nothing.
 @Suite("new faces and lost faces")
 struct NewFaceTests {
     static let videos = Repository.sharedData.appendingPathComponent("videos")
@@ -129,6 +129,68 @@ struct NewFaceTests {
                                         layout: .rgb24, bytesPerRow: 960, pixels: black))
         }
         #expect(idle.detectorRuns == 25)
+        #expect(idle.mirroredRuns == 3)
         #expect(idle.fallbackRuns == 3)
+    }
+
+    /// The detector's second look: on d6's first frame, what it finds in the mirror image (`mirrored: true`) is what
+    /// it finds in the horizontally flipped frame, reflected back (x → width − x) with its right and left keypoints
+    /// swapped — so a face found only one way round lands where it is.
+    @Test("a face found in the mirror image is reflected back onto the frame",
+          .enabled(if: NewFaceTests.videosPresent, "needs ../shared/data/videos (third-party data)"))
+    func mirroredDetectionMapsBack() throws {
+        let clip = Self.videos.appendingPathComponent("d6.mp4").path
+        let flippedPicture = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-flipped-\(getpid()).png")
+        defer { try? FileManager.default.removeItem(at: flippedPicture) }
+        _ = try Subprocess.check("ffmpeg", ["-v", "error", "-y", "-i", clip, "-frames:v", "1", "-vf", "hflip", flippedPicture.path])
+        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
+        let flipped = try #require(try FFmpegSource(input: flippedPicture.path).nextFrame())
+        let detector = try FaceDetector(sidecarPath: DetectorFixtures.detectorSidecar())
+        let mirrored = try #require(try detector.detect(in: frame, mirrored: true).first)
+        let reference = try #require(try detector.detect(in: flipped).first)
+        let width = Float(frame.width)
+        func reflected(_ point: SIMD2<Float>) -> SIMD2<Float> { SIMD2(width - point.x, point.y) }
+        #expect(abs(mirrored.score - reference.score) < 0.01)
+        let expectedBox = [reflected(SIMD2(reference.box.maximum.x, reference.box.minimum.y)),
+                           reflected(SIMD2(reference.box.minimum.x, reference.box.maximum.y))]
+        for (actual, expected) in zip([mirrored.box.minimum, mirrored.box.maximum], expectedBox) {
+            #expect(abs(actual.x - expected.x) < 2 && abs(actual.y - expected.y) < 2, "\(actual) vs \(expected)")
+        }
+        // BlazeFace's keypoints: right eye, left eye, nose tip, mouth centre, right and left ear tragion.
+        for (index, partner) in [1, 0, 2, 3, 5, 4].enumerated() {
+            let expected = reflected(reference.keypoints[partner]), actual = mirrored.keypoints[index]
+            #expect(abs(actual.x - expected.x) < 2 && abs(actual.y - expected.y) < 2, "keypoint \(index)")
+        }
+        // The subject's right eye is on the image's left in both answers.
+        #expect(mirrored.keypoints[0].x < mirrored.keypoints[1].x)
+    }
+
+    /// Where the detector finds nothing, the tracker asks it again on the mirror image before the full-range
+    /// detector, and takes what it finds there. The detector is scripted (the seam), answering only the second look.
+    @Test("the tracker looks again at the mirror image before the fallback detector")
+    func trackerLooksAtTheMirrorImage() throws {
+        final class MirrorOnlyDetector: FaceDetecting {
+            var looks: [Bool] = []
+            func detect(in frame: VideoFrame, mirrored: Bool) -> [FaceDetection] {
+                looks.append(mirrored)
+                guard mirrored else { return [] }
+                return [FaceDetection(box: BoundingBox(minimum: SIMD2(40, 40), maximum: SIMD2(140, 140)), score: 0.9,
+                                      keypoints: [])]
+            }
+        }
+        let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 320, height: 240, layout: .rgb24,
+                               bytesPerRow: 960, pixels: [UInt8](repeating: 0, count: 960 * 240))
+        let detector = MirrorOnlyDetector(), fallback = MirrorOnlyDetector()
+        let tracker = try FaceTracker(detector: detector, fallbackDetector: fallback)
+        let tracks = try tracker.process(frame)
+        #expect(tracks.count == 1 && tracks.first?.firstFrame == 0)
+        #expect(detector.looks == [false, true])
+        #expect(fallback.looks.isEmpty, "the fallback detector is not needed")
+        #expect(tracker.mirroredRuns == 1 && tracker.fallbackRuns == 0)
+
+        let never = MirrorOnlyDetector()
+        let without = try FaceTracker(detector: never, configuration: TrackerConfiguration(fallbackInterval: 0))
+        #expect(try without.process(frame).isEmpty)
+        #expect(never.looks == [false], "fallbackInterval 0 turns the second look off")
     }
 }
