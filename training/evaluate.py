@@ -105,6 +105,17 @@ class Teacher3DDFAScorer:
         return (points[..., :2] / self.side).astype(np.float32)
 
 
+class MirrorAveragedScorer:
+    """A student's landmarks from the mean of its parameters on each crop and on the crop's mirror image, mapped back
+    (`LandmarkPredictor.parameter_averaged_landmarks`): the daemon's `[model] mirror_average`."""
+
+    def __init__(self, predictor):
+        self.predictor = predictor
+
+    def landmarks(self, crops):
+        return self.predictor.parameter_averaged_landmarks(crops)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--baseline", default=None)
@@ -116,6 +127,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(paths.RUNS / "eval.json"))
     ap.add_argument("--write-card", action="store_true")
     ap.add_argument("--stability", action="store_true")
+    ap.add_argument("--mirror-average", action="store_true",
+                    help="also score the student averaged with its mirror image in parameter space "
+                         "(what the daemon's [model] mirror_average publishes)")
     ap.add_argument("--merge", action="store_true", help="add to the methods already in --out (e.g. a teacher run)")
     ap.add_argument("--card-only", action="store_true", help="just write the table in --out into the model card")
     args = ap.parse_args(argv)
@@ -137,6 +151,8 @@ def main(argv=None) -> int:
     for name in ("baseline", "student"):
         if getattr(args, name):
             scorers[name] = LandmarkPredictor(getattr(args, name))
+    if args.mirror_average and args.student:
+        scorers["student_mirror_averaged"] = MirrorAveragedScorer(scorers["student"])
     clean = np.stack([crop(Image.open(paths.AFLW2000 / "images" / n).convert("RGB"), b, S) for n, b in zip(names, boxes)])
     side = (boxes[:, 2] - boxes[:, 0])[:, None, None]
     gt_crop = (gt - boxes[:, None, :2]) / side * S  # crop pixels
