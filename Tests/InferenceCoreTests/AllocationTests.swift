@@ -9,7 +9,8 @@ import Testing
 /// level, and a run reusing the arena computes what a fresh session computes. (With worker threads, each layer split
 /// over them costs one small closure allocation: `withoutActuallyEscaping` boxes the layer's closure.)
 @Suite struct AllocationTests {
-    static let names = ["mobilenetv2_050_128", "blazeface_128", "concat_channels"]
+    static let names = ["mobilenetv2_050_128", "blazeface_128", "concat_channels", "conv3x3_winograd_bands_residual_relu",
+                        "conv3x3_winograd_odd_residual_relu"]
 
     static func checkNoAllocation(_ name: String, kernels: KernelLevel, threads: Int) throws {
         let model = try Model(contentsOf: Fixtures.model(name), kernels: kernels)
