@@ -3,15 +3,16 @@ import FaceRegression
 
 /// Test-time mirror averaging: a face is regressed from its crop and from the crop's mirror image, the second answer
 /// is mapped back onto the original, and the two are averaged. The network was trained on mirrored faces too, so the
-/// two answers are two estimates of one face whose errors only partly agree. On the validation split this averaging
-/// brings the occluded levels' landmarks 1.7–3.7 % closer to the truth and leaves clean faces where they were
-/// (`orn.validate --mirror-average`, "parameters"; `docs/model-card.md`, session 12), for a second regressor run.
+/// two answers are two estimates of one face whose errors only partly agree. With v2i on the validation split the
+/// averaged landmarks are 3.3 % closer to the annotation and 5.2 % closer to the teacher (A 5.183 → 5.014, T 4.501 →
+/// 4.266, `orn.validate --labels fused --mirror-average`, "parameters"; `docs/model-card.md`, session 13), for a
+/// second regressor run.
 ///
 /// Mapping back, in crop pixels: identity as it is; expression `i` takes the mirrored face's weight of the expression
 /// it mirrors to; landmark visibilities likewise; the rotation is reflected through the model's x axis
 /// (M·R·M, M = diag(−1, 1, 1): quaternion (x, −y, −z, w)); and the translation is the one whose landmarks best match
-/// the mirrored face's landmarks reflected back (u → side − u), because the calibrated landmark readout is not
-/// exactly mirror-symmetric and reflecting the translation alone would shift them.
+/// the mirrored face's landmarks reflected back (u → side − u). With a mirror-symmetric landmark definition (v2i's)
+/// that is the reflected translation; a face-model file carrying an asymmetric one still maps back right.
 struct MirrorAveraging {
     /// The crops' side in pixels.
     let side: Float
