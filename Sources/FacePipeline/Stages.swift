@@ -110,8 +110,7 @@ public final class TrackingStage {
         let unusableBefore = verifier?.unusableOutputs ?? 0
         do {
             detections = try detector.detect(in: frame)
-            if detections.isEmpty { detections = try detector.detect(in: frame, mirrored: true) }
-            if detections.isEmpty, let fallbackDetector { detections = try fallbackDetector.detect(in: frame) }
+            if detections.isEmpty { detections = try tracker.lookAgain(in: frame) }
             if let verifier {
                 detections = try detections.filter { detection throws(FaceTrackingError) in
                     try (verifier.faceScore(of: detection, in: frame) ?? 1) >= minimumFaceScore

@@ -54,12 +54,7 @@ public final class FaceTracker {
             detectorRuns += 1
             if found.isEmpty, fallbackDue(frame: frame.index) {
                 lastFallbackFrame = frame.index
-                found = try detector.detect(in: frame, mirrored: true)
-                mirroredRuns += 1
-                if found.isEmpty, let fallbackDetector {
-                    found = try fallbackDetector.detect(in: frame)
-                    fallbackRuns += 1
-                }
+                found = try lookAgain(in: frame)
             }
             detections = found
         }
@@ -69,6 +64,17 @@ public final class FaceTracker {
             return try verifier.faceScore(of: detection, in: frame)
         }
         return state.tracks
+    }
+
+    /// The fallbacks, for a frame on which the detector found nothing: the detector on the frame's mirror image, then
+    /// (if that finds nothing too) the fallback detector; each run counted. `process` calls it on the
+    /// `fallbackInterval` schedule; a still image, having no next frame, calls it whenever the detector finds nothing.
+    public func lookAgain(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
+        mirroredRuns += 1
+        let found = try detector.detect(in: frame, mirrored: true)
+        guard found.isEmpty, let fallbackDetector else { return found }
+        fallbackRuns += 1
+        return try fallbackDetector.detect(in: frame)
     }
 
     /// Whether the fallbacks may run on `frame`: never tried yet, or `fallbackInterval` frames since.
