@@ -196,13 +196,10 @@ extension Planner {
                     transformed[pair * positions + position] = Float(value)
                 }
             }
-            var allPanels: [Float] = []
-            var packedPosition = PackedMatrix(rows: inputChannels, columns: outputChannels) { _, _ in 0 }
-            for position in 0..<positions {
-                packedPosition = PackedMatrix(rows: inputChannels, columns: outputChannels) { row, column in
+            let packedPositions = (0..<positions).map { position in
+                PackedMatrix(rows: inputChannels, columns: outputChannels) { row, column in
                     transformed[(column * inputChannels + row) * positions + position]
                 }
-                allPanels += packedPosition.panels
             }
             let tilesY = (g.outputHeight + 1) / 2, tilesX = (g.outputWidth + 1) / 2
             // Bands of tile rows whose two scratch blocks stay within about 512 KiB (L2), at least one tile row.
@@ -214,8 +211,8 @@ extension Planner {
             emit(WinogradConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
                                          transformed: transformedInput, products: products, batch: batch,
                                          inputChannels: inputChannels, outputChannels: outputChannels, geometry: g,
-                                         tilesY: tilesY, tilesX: tilesX, bandTileRows: bandTileRows, packed: packedPosition,
-                                         weights: WeightBuffer(allPanels), positionWeightStride: packedPosition.panels.count,
+                                         tilesY: tilesY, tilesX: tilesX, bandTileRows: bandTileRows, packed: packedPositions[0],
+                                         weights: WeightBuffer(packedPositions.flatMap(\.panels)),
                                          zeroBias: WeightBuffer([Float](repeating: 0, count: PackedMatrix.roundedToPanel(outputChannels))),
                                          bias: WeightBuffer(bias), activation: fused.activation),
                  reads: reads + [transformedInput, products])

@@ -127,10 +127,9 @@ struct WinogradConvolutionStep: ExecutionStep {
     /// Tile rows per band (the scratch slots hold one band).
     let bandTileRows: Int
     /// The packing of one position's transformed weights [inputChannels × outputChannels]; `weights` holds all 16,
-    /// `positionWeightStride` floats apart.
+    /// one packing's size apart.
     let packed: PackedMatrix
     let weights: WeightBuffer
-    let positionWeightStride: Int
     /// The GEMMs' bias: zeros, a whole panel wide (the real bias is added after the output transform).
     let zeroBias: WeightBuffer
     let bias: WeightBuffer
@@ -158,7 +157,7 @@ struct WinogradConvolutionStep: ExecutionStep {
                 func multiply(_ positions: Range<Int>) {
                     for position in positions {
                         GEMM.multiply(rows: tiles, a: context[transformed] + position * inputStride, lda: inputChannels,
-                                      b: weights.pointer + position * positionWeightStride, packed: packed,
+                                      b: weights.pointer + position * packed.panels.count, packed: packed,
                                       c: context[products] + position * productStride, ldc: outputChannels,
                                       epilogue: noEpilogue, workers: nil)
                     }
