@@ -104,17 +104,16 @@ public struct DetectionDecoder: Sendable {
 
     /// The faces in an image of `imageWidth × imageHeight` that was letterboxed into the input: candidates,
     /// then weighted non-maximum suppression, then mapped to image pixels; best first.
-    /// With `mirrored`, the input was the letterboxed image's mirror image (`FaceDetector.detect(in:mirrored:)`): each
-    /// face is reflected back (x → 1 − x across the input, whose letterbox padding is the same on both sides) before
-    /// the letterbox is undone, and its left and right keypoints trade places.
+    /// With a `view` other than upright, the detector saw that view of the letterboxed input
+    /// (`FaceDetector.detect(in:view:)`): each face is mapped back (`mappedBack`) before the letterbox is undone.
     public func faces(regressors: [Float], classificators: [Float], imageWidth: Int, imageHeight: Int,
-                      minimumScore: Float? = nil, mirrored: Bool = false) throws(FaceTrackingError) -> [FaceDetection] {
+                      minimumScore: Float? = nil, view: DetectorView = .upright) throws(FaceTrackingError) -> [FaceDetection] {
         let letterbox = Letterbox(imageWidth: imageWidth, imageHeight: imageHeight,
                                   inputWidth: specification.inputWidth, inputHeight: specification.inputHeight)
         var merged = WeightedSuppression.apply(
             try candidates(regressors: regressors, classificators: classificators, minimumScore: minimumScore),
             threshold: specification.nonMaximumSuppression.minSuppressionThreshold)
-        if mirrored { merged = merged.map(reflected) }
+        if !view.isUpright { merged = merged.map { mappedBack($0, from: view) } }
         return merged.map { detection in
             FaceDetection(
                 box: BoundingBox(minimum: letterbox.imagePoint(normalized: detection.box.minimum),
@@ -124,14 +123,18 @@ public struct DetectionDecoder: Sendable {
         }
     }
 
-    /// A detection of the mirrored input, in input-normalised coordinates, as a detection of the input itself.
-    func reflected(_ detection: FaceDetection) -> FaceDetection {
-        func reflect(_ point: SIMD2<Float>) -> SIMD2<Float> { SIMD2(1 - point.x, point.y) }
-        let keypoints = detection.keypoints.count == mirroredKeypointOrder.count
-            ? mirroredKeypointOrder.map { reflect(detection.keypoints[$0]) } : detection.keypoints.map(reflect)
-        return FaceDetection(box: BoundingBox(minimum: SIMD2(1 - detection.box.maximum.x, detection.box.minimum.y),
-                                              maximum: SIMD2(1 - detection.box.minimum.x, detection.box.maximum.y)),
-                             score: detection.score, keypoints: keypoints)
+    /// A detection of `view` of the input, in input-normalised coordinates, as a detection of the input itself:
+    /// keypoints mapped point by point (in a mirror view the right and left ones trade places), the box's centre
+    /// mapped and its size kept (a face's box barely changes size when the face tilts; the keypoints carry the tilt).
+    func mappedBack(_ detection: FaceDetection, from view: DetectorView) -> FaceDetection {
+        let size = SIMD2(Float(specification.inputWidth), Float(specification.inputHeight))
+        func back(_ point: SIMD2<Float>) -> SIMD2<Float> { view.sourcePoint(point * size, inputSize: size) / size }
+        let order = view.mirrored && detection.keypoints.count == mirroredKeypointOrder.count
+            ? mirroredKeypointOrder : Array(detection.keypoints.indices)
+        let centre = back((detection.box.minimum + detection.box.maximum) / 2)
+        let halfSize = (detection.box.maximum - detection.box.minimum) / 2
+        return FaceDetection(box: BoundingBox(minimum: centre - halfSize, maximum: centre + halfSize),
+                             score: detection.score, keypoints: order.map { back(detection.keypoints[$0]) })
     }
 }
 

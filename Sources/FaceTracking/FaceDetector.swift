@@ -5,16 +5,16 @@ import VideoIngest
 
 /// Finds faces in a frame: anything that can. The tracker depends on this seam, not on BlazeFace.
 public protocol FaceDetecting: AnyObject {
-    /// The faces in `frame`, in image pixels, best first. With `mirrored`, the detector looks at the frame's mirror
-    /// image and maps what it finds back onto the frame: a second look, since a detector is not mirror-symmetric
-    /// and finds some faces (occluded, turned) only one way round.
-    func detect(in frame: VideoFrame, mirrored: Bool) throws(FaceTrackingError) -> [FaceDetection]
+    /// The faces in `frame`, in image pixels, best first, found in `view` of it (its mirror image, or turned) and
+    /// mapped back onto the frame: a second look, since a detector is neither mirror- nor rotation-symmetric and
+    /// finds some faces (occluded, turned, tilted) only one way round.
+    func detect(in frame: VideoFrame, view: DetectorView) throws(FaceTrackingError) -> [FaceDetection]
 }
 
 extension FaceDetecting {
     /// The faces in `frame`, looked at as it is.
     public func detect(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
-        try detect(in: frame, mirrored: false)
+        try detect(in: frame, view: .upright)
     }
 }
 
@@ -34,6 +34,8 @@ public final class FaceDetector: FaceDetecting {
     private var outputs: [Tensor]
     private let regressorsIndex: Int, classificatorsIndex: Int
     private var resampler: LetterboxResampler
+    /// The upright letterboxed input, kept apart while a view other than upright is rendered from it.
+    private var uprightInput: [Float]
 
     /// Loads the detector whose JSON sidecar is at `sidecarPath` (the ONNX file named in it lies beside it).
     /// `threads` > 1 lets large layers spread over cores.
@@ -72,6 +74,7 @@ public final class FaceDetector: FaceDetecting {
         classificatorsIndex = classificators
         resampler = LetterboxResampler(inputWidth: specification.inputWidth, inputHeight: specification.inputHeight,
                                        normalization: specification.input.normalization)
+        uprightInput = [Float](repeating: 0, count: inputs[0].count)
     }
 
     /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
@@ -86,18 +89,21 @@ public final class FaceDetector: FaceDetecting {
         return product
     }
 
-    /// The faces in `frame` (packed RGB), in image pixels, best first; with `mirrored`, found in the letterboxed
-    /// input's mirror image (its rows reversed in place) and reflected back.
-    public func detect(in frame: VideoFrame, mirrored: Bool) throws(FaceTrackingError) -> [FaceDetection] {
+    /// The faces in `frame` (packed RGB), in image pixels, best first, found in `view` of the letterboxed input
+    /// (rendered from it, the padding's value where the view shows nothing) and mapped back.
+    public func detect(in frame: VideoFrame, view: DetectorView) throws(FaceTrackingError) -> [FaceDetection] {
         guard frame.layout == .rgb24, frame.width > 0, frame.height > 0 else {
             throw .unsupportedFrame(reason: "\(frame.width)x\(frame.height) \(frame.layout.rawValue); the detector needs non-empty RGB")
         }
-        let width = specification.inputWidth
-        inputs[0].elements.withUnsafeMutableBufferPointer { destination in
-            _ = resampler.resample(frame, into: destination)
-            if mirrored {
-                for row in stride(from: 0, to: destination.count - width + 1, by: width) {
-                    destination[row..<row + width].reverse()
+        let width = specification.inputWidth, height = specification.inputHeight
+        if view.isUpright {
+            inputs[0].elements.withUnsafeMutableBufferPointer { _ = resampler.resample(frame, into: $0) }
+        } else {
+            uprightInput.withUnsafeMutableBufferPointer { _ = resampler.resample(frame, into: $0) }
+            let fill = specification.input.normalization.offset
+            uprightInput.withUnsafeBufferPointer { upright in
+                inputs[0].elements.withUnsafeMutableBufferPointer { destination in
+                    view.render(upright, into: destination, width: width, height: height, fill: fill)
                 }
             }
         }
@@ -105,7 +111,7 @@ public final class FaceDetector: FaceDetecting {
         return try decoder.faces(regressors: outputs[regressorsIndex].elements,
                                  classificators: outputs[classificatorsIndex].elements,
                                  imageWidth: frame.width, imageHeight: frame.height, minimumScore: minimumScore,
-                                 mirrored: mirrored)
+                                 view: view)
     }
 
     /// The network's raw outputs for an input already normalised and laid out as the sidecar says

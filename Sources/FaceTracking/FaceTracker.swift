@@ -10,9 +10,10 @@ public protocol FaceVerifying: AnyObject {
 
 /// Follows faces through a video: runs the detector when `TrackState` says so (every N frames, when a track's
 /// confidence falls, or while no face is tracked), keeps an id per face, and says where each face's crop goes.
-/// When the detector finds nothing on a frame it ran on, it looks again at the frame's mirror image (occluded and
-/// turned faces it misses one way round it often finds the other), then a fallback detector (the full-range
-/// BlazeFace, for small and far faces) is tried; both at most every `fallbackInterval` frames. New faces are confirmed by the
+/// When the detector finds nothing on a frame it ran on, it looks again at other views of the frame (`secondLooks`:
+/// the mirror image, then the frame tilted either way; occluded, turned and tilted faces it misses one way round it
+/// often finds another), then a fallback detector (the full-range BlazeFace, for small and far faces) is tried; all
+/// at most every `fallbackInterval` frames. New faces are confirmed by the
 /// verifier's face score where it has one. The regressor's landmarks come back through `observe`, and the next
 /// crop follows them. One per stream; not thread-safe.
 public final class FaceTracker {
@@ -20,8 +21,8 @@ public final class FaceTracker {
     public private(set) var state: TrackState
     /// Number of frames on which the detector ran.
     public private(set) var detectorRuns = 0
-    /// Number of frames on which the detector looked again at the mirror image.
-    public private(set) var mirroredRuns = 0
+    /// Number of detector runs on the second looks' views (`secondLooks`).
+    public private(set) var secondLookRuns = 0
     /// Number of frames on which the fallback detector ran.
     public private(set) var fallbackRuns = 0
     /// Number of detections the verifier was asked about.
@@ -30,6 +31,12 @@ public final class FaceTracker {
     private let fallbackDetector: (any FaceDetecting)?
     private let verifier: (any FaceVerifying)?
     private var lastFallbackFrame: Int?
+
+    /// The views the detector looks at again, in order, where the upright frame gave nothing: the mirror image, then
+    /// the frame tilted 20° each way. Chosen on the validation split (`orn.detector` frames, heavy occlusion, 559
+    /// faces): found at a detector score of 0.5, upright or mirrored, 94.6 %; with the two tilts 96.2 % (±15°:
+    /// 96.4 %, ±25°: 95.5 %), held-out occluder families 94.1 → 96.2 %.
+    public static let secondLooks: [DetectorView] = [.mirror, .rotated(by: 20), .rotated(by: -20)]
 
     /// A tracker using `detector`, trying `fallbackDetector` where it finds nothing and confirming new faces with
     /// `verifier`; throws when the configuration cannot work.
@@ -45,7 +52,7 @@ public final class FaceTracker {
     public var tracks: [FaceTrack] { state.tracks }
 
     /// Takes the next frame: detects if due (when the detector finds nothing and a try is due, with the detector on
-    /// the mirrored frame, then the fallback detector), updates and ends tracks; returns the live tracks.
+    /// the second looks' views, then the fallback detector), updates and ends tracks; returns the live tracks.
     @discardableResult
     public func process(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceTrack] {
         var detections: [FaceDetection]?
@@ -66,13 +73,16 @@ public final class FaceTracker {
         return state.tracks
     }
 
-    /// The fallbacks, for a frame on which the detector found nothing: the detector on the frame's mirror image, then
-    /// (if that finds nothing too) the fallback detector; each run counted. `process` calls it on the
+    /// The fallbacks, for a frame on which the detector found nothing: the detector on each of `secondLooks` until
+    /// one finds a face, then (if none does) the fallback detector; each run counted. `process` calls it on the
     /// `fallbackInterval` schedule; a still image, having no next frame, calls it whenever the detector finds nothing.
     public func lookAgain(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
-        mirroredRuns += 1
-        let found = try detector.detect(in: frame, mirrored: true)
-        guard found.isEmpty, let fallbackDetector else { return found }
+        for view in Self.secondLooks {
+            secondLookRuns += 1
+            let found = try detector.detect(in: frame, view: view)
+            if !found.isEmpty { return found }
+        }
+        guard let fallbackDetector else { return [] }
         fallbackRuns += 1
         return try fallbackDetector.detect(in: frame)
     }

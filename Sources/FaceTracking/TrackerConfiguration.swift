@@ -30,8 +30,8 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// weighing half), falls below this; above it the track counts as seen, however much of the face is
     /// hidden. At most `minimumFaceScore`.
     public var lostFaceScore: Float
-    /// Frames between two tries of the fallbacks when the detector finds nothing: the detector on the mirrored
-    /// frame, then the fallback (full-range) detector; 0 never tries them. The first detector run that finds
+    /// Frames between two tries of the fallbacks when the detector finds nothing: the detector on other views of the
+    /// frame (`FaceTracker.secondLooks`), then the fallback (full-range) detector; 0 never tries them. The first detector run that finds
     /// nothing always tries them.
     public var fallbackInterval: Int
 

@@ -10,7 +10,7 @@ import VideoIngest
 private final class ScriptedDetector: FaceDetecting {
     let detections: [FaceDetection]
     init(_ detections: [FaceDetection]) { self.detections = detections }
-    func detect(in frame: VideoFrame, mirrored: Bool) -> [FaceDetection] { detections }
+    func detect(in frame: VideoFrame, view: DetectorView) -> [FaceDetection] { detections }
 }
 
 /// New faces confirmed by the regressor's face score, with a real (toy) regressor: `toy-orn-face.onnx`
