@@ -71,15 +71,21 @@ public struct DetectorView: Sendable, Equatable, CustomStringConvertible {
                 let out = y * width + x
                 for channel in 0..<3 {
                     let base = channel * plane
-                    func sample(_ column: Int, _ row: Int) -> Float {
-                        guard column >= 0, column < width, row >= 0, row < height else { return fill }
-                        return source[base + row * width + column]
-                    }
-                    let top = sample(x0, y0) * (1 - fx) + sample(x0 + 1, y0) * fx
-                    let bottom = sample(x0, y0 + 1) * (1 - fx) + sample(x0 + 1, y0 + 1) * fx
+                    let top = Self.sample(source, base, x0, y0, width, height, fill) * (1 - fx)
+                        + Self.sample(source, base, x0 + 1, y0, width, height, fill) * fx
+                    let bottom = Self.sample(source, base, x0, y0 + 1, width, height, fill) * (1 - fx)
+                        + Self.sample(source, base, x0 + 1, y0 + 1, width, height, fill) * fx
                     destination[base + out] = top * (1 - fy) + bottom * fy
                 }
             }
         }
+    }
+
+    /// Pixel (`column`, `row`) of the plane starting at `base`, or `fill` outside the input.
+    @inline(__always)
+    private static func sample(_ source: UnsafeBufferPointer<Float>, _ base: Int, _ column: Int, _ row: Int,
+                               _ width: Int, _ height: Int, _ fill: Float) -> Float {
+        guard column >= 0, column < width, row >= 0, row < height else { return fill }
+        return source[base + row * width + column]
     }
 }
