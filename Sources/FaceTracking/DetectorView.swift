@@ -11,14 +11,15 @@ import Darwin
 public struct DetectorView: Sendable, Equatable, CustomStringConvertible {
     /// The letterboxed input reflected left to right.
     public var mirrored: Bool
-    /// Degrees the letterboxed input is turned about its centre before the detector sees it (positive: the picture
-    /// turns counter-clockwise on screen), applied before the mirroring.
-    public var rotationDegrees: Float
+    /// The view's axes turned from image x towards image y by this angle (radians) about the input's centre, as
+    /// `CropRegion.rotation` turns a crop's: a face tilted by this angle appears upright in the view. Applied
+    /// before the mirroring.
+    public var rotation: Float
 
     /// A view from its parts.
-    public init(mirrored: Bool = false, rotationDegrees: Float = 0) {
+    public init(mirrored: Bool = false, rotation: Float = 0) {
         self.mirrored = mirrored
-        self.rotationDegrees = rotationDegrees
+        self.rotation = rotation
     }
 
     /// The frame as it is.
@@ -26,31 +27,35 @@ public struct DetectorView: Sendable, Equatable, CustomStringConvertible {
     /// The frame's mirror image.
     public static let mirror = DetectorView(mirrored: true)
 
-    /// The frame turned by `degrees` about the input's centre.
-    public static func rotated(by degrees: Float) -> DetectorView { DetectorView(rotationDegrees: degrees) }
+    /// The frame turned by `radians` about the input's centre (`rotation`).
+    public static func rotated(by radians: Float) -> DetectorView { DetectorView(rotation: radians) }
 
     /// Whether this view is the frame as it is.
-    public var isUpright: Bool { !mirrored && rotationDegrees == 0 }
+    public var isUpright: Bool { !mirrored && rotation == 0 }
 
-    /// "upright", "mirror", "rotated 20°", "mirror rotated -20°".
+    /// "upright", "mirror", "rotated 20.0°", "mirror rotated -20.0°" (degrees to a tenth).
     public var description: String {
-        switch (mirrored, rotationDegrees == 0) {
+        let degrees = "\((rotation * 1800 / Float.pi).rounded() / 10)°"
+        switch (mirrored, rotation == 0) {
         case (false, true): return "upright"
         case (true, true): return "mirror"
-        case (false, false): return "rotated \(rotationDegrees)°"
-        case (true, false): return "mirror rotated \(rotationDegrees)°"
+        case (false, false): return "rotated \(degrees)"
+        case (true, false): return "mirror rotated \(degrees)"
         }
     }
 
     /// The point of the upright input (input pixels, continuous: pixel i spans [i, i + 1)) that the view shows at
     /// `point` of an input of `size`.
     public func sourcePoint(_ point: SIMD2<Float>, inputSize size: SIMD2<Float>) -> SIMD2<Float> {
-        let centre = size / 2
+        Self.sourcePoint(point, centre: size / 2, mirrored: mirrored, cosine: cos(rotation), sine: sin(rotation))
+    }
+
+    /// `sourcePoint` with the turn's cosine and sine given, so that `render` computes them once.
+    @inline(__always)
+    private static func sourcePoint(_ point: SIMD2<Float>, centre: SIMD2<Float>, mirrored: Bool, cosine: Float,
+                                    sine: Float) -> SIMD2<Float> {
         var offset = point - centre
         if mirrored { offset.x = -offset.x }
-        guard rotationDegrees != 0 else { return centre + offset }
-        let angle = rotationDegrees * Float.pi / 180
-        let cosine = cos(angle), sine = sin(angle)
         return centre + SIMD2(cosine * offset.x - sine * offset.y, sine * offset.x + cosine * offset.y)
     }
 
@@ -60,22 +65,25 @@ public struct DetectorView: Sendable, Equatable, CustomStringConvertible {
     public func render(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Float>,
                        width: Int, height: Int, fill: Float) {
         let plane = width * height
-        precondition(source.count >= 3 * plane && destination.count >= 3 * plane, "detector view buffers too small")
-        let size = SIMD2(Float(width), Float(height))
+        precondition(source.count / 3 >= plane && destination.count / 3 >= plane, "detector view buffers too small")
+        let centre = SIMD2(Float(width), Float(height)) / 2
+        let cosine = cos(rotation), sine = sin(rotation)
         for y in 0..<height {
             for x in 0..<width {
-                // Pixel centres sit at i + 0.5; bilinear weights from the four source pixels around the point.
-                let point = sourcePoint(SIMD2(Float(x) + 0.5, Float(y) + 0.5), inputSize: size) - 0.5
-                let x0 = Int(point.x.rounded(.down)), y0 = Int(point.y.rounded(.down))
-                let fx = point.x - Float(x0), fy = point.y - Float(y0)
                 let out = y * width + x
+                // Pixel centres sit at i + 0.5; bilinear weights from the four source pixels around the point.
+                let point = Self.sourcePoint(SIMD2(Float(x) + 0.5, Float(y) + 0.5), centre: centre, mirrored: mirrored,
+                                             cosine: cosine, sine: sine) - 0.5
+                let lower = point.rounded(.down)
+                let column = Int(lower.x), row = Int(lower.y)
+                let fraction = point - lower
                 for channel in 0..<3 {
                     let base = channel * plane
-                    let top = Self.sample(source, base, x0, y0, width, height, fill) * (1 - fx)
-                        + Self.sample(source, base, x0 + 1, y0, width, height, fill) * fx
-                    let bottom = Self.sample(source, base, x0, y0 + 1, width, height, fill) * (1 - fx)
-                        + Self.sample(source, base, x0 + 1, y0 + 1, width, height, fill) * fx
-                    destination[base + out] = top * (1 - fy) + bottom * fy
+                    let top = Self.sample(source, base, column, row, width, height, fill) * (1 - fraction.x)
+                        + Self.sample(source, base, column + 1, row, width, height, fill) * fraction.x
+                    let bottom = Self.sample(source, base, column, row + 1, width, height, fill) * (1 - fraction.x)
+                        + Self.sample(source, base, column + 1, row + 1, width, height, fill) * fraction.x
+                    destination[base + out] = top * (1 - fraction.y) + bottom * fraction.y
                 }
             }
         }

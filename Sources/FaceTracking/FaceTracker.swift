@@ -36,7 +36,8 @@ public final class FaceTracker {
     /// the frame tilted 20° each way. Chosen on the validation split (`orn.detector` frames, heavy occlusion, 559
     /// faces): found at a detector score of 0.5, upright or mirrored, 94.6 %; with the two tilts 96.2 % (±15°:
     /// 96.4 %, ±25°: 95.5 %), held-out occluder families 94.1 → 96.2 %.
-    public static let secondLooks: [DetectorView] = [.mirror, .rotated(by: 20), .rotated(by: -20)]
+    public static let secondLooks: [DetectorView] = [.mirror, .rotated(by: 20 * Float.pi / 180),
+                                                      .rotated(by: -20 * Float.pi / 180)]
 
     /// A tracker using `detector`, trying `fallbackDetector` where it finds nothing and confirming new faces with
     /// `verifier`; throws when the configuration cannot work.

@@ -179,7 +179,8 @@ struct NewFaceTests {
         func centre(_ box: BoundingBox) -> SIMD2<Float> { (box.minimum + box.maximum) / 2 }
         func distance(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float { ((a - b) * (a - b)).sum().squareRoot() }
         for degrees: Float in [20, -20] {
-            let tilted = try #require(try detector.detect(in: frame, view: .rotated(by: degrees)).first, "\(degrees)°")
+            let view = DetectorView.rotated(by: degrees * Float.pi / 180)
+            let tilted = try #require(try detector.detect(in: frame, view: view).first, "\(degrees)°")
             #expect(distance(centre(tilted.box), centre(upright.box)) < 0.06 * side, "\(degrees)°: \(tilted.box) vs \(upright.box)")
             #expect(abs((tilted.box.maximum.x - tilted.box.minimum.x) - side) < 0.1 * side, "\(degrees)°")
             for eye in 0..<2 {
@@ -216,10 +217,11 @@ struct NewFaceTests {
         #expect(unused.looks.isEmpty, "the fallback detector is not needed")
         #expect(tracker.secondLookRuns == 1 && tracker.fallbackRuns == 0)
 
-        let lastTiltOnly = OneViewDetector(answering: .rotated(by: -20)), stillUnused = OneViewDetector(answering: nil)
+        let lastTiltOnly = OneViewDetector(answering: FaceTracker.secondLooks[2]), stillUnused = OneViewDetector(answering: nil)
         let tilting = try FaceTracker(detector: lastTiltOnly, fallbackDetector: stillUnused)
         #expect(try tilting.process(frame).count == 1)
-        #expect(lastTiltOnly.looks == [.upright, .mirror, .rotated(by: 20), .rotated(by: -20)])
+        #expect(lastTiltOnly.looks == [.upright] + FaceTracker.secondLooks)
+        #expect(FaceTracker.secondLooks.map(\.description) == ["mirror", "rotated 20.0°", "rotated -20.0°"])
         #expect(stillUnused.looks.isEmpty && tilting.secondLookRuns == 3)
 
         let blind = OneViewDetector(answering: nil), fallback = OneViewDetector(answering: .upright)
