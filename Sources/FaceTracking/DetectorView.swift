@@ -60,10 +60,11 @@ public struct DetectorView: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Writes this view of `source` (three planes of `width × height`, the upright letterboxed input) into
-    /// `destination` (same layout), sampling bilinearly; where the view shows no part of the input it writes `fill`
-    /// (the letterbox's padding value).
+    /// `destination` (same layout), sampling bilinearly; where the view shows no part of the input (and for a
+    /// rotation that is not a finite number) it writes `fill` (the letterbox's padding value).
     public func render(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Float>,
                        width: Int, height: Int, fill: Float) {
+        guard width > 0, height > 0 else { return }
         let plane = width * height
         precondition(source.count / 3 >= plane && destination.count / 3 >= plane, "detector view buffers too small")
         let centre = SIMD2(Float(width), Float(height)) / 2
@@ -75,6 +76,11 @@ public struct DetectorView: Sendable, Equatable, CustomStringConvertible {
                 let point = Self.sourcePoint(SIMD2(Float(x) + 0.5, Float(y) + 0.5), centre: centre, mirrored: mirrored,
                                              cosine: cosine, sine: sine) - 0.5
                 let lower = point.rounded(.down)
+                // Compared as floats before Int(): NaN fails every comparison and writes the fill.
+                guard lower.x >= -1, lower.y >= -1, lower.x < Float(width), lower.y < Float(height) else {
+                    for channel in 0..<3 { destination[channel * plane + out] = fill }
+                    continue
+                }
                 let column = Int(lower.x), row = Int(lower.y)
                 let fraction = point - lower
                 for channel in 0..<3 {

@@ -54,7 +54,7 @@ struct DetectorViewTests {
         }
     }
 
-    @Test("the corners a turned view uncovers hold the padding value")
+    @Test("the corners a turned view uncovers hold the padding value, and so does a turn that is no number")
     func uncoveredCornersArePadding() {
         let source = [Float](repeating: 0.5, count: 3 * width * height)
         let output = rendered(.rotated(by: Float.pi / 4), source, fill: -1)
@@ -62,6 +62,10 @@ struct DetectorViewTests {
             let base = plane * width * height
             #expect(output[base] == -1 && output[base + width - 1] == -1 && output[base + (height - 1) * width] == -1)
             #expect(abs(output[base + (height / 2) * width + width / 2] - 0.5) < 1e-6, "the centre stays")
+        }
+        for rotation in [Float.nan, .infinity, -.infinity] {
+            #expect(rendered(.rotated(by: rotation), source, fill: -1).allSatisfy { $0 == -1 },
+                    "rotation \(rotation)")
         }
     }
 
