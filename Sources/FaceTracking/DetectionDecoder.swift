@@ -113,7 +113,13 @@ public struct DetectionDecoder: Sendable {
         var merged = WeightedSuppression.apply(
             try candidates(regressors: regressors, classificators: classificators, minimumScore: minimumScore),
             threshold: specification.nonMaximumSuppression.minSuppressionThreshold)
-        if !view.isUpright { merged = merged.map { mappedBack($0, from: view) } }
+        if !view.isUpright {
+            // Mapping back can overflow a huge but finite box into infinity or NaN: such a box makes no face.
+            func isFinite(_ point: SIMD2<Float>) -> Bool { point.x.isFinite && point.y.isFinite }
+            merged = merged.map { mappedBack($0, from: view) }.filter { detection in
+                isFinite(detection.box.minimum) && isFinite(detection.box.maximum) && detection.keypoints.allSatisfy(isFinite)
+            }
+        }
         return merged.map { detection in
             FaceDetection(
                 box: BoundingBox(minimum: letterbox.imagePoint(normalized: detection.box.minimum),

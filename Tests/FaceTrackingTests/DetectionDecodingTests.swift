@@ -115,6 +115,41 @@ struct DetectionDecodingTests {
         #expect(maxDifference(letterbox.imagePoint(normalized: letterbox.normalizedPoint(image: point)), point) < 1e-3)
     }
 
+    /// A face found in another view of the input comes back onto the image: each keypoint where the view's
+    /// `sourcePoint` says, the box's centre too with its size kept, right and left keypoints swapped in a mirror view
+    /// (BlazeFace: right eye, left eye, nose tip, mouth centre, right and left ear tragion); a face that mapping back
+    /// sends to infinity makes none. A 128×128 image fills the input exactly, so input and image pixels coincide.
+    @Test("faces found in a turned or mirrored view are mapped back onto the image")
+    func facesInOtherViewsAreMappedBack() throws {
+        let specification = try shortRange()
+        let decoder = DetectionDecoder(specification: specification)
+        let outputs = raw(specification, faces: [(2 * (16 * 5 + 7), 3, SIMD4(2, -4, 40, 48))])
+        func decode(_ view: DetectorView, _ regressors: [Float]? = nil) throws -> [FaceDetection] {
+            try decoder.faces(regressors: regressors ?? outputs.regressors, classificators: outputs.classificators,
+                              imageWidth: 128, imageHeight: 128, view: view)
+        }
+        let seen = try #require(try decode(.upright).first)
+        let size = SIMD2<Float>(128, 128)
+        func centre(_ box: BoundingBox) -> SIMD2<Float> { (box.minimum + box.maximum) / 2 }
+        for view in [DetectorView.rotated(by: Float.pi / 2), .rotated(by: -0.35), .mirror,
+                     DetectorView(mirrored: true, rotation: 0.35)] {
+            let back = try #require(try decode(view).first, "\(view)")
+            let order = view.mirrored ? [1, 0, 2, 3, 5, 4] : [0, 1, 2, 3, 4, 5]
+            for (index, source) in order.enumerated() {
+                let expected = view.sourcePoint(seen.keypoints[source], inputSize: size)
+                #expect(maxDifference(back.keypoints[index], expected) < 1e-3, "\(view), keypoint \(index)")
+            }
+            #expect(maxDifference(centre(back.box), view.sourcePoint(centre(seen.box), inputSize: size)) < 1e-3, "\(view)")
+            #expect(maxDifference(back.box.maximum - back.box.minimum, seen.box.maximum - seen.box.minimum) < 1e-3)
+        }
+        var overflowing = outputs.regressors
+        let row = 2 * (16 * 5 + 7) * 16
+        overflowing[row + 4] = 3.4e38   // the first keypoint at (+huge, -huge): finite upright, infinite turned
+        overflowing[row + 5] = -3.4e38
+        #expect(try decode(.upright, overflowing).count == 1)
+        #expect(try decode(.rotated(by: 20 * Float.pi / 180), overflowing).isEmpty)
+    }
+
     @Test("wrong output sizes and broken sidecars are rejected")
     func wrongOutputSizesAndBrokenSidecarsAreRejected() throws {
         let specification = try shortRange()
