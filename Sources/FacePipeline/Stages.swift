@@ -22,9 +22,10 @@ public struct TrackObservation: Sendable {
 
 /// Detect/track stage: runs the tracker on a frame and picks the faces to regress. One per pipeline; not thread-safe.
 ///
-/// Where the detector finds nothing, it looks again at the mirror image, then the full-range detector (when
-/// configured) is tried, at most every `tracker.fallbackInterval` frames. With a regressor that has the face score, a new detection becomes a track
-/// on its first frame when the regressor, run on its crop here, says it is a face, and background is dropped.
+/// Where the detector finds nothing, it looks again at other views of the frame (`FaceTracker.secondLooks`: the
+/// mirror image, then the frame turned 20° either way), then the full-range detector (when configured) is tried, at
+/// most every `tracker.fallbackInterval` frames. With a regressor that has the face score, a new detection becomes a
+/// track on its first frame when the regressor, run on its crop here, says it is a face, and background is dropped.
 public final class TrackingStage {
     let tracker: FaceTracker
     let detector: FaceDetector
@@ -102,8 +103,8 @@ public final class TrackingStage {
     }
 
     /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own, numbered
-    /// from 1, since a single picture cannot confirm a track. Where the detector finds nothing it looks again at the
-    /// mirror image, then the full-range detector is tried; with the face score, detections whose crop is not a face
+    /// from 1, since a single picture cannot confirm a track. Where the detector finds nothing it looks again at
+    /// other views of the image (`FaceTracker.secondLooks`), then the full-range detector is tried; with the face score, detections whose crop is not a face
     /// are dropped.
     public func detectStill(_ frame: VideoFrame) throws(PipelineError) -> TrackedFrame {
         var detections: [FaceDetection]

@@ -121,7 +121,7 @@ struct RunCommandTests {
 
     /// Issue 13's face-free check: 20 seconds of synthetic clutter (`tools/make-clutter-clip.py`: panning shapes,
     /// stripes and gradients, hands with no face behind them, defocus, noise), made here; the whole pipeline, the
-    /// detector's second look at the mirror image and the face score included, reports no face on any frame.
+    /// detector's second looks (mirror image, turned views) and the face score included, reports no face on any frame.
     @Test("run on a face-free clip of synthetic clutter reports no face",
           .enabled(if: FileManager.default.isExecutableFile(atPath: OSCReceiver.python), "skipped: needs training/.venv"))
     func noFaceInClutter() throws {
