@@ -167,8 +167,10 @@ struct NewFaceTests {
     }
 
     /// The tilted second looks: on d6's first frame, the face the detector finds in the input turned 20° either way,
-    /// mapped back, lies where it finds it upright — box centre and eyes within 6 % of the box's side (the detector
-    /// is not exactly rotation-equivariant), the box the same size, the subject's right eye still on the image's left.
+    /// mapped back, lies where it finds it upright — box centre within 6 % of the box's side, eyes within 4 %, the
+    /// box's side within 15 % (the detector is not rotation-equivariant: measured +20° / −20°, centre 4.1 / 3.1 %,
+    /// eyes 0.7–1.2 / 1.6 %, side −9.5 / −3.4 %; turned back the wrong way, centre and eyes are 13–15 % off), the
+    /// subject's right eye still on the image's left.
     @Test("a face found in a tilted view is mapped back onto the frame",
           .enabled(if: NewFaceTests.videosPresent, "needs ../shared/data/videos (third-party data)"))
     func tiltedDetectionMapsBack() throws {
@@ -182,9 +184,9 @@ struct NewFaceTests {
             let view = DetectorView.rotated(by: degrees * Float.pi / 180)
             let tilted = try #require(try detector.detect(in: frame, view: view).first, "\(degrees)°")
             #expect(distance(centre(tilted.box), centre(upright.box)) < 0.06 * side, "\(degrees)°: \(tilted.box) vs \(upright.box)")
-            #expect(abs((tilted.box.maximum.x - tilted.box.minimum.x) - side) < 0.1 * side, "\(degrees)°")
+            #expect(abs((tilted.box.maximum.x - tilted.box.minimum.x) - side) < 0.15 * side, "\(degrees)°")
             for eye in 0..<2 {
-                #expect(distance(tilted.keypoints[eye], upright.keypoints[eye]) < 0.06 * side,
+                #expect(distance(tilted.keypoints[eye], upright.keypoints[eye]) < 0.04 * side,
                         "\(degrees)°, eye \(eye): \(tilted.keypoints[eye]) vs \(upright.keypoints[eye])")
             }
             #expect(tilted.keypoints[0].x < tilted.keypoints[1].x)
