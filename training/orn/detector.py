@@ -389,8 +389,9 @@ def validate(student_path=None, count: int = 559, seed: int = 7, onnx_path=None)
     """Found rates on validation faces (never trained on) placed on validation backgrounds: clean, heavy (40-60 %)
     with the training families, heavy with the held-out families; the share of face-free frames (with hands in a
     third) where any anchor reaches 0.5; each also in either orientation (`either_way`: as it is or in the mirror
-    image, the daemon's second look where the detector finds nothing); and the share of the clips' frames with a detection away from the speaker
-    (`second_detections`). Same frames for every network (fixed seed)."""
+    image) and in any of the daemon's views (`any_view`: upright, mirrored, or turned 20 degrees either way, the
+    daemon's second looks where the detector finds nothing, FaceTracker.secondLooks); and the share of the clips'
+    frames with a detection away from the speaker (`second_detections`). Same frames for every network (fixed seed)."""
     rng = np.random.default_rng(seed)
     frames = Frames("validation")
     clean, points = frames.faces(count, rng, (0.2, 0.7))
@@ -415,21 +416,46 @@ def validate(student_path=None, count: int = 559, seed: int = 7, onnx_path=None)
         for level, images in sets.items():
             scores = found_scores(network, images, points)
             row[level] = {f">={t}": round(float((scores >= t).mean()), 4) for t in (0.5, 0.7)}
-            # the daemon's second look where it finds nothing: the same network on the mirror image
+            # the daemon's second looks where it finds nothing: the same network on the mirror image, then turned
             mirrored = found_scores(network, np.ascontiguousarray(images[:, :, ::-1]), mirrored_points)
             row[level]["either_way>=0.5"] = round(float((np.maximum(scores, mirrored) >= 0.5).mean()), 4)
+            turned = [found_scores(network, *turn(images, points, degrees)) for degrees in TILTS]
+            row[level]["any_view>=0.5"] = round(float((np.maximum.reduce([scores, mirrored] + turned) >= 0.5).mean()), 4)
         with torch.no_grad():
             top = torch.sigmoid(network(network_input(backgrounds))[1][..., 0]).max(1).values.numpy()
             top_mirrored = torch.sigmoid(network(network_input(np.ascontiguousarray(backgrounds[:, :, ::-1])))[1][..., 0])
         row["background"] = {f">={t}": round(float((top >= t).mean()), 4) for t in (0.5, 0.7)}
         row["background"]["either_way>=0.5"] = round(float((np.maximum(top, top_mirrored.max(1).values.numpy()) >= 0.5)
                                                             .mean()), 4)
+        with torch.no_grad():
+            top_turned = [torch.sigmoid(network(network_input(turn(backgrounds, np.zeros((len(backgrounds), 1, 2)),
+                                                                   degrees)[0]))[1][..., 0]).max(1).values.numpy()
+                          for degrees in TILTS]
+        row["background"]["any_view>=0.5"] = round(float((np.maximum.reduce(
+            [top, top_mirrored.max(1).values.numpy()] + top_turned) >= 0.5).mean()), 4)
         report[name] = row
     for name, share in second_detections(networks).items():
         report[name]["video_second_detection"] = {">=0.5": share}
     for name, row in report.items():
         print(name, json.dumps(row), flush=True)
     return report
+
+
+TILTS = (20.0, -20.0)  # the daemon's turned second looks (FaceTracker.secondLooks), degrees
+
+
+def turn(frames: np.ndarray, points: np.ndarray, degrees: float) -> tuple:
+    """Frames (N, SIDE, SIDE, 3) turned by `degrees` about their centre (black where nothing was), and their points
+    (N, K, 2) moved with them: a face the daemon finds in a turned view of the input."""
+    centre = SIDE / 2
+    angle = np.deg2rad(degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    inverse = rotation.T
+    offset = centre - inverse @ np.array([centre, centre])
+    coefficients = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
+    images = np.stack([np.asarray(Image.fromarray(frame).transform((SIDE, SIDE), Image.AFFINE, coefficients,
+                                                                    Image.BILINEAR)) for frame in frames])
+    return images, (points - centre) @ rotation.T + centre
 
 
 def blended_box(box: np.ndarray, probability: np.ndarray, least: float = 0.5, overlap: float = 0.3):
