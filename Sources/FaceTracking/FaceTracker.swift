@@ -13,9 +13,9 @@ public protocol FaceVerifying: AnyObject {
 /// When the detector finds nothing on a frame it ran on, it looks again at other views of the frame (`secondLooks`:
 /// the mirror image, then the frame tilted either way; occluded, turned and tilted faces it misses one way round it
 /// often finds another), then a fallback detector (the full-range BlazeFace, for small and far faces) is tried; all
-/// at most every `fallbackInterval` frames. New faces are confirmed by the
-/// verifier's face score where it has one. The regressor's landmarks come back through `observe`, and the next
-/// crop follows them. One per stream; not thread-safe.
+/// at most every `fallbackInterval` frames. New faces are confirmed by the verifier's face score where it has one.
+/// The regressor's landmarks come back through `observe`, and the next crop follows them. One per stream; not
+/// thread-safe.
 public final class FaceTracker {
     /// The tracking logic and its tracks.
     public private(set) var state: TrackState
@@ -33,9 +33,9 @@ public final class FaceTracker {
     private var lastFallbackFrame: Int?
 
     /// The views the detector looks at again, in order, where the upright frame gave nothing: the mirror image, then
-    /// the frame tilted 20° each way. Chosen on the validation split (`orn.detector` frames, heavy occlusion, 559
-    /// faces): found at a detector score of 0.5, upright or mirrored, 94.6 %; with the two tilts 96.2 % (±15°:
-    /// 96.4 %, ±25°: 95.5 %), held-out occluder families 94.1 → 96.2 %.
+    /// the frame tilted 20° each way. Chosen on the validation split (`python -m orn.detector validate`, its
+    /// `either_way` and `any_view` columns: heavily occluded faces found at a detector score of 0.5 upright or
+    /// mirrored 94.6 %, in any of these views 96.2 %; held-out occluder families 94.1 → 96.2 %; docs/face-tracking.md).
     public static let secondLooks: [DetectorView] = [.mirror, .rotated(by: 20 * Float.pi / 180),
                                                       .rotated(by: -20 * Float.pi / 180)]
 
