@@ -15,7 +15,8 @@ Background, no face in the picture (`--count` images per kind):
   - texture: blurred multi-scale noise, stripes, checkerboards and wood-like rings, some in skin colours;
   - hands: clutter or clip background with one or two hands (the occlusion generator's hand families) drawn where a
     face would be, but no face;
-  - blob: a shaded skin-coloured oval on clutter, head-sized, with no features;
+  - blob: a shaded skin-coloured oval on clutter, head-sized, with no features (orn.negatives.skin_oval; training sees
+    such ovals, under hands, when a config sets `negatives_hands`);
   - mosaic / part: validation face crops shuffled in a 4x4 grid / zoomed 2.5-4x away from the centre
     (orn.negatives; faces never trained on, arrangements never seen).
 Each background image goes through twice: as the detector sees it (a false track needs a detection, at
@@ -37,7 +38,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "training"))
@@ -124,20 +125,6 @@ def _palette_skin(rng, photo):
     return np.clip(SKIN[rng.integers(len(SKIN))] * rng.uniform(0.9, 1.08), 20, 250)
 
 
-def blob(background, rng):
-    """A shaded, featureless skin-coloured oval the size of a head."""
-    skin = np.array([200, 150, 120]) * rng.uniform(0.45, 1.15)
-    w, h = rng.uniform(0.3, 0.5) * SIDE, 0
-    h = w * rng.uniform(1.15, 1.4)
-    cx, cy = rng.uniform(0.35, 0.65, 2) * SIDE
-    y, x = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)
-    r = np.hypot((x - cx) / (w / 2), (y - cy) / (h / 2))
-    shade = np.clip(1.05 - 0.35 * r ** 2 + 0.15 * (x - cx) / w, 0.4, 1.1)
-    inside = np.clip((1 - r) * 12, 0, 1)[..., None]
-    image = background * (1 - inside) + np.clip(skin * shade[..., None], 0, 255) * inside
-    return np.asarray(Image.fromarray(image.astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2))))
-
-
 def background_sets(binary, count, faces, label68, seed):
     rng = np.random.default_rng(seed)
     clip = clip_squares(binary, count, rng)
@@ -152,7 +139,7 @@ def background_sets(binary, count, faces, label68, seed):
         if image is not None:
             made.append(image)
     sets["hands"] = made
-    sets["blob"] = [blob(negatives.clutter(rng, SIDE).astype(np.float32), rng) for _ in range(count)]
+    sets["blob"] = [negatives.skin_oval(negatives.clutter(rng, SIDE), rng) for _ in range(count)]
     picks = rng.integers(len(faces), size=count)
     sets["mosaic"] = [negatives.mosaic(faces[i], rng, SIDE) for i in picks]
     sets["part"] = [negatives.part(faces[i], rng, SIDE) for i in picks]

@@ -9,7 +9,10 @@ each drawn at random per sample:
   - `border`: the part of an AFLW training crop outside its face (a corner square, scaled up): real photos' background;
   - `part`: a 2.5-4x zoom into a face crop away from its centre (skin, hair, an ear, clothing): texture without a face;
   - `mosaic`: a face crop cut into a 4x4 grid and shuffled: face colours and edges without a face's layout;
-  - `clutter`: drawn shapes, stripes, gradients and noise.
+  - `clutter`: drawn shapes, stripes, gradients and noise;
+  - `hands` (only when `make` is given a face layout): one or two hands of the occlusion generator over a
+    featureless, shaded skin-coloured oval where a head would be, on clutter or a video crop: a face's colour, outline
+    and occluder with none of its features (`hands_on_skin`).
 With `defocused` > 0, that share of the crops is then thrown out of focus (`defocus`): the blurred background of a
 video, a person sitting far behind, is where the detector and a face score trained on sharp negatives see faces.
 The video negatives are split by frame (`data.split` over their names) so validation never sees training frames.
@@ -25,6 +28,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from . import data, occlusion, paths
 
 KINDS = ("video", "border", "part", "mosaic", "clutter")
+HAND_FAMILIES = ("hand", "two_hands")
 
 
 def build_video_cache(every: int = 5, per_frame: int = 3, seed: int = 0) -> None:
@@ -154,18 +158,49 @@ def hands(background: np.ndarray, layout: np.ndarray, rng, size=(0.3, 0.6), atte
     points = layout * rng.uniform(*size) * side + rng.uniform(0.35, 0.65, 2) * side
     for _ in range(attempts):
         try:
-            return occlusion.occlude(background, points, rng, families=("hand", "two_hands"), coverage=(0.3, 0.6)).image
+            return occlusion.occlude(background, points, rng, families=HAND_FAMILIES, coverage=(0.3, 0.6)).image
         except ValueError:
             continue
     return None
 
 
+def skin_oval(background: np.ndarray, rng, centre=None, width=None) -> np.ndarray:
+    """A shaded, featureless skin-coloured oval the size of a head on `background` (side x side x 3), blurred a little:
+    a face's colour and outline with none of its features. Its centre and width (pixels) are drawn when not given."""
+    side = background.shape[0]
+    skin = np.array([200, 150, 120]) * rng.uniform(0.45, 1.15)
+    w = rng.uniform(0.3, 0.5) * side if width is None else width
+    h = w * rng.uniform(1.15, 1.4)
+    cx, cy = rng.uniform(0.35, 0.65, 2) * side if centre is None else centre
+    y, x = np.mgrid[0:side, 0:side].astype(np.float32)
+    r = np.hypot((x - cx) / (w / 2), (y - cy) / (h / 2))
+    shade = np.clip(1.05 - 0.35 * r ** 2 + 0.15 * (x - cx) / w, 0.4, 1.1)
+    inside = np.clip((1 - r) * 12, 0, 1)[..., None]
+    image = background.astype(np.float32) * (1 - inside) + np.clip(skin * shade[..., None], 0, 255) * inside
+    return np.asarray(Image.fromarray(image.astype(np.uint8)).filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2))))
+
+
+def hands_on_skin(background: np.ndarray, layout: np.ndarray, rng) -> np.ndarray:
+    """One or two hands (the occlusion generator's hand families, 30-60 % of the face hull) over a `skin_oval` placed
+    where a face of 35-60 % of the image side would be (`layout`: `mean_layout`); the hands take the oval's colour, as
+    they take a face's. The oval alone when no hand fits."""
+    side = background.shape[0]
+    points = layout * rng.uniform(0.35, 0.6) * side + rng.uniform(0.4, 0.6, 2) * side
+    extent = np.ptp(points, axis=0)
+    centre = points.mean(0) - np.array([0.0, 0.1 * extent[1]])  # a head reaches above the brows
+    oval = skin_oval(background, rng, centre=centre, width=1.15 * extent[0])
+    try:
+        return occlusion.occlude(oval, points, rng, families=HAND_FAMILIES, coverage=(0.3, 0.6)).image
+    except ValueError:
+        return oval
+
+
 def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT,
-         defocused: float = 0.0) -> np.ndarray:
+         defocused: float = 0.0, layout: np.ndarray | None = None) -> np.ndarray:
     """`count` background images (count, out, out, 3) uint8, each from a random source (`video` only when video
-    crops are given), a `defocused` share of them blurred (`defocus`, 1-4 px); `faces` are the face crops the other
-    sources cut from (never whole faces)."""
-    kinds = KINDS if len(video) else KINDS[1:]
+    crops are given, `hands` only when a face `layout` is), a `defocused` share of them blurred (`defocus`, 1-4 px);
+    `faces` are the face crops the other sources cut from (never whole faces)."""
+    kinds = (KINDS if len(video) else KINDS[1:]) + (("hands",) if layout is not None else ())
     images = []
     for _ in range(count):
         kind = kinds[int(rng.integers(len(kinds)))]
@@ -178,6 +213,10 @@ def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.
             image = part(face, rng, out)
         elif kind == "mosaic":
             image = mosaic(face, rng, out)
+        elif kind == "hands":
+            base = clutter(rng, out) if not len(video) or rng.uniform() < 0.5 else \
+                _resize(video[int(rng.integers(len(video)))], (0, 0, paths.CROP, paths.CROP), out)
+            image = hands_on_skin(base, layout, rng)
         else:
             image = clutter(rng, out)
         if rng.uniform() < 0.5:

@@ -56,3 +56,32 @@ def test_roc_on_hand_made_scores():
     assert abs(result["threshold"] - 0.495) < 1e-3
     assert result["faces_above"] == 0.75
     assert abs(result["auc"] - (0.4 + 1 + 1 + 1) / 4) < 1e-2
+
+
+def test_hands_on_skin_draw_a_skin_oval_and_hands_where_a_face_would_be():
+    """The layout of a face (unit size, centred) placed in a grey image: the middle turns skin-coloured (red above
+    blue), the corners stay grey, and the hands cover part of the oval."""
+    layout = np.stack(np.meshgrid(np.linspace(-0.5, 0.5, 17), np.linspace(-0.5, 0.5, 4)), -1).reshape(-1, 2)[:68]
+    grey = np.full((128, 128, 3), 90, np.uint8)
+    made = [negatives.hands_on_skin(grey, layout, np.random.default_rng(seed)) for seed in range(6)]
+    for image in made:
+        assert image.shape == (128, 128, 3) and image.dtype == np.uint8
+        middle = image[54:74, 54:74].reshape(-1, 3).astype(float).mean(0)
+        assert middle[0] > middle[2] + 10, "skin (or a skin-coloured hand) in the middle"
+        assert np.abs(image[:6, :6].astype(int) - 90).max() <= 2, "the corner is untouched"
+    for seed, image in enumerate(made):  # the same draws without the hands: the bare oval
+        rng = np.random.default_rng(seed)
+        points = layout * rng.uniform(0.35, 0.6) * 128 + rng.uniform(0.4, 0.6, 2) * 128
+        extent = np.ptp(points, axis=0)
+        oval = negatives.skin_oval(grey, rng, centre=points.mean(0) - [0, 0.1 * extent[1]], width=1.15 * extent[0])
+        changed = np.abs(image.astype(int) - oval.astype(int)).max(-1) > 8
+        assert 0.03 < changed.mean() < 0.5, f"seed {seed}: hands change {changed.mean():.1%} of the image"
+
+
+def test_the_hands_kind_comes_only_with_a_layout():
+    faces = face_like()
+    layout = np.stack(np.meshgrid(np.linspace(-0.5, 0.5, 17), np.linspace(-0.5, 0.5, 4)), -1).reshape(-1, 2)[:68]
+    with_hands = negatives.make(faces, face_like(2, seed=5), 60, np.random.default_rng(7), out=128, layout=layout)
+    assert with_hands.shape == (60, 128, 128, 3)
+    without = negatives.make(faces, face_like(2, seed=5), 60, np.random.default_rng(7), out=128)
+    assert not np.array_equal(with_hands, without)
