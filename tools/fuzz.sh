@@ -37,8 +37,8 @@ declare -A sources=(
     [protocol-decoder]="Sources/MeshProtocol/*.swift Fuzz/ProtocolDecoder.swift"
     [client-state-machine]="Sources/MeshPublisher/*.swift Fuzz/ClientStateMachine.swift"
     [config-reader]="Sources/DaemonConfiguration/*.swift Fuzz/ConfigReader.swift"
-    [detector-sidecar]="$tracking/DetectorSpecification.swift $tracking/DetectionDecoder.swift $tracking/FaceDetection.swift
-        $tracking/FaceTrackingError.swift Fuzz/Support.swift Fuzz/DetectorSidecar.swift"
+    [detector-sidecar]="$tracking/DetectorSpecification.swift $tracking/DetectionDecoder.swift $tracking/DetectorView.swift
+        $tracking/FaceDetection.swift $tracking/FaceTrackingError.swift Fuzz/Support.swift Fuzz/DetectorSidecar.swift"
     [regressor-sidecar]="Sources/FaceRegression/RegressorSpecification.swift Sources/FaceRegression/FaceRegressionError.swift
         Sources/FaceRegression/CropConvention.swift Fuzz/Support.swift Fuzz/RegressorSidecar.swift"
     [face-model-file]="Sources/FaceModel/*.swift Fuzz/Support.swift Fuzz/FaceModelFile.swift"
