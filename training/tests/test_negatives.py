@@ -71,7 +71,7 @@ def test_hands_on_skin_draw_a_skin_oval_and_hands_where_a_face_would_be():
         assert np.abs(image[:6, :6].astype(int) - 90).max() <= 2, "the corner is untouched"
     for seed, image in enumerate(made):  # the same draws without the hands: the bare oval
         rng = np.random.default_rng(seed)
-        points = layout * rng.uniform(0.35, 0.6) * 128 + rng.uniform(0.4, 0.6, 2) * 128
+        points = layout * rng.uniform(0.35, 0.75) * 128 + rng.uniform(0.4, 0.6, 2) * 128
         extent = np.ptp(points, axis=0)
         oval = negatives.skin_oval(grey, rng, centre=points.mean(0) - [0, 0.1 * extent[1]], width=1.15 * extent[0])
         changed = np.abs(image.astype(int) - oval.astype(int)).max(-1) > 8
