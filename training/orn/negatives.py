@@ -13,6 +13,10 @@ each drawn at random per sample:
   - `hands` (only when `make` is given a face layout): one or two hands of the occlusion generator over a
     featureless, shaded skin-coloured oval where a head would be, on clutter or a video crop: a face's colour, outline
     and occluder with none of its features (`hands_on_skin`).
+With `banded` > 0, that share of the crops gets black bands along one to three of its edges, as the daemon's crop of
+a detection near the frame's edge has (black outside the frame): face crops near a photo's edge have them in
+training, negatives never had, and the face score learned the bands as a sign of a face (v2i: featureless skin ovals
+scoring >= 0.8 rise from 12 to 98 of 200 with 4-px and 3-px bands).
 With `defocused` > 0, that share of the crops is then thrown out of focus (`defocus`): the blurred background of a
 video, a person sitting far behind, is where the detector and a face score trained on sharp negatives see faces.
 The video negatives are split by frame (`data.split` over their names) so validation never sees training frames.
@@ -196,11 +200,29 @@ def hands_on_skin(background: np.ndarray, layout: np.ndarray, rng) -> np.ndarray
         return oval
 
 
+def black_bands(image: np.ndarray, rng, widest: float = 0.25) -> np.ndarray:
+    """`image` with black bands along one to three of its four edges, each up to `widest` of the side."""
+    banded = image.copy()
+    side = image.shape[0]
+    for edge in rng.permutation(4)[:int(rng.integers(1, 4))]:
+        width = int(rng.uniform(0.02, widest) * side)
+        if edge == 0:
+            banded[:width] = 0
+        elif edge == 1:
+            banded[side - width:] = 0
+        elif edge == 2:
+            banded[:, :width] = 0
+        else:
+            banded[:, side - width:] = 0
+    return banded
+
+
 def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT,
-         defocused: float = 0.0, layout: np.ndarray | None = None) -> np.ndarray:
+         defocused: float = 0.0, layout: np.ndarray | None = None, banded: float = 0.0) -> np.ndarray:
     """`count` background images (count, out, out, 3) uint8, each from a random source (`video` only when video
-    crops are given, `hands` only when a face `layout` is), a `defocused` share of them blurred (`defocus`, 1-4 px);
-    `faces` are the face crops the other sources cut from (never whole faces)."""
+    crops are given, `hands` only when a face `layout` is), a `defocused` share of them blurred (`defocus`, 1-4 px)
+    and a `banded` share given black edge bands (`black_bands`); `faces` are the face crops the other sources cut
+    from (never whole faces)."""
     kinds = (KINDS if len(video) else KINDS[1:]) + (("hands",) if layout is not None else ())
     images = []
     for _ in range(count):
@@ -224,6 +246,8 @@ def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.
             image = image[:, ::-1]
         if defocused > 0 and rng.uniform() < defocused:
             image = defocus(np.ascontiguousarray(image), rng)
+        if banded > 0 and rng.uniform() < banded:
+            image = black_bands(np.ascontiguousarray(image), rng)
         images.append(image)
     return np.stack(images)
 

@@ -13,7 +13,8 @@ landmarks only), and `clean_anchor`: keep the first copy of every face clean and
 the network's own clean answer too (needs copies >= 2 and a `weights.anchor` > 0; see orn/losses.py), and
 `negatives`: background crops per step (orn.negatives) that train the face score (0: none), a `negatives_defocused`
 share of them thrown out of focus (orn.negatives.defocus), `negatives_hands`: add the `hands` kind (hands over a
-featureless skin oval, orn.negatives.hands_on_skin) to them, and `init_onnx`: an
+featureless skin oval, orn.negatives.hands_on_skin) to them, `negatives_banded`: the share of them given black edge
+bands (orn.negatives.black_bands, as the daemon's crops near a frame's edge), and `init_onnx`: an
 exported model (path relative to training/) whose weights start the run when no checkpoint is at hand (orn.warm_start),
 and `occlusion_warmup`: the fraction of the time budget over which the occlusion probability rises linearly from 0 to
 `occlude_p`, so that a student trained from scratch first learns clean faces, as the baseline it would otherwise start
@@ -38,7 +39,7 @@ DEFAULTS = dict(
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
-    negatives_defocused=0.0, negatives_hands=False, init_onnx=None, landmark_definition=None)
+    negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, init_onnx=None, landmark_definition=None)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -153,7 +154,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         if cfg["negatives"]:  # background crops, for the face score only
             sources = images[rng.choice(train_idx, 8)]
             crops = negatives.make(sources, background, cfg["negatives"], rng, cfg["model"]["input"],
-                                   cfg["negatives_defocused"], layout)
+                                   cfg["negatives_defocused"], layout, cfg["negatives_banded"])
             x = torch.cat([x, torch.from_numpy(data.normalise(np.stack([data.photometric(c, rng) for c in crops])))
                            .to(device)])
         pred = model(x)

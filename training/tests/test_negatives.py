@@ -85,3 +85,17 @@ def test_the_hands_kind_comes_only_with_a_layout():
     assert with_hands.shape == (60, 128, 128, 3)
     without = negatives.make(faces, face_like(2, seed=5), 60, np.random.default_rng(7), out=128)
     assert not np.array_equal(with_hands, without)
+
+
+def test_black_bands_blacken_whole_edges_only():
+    rng = np.random.default_rng(11)
+    grey = np.full((100, 100, 3), 90, np.uint8)
+    for _ in range(20):
+        banded = negatives.black_bands(grey, rng)
+        black = (banded == 0).all(-1)
+        edges = [black[0].all(), black[-1].all(), black[:, 0].all(), black[:, -1].all()]
+        assert 1 <= sum(edges) <= 3, "one to three edges banded"
+        assert black[50, 50] == False and (banded[~black] == 90).all(), "the middle and the rest untouched"
+        assert black.mean() <= 3 * 0.25
+    assert (negatives.make(face_like(), face_like(2, seed=5), 20, np.random.default_rng(4), out=64, banded=1.0)
+            .reshape(20, -1, 3) == 0).all(-1).any(1).all(), "banded=1 gives every negative black pixels"
