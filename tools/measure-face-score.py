@@ -19,9 +19,12 @@ Background, no face in the picture (`--count` images per kind):
     such ovals, under hands, when a config sets `negatives_hands`);
   - mosaic / part: validation face crops shuffled in a 4x4 grid / zoomed 2.5-4x away from the centre
     (orn.negatives; faces never trained on, arrangements never seen).
-Each background image goes through twice: as the detector sees it (a false track needs a detection, at
-min_confidence, whose crop passes the face score) and with --boxes, a head-sized box in the middle so the regressor
-is asked about every image (the worst case: any detection there would be verified).
+Each background image goes through three times: as the detector sees it (a false track needs a detection, at
+min_confidence, whose crop passes the face score) and twice with --boxes, a head-sized box in the middle so the
+regressor is asked about every image (the worst case: any detection there would be verified) — framed by the
+regressor sidecar's detection framing so that its crop is exactly the image, and 4 % larger, so that the crop
+reaches past the image into the black the cropper writes there, as for a detection at the frame's edge (before
+session 14 the box was sized by the framing of session 10, and every box-driven crop had such bands).
 
 Faces: the AFLW training crops of the validation split (orn.validate.validation_crops("fused"), never trained on),
 clean and under the occlusion generator's heavy level (40-60 % of the face covered, all eight families, fixed seeds).
@@ -154,7 +157,7 @@ def write(folder: Path, images):
 
 def landmarks(binary, models, folder: Path, config: Path, boxes=None):
     """Per image file name: the face scores of the faces `occlumesh landmarks` reports."""
-    out = folder.parent / f"{folder.name}{'-boxes' if boxes else ''}.jsonl"
+    out = folder.parent / f"{Path(boxes).stem if boxes else folder.name}.jsonl"
     command = [binary, "landmarks", str(folder), "--jsonl", str(out), "--models", str(models),
                "--config", str(config)]
     if boxes:
@@ -239,20 +242,24 @@ def main():
         results[name] = [max(s) if s else None for s in scores.values()]
         summary(name, scores, len(images))
 
-    box = SIDE / 1.3565
-    centre = np.array([SIDE / 2, SIDE / 2 - 0.0532 * box])
-    print("\nEvery background image, box-driven (a head-sized box in the middle; the regressor asked about each):\n"
-          + header)
-    print("|" + "---|" * (len(THRESHOLDS) + 3))
-    for name, images in backgrounds.items():
-        folder = work / name
-        boxes = work / f"{name}-boxes.json"
-        boxes.write_text(json.dumps({f"{i:05d}.png": [float(centre[0] - box / 2), float(centre[1] - box / 2),
-                                                      float(centre[0] + box / 2), float(centre[1] + box / 2)]
-                                     for i in range(len(images))}))
-        scores = landmarks(args.binary, args.models, folder, config, boxes)
-        results[name + " (box)"] = [max(s) if s else None for s in scores.values()]
-        summary(name + " (box)", scores, len(images))
+    # The box whose crop (the regressor sidecar's detection framing) is exactly the image, and one 4 % larger, whose
+    # crop reaches past the image into black bands, as a detection at the frame's edge does.
+    framing = json.loads((Path(args.models) / "orn.json").read_text())["crop"]["framing"]["detection"]
+    for label, reach in (("box", 1.0), ("box, black bands", 1.04)):
+        box = SIDE * reach / framing["side_scale"]
+        centre = np.array([SIDE / 2, SIDE / 2]) - np.array(framing["centre_shift"]) * box
+        print(f"\nEvery background image, {label} (a head-sized box in the middle, its crop {reach:.2f} of the image; "
+              "the regressor asked about each):\n" + header)
+        print("|" + "---|" * (len(THRESHOLDS) + 3))
+        for name, images in backgrounds.items():
+            folder = work / name
+            boxes = work / f"{name}-{label.replace(', ', '-').replace(' ', '-')}.json"
+            boxes.write_text(json.dumps({f"{i:05d}.png": [float(centre[0] - box / 2), float(centre[1] - box / 2),
+                                                          float(centre[0] + box / 2), float(centre[1] + box / 2)]
+                                         for i in range(len(images))}))
+            scores = landmarks(args.binary, args.models, folder, config, boxes)
+            results[f"{name} ({label})"] = [max(s) if s else None for s in scores.values()]
+            summary(f"{name} ({label})", scores, len(images))
     (work / "scores.json").write_text(json.dumps(results))
     for name in face_sets:
         values = np.array([v for v in results[name] if v is not None])
