@@ -52,18 +52,14 @@ struct ListeningSocket {
             }
             guard listen(descriptor, 64) == 0 else { throw SocketError.systemCall("listen", errno, bindAddress.text) }
             if let temporary { try Self.publish(temporary, as: address) }
-        } catch let error as SocketError {
-            close(descriptor)
-            if let temporary { unlink(temporary.text) }
-            throw .socket(error)
-        } catch let error as PublisherError {
-            close(descriptor)
-            if let temporary { unlink(temporary.text) }
-            throw error
         } catch {
             close(descriptor)
             if let temporary { unlink(temporary.text) }
-            throw .invalidConfiguration("\(error)")
+            switch error {
+            case let error as SocketError: throw .socket(error)
+            case let error as PublisherError: throw error
+            default: throw .invalidConfiguration("\(error)")
+            }
         }
         self.descriptor = descriptor
         self.address = address
