@@ -446,16 +446,11 @@ TILTS = (20.0, -20.0)  # the daemon's turned second looks (FaceTracker.secondLoo
 
 def turn(frames: np.ndarray, points: np.ndarray, degrees: float) -> tuple:
     """Frames (N, SIDE, SIDE, 3) turned by `degrees` about their centre (black where nothing was), and their points
-    (N, K, 2) moved with them: a face the daemon finds in a turned view of the input."""
-    centre = SIDE / 2
-    angle = np.deg2rad(degrees)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    inverse = rotation.T
-    offset = centre - inverse @ np.array([centre, centre])
-    coefficients = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
-    images = np.stack([np.asarray(Image.fromarray(frame).transform((SIDE, SIDE), Image.AFFINE, coefficients,
-                                                                    Image.BILINEAR)) for frame in frames])
-    return images, (points - centre) @ rotation.T + centre
+    (N, K, 2) moved with them (data.Geometry, the training augmentation's map): a face the daemon finds in a turned
+    view of the input."""
+    geometry = data.Geometry(1.0, float(np.radians(degrees)), np.zeros(2, np.float32), False)
+    images = np.stack([data.warp(frame, geometry, SIDE) for frame in frames])
+    return images, geometry.apply_points(points / SIDE) * SIDE
 
 
 def blended_box(box: np.ndarray, probability: np.ndarray, least: float = 0.5, overlap: float = 0.3):
