@@ -250,10 +250,12 @@ def in_crop(lm: np.ndarray) -> np.ndarray:
 
 def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlude_p: float = 0.0,
                families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT,
-               clean_first: bool = False) -> dict:
+               clean_first: bool = False, edge_bands: float = 0.0) -> dict:
     """A batch of len(idx) * copies samples, copies of one face adjacent (group g = rows g*copies ... +copies-1).
     Copies share geometry (so they share every label) and differ in occlusion and photometrics. With `clean_first`
-    the first copy of each face is never occluded (the clean anchor of losses.anchor)."""
+    the first copy of each face is never occluded (the clean anchor of losses.anchor). An `edge_bands` share of the
+    copies that may be occluded also gets black bands along its edges (`occlusion.frame_edge_bands`: a face at the
+    frame's edge, as the daemon crops it); landmarks under a band are not visible."""
     xs, vis, targets = [], [], []
     for i in idx:
         g = random_geometry(rng) if augment else IDENTITY_GEOMETRY
@@ -268,6 +270,12 @@ def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlud
                     img, v = o.image, v & o.visible
                 except ValueError:
                     pass  # face too small or nothing fits: keep the clean copy
+            if edge_bands and not (clean_first and c == 0) and rng.uniform() < edge_bands:
+                bands = occlusion.frame_edge_bands(out, rng)
+                img = img.copy()
+                img[bands] = 0
+                pixel = np.clip(px.astype(int), 0, out - 1)
+                v = v & ~bands[pixel[:, 1], pixel[:, 0]]
             xs.append(photometric(img, rng) if augment else img)
             vis.append(v)
             targets.append(t)

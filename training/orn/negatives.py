@@ -201,19 +201,10 @@ def hands_on_skin(background: np.ndarray, layout: np.ndarray, rng) -> np.ndarray
 
 
 def black_bands(image: np.ndarray, rng, widest: float = 0.25) -> np.ndarray:
-    """`image` with black bands along one to three of its four edges, each up to `widest` of the side."""
+    """`image` with black bands along one to three of its four edges, each up to `widest` of the side
+    (`occlusion.frame_edge_bands`)."""
     banded = image.copy()
-    side = image.shape[0]
-    for edge in rng.permutation(4)[:int(rng.integers(1, 4))]:
-        width = int(rng.uniform(0.02, widest) * side)
-        if edge == 0:
-            banded[:width] = 0
-        elif edge == 1:
-            banded[side - width:] = 0
-        elif edge == 2:
-            banded[:, :width] = 0
-        else:
-            banded[:, side - width:] = 0
+    banded[occlusion.frame_edge_bands(image.shape[0], rng, widest)] = 0
     return banded
 
 

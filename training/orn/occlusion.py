@@ -75,6 +75,25 @@ def convex_hull(points: np.ndarray) -> np.ndarray:
     return np.array(half(p) + half(p[::-1]))
 
 
+def frame_edge_bands(side: int, rng, widest: float = 0.25) -> np.ndarray:
+    """A (side, side) bool mask of bands along one to three of a square crop's four edges, each up to `widest` of the
+    side: where the daemon's crop of a detection near the frame's edge reaches outside the frame (it writes black
+    there). Positives (`data.make_batch`) and negatives (`negatives.black_bands`) both get them, so that the face
+    score learns the bands as a sign of neither."""
+    mask = np.zeros((side, side), bool)
+    for edge in rng.permutation(4)[:int(rng.integers(1, 4))]:
+        width = int(rng.uniform(0.02, widest) * side)
+        if edge == 0:
+            mask[:width] = True
+        elif edge == 1:
+            mask[side - width:] = True
+        elif edge == 2:
+            mask[:, :width] = True
+        else:
+            mask[:, side - width:] = True
+    return mask
+
+
 def face_mask(lm68: np.ndarray, shape) -> np.ndarray:
     """The face hull: the convex hull of the 68 landmarks, as a bool (H, W) array."""
     img = Image.new("L", (shape[1], shape[0]), 0)

@@ -14,7 +14,8 @@ the network's own clean answer too (needs copies >= 2 and a `weights.anchor` > 0
 `negatives`: background crops per step (orn.negatives) that train the face score (0: none), a `negatives_defocused`
 share of them thrown out of focus (orn.negatives.defocus), `negatives_hands`: add the `hands` kind (hands over a
 featureless skin oval, orn.negatives.hands_on_skin) to them, `negatives_banded`: the share of them given black edge
-bands (orn.negatives.black_bands, as the daemon's crops near a frame's edge), and `init_onnx`: an
+bands (orn.negatives.black_bands, as the daemon's crops near a frame's edge), `positives_banded`: the share of the
+occluded copies given such bands too (data.make_batch's `edge_bands`), so that bands say neither face nor background, and `init_onnx`: an
 exported model (path relative to training/) whose weights start the run when no checkpoint is at hand (orn.warm_start),
 and `occlusion_warmup`: the fraction of the time budget over which the occlusion probability rises linearly from 0 to
 `occlude_p`, so that a student trained from scratch first learns clean faces, as the baseline it would otherwise start
@@ -39,7 +40,7 @@ DEFAULTS = dict(
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
-    negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, init_onnx=None, landmark_definition=None)
+    negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -149,7 +150,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         occlude_p = occlusion_probability(cfg, frac)
         b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], occlude_p, families,
                                        tuple(cfg["coverage"]), out=cfg["model"]["input"],
-                                       clean_first=cfg["clean_anchor"]), device)
+                                       clean_first=cfg["clean_anchor"], edge_bands=cfg["positives_banded"]), device)
         x = b["image"]
         if cfg["negatives"]:  # background crops, for the face score only
             sources = images[rng.choice(train_idx, 8)]

@@ -97,6 +97,28 @@ def test_clean_first_keeps_each_faces_first_copy_unoccluded():
     assert (b["visible"][1::3].sum() + b["visible"][2::3].sum()) < b["visible"][0::3].sum() * 2
 
 
+def test_edge_bands_blacken_occluded_copies_and_hide_the_landmarks_under_them():
+    model = tiny_model(K=4, V=120)
+    lab = labels_for(model, np.random.default_rng(1))
+    images = np.random.default_rng(2).integers(60, 200, (3, 120, 120, 3), dtype=np.uint8)
+    kw = dict(copies=3, occlude_p=0.0, augment=False, out=120, clean_first=True)
+    b = data.make_batch(images, lab, [0, 1, 2, 0], np.random.default_rng(3), np.arange(53), edge_bands=1.0, **kw)
+    plain = data.make_batch(images, lab, [0, 1, 2, 0], np.random.default_rng(3), np.arange(53), **kw)
+    black = (b["image"] == data.normalise(np.zeros((1, 1, 1, 3), np.uint8))).all(1)  # (rows, H, W)
+    assert np.array_equal(b["image"][0::3], plain["image"][0::3]), "the clean anchor never gets bands"
+    for row in range(12):
+        if row % 3 == 0:
+            continue
+        edges = [black[row, 0].all(), black[row, -1].all(), black[row, :, 0].all(), black[row, :, -1].all()]
+        assert 1 <= sum(edges) <= 3, f"row {row}: one to three edges banded"
+        pixel = np.clip((b["lm68"][row] * 120).astype(int), 0, 119)
+        under = black[row, pixel[:, 1], pixel[:, 0]]
+        assert not b["visible"][row][under].any(), "a landmark under a band is not visible"
+        assert np.array_equal(b["visible"][row], plain["visible"][row] * ~under), "the rest as without bands"
+    assert b["visible"][1::3].sum() + b["visible"][2::3].sum() < plain["visible"][1::3].sum() * 2, \
+        "some landmarks fall under the bands"
+
+
 def test_anchor_weight_needs_a_clean_first_copy():
     from orn import train
     with pytest.raises(ValueError, match="clean_anchor"):
