@@ -5,7 +5,10 @@ generator's heavy level (40-60 % of the face covered, fixed seeds). Background: 
 background crops (`orn.negatives.load_video("val")`, frames never trained on) and 2,000 crops of the other kinds cut
 from the validation faces with a fixed seed. Reports, for each face set, the share of faces above the threshold that
 rejects 99 % of the background, and the area under the ROC curve; and the same for the background thrown out of focus
-(`defocused`: every crop blurred 1-4 px, fixed seed), the video background where a sharp-trained score fails.
+(`defocused`: every crop blurred 1-4 px, fixed seed), the video background where a sharp-trained score fails; and
+faces and background alike with black bands along one to three edges (`banded`: `negatives.black_bands`, fixed
+seeds), as the daemon's crops of detections at the frame's edge have them — bands must say neither face nor
+background.
 
     python -m orn.face_score CKPT [CKPT ...]
 """
@@ -37,6 +40,12 @@ def background_crops(faces: np.ndarray, count: int = 2000, seed: int = 77) -> np
     return others
 
 
+def banded(images: np.ndarray, seed: int) -> np.ndarray:
+    """Every crop of `images` with black edge bands (`negatives.black_bands`), drawn with a fixed seed."""
+    rng = np.random.default_rng(seed)
+    return np.stack([negatives.black_bands(image, rng) for image in images])
+
+
 def roc(face: np.ndarray, background: np.ndarray, reject: float = 0.99) -> dict:
     """Share of faces above the threshold that rejects `reject` of the background, and the ROC's area."""
     threshold = float(np.quantile(background, reject))
@@ -55,6 +64,8 @@ def main(argv=None) -> int:
     background = background_crops(images)
     blur = np.random.default_rng(78)
     defocused = np.stack([negatives.defocus(crop, blur) for crop in background])
+    banded_background = banded(background, 79)
+    banded_faces = {f"{name}_banded": banded(crops, 80) for name, crops in faces.items()}
     print(f"{len(images)} validation faces, {len(background)} background crops", flush=True)
     for ckpt in args.checkpoints:
         model, _ = load_model(ckpt)
@@ -63,6 +74,8 @@ def main(argv=None) -> int:
         result = {name: roc(value, back) for name, value in face.items()}
         back = scores(model, defocused)
         result.update({f"{name}_vs_defocused": roc(value, back) for name, value in face.items()})
+        back = scores(model, banded_background)
+        result.update({name: roc(scores(model, crops), back) for name, crops in banded_faces.items()})
         print(ckpt, json.dumps(result), flush=True)
     return 0
 

@@ -99,3 +99,11 @@ def test_black_bands_blacken_whole_edges_only():
         assert black.mean() <= 3 * 0.25
     assert (negatives.make(face_like(), face_like(2, seed=5), 20, np.random.default_rng(4), out=64, banded=1.0)
             .reshape(20, -1, 3) == 0).all(-1).any(1).all(), "banded=1 gives every negative black pixels"
+
+
+def test_face_score_bands_every_crop_the_same_way_for_every_model():
+    crops = face_like(6)
+    first, again = face_score.banded(crops, 80), face_score.banded(crops, 80)
+    assert first.shape == crops.shape and np.array_equal(first, again), "fixed seed: the same bands each time"
+    assert (first.reshape(len(crops), -1, 3) == 0).all(-1).any(1).all(), "every crop has bands"
+    assert not np.array_equal(first, face_score.banded(crops, 81))
