@@ -19,7 +19,7 @@ Background, no face in the picture (`--count` images per kind):
     such ovals, under hands, when a config sets `negatives_hands`);
   - mosaic / part: validation face crops shuffled in a 4x4 grid / zoomed 2.5-4x away from the centre
     (orn.negatives; faces never trained on, arrangements never seen).
-Each background image goes through three times: as the detector sees it (a false track needs a detection, at
+Each image, face or background, goes through three times: as the detector sees it (a false track needs a detection, at
 min_confidence, whose crop passes the face score) and twice with --boxes, a head-sized box in the middle so the
 regressor is asked about every image (the worst case: any detection there would be verified) — framed by the
 regressor sidecar's detection framing so that its crop is exactly the image, and 4 % larger, so that the crop
@@ -246,14 +246,15 @@ def main():
     # crop reaches past the image into black bands, as a detection at the frame's edge does.
     framing = json.loads((Path(args.models) / "orn.json").read_text())["crop"]["framing"]["detection"]
     for label, reach in (("box", 1.0), ("box, black bands", 1.04)):
-        box = SIDE * reach / framing["side_scale"]
-        centre = np.array([SIDE / 2, SIDE / 2]) - np.array(framing["centre_shift"]) * box
-        print(f"\nEvery background image, {label} (a head-sized box in the middle, its crop {reach:.2f} of the image; "
+        print(f"\nEvery image, {label} (a head-sized box in the middle, its crop {reach:.2f} of the image; "
               "the regressor asked about each):\n" + header)
         print("|" + "---|" * (len(THRESHOLDS) + 3))
-        for name, images in backgrounds.items():
-            folder = work / name
-            boxes = work / f"{name}-{label.replace(', ', '-').replace(' ', '-')}.json"
+        for name, images in list(face_sets.items()) + list(backgrounds.items()):
+            folder = work / name.replace(" ", "-")
+            side = np.asarray(images[0]).shape[0]  # faces are 120-px crops, background SIDE
+            box = side * reach / framing["side_scale"]
+            centre = np.array([side / 2, side / 2]) - np.array(framing["centre_shift"]) * box
+            boxes = work / f"{name.replace(' ', '-')}-{label.replace(', ', '-').replace(' ', '-')}.json"
             boxes.write_text(json.dumps({f"{i:05d}.png": [float(centre[0] - box / 2), float(centre[1] - box / 2),
                                                           float(centre[0] + box / 2), float(centre[1] + box / 2)]
                                          for i in range(len(images))}))
