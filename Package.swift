@@ -104,7 +104,7 @@ let package = Package(
         ),
         .target(
             name: "FaceTracking",
-            dependencies: ["InferenceCore", "InferenceGraph", "VideoIngest"],
+            dependencies: ["FaceModel", "InferenceCore", "InferenceGraph", "VideoIngest"],
             swiftSettings: vectorISA + numericInDebug
         ),
         .target(
@@ -237,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaceTrackingTests",
-            dependencies: ["FaceTracking", "InferenceCore", "VideoIngest", "CMallocCounter", "TestSupport"],
+            dependencies: ["FaceTracking", "FaceModel", "InferenceCore", "VideoIngest", "CMallocCounter", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: vectorISA
         ),
