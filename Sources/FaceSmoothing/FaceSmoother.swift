@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FaceModel
 
 /// Tunable settings of per-track smoothing (meant to be read from the daemon's config).
@@ -16,6 +19,9 @@ public struct SmoothingSettings: Sendable, Equatable, Codable {
     /// its centred, zero-phase window averages (`CentredWindowSmoother`) in place of the causal filters above; 0
     /// keeps the filters. Default `defaultLookaheadFrames`. Live sources and paced files always use the filters.
     public var lookaheadFrames: Int
+    /// The pose of the causal filters carried by the face's measured image motion (`MotionGuidance`, the default);
+    /// nil keeps the One Euro filters for the pose.
+    public var motionGuidance: MotionGuidance?
 
     /// Lookahead default: 4 frames (Gaussian σ 1.6 frames). On the three clips (tools/measure-lag.py) the daemon's
     /// landmarks keep 0.228 / 0.258 / 0.051 % jitter and at most 0.03 frames of lag, against the filters' 0.345 /
@@ -35,13 +41,50 @@ public struct SmoothingSettings: Sendable, Equatable, Codable {
     public init(expression: OneEuroSettings = SmoothingSettings.defaultExpression,
                 translation: OneEuroSettings = SmoothingSettings.defaultTranslation,
                 rotation: OneEuroSettings = RotationFilter.defaultSettings, identity: IdentitySettings = IdentitySettings(),
-                expressionScale: Float = 1, lookaheadFrames: Int = SmoothingSettings.defaultLookaheadFrames) {
+                expressionScale: Float = 1, lookaheadFrames: Int = SmoothingSettings.defaultLookaheadFrames,
+                motionGuidance: MotionGuidance? = MotionGuidance()) {
+        self.motionGuidance = motionGuidance
         self.expression = expression
         self.translation = translation
         self.rotation = rotation
         self.identity = identity
         self.expressionScale = expressionScale
         self.lookaheadFrames = lookaheadFrames
+    }
+}
+
+/// The causal pose filter for a face whose image motion between frames is measured (FaceTracking's
+/// `FaceMotionEstimator`), a complementary filter: each frame the face's anchor (a point on the face's surface,
+/// `FaceSmoother.motionAnchor`) is carried from where the last smoothed pose put it by the mean of the last
+/// `averagedSteps` measured motions, and pulled a `correction` share of the way to where the regressed pose puts it;
+/// scale likewise; the rotation, turned in the image plane by the motion, is pulled a `rotationCorrection` share of
+/// the way to the regressed one; the translation is what puts the anchor at its place under that rotation. The
+/// motion, measured on the pixels, follows the head without delay; the small corrections average the regressor's
+/// noise and stop the carried pose from drifting. Carrying a point on the face rather than the model's origin keeps
+/// a nod (a turn that moves the face's surface but not the head's centre) from being counted twice, once by the
+/// motion as a shift and again by the regressed rotation. A frame without a measured motion (alignment failed, a
+/// frame skipped) is pulled by `fallbackCorrection` from where the pose was.
+public struct MotionGuidance: Sendable, Equatable, Codable {
+    /// Share (0…1] of the way from the carried anchor position and scale to the regressed ones, per frame.
+    public var correction: Float
+    /// Share (0…1] of the way from the carried rotation to the regressed one, per frame.
+    public var rotationCorrection: Float
+    /// Frames of measured motion averaged for the step (1…`maximumAveragedSteps`): n of them smooth the judder of a
+    /// video converted to another frame rate (it repeats frames, so its motion comes in uneven steps) for (n − 1) / 2
+    /// frames of lag of the speed.
+    public var averagedSteps: Int
+    /// Share of the way to the regressed pose on a frame without a measured motion.
+    public var fallbackCorrection: Float
+    /// Most frames of motion `averagedSteps` may ask for.
+    public static let maximumAveragedSteps = 4
+
+    /// Settings from their parts; the defaults are measured (docs/face-tracking.md, "Lag and jitter").
+    public init(correction: Float = 0.05, rotationCorrection: Float = 0.05, averagedSteps: Int = 2,
+                fallbackCorrection: Float = 0.3) {
+        self.correction = correction
+        self.rotationCorrection = rotationCorrection
+        self.averagedSteps = averagedSteps
+        self.fallbackCorrection = fallbackCorrection
     }
 }
 
@@ -75,12 +118,19 @@ public struct FaceSmoother: Sendable {
     private var scale: OneEuroFilter
     private var rotation: RotationFilter
     private var window: CentredWindowSmoother
+    /// The point of the face (model coordinates) whose image motion guidance carries: a point on the face's
+    /// surface, such as the mean of its inner landmarks (`MotionGuidance`); the model's origin by default.
+    public var motionAnchor = SIMD3<Float>.zero
+    /// The last pose out of `smooth` with motion guidance, and the last measured motion (for averaging).
+    private var guidedPose: FacePose?
+    private var recentMotions: [ImageMotion] = []
     private var translationBuffer: [Float] = [0, 0, 0]
     private var scaleBuffer: [Float] = [0]
 
     /// A smoother for a model with these coefficient counts.
     public init(identityCount: Int, expressionCount: Int, settings: SmoothingSettings = SmoothingSettings()) {
         self.settings = settings
+        recentMotions.reserveCapacity(MotionGuidance.maximumAveragedSteps)
         identity = IdentityEstimator(dimension: identityCount, settings: settings.identity)
         expression = OneEuroFilter(dimension: expressionCount, settings: settings.expression)
         translation = OneEuroFilter(dimension: 3, settings: settings.translation)
@@ -105,9 +155,16 @@ public struct FaceSmoother: Sendable {
     ///   - faceSize: the face's size in pixels (e.g. its box side), which translation speed is divided by.
     ///   - confidence: the regressor's or tracker's confidence in this frame (0…1).
     ///   - occlusion: the fraction of the face judged occluded (0…1); occluded frames weigh less for identity.
-    public mutating func smooth(_ parameters: inout FaceParameters, time: Double, faceSize: Float, confidence: Float, occlusion: Float) {
+    ///   - motion: how the face moved in the image since the frame last smoothed, when measured; with
+    ///     `settings.motionGuidance` the pose follows it (`MotionGuidance`).
+    public mutating func smooth(_ parameters: inout FaceParameters, time: Double, faceSize: Float, confidence: Float,
+                                occlusion: Float, motion: ImageMotion? = nil) {
         identity.update(&parameters.identity, confidence: confidence, occlusion: occlusion)
         expression.filter(&parameters.expression, time: time, scale: settings.expressionScale)
+        if let guidance = settings.motionGuidance {
+            parameters.pose = guide(parameters.pose, motion: motion, guidance: guidance)
+            return
+        }
         let t = parameters.pose.translation
         translationBuffer[0] = t.x
         translationBuffer[1] = t.y
@@ -118,6 +175,60 @@ public struct FaceSmoother: Sendable {
         scale.filter(&scaleBuffer, time: time, scale: max(parameters.pose.scale, .leastNormalMagnitude))
         parameters.pose.scale = scaleBuffer[0]
         parameters.pose.rotation = rotation.filter(parameters.pose.rotation, time: time)
+    }
+
+    /// The motion-guided pose (`MotionGuidance`): the last one carried by the (averaged) measured motion, pulled
+    /// towards `regressed`.
+    private mutating func guide(_ regressed: FacePose, motion: ImageMotion?, guidance: MotionGuidance) -> FacePose {
+        guard let previous = guidedPose, regressed.scale.isFinite, regressed.translation.x.isFinite,
+              regressed.translation.y.isFinite, regressed.translation.z.isFinite else {
+            guidedPose = regressed
+            recentMotions.removeAll(keepingCapacity: true)
+            return regressed
+        }
+        var anchor = previous.project(motionAnchor), scale = previous.scale, depth = previous.translation.z
+        var rotation = previous.rotation
+        var share = guidance.fallbackCorrection, rotationShare = guidance.fallbackCorrection
+        if let motion, motion.isFinite {
+            let steps = min(max(guidance.averagedSteps, 1), MotionGuidance.maximumAveragedSteps)
+            if recentMotions.count >= steps { recentMotions.removeFirst(recentMotions.count - steps + 1) }
+            recentMotions.append(motion)
+            let step = Self.mean(of: recentMotions)
+            let carried = previous.moved(by: step)
+            anchor = step.apply(anchor)
+            (scale, depth, rotation) = (carried.scale, carried.translation.z, carried.rotation)
+            share = guidance.correction
+            rotationShare = guidance.rotationCorrection
+        } else {
+            recentMotions.removeAll(keepingCapacity: true)
+        }
+        share = min(max(share, 0), 1)
+        rotationShare = min(max(rotationShare, 0), 1)
+        let target = regressed.project(motionAnchor)
+        anchor += share * (target - anchor)
+        scale += share * (regressed.scale - scale)
+        depth += share * (regressed.translation.z - depth)
+        rotation = rotation.slerp(to: regressed.rotation, t: rotationShare)
+        // The translation that projects the anchor to its place: project(v) = (t.x + r.x, t.y − r.y), r = s·R·v.
+        let turned = scale * rotation.rotate(motionAnchor)
+        let pose = FacePose(rotation: rotation, translation: SIMD3(anchor.x - turned.x, anchor.y + turned.y, depth), scale: scale)
+        guidedPose = pose
+        return pose
+    }
+
+    /// The mean step of `motions` (not empty), each written about the last one's centre: geometric in scale,
+    /// arithmetic in turn and shift.
+    private static func mean(of motions: [ImageMotion]) -> ImageMotion {
+        let centre = motions[motions.count - 1].centre
+        var logScale: Float = 0, angle: Float = 0, translation = SIMD2<Float>.zero
+        for index in motions.indices {
+            let motion = motions[index].about(centre)
+            logScale += logf(motion.scale)
+            angle += motion.angle
+            translation += motion.translation
+        }
+        let count = Float(motions.count)
+        return ImageMotion(centre: centre, scale: expf(logScale / count), angle: angle / count, translation: translation / count)
     }
 
     /// Takes in one frame for the centred window: its identity joins the estimate (weighted as in `smooth`), its pose
@@ -143,6 +254,8 @@ public struct FaceSmoother: Sendable {
 
     /// Forgets everything (the track ended or changed person).
     public mutating func reset() {
+        guidedPose = nil
+        recentMotions.removeAll(keepingCapacity: true)
         window.reset()
         identity.reset()
         expression.reset()
