@@ -16,7 +16,10 @@ regressed). On the frames where both report the first track's face:
   -3..6 frames in 0.01 steps. Positive tau: the smoothed output trails. The unsmoothed output against its own
   low-pass gives ~0.
 
-Needs numpy. Prints one line per clip and the mean.
+Also prints each clip's share of repeated frames: frames whose grey levels differ from the previous frame's by under
+0.3 on average (a video converted to a higher frame rate repeats frames, so its motion comes in uneven steps, which
+the jitter measure counts as the face's own jitter). Needs numpy and the ffmpeg command. Prints one line per clip and
+the mean.
 """
 import argparse
 import json
@@ -46,6 +49,19 @@ def run(binary, clip, out, extra):
             if face["track"] == first_track:
                 frames[record["frame"]] = np.array(face["landmarks68"], dtype=np.float64)
     return frames, first_track
+
+
+def repeated_frames(clip):
+    """Share of the clip's frames (after the first) whose mean absolute grey-level difference from the previous
+    frame is under 0.3."""
+    size = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                           "-of", "csv=p=0", str(clip)], check=True, capture_output=True, text=True).stdout.split(",")
+    width, height = int(size[0]), int(size[1])
+    data = subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                          check=True, capture_output=True).stdout
+    frames = np.frombuffer(data, np.uint8).reshape(-1, height, width).astype(np.int16)
+    differences = np.array([np.abs(frames[i] - frames[i - 1]).mean() for i in range(1, len(frames))])
+    return float((differences < 0.3).mean()) if len(differences) else 0.0
 
 
 def gaussian_lowpass(x, sigma=2.0):
@@ -117,8 +133,8 @@ def main():
             result = measure(smoothed, raw)
             results.append(result)
             print(f"{clip.name}: {result['frames']} frames, jitter {result['jitter']:.3f} % (unsmoothed "
-                  f"{result['jitter_raw']:.3f} %), lag {result['lag']:.2f} frames (unsmoothed {result['lag_raw']:.2f})",
-                  flush=True)
+                  f"{result['jitter_raw']:.3f} %), lag {result['lag']:.2f} frames (unsmoothed {result['lag_raw']:.2f}), "
+                  f"repeated frames {100 * repeated_frames(clip):.0f} %", flush=True)
     print(f"mean: jitter {np.mean([r['jitter'] for r in results]):.3f} %, lag {np.mean([r['lag'] for r in results]):.2f} frames; "
           f"worst lag {max(r['lag'] for r in results):.2f}")
 
