@@ -215,6 +215,22 @@ extension DaemonConfiguration {
         public var identity = IdentityAveraging()
         /// `[smoothing.files]`: the centred window that replaces the filters where the source is a file.
         public var files = FileSmoothing()
+        /// `[smoothing.motion]`: the pose of the causal filters carried by the face's measured image motion.
+        public var motion = MotionSmoothing()
+    }
+
+    /// `[smoothing.motion]` (FaceSmoothing's `MotionGuidance`).
+    public struct MotionSmoothing: Sendable, Equatable {
+        /// Whether the causal filters' pose follows the measured image motion (false: the One Euro filters).
+        public var guided = true
+        /// Share of the way from the carried pose to the regressed one, per frame.
+        public var correction = 0.05
+        /// Share of the way from the carried rotation to the regressed one, per frame.
+        public var rotationCorrection = 0.05
+        /// Frames of measured motion averaged per step (1…4).
+        public var averagedSteps = 2
+        /// Share of the way to the regressed pose on a frame without a measured motion.
+        public var fallbackCorrection = 0.3
     }
 
     /// `[smoothing.files]`.

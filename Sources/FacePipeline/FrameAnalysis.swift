@@ -14,6 +14,11 @@ public struct TrackedFace: Sendable {
     public var box: BoundingBox
     /// Where the regressor's crop is cut.
     public var region: CropRegion
+    /// How the face moved in the image since frame `motionSince` (the frame the tracking stage saw before this
+    /// one), measured on the pixels when the smoothing asks for it (`MotionGuidance`); nil otherwise.
+    public var motion: ImageMotion? = nil
+    /// The frame `motion` starts from.
+    public var motionSince: Int = -1
 }
 
 /// A frame and the faces to regress in it.

@@ -19,6 +19,11 @@ public final class Pipeline: Sendable {
     public let isLive: Bool
     /// Whether the tracker takes the regressor's observations back (landmarks, or face scores).
     private let usesFeedback: Bool
+    /// Whether the mesh stage smooths frame by frame with the causal filters whatever the settings (a live or paced
+    /// source, smoothing on).
+    private let smoothsCausally: Bool
+    /// Whether smoothing is on at all (`PipelineSettings.smoothingEnabled`).
+    private let smoothingEnabled: Bool
     /// The shared models.
     public let models: PipelineModels
     private let recorder = StatisticsRecorder()
@@ -41,6 +46,8 @@ public final class Pipeline: Sendable {
         var failure: PipelineError?
         var pendingSmoothing: SmoothingSettings?
         var pendingDetectionScore: Float?
+        /// Whether the tracking stage should measure face motion under reloaded smoothing settings.
+        var pendingMotionEstimation: Bool?
     }
 
     /// The non-`Sendable` parts, moved onto their threads by `run`.
@@ -83,6 +90,9 @@ public final class Pipeline: Sendable {
         let mesh = MeshStage(model: models.model, settings: settings.smoothing, smoothing: settings.smoothingEnabled,
                              lookahead: !source.isLive && !settings.realtime)
         isLive = source.isLive
+        smoothsCausally = settings.smoothingEnabled && (source.isLive || settings.realtime)
+        smoothingEnabled = settings.smoothingEnabled
+        tracking.estimatesMotion = Self.measuresMotion(settings.smoothing, causal: smoothsCausally, enabled: smoothingEnabled)
         sourceInterruption = source.interruption
         usesFeedback = settings.followLandmarks || regression.hasFaceScore
         let policy: StageHandoff<VideoFrame>.OverflowPolicy = isLive ? .replaceOldest : .waitForSpace
@@ -125,9 +135,17 @@ public final class Pipeline: Sendable {
         recorder.snapshot(dropped: UInt64(decoded.droppedCount + tracked.droppedCount + regressed.droppedCount + meshed.droppedCount))
     }
 
+    /// Whether faces' image motion is measured for `smoothing`: with motion guidance, where the mesh stage smooths
+    /// causally (a live or paced source, or a file without the centred window).
+    private static func measuresMotion(_ smoothing: SmoothingSettings, causal: Bool, enabled: Bool) -> Bool {
+        enabled && smoothing.motionGuidance != nil && (causal || smoothing.lookaheadFrames == 0)
+    }
+
     /// Applies reloadable settings from the next frame on: smoothing filters and the detector's minimum score.
     public func reload(smoothing: SmoothingSettings, minimumDetectionScore: Float) {
+        let motion = Self.measuresMotion(smoothing, causal: smoothsCausally, enabled: smoothingEnabled)
         control.withLock {
+            $0.pendingMotionEstimation = motion
             $0.pendingSmoothing = smoothing
             $0.pendingDetectionScore = minimumDetectionScore
         }
@@ -227,6 +245,9 @@ public final class Pipeline: Sendable {
         runStage(.track, from: decoded, to: tracked, prepare: { frame in
             if let score = control.withLock({ state -> Float? in defer { state.pendingDetectionScore = nil }; return state.pendingDetectionScore }) {
                 stage.update(minimumDetectionScore: score)
+            }
+            if let motion = control.withLock({ state -> Bool? in defer { state.pendingMotionEstimation = nil }; return state.pendingMotionEstimation }) {
+                stage.estimatesMotion = motion
             }
             // Files: the observations of the frame two back decide this frame's crops and track ends, on every run alike.
             return (frame, isLive || !usesFeedback ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2))

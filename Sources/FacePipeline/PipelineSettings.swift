@@ -92,6 +92,11 @@ extension SmoothingSettings {
                   identity: IdentitySettings(occludedWeight: Float(identity.occludedWeight),
                                              occlusionThreshold: Float(identity.occlusionThreshold),
                                              maximumWeight: Float(identity.maximumWeight)),
-                  lookaheadFrames: smoothing.files.lookaheadFrames)
+                  lookaheadFrames: smoothing.files.lookaheadFrames,
+                  motionGuidance: smoothing.motion.guided
+                      ? MotionGuidance(correction: Float(smoothing.motion.correction),
+                                       rotationCorrection: Float(smoothing.motion.rotationCorrection), averagedSteps: smoothing.motion.averagedSteps,
+                                       fallbackCorrection: Float(smoothing.motion.fallbackCorrection))
+                      : nil)
     }
 }

@@ -35,6 +35,11 @@ public final class TrackingStage {
     let maximumFaces: Int
     let followLandmarks: Bool
     let minimumFaceScore: Float
+    /// Whether each face's image motion since the previous frame is measured (`TrackedFace.motion`), for the
+    /// motion-guided smoothing of causal sources; set by the pipeline.
+    public var estimatesMotion = false
+    private var motionEstimators: [Int: FaceMotionEstimator] = [:]
+    private var previousFrame = -1
 
     /// Loads the detectors (and, for a regressor with the face score, a regressor of its own to check new faces)
     /// and makes a tracker.
@@ -96,10 +101,35 @@ public final class TrackingStage {
         } catch {
             throw .stage(name: "tracking", frame: frame.index, reason: "\(error)")
         }
-        let faces = tracks.prefix(maximumFaces).map { track in
+        var faces = tracks.prefix(maximumFaces).map { track in
             TrackedFace(track: track.id, confidence: track.confidence, box: track.box, region: track.cropRegion(framing: framing))
         }
+        if estimatesMotion {
+            measureMotion(&faces, in: frame)
+        } else if !motionEstimators.isEmpty {
+            motionEstimators = [:]
+        }
         return TrackedFrame(frame: frame, faces: faces, rejectedFaces: (verifier?.unusableOutputs ?? 0) - unusableBefore)
+    }
+
+    /// Measures each face's motion from the previous frame to `frame` (`FaceMotionEstimator`, one per track) and
+    /// remembers the face's square in `frame` for the next; estimators of tracks not in `faces` are dropped.
+    private func measureMotion(_ faces: inout [TrackedFace], in frame: VideoFrame) {
+        var kept: [Int: FaceMotionEstimator] = [:]
+        for index in faces.indices {
+            let track = faces[index].track
+            var estimator = motionEstimators.removeValue(forKey: track) ?? FaceMotionEstimator()
+            if let motion = estimator.measure(frame) {
+                faces[index].motion = motion
+                faces[index].motionSince = previousFrame
+            }
+            let box = faces[index].box
+            estimator.remember(frame, centre: (box.minimum + box.maximum) / 2,
+                               side: max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y))
+            kept[track] = estimator
+        }
+        motionEstimators = kept
+        previousFrame = frame.index
     }
 
     /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own, numbered
@@ -359,8 +389,13 @@ public final class MeshStage {
                     var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings)
                     if mode == .causal {
                         let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
+                        // A motion counts only from the frame this track was last smoothed on (a live source may
+                        // drop frames between the stages).
+                        let motion = face.tracked.motionSince == state.lastFrame ? face.tracked.motion : nil
                         state.smoother.smooth(&parameters, time: frame.presentationTime, faceSize: size,
-                                              confidence: face.tracked.confidence, occlusion: 1 - face.face.meanVisibility)
+                                              confidence: face.tracked.confidence, occlusion: 1 - face.face.meanVisibility,
+                                              motion: motion)
+                        state.lastFrame = frame.index
                     } else {
                         _ = state.smoother.centred(at: frame.index, into: &parameters)  // `accept` recorded it
                     }
@@ -392,12 +427,30 @@ public final class MeshStage {
 /// What the mesh stage keeps per track: its filters, and its identity shape with the identity it was built from.
 private struct TrackMeshState {
     var smoother: FaceSmoother
+    /// The last frame smoothed causally (-2 before any: never a `TrackedFace.motionSince`).
+    var lastFrame = -2
     var shapeIdentity: [Float]?
     var shape: FaceMesh
 
     init(model: MorphableModel, settings: SmoothingSettings) {
         smoother = FaceSmoother(identityCount: model.identityCount, expressionCount: model.expressionCount, settings: settings)
+        smoother.motionAnchor = Self.innerFaceCentre(of: model)
         shape = model.makeMesh(.wholeHead)
+    }
+
+    /// The mean of the neutral face's inner landmark vertices (brows, nose, eyes, mouth: landmarks 17–67), the
+    /// point of the face motion guidance carries (`MotionGuidance`): on the face's surface, where the image motion
+    /// is measured.
+    static func innerFaceCentre(of model: MorphableModel) -> SIMD3<Float> {
+        let neutral = model.neutral
+        var sum = SIMD3<Float>.zero, count: Float = 0
+        for landmark in 17..<min(68, model.landmarkVertices.count) {
+            let vertex = Int(model.landmarkVertices[landmark])
+            guard vertex >= 0, vertex < model.vertexCount else { continue }
+            sum += SIMD3(neutral[3 * vertex], neutral[3 * vertex + 1], neutral[3 * vertex + 2])
+            count += 1
+        }
+        return count > 0 ? sum / count : .zero
     }
 
     /// Builds `mesh` from the identity shape (renewed when the identity estimate has moved by more than

@@ -48,6 +48,21 @@ struct PipelineSettingsTests {
         #expect(SmoothingSettings(DaemonConfiguration().smoothing) == SmoothingSettings())
     }
 
+    @Test("[smoothing.motion] reaches the smoother; guided = false gives the One Euro filters")
+    func motionGuidance() throws {
+        let configuration = try DaemonConfiguration.parse("""
+            [smoothing.motion]
+            correction = 0.2
+            rotation_correction = 0.4
+            averaged_steps = 3
+            fallback_correction = 0.0
+            """)
+        #expect(SmoothingSettings(configuration.smoothing).motionGuidance
+                == MotionGuidance(correction: 0.2, rotationCorrection: 0.4, averagedSteps: 3, fallbackCorrection: 0))
+        let off = try DaemonConfiguration.parse("[smoothing.motion]\nguided = false\n")
+        #expect(SmoothingSettings(off.smoothing).motionGuidance == nil)
+    }
+
     @Test("tracking and model keys map onto the pipeline's settings")
     func mapping() throws {
         let configuration = try DaemonConfiguration.parse("""
