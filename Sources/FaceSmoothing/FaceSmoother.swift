@@ -77,6 +77,8 @@ public struct MotionGuidance: Sendable, Equatable, Codable {
     public var fallbackCorrection: Float
     /// Most frames of motion `averagedSteps` may ask for.
     public static let maximumAveragedSteps = 4
+    /// Seconds without a smoothed frame after which a track's guided pose starts again from the regressed one.
+    public static let longestGap = 0.5
 
     /// Settings from their parts; the defaults are measured (docs/face-tracking.md, "Lag and jitter").
     public init(correction: Float = 0.05, rotationCorrection: Float = 0.05, averagedSteps: Int = 2,
@@ -124,6 +126,8 @@ public struct FaceSmoother: Sendable {
     /// The last pose out of `smooth` with motion guidance, and the last measured motion (for averaging).
     private var guidedPose: FacePose?
     private var recentMotions: [ImageMotion] = []
+    /// When `guidedPose` was made (seconds, the frames' clock).
+    private var guidedTime = 0.0
     private var translationBuffer: [Float] = [0, 0, 0]
     private var scaleBuffer: [Float] = [0]
 
@@ -141,6 +145,15 @@ public struct FaceSmoother: Sendable {
 
     /// Changes the settings; the history is kept.
     public mutating func update(settings: SmoothingSettings) {
+        if (settings.motionGuidance == nil) != (self.settings.motionGuidance == nil) {
+            // The pose changes hands between the guided pose and the One Euro filters: neither resumes from the
+            // state it had when it last ran, maybe minutes ago.
+            guidedPose = nil
+            recentMotions.removeAll(keepingCapacity: true)
+            translation.reset()
+            scale.reset()
+            rotation.reset()
+        }
         self.settings = settings
         identity.settings = settings.identity
         expression.settings = settings.expression
@@ -162,7 +175,7 @@ public struct FaceSmoother: Sendable {
         identity.update(&parameters.identity, confidence: confidence, occlusion: occlusion)
         expression.filter(&parameters.expression, time: time, scale: settings.expressionScale)
         if let guidance = settings.motionGuidance {
-            parameters.pose = guide(parameters.pose, motion: motion, guidance: guidance)
+            parameters.pose = guide(parameters.pose, time: time, motion: motion, guidance: guidance)
             return
         }
         let t = parameters.pose.translation
@@ -179,13 +192,17 @@ public struct FaceSmoother: Sendable {
 
     /// The motion-guided pose (`MotionGuidance`): the last one carried by the (averaged) measured motion, pulled
     /// towards `regressed`.
-    private mutating func guide(_ regressed: FacePose, motion: ImageMotion?, guidance: MotionGuidance) -> FacePose {
+    private mutating func guide(_ regressed: FacePose, time: Double, motion: ImageMotion?, guidance: MotionGuidance) -> FacePose {
+        // A track unseen for a while starts again from its regressed pose rather than from where it was.
         guard let previous = guidedPose, regressed.scale.isFinite, regressed.translation.x.isFinite,
-              regressed.translation.y.isFinite, regressed.translation.z.isFinite else {
+              regressed.translation.y.isFinite, regressed.translation.z.isFinite,
+              time - guidedTime <= MotionGuidance.longestGap, time >= guidedTime else {
             guidedPose = regressed
+            guidedTime = time
             recentMotions.removeAll(keepingCapacity: true)
             return regressed
         }
+        guidedTime = time
         var anchor = previous.project(motionAnchor), scale = previous.scale, depth = previous.translation.z
         var rotation = previous.rotation
         var share = guidance.fallbackCorrection, rotationShare = guidance.fallbackCorrection

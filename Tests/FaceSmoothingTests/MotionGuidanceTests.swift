@@ -74,4 +74,24 @@ struct MotionGuidanceTests {
                         motion: ImageMotion(centre: .zero, scale: .nan, translation: SIMD2(.infinity, 0)))
         #expect(parameters.pose.translation.x == 100 && parameters.pose.scale == 4)
     }
+
+    /// One frame through `smoother` at `time`, regressed at x, with an optional motion; returns the smoothed x.
+    static func step(_ smoother: inout FaceSmoother, x: Float, time: Double, motion: ImageMotion? = nil) -> Float {
+        var parameters = FaceParameters(identity: [0], expression: [0], pose: FacePose(translation: SIMD3(x, 50, 0), scale: 4))
+        smoother.smooth(&parameters, time: time, faceSize: 80, confidence: 1, occlusion: 0, motion: motion)
+        return parameters.pose.translation.x
+    }
+
+    @Test("after a gap longer than half a second, or a reload that turns guidance off and on, the pose starts again")
+    func gapsAndTogglesRestart() {
+        var smoother = FaceSmoother(identityCount: 1, expressionCount: 1, settings: SmoothingSettings(motionGuidance: MotionGuidance()))
+        _ = Self.step(&smoother, x: 100, time: 0)
+        #expect(Self.step(&smoother, x: 200, time: 0.04) == 130, "within the gap: pulled 30 % without a motion")
+        #expect(Self.step(&smoother, x: 300, time: 0.7) == 300, "after the gap: as regressed")
+        smoother.update(settings: SmoothingSettings(motionGuidance: nil))
+        _ = Self.step(&smoother, x: 300, time: 0.74)
+        smoother.update(settings: SmoothingSettings(motionGuidance: MotionGuidance()))
+        #expect(Self.step(&smoother, x: 400, time: 0.78) == 400, "guidance back on: as regressed, not from 300")
+    }
 }
+
