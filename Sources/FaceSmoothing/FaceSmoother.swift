@@ -193,10 +193,14 @@ public struct FaceSmoother: Sendable {
     /// The motion-guided pose (`MotionGuidance`): the last one carried by the (averaged) measured motion, pulled
     /// towards `regressed`.
     private mutating func guide(_ regressed: FacePose, time: Double, motion: ImageMotion?, guidance: MotionGuidance) -> FacePose {
+        let rotation4 = regressed.rotation.vector
+        guard regressed.scale.isFinite, regressed.translation.x.isFinite, regressed.translation.y.isFinite,
+              regressed.translation.z.isFinite, rotation4.x.isFinite, rotation4.y.isFinite, rotation4.z.isFinite,
+              rotation4.w.isFinite else {
+            return guidedPose ?? regressed  // never carried on: one bad regression must not poison the track
+        }
         // A track unseen for a while starts again from its regressed pose rather than from where it was.
-        guard let previous = guidedPose, regressed.scale.isFinite, regressed.translation.x.isFinite,
-              regressed.translation.y.isFinite, regressed.translation.z.isFinite,
-              time - guidedTime <= MotionGuidance.longestGap, time >= guidedTime else {
+        guard let previous = guidedPose, time - guidedTime <= MotionGuidance.longestGap, time >= guidedTime else {
             guidedPose = regressed
             guidedTime = time
             recentMotions.removeAll(keepingCapacity: true)

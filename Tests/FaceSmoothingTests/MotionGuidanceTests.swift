@@ -82,6 +82,17 @@ struct MotionGuidanceTests {
         return parameters.pose.translation.x
     }
 
+    @Test("a non-finite regression is not carried on: the next frames continue from the last good pose")
+    func nonFiniteRegressionDoesNotPoisonTheTrack() {
+        var smoother = FaceSmoother(identityCount: 1, expressionCount: 1, settings: SmoothingSettings(motionGuidance: MotionGuidance()))
+        _ = Self.step(&smoother, x: 100, time: 0)
+        var broken = FaceParameters(identity: [0], expression: [0], pose: FacePose(translation: SIMD3(.nan, 50, 0), scale: 4))
+        smoother.smooth(&broken, time: 0.04, faceSize: 80, confidence: 1, occlusion: 0)
+        #expect(broken.pose.translation.x == 100, "the last good pose stands in")
+        let next = Self.step(&smoother, x: 100, time: 0.08, motion: ImageMotion(centre: .zero, translation: SIMD2(2, 0)))
+        #expect(next.isFinite && abs(next - 101.9) < 0.01, "carried 2 px, pulled 5 % back: \(next)")
+    }
+
     @Test("after a gap longer than half a second, or a reload that turns guidance off and on, the pose starts again")
     func gapsAndTogglesRestart() {
         var smoother = FaceSmoother(identityCount: 1, expressionCount: 1, settings: SmoothingSettings(motionGuidance: MotionGuidance()))
