@@ -18,13 +18,18 @@ import VideoIngest
 public struct FaceMotionEstimator: Sendable {
     /// Side of the fine patch, in samples.
     public static let patchSide = 48
-    /// Gauss–Newton steps per level at most; the loop stops earlier once a step moves the patch by under 0.001.
+    /// Gauss–Newton steps per level at most; the loop stops earlier once a step changes scale and turn by under
+    /// 0.001 and the shift by under 0.001 of the square's side.
     public static let maximumSteps = 10
     /// Faces smaller than this (pixels) are not measured: their patch would hold too little texture.
     public static let minimumFaceSide: Float = 16
     /// Largest accepted change of size between two frames (either way); a larger one is taken as a failed
     /// alignment (occlusion, a cut) and no motion is reported.
     public static let maximumScaleChange: Float = 1.25
+    /// Largest accepted turn between two frames (radians, about 17°), and largest shift (a share of the square's
+    /// side): a head does not move more between two frames of video; a larger answer is a failed alignment.
+    public static let maximumTurn: Float = 0.3
+    public static let maximumShift: Float = 0.5
 
     private var coarse = Level(side: FaceMotionEstimator.patchSide / 2)
     private var fine = Level(side: FaceMotionEstimator.patchSide)
@@ -99,26 +104,30 @@ public struct FaceMotionEstimator: Sendable {
     }
 
     /// How the remembered face moved to `frame`: the similarity that takes the remembered square onto the matching
-    /// square of `frame`. Nil with nothing remembered, or when the alignment fails (no finite answer, or a change of
-    /// size beyond `maximumScaleChange`, or a shift beyond the face's side).
+    /// square of `frame`. Nil with nothing remembered, or when the alignment fails: no finite answer, no convergence
+    /// on the fine level within `maximumSteps`, a change of size beyond `maximumScaleChange`, a turn beyond
+    /// `maximumTurn` or a shift beyond `maximumShift` of the side. A false answer would be carried by the smoothing
+    /// at full weight for many frames; no answer costs one frame of a plainer filter.
     public mutating func measure(_ frame: VideoFrame) -> ImageMotion? {
         guard let (centre, side) = region, frame.width > 1, frame.height > 1 else { return nil }
         // The warp from patch offsets x (image pixels about `centre`) to the new frame: centre + linear·x + shift,
         // linear = [[a, −b], [b, a]] stored as (a, b, −b, a) in SIMD4 order (m00, m10, m01, m11).
         var linear = SIMD4<Float>(1, 0, 0, 1), shift = SIMD2<Float>.zero
-        guard Self.align(&coarse, frame: frame, centre: centre, side: side, linear: &linear, shift: &shift),
-              Self.align(&fine, frame: frame, centre: centre, side: side, linear: &linear, shift: &shift) else { return nil }
+        guard Self.align(&coarse, frame: frame, centre: centre, side: side, linear: &linear, shift: &shift, mustConverge: false),
+              Self.align(&fine, frame: frame, centre: centre, side: side, linear: &linear, shift: &shift, mustConverge: true)
+        else { return nil }
         let scale = (linear.x * linear.x + linear.y * linear.y).squareRoot()
         let motion = ImageMotion(centre: centre, scale: scale, angle: atan2f(linear.y, linear.x), translation: shift)
         guard motion.isFinite, scale <= Self.maximumScaleChange, scale >= 1 / Self.maximumScaleChange,
-              (shift * shift).sum() <= side * side else { return nil }
+              abs(motion.angle) <= Self.maximumTurn,
+              (shift * shift).sum() <= (Self.maximumShift * side) * (Self.maximumShift * side) else { return nil }
         return motion
     }
 
     /// Refines the warp (`linear`, `shift`) on one level: Gauss–Newton steps until one is small; false when a step
-    /// fails (a flat patch, a singular system).
+    /// fails (a flat patch, a singular system), or, with `mustConverge`, when no step became small.
     private static func align(_ level: inout Level, frame: VideoFrame, centre: SIMD2<Float>, side: Float,
-                              linear: inout SIMD4<Float>, shift: inout SIMD2<Float>) -> Bool {
+                              linear: inout SIMD4<Float>, shift: inout SIMD2<Float>, mustConverge: Bool) -> Bool {
         for _ in 0..<maximumSteps {
             sample(frame, centre: centre + shift, side: side, linear: linear, into: &level, template: false)
             guard normalise(&level.warped), let step = gaussNewtonStep(level) else { return false }
@@ -129,9 +138,9 @@ public struct FaceMotionEstimator: Sendable {
             let composed = multiply(linear, inverse)
             shift -= apply(composed, to: SIMD2(step.z, step.w))
             linear = composed
-            if abs(step.x) < 1e-3, abs(step.y) < 1e-3, abs(step.z) < 1e-3 * side, abs(step.w) < 1e-3 * side { break }
+            if abs(step.x) < 1e-3, abs(step.y) < 1e-3, abs(step.z) < 1e-3 * side, abs(step.w) < 1e-3 * side { return true }
         }
-        return true
+        return !mustConverge
     }
 
     /// The Gauss–Newton step (scale, turn, x, y) from the template to the warped patch, Huber-weighted.

@@ -64,6 +64,15 @@ struct FaceMotionEstimatorTests {
         }
     }
 
+    @Test("a turn beyond 0.3 rad is refused, though the alignment finds it (it fails without the limit)",
+          arguments: [ImageMotion(centre: faceCentre, angle: 0.34), ImageMotion(centre: faceCentre, angle: -0.34)])
+    func refusesMotionsBeyondTheLimits(truth: ImageMotion) {
+        var estimator = FaceMotionEstimator()
+        estimator.remember(Self.frame(), centre: Self.faceCentre, side: Self.faceSide)
+        let answer = estimator.measure(Self.frame(moved: truth, index: 1))
+        #expect(answer == nil, "\(String(describing: answer))")
+    }
+
     @Test("a change of exposure alone is no motion")
     func exposureIsNoMotion() throws {
         var estimator = FaceMotionEstimator()
