@@ -15,6 +15,9 @@ regressed). On the frames where both report the first track's face:
   sum_t |s(t) - r(t - tau)|^2 over all landmark coordinates (in face sizes), r interpolated linearly, searched over
   -3..6 frames in 0.01 steps. Positive tau: the smoothed output trails. The unsmoothed output against its own
   low-pass gives ~0.
+- error: mean over frames and landmarks of |s(t) - r(t)| (no shift) divided by the frame's face size, in %: how far
+  the output sits from the low-passed face on the same frame. A filter can buy low jitter and lag with a drift away
+  from the face (a carried pose corrected too slowly), which neither of the two numbers above shows.
 
 Also prints each clip's share of repeated frames: frames whose grey levels differ from the previous frame's by under
 0.3 on average (a video converted to a higher frame rate repeats frames, so its motion comes in uneven steps, which
@@ -113,7 +116,10 @@ def measure(smoothed, raw):
         errors = [np.mean((x[margin:-margin] - shifted(ref, tau)[margin:-margin]) ** 2) for tau in taus]
         return float(taus[int(np.argmin(errors))])
 
-    return {"frames": len(frames), "jitter": jitter(s), "jitter_raw": jitter(r), "lag": best(s_n), "lag_raw": best(r_n)}
+    low = gaussian_lowpass(r)
+    error = float((np.linalg.norm(s - low, axis=-1).mean(1) / size).mean() * 100)
+    return {"frames": len(frames), "jitter": jitter(s), "jitter_raw": jitter(r), "lag": best(s_n), "lag_raw": best(r_n),
+            "error": error}
 
 
 def main():
@@ -134,9 +140,9 @@ def main():
             results.append(result)
             print(f"{clip.name}: {result['frames']} frames, jitter {result['jitter']:.3f} % (unsmoothed "
                   f"{result['jitter_raw']:.3f} %), lag {result['lag']:.2f} frames (unsmoothed {result['lag_raw']:.2f}), "
-                  f"repeated frames {100 * repeated_frames(clip):.0f} %", flush=True)
-    print(f"mean: jitter {np.mean([r['jitter'] for r in results]):.3f} %, lag {np.mean([r['lag'] for r in results]):.2f} frames; "
-          f"worst lag {max(r['lag'] for r in results):.2f}")
+                  f"error {result['error']:.2f} %, repeated frames {100 * repeated_frames(clip):.0f} %", flush=True)
+    print(f"mean: jitter {np.mean([r['jitter'] for r in results]):.3f} %, lag {np.mean([r['lag'] for r in results]):.2f} frames, "
+          f"error {np.mean([r['error'] for r in results]):.2f} %; worst lag {max(r['lag'] for r in results):.2f}")
 
 
 if __name__ == "__main__":
