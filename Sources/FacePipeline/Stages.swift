@@ -115,9 +115,9 @@ public final class TrackingStage {
     /// Measures each face's motion from the previous frame to `frame` (`FaceMotionEstimator`, one per track) and
     /// remembers the face's square in `frame` for the next; estimators of tracks not in `faces` are dropped.
     private func measureMotion(_ faces: inout [TrackedFace], in frame: VideoFrame) {
-        var kept: [Int: FaceMotionEstimator] = [:]
         for index in faces.indices {
             let track = faces[index].track
+            // Taken out while in use, so its buffers are updated in place, not copied.
             var estimator = motionEstimators.removeValue(forKey: track) ?? FaceMotionEstimator()
             if let motion = estimator.measure(frame) {
                 faces[index].motion = motion
@@ -126,9 +126,13 @@ public final class TrackingStage {
             let box = faces[index].box
             estimator.remember(frame, centre: (box.minimum + box.maximum) / 2,
                                side: max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y))
-            kept[track] = estimator
+            motionEstimators[track] = estimator
         }
-        motionEstimators = kept
+        if motionEstimators.count > faces.count {  // a track ended: drop its estimator
+            for track in Array(motionEstimators.keys) where !faces.contains(where: { $0.track == track }) {
+                motionEstimators[track] = nil
+            }
+        }
         previousFrame = frame.index
     }
 
