@@ -138,7 +138,7 @@ public final class Pipeline: Sendable {
     /// Whether faces' image motion is measured for `smoothing`: with motion guidance, where the mesh stage smooths
     /// causally (a live or paced source, or a file without the centred window).
     private static func measuresMotion(_ smoothing: SmoothingSettings, causal: Bool, enabled: Bool) -> Bool {
-        enabled && smoothing.motionGuidance != nil && (causal || smoothing.lookaheadFrames == 0)
+        enabled && smoothing.motionGuidance != nil && (causal || smoothing.lookaheadFrames <= 0)
     }
 
     /// Applies reloadable settings from the next frame on: smoothing filters and the detector's minimum score.
