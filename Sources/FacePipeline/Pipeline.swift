@@ -141,7 +141,10 @@ public final class Pipeline: Sendable {
         enabled && smoothing.motionGuidance != nil && (causal || smoothing.lookaheadFrames <= 0)
     }
 
-    /// Applies reloadable settings from the next frame on: smoothing filters and the detector's minimum score.
+    /// Applies reloadable settings from the next frame on: smoothing filters and the detector's minimum score, and
+    /// whether the tracking stage measures faces' motion for the smoothing (`MotionGuidance`). Each stage takes them
+    /// up with the next frame it handles, so for the frames already between the stages a newly guided smoother
+    /// has no motion and pulls the pose part way instead (`MotionGuidance.fallbackCorrection`).
     public func reload(smoothing: SmoothingSettings, minimumDetectionScore: Float) {
         let motion = Self.measuresMotion(smoothing, causal: smoothsCausally, enabled: smoothingEnabled)
         control.withLock {
