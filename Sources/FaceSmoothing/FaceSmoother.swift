@@ -107,10 +107,12 @@ public struct FaceParameters: Sendable, Equatable {
     }
 }
 
-/// The temporal smoothing of one track: identity converges to one estimate; expressions and translation go through
-/// scale-normalised One Euro filters and rotation through the quaternion filter (`smooth`, every source), or, where
-/// the caller can wait `lookaheadFrames` frames (files), all three through a centred window (`record`, then
-/// `centred`). The filters allocate nothing per frame once made.
+/// The temporal smoothing of one track: identity converges to one estimate; frame by frame (`smooth`, every source)
+/// expressions go through a scale-normalised One Euro filter and the pose is carried by the face's measured image
+/// motion (`MotionGuidance`, the default) or, without guidance, goes through One Euro filters (translation and
+/// scale) and the quaternion filter (rotation); where the caller can wait `lookaheadFrames` frames (files), pose and
+/// expressions go through a centred window instead (`record`, then `centred`). The filters allocate nothing per
+/// frame once made.
 public struct FaceSmoother: Sendable {
     /// The settings in use.
     public private(set) var settings: SmoothingSettings
