@@ -20,7 +20,8 @@ public struct SmoothingSettings: Sendable, Equatable, Codable {
     /// keeps the filters. Default `defaultLookaheadFrames`. Live sources and paced files always use the filters.
     public var lookaheadFrames: Int
     /// The pose of the causal filters carried by the face's measured image motion (`MotionGuidance`, the default);
-    /// nil keeps the One Euro filters for the pose.
+    /// nil keeps the One Euro filters for the pose. In JSON (Codable) nil is an absent key, so settings written
+    /// before this key existed decode without guidance, as they were meant.
     public var motionGuidance: MotionGuidance?
 
     /// Lookahead default: 4 frames (Gaussian σ 1.6 frames). On the three clips (tools/measure-lag.py) the daemon's

@@ -100,6 +100,11 @@ struct IdentityAndSmootherTests {
         settings.identity.occludedWeight = 0.2
         let decoded = try JSONDecoder().decode(SmoothingSettings.self, from: JSONEncoder().encode(settings))
         #expect(decoded == settings)
+        for guidance in [nil, MotionGuidance(correction: 0.2, rotationCorrection: 0.1, averagedSteps: 3, fallbackCorrection: 0)] {
+            settings.motionGuidance = guidance
+            let again = try JSONDecoder().decode(SmoothingSettings.self, from: JSONEncoder().encode(settings))
+            #expect(again.motionGuidance == guidance, "guidance \(String(describing: guidance)) round-trips")
+        }
         #expect(OneEuroSettings.mediaPipeFace == OneEuroSettings(minimumCutoff: 0.05, beta: 80, derivativeCutoff: 1))
     }
 }
