@@ -65,10 +65,10 @@ struct IdentityAndSmootherTests {
         #expect(estimator.mean[0] > 0.9)
     }
 
-    @Test("smoother: the first frame passes through and still frames stay still")
-
-    func smootherFirstFramePassesThroughAndStillFramesStayStill() {
-        var smoother = FaceSmoother(identityCount: 3, expressionCount: 2)
+    @Test("smoother: the first frame passes through and still frames stay still, guided by motion or not",
+          arguments: [MotionGuidance(), nil])
+    func smootherFirstFramePassesThroughAndStillFramesStayStill(guidance: MotionGuidance?) {
+        var smoother = FaceSmoother(identityCount: 3, expressionCount: 2, settings: SmoothingSettings(motionGuidance: guidance))
         let pose = FacePose(rotation: Quaternion(angle: 0.3, axis: SIMD3(0, 1, 0)), translation: SIMD3(320, 240, 0), scale: 9)
         let still = FaceParameters(identity: [0.5, -0.5, 1], expression: [0.2, 0.8], pose: pose)
         var parameters = still

@@ -104,5 +104,28 @@ struct MotionGuidanceTests {
         smoother.update(settings: SmoothingSettings(motionGuidance: MotionGuidance()))
         #expect(Self.step(&smoother, x: 400, time: 0.78) == 400, "guidance back on: as regressed, not from 300")
     }
+
+    @Test("a face rolling in the picture: the measured turn carries the rotation, the regressed one only corrects it")
+    func aRollIsCarriedByTheMotion() {
+        var smoother = FaceSmoother(identityCount: 1, expressionCount: 1, settings: SmoothingSettings(motionGuidance: MotionGuidance()))
+        smoother.motionAnchor = SIMD3(0, 2, 9)
+        // The head rolls 0.02 rad a frame (the image turns the other way about the model's z axis: a turn of the
+        // picture by θ is a turn of the head by −θ), about a centre that stays put.
+        func truth(_ frame: Int) -> FacePose {
+            FacePose(rotation: Quaternion(angle: -0.02 * Float(frame), axis: SIMD3(0, 0, 1)), translation: SIMD3(300, 200, 0), scale: 8)
+        }
+        var pose = FacePose()
+        for frame in 0..<40 {
+            let centre = SIMD2<Float>(300, 200)
+            let motion = ImageMotion(centre: centre, angle: 0.02)
+            var parameters = FaceParameters(identity: [0], expression: [0], pose: truth(frame))
+            smoother.smooth(&parameters, time: Double(frame) / 30, faceSize: 160, confidence: 1, occlusion: 0,
+                            motion: frame == 0 ? nil : motion)
+            pose = parameters.pose
+        }
+        #expect(pose.rotation.angle(to: truth(39).rotation) < 0.002, "rotation \(pose.rotation.angle(to: truth(39).rotation)) rad off")
+        let anchor = pose.project(SIMD3(0, 2, 9)), expected = truth(39).project(SIMD3(0, 2, 9))
+        #expect(((anchor - expected) * (anchor - expected)).sum().squareRoot() < 0.2, "anchor \(anchor) vs \(expected)")
+    }
 }
 

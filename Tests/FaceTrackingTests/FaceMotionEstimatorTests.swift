@@ -104,13 +104,26 @@ struct FaceMotionEstimatorTests {
         #expect(forgotten == nil, "forgotten")
     }
 
-    @Test("a square far outside the frame is measured without a trap (edges clamped)")
-    func squareOutsideTheFrame() {
+    @Test("squares far outside or over the edges, and frames of one or two pixels, give no trap and no false motion")
+    func squaresOutsideTheFrameAndTinyFrames() {
         var estimator = FaceMotionEstimator()
         estimator.remember(Self.frame(), centre: SIMD2(-1e6, 3e7), side: 1e5)
-        _ = estimator.measure(Self.frame(index: 1))  // a clamped patch is flat: no template, or no answer
+        #expect(!estimator.hasTemplate, "every sample clamps to one corner pixel: a flat patch")
         estimator.remember(Self.frame(), centre: SIMD2(310, 5), side: 120)  // hangs over two edges
-        _ = estimator.measure(Self.frame(moved: ImageMotion(centre: .zero, translation: SIMD2(2, 1)), index: 1))
+        #expect(estimator.hasTemplate)
+        let over = estimator.measure(Self.frame(moved: ImageMotion(centre: .zero, translation: SIMD2(2, 1)), index: 1))
+        #expect(over.map { $0.isFinite && abs($0.angle) <= FaceMotionEstimator.maximumTurn } ?? true)
+        for side in [1, 2] {
+            let tiny = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: side, height: side, layout: .rgb24,
+                                  bytesPerRow: 3 * side + 1, pixels: (0..<(3 * side + 1) * side).map { UInt8($0 * 37 % 256) })
+            estimator.remember(tiny, centre: SIMD2(1, 1), side: 40)
+            let answer = estimator.measure(tiny)
+            #expect(answer == nil || answer!.isFinite, "\(side) x \(side)")
+        }
+        estimator.remember(Self.frame(), centre: Self.faceCentre, side: Self.faceSide)
+        let onTiny = estimator.measure(VideoFrame(index: 1, presentationTime: 0, captureTime: 0, width: 1, height: 1, layout: .rgb24,
+                                                  bytesPerRow: 3, pixels: [9, 9, 9]))
+        #expect(onTiny == nil, "a one-pixel frame has nothing to align on")
     }
 
     @Test("measuring and remembering allocate nothing once the estimator is made")
