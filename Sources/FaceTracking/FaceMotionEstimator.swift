@@ -86,17 +86,16 @@ public struct FaceMotionEstimator: Sendable {
     private static func prepare(_ level: inout Level, frame: VideoFrame, centre: SIMD2<Float>, side: Float) -> Bool {
         sample(frame, centre: centre, side: side, linear: SIMD4(1, 0, 0, 1), into: &level, template: true)
         guard normalise(&level.template) else { return false }
-        // Gradients per image pixel, by central differences on the patch grid.
-        let count = level.side, step = side / Float(count), perPixel = 1 / (2 * step)
+        // Gradients per image pixel: central differences inside the patch, one-sided on its border.
+        let count = level.side, step = side / Float(count)
         for row in 0..<count {
             let y = (Float(row) + 0.5) * step - side / 2
+            let up = max(row - 1, 0), down = min(row + 1, count - 1)
             for column in 0..<count {
                 let x = (Float(column) + 0.5) * step - side / 2
-                let left = level.template[row * count + max(column - 1, 0)]
-                let right = level.template[row * count + min(column + 1, count - 1)]
-                let up = level.template[max(row - 1, 0) * count + column]
-                let down = level.template[min(row + 1, count - 1) * count + column]
-                let gx = (right - left) * perPixel, gy = (down - up) * perPixel
+                let left = max(column - 1, 0), right = min(column + 1, count - 1)
+                let gx = (level.template[row * count + right] - level.template[row * count + left]) / (Float(right - left) * step)
+                let gy = (level.template[down * count + column] - level.template[up * count + column]) / (Float(down - up) * step)
                 level.descent[row * count + column] = SIMD4(gx * x + gy * y, -gx * y + gy * x, gx, gy)
             }
         }
