@@ -224,11 +224,11 @@ extension DaemonConfiguration {
         /// Whether the causal filters' pose follows the measured image motion (false: the One Euro filters).
         public var guided = true
         /// Share of the way from the carried pose to the regressed one, per frame.
-        public var correction = 0.05
+        public var correction = 0.15
         /// Share of the way from the carried rotation to the regressed one, per frame.
-        public var rotationCorrection = 0.05
+        public var rotationCorrection = 0.15
         /// Frames of measured motion averaged per step (1…4).
-        public var averagedSteps = 2
+        public var averagedSteps = 3
         /// Share of the way to the regressed pose on a frame without a measured motion.
         public var fallbackCorrection = 0.3
     }

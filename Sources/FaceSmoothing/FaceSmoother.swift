@@ -82,7 +82,7 @@ public struct MotionGuidance: Sendable, Equatable, Codable {
     public static let longestGap = 0.5
 
     /// Settings from their parts; the defaults are measured (docs/face-tracking.md, "Lag and jitter").
-    public init(correction: Float = 0.05, rotationCorrection: Float = 0.05, averagedSteps: Int = 2,
+    public init(correction: Float = 0.15, rotationCorrection: Float = 0.15, averagedSteps: Int = 3,
                 fallbackCorrection: Float = 0.3) {
         self.correction = correction
         self.rotationCorrection = rotationCorrection

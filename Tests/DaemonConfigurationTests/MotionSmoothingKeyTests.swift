@@ -4,11 +4,11 @@ import Testing
 /// `[smoothing.motion]`: the motion-guided pose of causal smoothing.
 @Suite("motion smoothing keys")
 struct MotionSmoothingKeyTests {
-    @Test("the keys are read, guided with 0.05 / 0.05 / 2 steps / 0.3 when absent")
+    @Test("the keys are read, guided with 0.15 / 0.15 / 3 steps / 0.3 when absent")
     func theKeysAreRead() throws {
         let defaults = try DaemonConfiguration.parse("").smoothing.motion
-        #expect(defaults.guided && defaults.correction == 0.05 && defaults.rotationCorrection == 0.05
-                && defaults.averagedSteps == 2 && defaults.fallbackCorrection == 0.3)
+        #expect(defaults.guided && defaults.correction == 0.15 && defaults.rotationCorrection == 0.15
+                && defaults.averagedSteps == 3 && defaults.fallbackCorrection == 0.3)
         let configuration = try DaemonConfiguration.parse("""
             [smoothing.motion]
             correction = 0.2

@@ -39,7 +39,7 @@ struct MotionGuidanceTests {
         func meanError(_ values: [Double]) -> Double { (40..<120).map { values[$0] - truth[$0] }.reduce(0, +) / 80 }
         // Jitter about the true ramp: frame-to-frame changes minus the true 4 px.
         func jitter(_ values: [Double]) -> Double { frameToFrameJitter((0..<120).map { values[$0] - truth[$0] }, in: 40..<120) }
-        // Measured: guided 0.09 px behind with 0.09 px of jitter; One Euro 0.97 px behind with 1.86 px.
+        // Measured with the defaults: guided 0.19 px behind with 0.27 px of jitter; One Euro 0.97 px behind with 1.86 px.
         #expect(abs(meanError(guided)) < 0.3, "guided: \(meanError(guided)) px behind the truth")
         #expect(meanError(filtered) < -0.5, "One Euro: \(meanError(filtered)) px behind")
         #expect(jitter(guided) < jitter(filtered) / 5, "guided \(jitter(guided)), One Euro \(jitter(filtered))")
@@ -90,7 +90,7 @@ struct MotionGuidanceTests {
         smoother.smooth(&broken, time: 0.04, faceSize: 80, confidence: 1, occlusion: 0)
         #expect(broken.pose.translation.x == 100, "the last good pose stands in")
         let next = Self.step(&smoother, x: 100, time: 0.08, motion: ImageMotion(centre: .zero, translation: SIMD2(2, 0)))
-        #expect(next.isFinite && abs(next - 101.9) < 0.01, "carried 2 px, pulled 5 % back: \(next)")
+        #expect(next.isFinite && abs(next - 101.7) < 0.01, "carried 2 px, pulled 15 % back: \(next)")
     }
 
     @Test("after a gap longer than half a second, or a reload that turns guidance off and on, the pose starts again")
