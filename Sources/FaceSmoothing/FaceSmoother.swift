@@ -210,17 +210,13 @@ public struct FaceSmoother: Sendable {
             return regressed
         }
         guidedTime = time
-        var anchor = previous.project(motionAnchor), scale = previous.scale, depth = previous.translation.z
-        var rotation = previous.rotation
+        var carried = previous
         var share = guidance.fallbackCorrection, rotationShare = guidance.fallbackCorrection
         if let motion, motion.isFinite {
             let steps = min(max(guidance.averagedSteps, 1), MotionGuidance.maximumAveragedSteps)
             if recentMotions.count >= steps { recentMotions.removeFirst(recentMotions.count - steps + 1) }
             recentMotions.append(motion)
-            let step = Self.mean(of: recentMotions)
-            let carried = previous.moved(by: step)
-            anchor = step.apply(anchor)
-            (scale, depth, rotation) = (carried.scale, carried.translation.z, carried.rotation)
+            carried = previous.moved(by: Self.mean(of: recentMotions))  // projects the anchor where the picture moved it
             share = guidance.correction
             rotationShare = guidance.rotationCorrection
         } else {
@@ -228,11 +224,11 @@ public struct FaceSmoother: Sendable {
         }
         share = min(max(share, 0), 1)
         rotationShare = min(max(rotationShare, 0), 1)
-        let target = regressed.project(motionAnchor)
-        anchor += share * (target - anchor)
-        scale += share * (regressed.scale - scale)
-        depth += share * (regressed.translation.z - depth)
-        rotation = rotation.slerp(to: regressed.rotation, t: rotationShare)
+        let anchorFrom = carried.project(motionAnchor), anchorTo = regressed.project(motionAnchor)
+        let anchor = anchorFrom + share * (anchorTo - anchorFrom)
+        let scale = carried.scale + share * (regressed.scale - carried.scale)
+        let depth = carried.translation.z + share * (regressed.translation.z - carried.translation.z)
+        let rotation = carried.rotation.slerp(to: regressed.rotation, t: rotationShare)
         // The translation that projects the anchor to its place: project(v) = (t.x + r.x, t.y − r.y), r = s·R·v.
         let turned = scale * rotation.rotate(motionAnchor)
         let pose = FacePose(rotation: rotation, translation: SIMD3(anchor.x - turned.x, anchor.y + turned.y, depth), scale: scale)
