@@ -303,6 +303,9 @@ public final class MeshStage {
     private var pending: [RegressedFrame] = []
     private var tracks: [Int: TrackMeshState] = [:]
     private let identityDisplacement: IdentityDisplacement
+    /// The point of the face whose image motion guided smoothing carries (`TrackMeshState.innerFaceCentre`), worked
+    /// out once for the model.
+    private let motionAnchor: SIMD3<Float>
     private var mesh: FaceMesh
     private var landmarkIndices = [Int32](repeating: 0, count: MorphableModel.landmarkCount)
     private var landmarks = [SIMD2<Float>](repeating: .zero, count: MorphableModel.landmarkCount)
@@ -316,6 +319,7 @@ public final class MeshStage {
         allowsLookahead = lookahead
         mesh = model.makeMesh(.wholeHead)
         identityDisplacement = IdentityDisplacement(model: model)
+        motionAnchor = TrackMeshState.innerFaceCentre(of: model)
     }
 
     /// Changes the filters' settings; every track keeps its history.
@@ -337,7 +341,7 @@ public final class MeshStage {
             return ready
         }
         for face in frame.faces {
-            var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings)
+            var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings, motionAnchor: motionAnchor)
             state.smoother.record(FaceParameters(identity: face.face.identity, expression: face.face.expression,
                                                  pose: face.face.pose),
                                   frame: frame.index, confidence: face.tracked.confidence,
@@ -390,7 +394,7 @@ public final class MeshStage {
                     try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
                 } else {
                     // Taken out of the dictionary while in use, so its buffers are updated in place, not copied.
-                    var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings)
+                    var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings, motionAnchor: motionAnchor)
                     if mode == .causal {
                         let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
                         // A motion counts only from the frame this track was last smoothed on (a live source may
@@ -436,9 +440,9 @@ private struct TrackMeshState {
     var shapeIdentity: [Float]?
     var shape: FaceMesh
 
-    init(model: MorphableModel, settings: SmoothingSettings) {
+    init(model: MorphableModel, settings: SmoothingSettings, motionAnchor: SIMD3<Float>) {
         smoother = FaceSmoother(identityCount: model.identityCount, expressionCount: model.expressionCount, settings: settings)
-        smoother.motionAnchor = Self.innerFaceCentre(of: model)
+        smoother.motionAnchor = motionAnchor
         shape = model.makeMesh(.wholeHead)
     }
 
