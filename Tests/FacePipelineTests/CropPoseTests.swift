@@ -49,18 +49,17 @@ struct PipelineSettingsTests {
     }
 
     @Test("[smoothing.motion] reaches the smoother; guided = false gives the One Euro filters")
-    func motionGuidance() throws {
-        let configuration = try DaemonConfiguration.parse("""
-            [smoothing.motion]
-            correction = 0.2
-            rotation_correction = 0.4
-            averaged_steps = 3
-            fallback_correction = 0.0
-            """)
-        #expect(SmoothingSettings(configuration.smoothing).motionGuidance
+    func motionGuidance() {
+        // Parsing the keys is DaemonConfigurationTests' part (MotionSmoothingKeyTests); this is the mapping.
+        var smoothing = DaemonConfiguration().smoothing
+        smoothing.motion.correction = 0.2
+        smoothing.motion.rotationCorrection = 0.4
+        smoothing.motion.averagedSteps = 3
+        smoothing.motion.fallbackCorrection = 0
+        #expect(SmoothingSettings(smoothing).motionGuidance
                 == MotionGuidance(correction: 0.2, rotationCorrection: 0.4, averagedSteps: 3, fallbackCorrection: 0))
-        let off = try DaemonConfiguration.parse("[smoothing.motion]\nguided = false\n")
-        #expect(SmoothingSettings(off.smoothing).motionGuidance == nil)
+        smoothing.motion.guided = false
+        #expect(SmoothingSettings(smoothing).motionGuidance == nil)
     }
 
     @Test("tracking and model keys map onto the pipeline's settings")
