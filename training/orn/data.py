@@ -87,8 +87,8 @@ def load_dataset(max_rms_px: float = 3.0, limit: int | None = None, labels_folde
     annotated points). Images whose teacher fit residual exceeds max_rms_px are dropped (teacher failures).
     `teacher_misses` adds the AFLW crops the teacher did not find, labelled from their annotation alone
     (`orn.annotation_fit`; pose and landmarks only, `Labels.known` = 0)."""
-    if labels_folder == "fused":
-        return load_fused(limit, max_rms_px)
+    if labels_folder.startswith("fused"):
+        return load_fused(limit, max_rms_px, labels_folder)
     images, labels, names = [], [], []
     sources = ("aflw", "video", "aflw_annotation_only") if teacher_misses else ("aflw", "video")
     for source in sources:
@@ -121,17 +121,19 @@ FUSED_MAX_ANNOTATION_NME = 0.15
 #: other label sets.
 
 
-def load_fused(limit: int | None = None, max_rms_px: float = 3.0):
-    """The fused labels of `orn.fit --fused`: every AFLW crop and video crop with both teachers' fit, the 3DDFA
-    keypoints as the 68-landmark target (`Labels.lm68`), and `known` = MediaPipe found the face and its points fit
-    (identity and expression measured; otherwise pose and landmarks only): MediaPipe's points lie within max_rms_px
-    of the fitted shape."""
+def load_fused(limit: int | None = None, max_rms_px: float = 3.0, folder: str = "fused"):
+    """The fused labels of `orn.fit --fused` in cache/`folder`: every AFLW crop and video crop with both teachers'
+    fit, the 3DDFA keypoints as the 68-landmark target (`Labels.lm68`), and `known` = MediaPipe found the face and
+    its points fit (identity and expression measured; otherwise pose and landmarks only): MediaPipe's points lie
+    within max_rms_px of the fitted shape. Where MediaPipe's points were left out of the shape (`dense_weight` 0,
+    `fused-keypoints`), the shape is measured by the keypoints and `known` is MediaPipe's blendshape prior alone."""
     images, labels, names = [], [], []
     for source in ("aflw", "video"):
-        fit = dict(np.load(paths.CACHE / "fused" / f"{source}.npz"))
+        fit = dict(np.load(paths.CACHE / folder / f"{source}.npz"))
         with np.errstate(invalid="ignore"):
             bad_annotation = fit["annotation_nme"] > FUSED_MAX_ANNOTATION_NME  # NaN (no annotation) passes
-        fit["known"] = fit["known"] * (fit["rms_px"] <= max_rms_px)
+        if float(fit.get("dense_weight", 1.0)) > 0:
+            fit["known"] = fit["known"] * (fit["rms_px"] <= max_rms_px)
         keep = np.flatnonzero((fit["keypoint_rms_px"] <= FUSED_MAX_KEYPOINT_RMS_PX) & ~bad_annotation)[:limit]
         if source == "aflw":
             imgs = np.asarray(aflw_images(fit["names"])[keep])

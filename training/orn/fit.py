@@ -37,6 +37,7 @@ class FitConfig:
     z_weight: float = 0.5         # MediaPipe's depth is less reliable than x, y
     annotation_weight: float = 0.0  # weight of one human-annotated point relative to one MediaPipe point
     keypoint_weight: float = 0.3    # weight of one 3DDFA keypoint relative to one MediaPipe point (see fit_fused)
+    dense_weight: float = 1.0       # weight of MediaPipe's 468 points in the shape; 0: its blendshapes are the prior
     crop: int = paths.CROP
 
 
@@ -103,6 +104,7 @@ class Fitter:
         w = np.broadcast_to(self.weight, (B, Q.shape[1])).astype(np.float64)
         if teacher_found is not None:
             w = w * teacher_found[:, None]
+        w = w * cfg.dense_weight
         if keypoints is not None:
             k = keypoints.astype(np.float64) / cfg.crop
             Q = np.concatenate([Q, np.stack([k[..., 0], -k[..., 1], k[..., 2]], -1)], 1)
@@ -230,6 +232,8 @@ def fit_fused(source: str, cfg: FitConfig, batch: int = 256, out: str = "fused")
     (`Fitter.pose_from_keypoints`). The keypoints stay light in the shape fit because the teachers disagree on shape:
     on 1,500 crops, identity coefficients (N(0, 1) a priori) grow from rms 1.30 (keypoint weight 0) to 1.37 / 1.78 /
     2.63 at weights 0.3 / 1 / 3 while the keypoints' residual after the pose fit stays at 2.0 px; 0.3 is the default.
+    With `cfg.dense_weight` 0 MediaPipe's points leave the shape fit and only its blendshape scores remain, as the
+    expression prior: the shape is then fitted to the keypoints and the annotation alone (`fused-keypoints`, below).
     Writes cache/{out}/{source}.npz with the fit, `keypoints` (N, 68, 2) the 3DDFA points in crop pixels (the
     landmark target in training), `known` (MediaPipe found the face: identity and expression are measured), the
     residuals, and `annotation_nme` (mean distance of the 3DDFA keypoints from the annotated points over face size,
@@ -267,7 +271,8 @@ def fit_fused(source: str, cfg: FitConfig, batch: int = 256, out: str = "fused")
     out_path = paths.CACHE / out / f"{source}.npz"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_path, names=names, K=cfg.K, annotation_weight=cfg.annotation_weight,
-                        keypoint_weight=cfg.keypoint_weight, known=found.astype(np.float32),
+                        keypoint_weight=cfg.keypoint_weight, dense_weight=cfg.dense_weight,
+                        known=found.astype(np.float32),
                         keypoints=keypoints[..., :2].astype(np.float32), annotation_nme=annotation_nme.astype(np.float32),
                         **res)
     print(f"fused fit {source}: {len(names)} crops ({found.sum()} with MediaPipe), median rms {np.median(res['rms_px']):.2f} px, "
@@ -297,10 +302,16 @@ def main(argv=None) -> int:
                     help="fit both teachers (MediaPipe + 3DDFA keypoints) and the annotation for every crop "
                          "(needs orn.teacher, orn.teacher3ddfa and the calibrated landmarks); default --out fused")
     ap.add_argument("--keypoint-weight", type=float, default=FitConfig.keypoint_weight)
+    ap.add_argument("--dense-weight", type=float, default=FitConfig.dense_weight,
+                    help="with --fused: weight of MediaPipe's 468 points in the shape (0: keypoints and annotation "
+                         "alone, MediaPipe's blendshapes the expression prior)")
     ap.add_argument("sources", nargs="*", default=["video", "aflw"])
     args = ap.parse_args(argv)
+    if args.dense_weight < 0 or (args.dense_weight == 0 and not args.fused):
+        ap.error("--dense-weight must be >= 0, and 0 only with --fused (the keypoints then carry the fit)")
     for source in args.sources:
-        cfg = FitConfig(K=args.K, annotation_weight=args.annotation_weight, keypoint_weight=args.keypoint_weight)
+        cfg = FitConfig(K=args.K, annotation_weight=args.annotation_weight, keypoint_weight=args.keypoint_weight,
+                        dense_weight=args.dense_weight)
         if args.fused:
             fit_fused(source, cfg, out="fused" if args.out == "fit-annotated" else args.out)
         else:

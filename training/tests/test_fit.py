@@ -136,3 +136,20 @@ def test_fit_without_the_teacher_rests_on_the_keypoints(fitter):
     assert np.median(out["keypoint_rms_px"]) < 1.5
     angle = np.degrees(np.arccos(np.clip((np.einsum("bij,bij->b", out["R"], g["R"]) - 1) / 2, -1, 1)))
     assert np.median(angle) < 5.0
+
+
+def test_dense_weight_zero_takes_the_shape_from_the_keypoints():
+    """MediaPipe's points of one face, the keypoints of another (the teachers disagreeing on the shape): with the dense
+    points' weight 0 the fitted shape reaches the keypoints, with weight 1 it stays between the two."""
+    from orn import fit
+    dense = fit.Fitter(fit.FitConfig(K=40, iters=10, keypoint_weight=1.0))
+    keypoints_only = fit.Fitter(fit.FitConfig(K=40, iters=10, keypoint_weight=1.0, dense_weight=0.0))
+    mediapipe_face = synth(dense, seed=5)
+    keypoint_face = synth(dense, seed=6)
+    keypoints = synthetic_keypoints(dense, keypoint_face)
+    def residual(fitter):
+        out = fitter.pose_from_keypoints(fitter.fit(mediapipe_face["lm"], keypoint_face["beta"], keypoints=keypoints),
+                                         keypoints)
+        return np.median(out["keypoint_rms_px"])
+    assert residual(keypoints_only) < 1.0
+    assert residual(dense) > 2 * residual(keypoints_only)
