@@ -126,7 +126,8 @@ def load_fused(limit: int | None = None, max_rms_px: float = 3.0, folder: str = 
     fit, the 3DDFA keypoints as the 68-landmark target (`Labels.lm68`), and `known` = MediaPipe found the face and
     its points fit (identity and expression measured; otherwise pose and landmarks only): MediaPipe's points lie
     within max_rms_px of the fitted shape. Where MediaPipe's points were left out of the shape (`dense_weight` 0,
-    `fused-keypoints`), the shape is measured by the keypoints and `known` is MediaPipe's blendshape prior alone."""
+    `fused-keypoints`), the shape is measured by the keypoints and `known` marks the crops with MediaPipe's blendshape
+    prior (a crop it missed teaches pose and landmarks only, as before)."""
     images, labels, names = [], [], []
     for source in ("aflw", "video"):
         fit = dict(np.load(paths.CACHE / folder / f"{source}.npz"))

@@ -233,7 +233,8 @@ def fit_fused(source: str, cfg: FitConfig, batch: int = 256, out: str = "fused")
     on 1,500 crops, identity coefficients (N(0, 1) a priori) grow from rms 1.30 (keypoint weight 0) to 1.37 / 1.78 /
     2.63 at weights 0.3 / 1 / 3 while the keypoints' residual after the pose fit stays at 2.0 px; 0.3 is the default.
     With `cfg.dense_weight` 0 MediaPipe's points leave the shape fit and only its blendshape scores remain, as the
-    expression prior: the shape is then fitted to the keypoints and the annotation alone (`fused-keypoints`, below).
+    expression prior: the shape is then fitted to the keypoints and the annotation alone (the `fused-keypoints` labels of
+    training/README.md, session 16).
     Writes cache/{out}/{source}.npz with the fit, `keypoints` (N, 68, 2) the 3DDFA points in crop pixels (the
     landmark target in training), `known` (MediaPipe found the face: identity and expression are measured), the
     residuals, and `annotation_nme` (mean distance of the 3DDFA keypoints from the annotated points over face size,
