@@ -159,3 +159,29 @@ def test_data_hash_names_every_label_field():
         getattr(changed, field).flat[0] += 0.25
         assert data.data_hash(names, changed) != reference, field
     assert data.data_hash(names[::-1], lab) != reference
+
+
+def test_fused_labels_gate_identity_on_mediapipe_only_where_its_points_shaped_the_face(tmp_path, monkeypatch):
+    """Two fused label folders with the same crops, MediaPipe's points 4 px from the fitted shape on one of them: the
+    MediaPipe-shaped labels (no `dense_weight`, as before session 16) stop trusting that crop's identity and
+    expression; keypoint-shaped ones (`dense_weight` 0) keep them, the shape not being MediaPipe's."""
+    from orn import data, paths
+    monkeypatch.setattr(paths, "CACHE", tmp_path)
+    monkeypatch.setattr(data, "aflw_images", lambda names: np.zeros((len(names), 120, 120, 3), np.uint8))
+    (tmp_path / "teacher").mkdir()
+    np.savez(tmp_path / "teacher" / "video.npz", crops=np.zeros((2, 120, 120, 3), np.uint8))
+
+    def fit(count, rms):
+        return dict(names=np.array([f"c{i}.jpg" for i in range(count)]), K=40, alpha=np.zeros((count, 40)),
+                    beta=np.zeros((count, 53)), R=np.tile(np.eye(3), (count, 1, 1)), s=np.full(count, 0.4),
+                    t=np.full((count, 2), 60.0), lm68=np.full((count, 68, 2), 60.0), keypoints=np.full((count, 68, 2), 60.0),
+                    rms_px=np.asarray(rms, float), keypoint_rms_px=np.ones(count), known=np.ones(count),
+                    annotation_nme=np.full(count, np.nan))
+    for folder, extra in (("fused", {}), ("fused-keypoints", {"dense_weight": 0.0})):
+        (tmp_path / folder).mkdir()
+        np.savez(tmp_path / folder / "aflw.npz", **fit(2, [1.0, 4.0]), **extra)
+        np.savez(tmp_path / folder / "video.npz", **fit(2, [1.0, 1.0]), **extra)
+    _, dense_shaped, _, _ = data.load_dataset(3.0, labels_folder="fused")
+    _, keypoint_shaped, _, _ = data.load_dataset(3.0, labels_folder="fused-keypoints")
+    assert dense_shaped.known.tolist() == [1.0, 0.0, 1.0, 1.0]
+    assert keypoint_shaped.known.tolist() == [1.0, 1.0, 1.0, 1.0]
