@@ -322,6 +322,12 @@ public final class MeshStage {
         motionAnchor = TrackMeshState.innerFaceCentre(of: model)
     }
 
+    /// The mesh state of `track`, taken out of `tracks` while in use (so its buffers are updated in place, not
+    /// copied; the caller puts it back), or a new one.
+    private func takeState(of track: Int) -> TrackMeshState {
+        tracks.removeValue(forKey: track) ?? TrackMeshState(model: model, settings: settings, motionAnchor: motionAnchor)
+    }
+
     /// Changes the filters' settings; every track keeps its history.
     public func update(settings: SmoothingSettings) {
         self.settings = settings
@@ -341,7 +347,7 @@ public final class MeshStage {
             return ready
         }
         for face in frame.faces {
-            var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings, motionAnchor: motionAnchor)
+            var state = takeState(of: face.tracked.track)
             state.smoother.record(FaceParameters(identity: face.face.identity, expression: face.face.expression,
                                                  pose: face.face.pose),
                                   frame: frame.index, confidence: face.tracked.confidence,
@@ -393,8 +399,7 @@ public final class MeshStage {
                 if mode == .regressed {
                     try model.evaluate(identity: parameters.identity, expression: parameters.expression, into: &mesh)
                 } else {
-                    // Taken out of the dictionary while in use, so its buffers are updated in place, not copied.
-                    var state = tracks.removeValue(forKey: face.tracked.track) ?? TrackMeshState(model: model, settings: settings, motionAnchor: motionAnchor)
+                    var state = takeState(of: face.tracked.track)
                     if mode == .causal {
                         let size = max(box.maximum.x - box.minimum.x, box.maximum.y - box.minimum.y, 1)
                         // A motion counts only from the frame this track was last smoothed on (a live source may
