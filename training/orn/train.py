@@ -6,7 +6,8 @@ A config (JSON) names: mode ("baseline" | "student"), model (K, width, input, fe
 (student >= 3), occlusion probability and coverage, loss weights, learning rate, the time budget in minutes (the
 learning-rate schedule is a cosine over the budget, so a run ends on time on any machine), a step cap, and optionally
 `init`: a checkpoint (path relative to training/) whose network weights start the run — the student starts from the
-trained baseline, so the occlusion training adds robustness instead of relearning clean faces from scratch — and
+trained baseline, so the occlusion training adds robustness instead of relearning clean faces from scratch; a
+checkpoint of a narrower network (smaller `model.width`) starts a wider one with its function (orn.widen) — and
 `labels`: the `orn.fit` cache folder to train against (`fit`, teacher only, the default; `fit-annotated`), and
 `teacher_misses`: also train on the AFLW crops the teacher misses, labelled by `orn.annotation_fit` (pose and
 landmarks only), and `clean_anchor`: keep the first copy of every face clean and train the occluded copies towards
@@ -116,8 +117,13 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         print(f"resumed {run} at step {state['step']} ({state['elapsed'] / 60:.1f} min)", flush=True)
     elif cfg.get("init"):
         start = torch.load(paths.TRAINING / cfg["init"], map_location=device)
-        model.load_state_dict(start["model"])
-        print(f"{run} starts from {cfg['init']} (step {start['state']['step']})", flush=True)
+        if start["meta"]["config"]["model"] == cfg["model"]:
+            model.load_state_dict(start["model"])
+        else:  # a wider network of the same depth: start from the narrow one's function
+            from . import widen
+            widen.widen_into(model, start["model"])
+        print(f"{run} starts from {cfg['init']} (step {start['state']['step']}, model {start['meta']['config']['model']})",
+              flush=True)
     elif cfg.get("init_onnx"):
         from . import warm_start
         calibration = data.make_batch(images, lab, train_idx[:64], np.random.default_rng(0), flip_expr)["image"]
