@@ -97,6 +97,7 @@ enum ConfigurationKeys {
         "smoothing.motion.rotation_correction": { $0.smoothing.motion.rotationCorrection = try $1.number(0.001...1) },
         "smoothing.motion.averaged_steps": { $0.smoothing.motion.averagedSteps = try $1.integer(1...4) },
         "smoothing.motion.fallback_correction": { $0.smoothing.motion.fallbackCorrection = try $1.number(0...1) },
+        "smoothing.motion.gain": { $0.smoothing.motion.gain = try $1.number(0.5...2) },
         "socket.path": { $0.socket.path = try $1.string(nonEmpty: true) },
         "socket.mode": { $0.socket.mode = UInt32(try $1.integer(0...0o777)) },
         "socket.group": { $0.socket.group = try $1.string() },

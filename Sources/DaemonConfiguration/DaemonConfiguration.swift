@@ -231,6 +231,8 @@ extension DaemonConfiguration {
         public var averagedSteps = 3
         /// Share of the way to the regressed pose on a frame without a measured motion.
         public var fallbackCorrection = 0.3
+        /// Factor on the measured motion before it carries the pose.
+        public var gain = 1.0
     }
 
     /// `[smoothing.files]`.

@@ -96,7 +96,7 @@ extension SmoothingSettings {
                   motionGuidance: smoothing.motion.guided
                       ? MotionGuidance(correction: Float(smoothing.motion.correction),
                                        rotationCorrection: Float(smoothing.motion.rotationCorrection), averagedSteps: smoothing.motion.averagedSteps,
-                                       fallbackCorrection: Float(smoothing.motion.fallbackCorrection))
+                                       fallbackCorrection: Float(smoothing.motion.fallbackCorrection), gain: Float(smoothing.motion.gain))
                       : nil)
     }
 }

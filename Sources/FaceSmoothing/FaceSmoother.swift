@@ -76,6 +76,8 @@ public struct MotionGuidance: Sendable, Equatable, Codable {
     public var averagedSteps: Int
     /// Share of the way to the regressed pose on a frame without a measured motion.
     public var fallbackCorrection: Float
+    /// Factor on the averaged measured motion (shift, turn and log-zoom) before it carries the pose.
+    public var gain: Float
     /// Most frames of motion `averagedSteps` may ask for.
     public static let maximumAveragedSteps = 4
     /// Seconds without a smoothed frame after which a track's guided pose starts again from the regressed one.
@@ -83,7 +85,8 @@ public struct MotionGuidance: Sendable, Equatable, Codable {
 
     /// Settings from their parts; the defaults are measured (docs/face-tracking.md, "Lag and jitter").
     public init(correction: Float = 0.15, rotationCorrection: Float = 0.15, averagedSteps: Int = 3,
-                fallbackCorrection: Float = 0.3) {
+                fallbackCorrection: Float = 0.3, gain: Float = 1) {
+        self.gain = gain
         self.correction = correction
         self.rotationCorrection = rotationCorrection
         self.averagedSteps = averagedSteps
@@ -216,7 +219,7 @@ public struct FaceSmoother: Sendable {
             let steps = min(max(guidance.averagedSteps, 1), MotionGuidance.maximumAveragedSteps)
             if recentMotions.count >= steps { recentMotions.removeFirst(recentMotions.count - steps + 1) }
             recentMotions.append(motion)
-            carried = previous.moved(by: Self.mean(of: recentMotions))  // projects the anchor where the picture moved it
+            carried = previous.moved(by: Self.mean(of: recentMotions, gain: guidance.gain))  // projects the anchor where the picture moved it
             share = guidance.correction
             rotationShare = guidance.rotationCorrection
         } else {
@@ -238,7 +241,7 @@ public struct FaceSmoother: Sendable {
 
     /// The mean step of `motions` (not empty), each written about the last one's centre: geometric in scale,
     /// arithmetic in turn and shift.
-    private static func mean(of motions: [ImageMotion]) -> ImageMotion {
+    private static func mean(of motions: [ImageMotion], gain: Float) -> ImageMotion {
         let centre = motions[motions.count - 1].centre
         var logScale: Float = 0, angle: Float = 0, translation = SIMD2<Float>.zero
         for index in motions.indices {
@@ -247,7 +250,7 @@ public struct FaceSmoother: Sendable {
             angle += motion.angle
             translation += motion.translation
         }
-        let count = Float(motions.count)
+        let count = Float(motions.count) / gain
         return ImageMotion(centre: centre, scale: expf(logScale / count), angle: angle / count, translation: translation / count)
     }
 

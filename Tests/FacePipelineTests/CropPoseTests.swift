@@ -56,8 +56,9 @@ struct PipelineSettingsTests {
         smoothing.motion.rotationCorrection = 0.4
         smoothing.motion.averagedSteps = 3
         smoothing.motion.fallbackCorrection = 0
+        smoothing.motion.gain = 1.25
         #expect(SmoothingSettings(smoothing).motionGuidance
-                == MotionGuidance(correction: 0.2, rotationCorrection: 0.4, averagedSteps: 3, fallbackCorrection: 0))
+                == MotionGuidance(correction: 0.2, rotationCorrection: 0.4, averagedSteps: 3, fallbackCorrection: 0, gain: 1.25))
         smoothing.motion.guided = false
         #expect(SmoothingSettings(smoothing).motionGuidance == nil)
     }

@@ -13,8 +13,9 @@ struct MotionGuidanceTests {
     }
 
     /// Runs 120 frames of the face, regressed with Gaussian noise of 1 % of its size on the translation, through a
-    /// smoother; returns the x of the face's projected origin, smoothed, per frame.
-    static func run(guidance: MotionGuidance?, motionEvery frames: Int = 1) -> [Double] {
+    /// smoother, the image motion measured as `measuredShare` of the true one; returns the x of the face's projected
+    /// origin, smoothed, per frame.
+    static func run(guidance: MotionGuidance?, motionEvery frames: Int = 1, measuredShare: Float = 1) -> [Double] {
         var smoother = FaceSmoother(identityCount: 2, expressionCount: 3,
                                     settings: SmoothingSettings(lookaheadFrames: 0, motionGuidance: guidance))
         var noise = NoiseSource(seed: 7)
@@ -24,7 +25,7 @@ struct MotionGuidanceTests {
             pose.translation.x += Float(noise.gaussian(sigma: 1.6))
             pose.translation.y += Float(noise.gaussian(sigma: 1.6))
             var parameters = FaceParameters(identity: [0, 0], expression: [0, 0, 0], pose: pose)
-            let motion = frame % frames == 0 ? ImageMotion(centre: SIMD2(300, 200), translation: SIMD2(4, 0)) : nil
+            let motion = frame % frames == 0 ? ImageMotion(centre: SIMD2(300, 200), translation: SIMD2(4 * measuredShare, 0)) : nil
             smoother.smooth(&parameters, time: Double(frame) / 30, faceSize: 160, confidence: 1, occlusion: 0,
                             motion: motion)
             output.append(Double(parameters.pose.translation.x))
@@ -45,6 +46,17 @@ struct MotionGuidanceTests {
         #expect(jitter(guided) < jitter(filtered) / 5, "guided \(jitter(guided)), One Euro \(jitter(filtered))")
         let noisy = Self.run(guidance: MotionGuidance(correction: 1, rotationCorrection: 1))
         #expect(jitter(guided) < jitter(noisy) / 4, "guided \(jitter(guided)), as regressed \(jitter(noisy))")
+    }
+
+    @Test("a motion measured short of the face's (background in the patch) trails, and the gain makes it up")
+    func theGainMakesUpAShortMotion() {
+        let truth = (0..<120).map { Double(Self.truth($0).translation.x) }
+        func meanError(_ values: [Double]) -> Double { (40..<120).map { values[$0] - truth[$0] }.reduce(0, +) / 80 }
+        let short = Self.run(guidance: MotionGuidance(gain: 1), measuredShare: 0.85)
+        let madeUp = Self.run(guidance: MotionGuidance(gain: 1 / 0.85), measuredShare: 0.85)
+        // Steady state of the pull: (1 − c)(1 − k)·v / c = 0.85 · 0.15 · 4 / 0.15 = 3.4 px behind.
+        #expect(meanError(short) < -2.5, "measured 85 %, gain 1: \(meanError(short)) px behind")
+        #expect(abs(meanError(madeUp)) < 0.3, "gain 1 / 0.85: \(meanError(madeUp)) px off")
     }
 
     @Test("a frame without a measured motion is pulled by the fallback share from where the pose was")
