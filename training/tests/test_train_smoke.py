@@ -136,3 +136,22 @@ def test_predictor_reads_out_through_the_definition_its_checkpoint_trained_with(
     assert torch.allclose(LandmarkPredictor(own).geometry.lm_mean, expected)
     assert not torch.allclose(LandmarkPredictor(ckpt).geometry.lm_mean, expected)
     assert torch.allclose(LandmarkPredictor(ckpt, landmark_definition=other).geometry.lm_mean, expected)
+
+
+def test_a_wider_run_starts_from_a_narrower_checkpoint(exported, tiny_dataset, tmp_path):
+    """`init` naming a checkpoint of a narrower network widens it (orn.widen) instead of failing on the shapes."""
+    from orn import paths, train
+    ckpt = exported[2]
+    saved = paths.RUNS
+    paths.RUNS = tmp_path
+    try:
+        cfg = train.load_config(None, mode="student", faces=4, copies=3, minutes=30.0, max_steps=2, val_every=10 ** 6,
+                                log_every=1, lr=1e-4, init=str(ckpt), model=dict(K=40, width=0.5, input=128, feature=128))
+        res = train.train(cfg, "smoke-wider", dataset=tiny_dataset)
+    finally:
+        paths.RUNS = saved
+    narrow = torch.load(ckpt, map_location="cpu")["model"]
+    wide = res["model"].state_dict()
+    widened = [name for name in narrow if narrow[name].shape != wide[name].shape]
+    assert res["steps"] == 2 and widened  # it trained, and on a wider network
+    assert all(wide[name].dim() == narrow[name].dim() for name in narrow)
