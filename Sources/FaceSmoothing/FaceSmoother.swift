@@ -86,11 +86,26 @@ public struct MotionGuidance: Sendable, Equatable, Codable {
     /// Settings from their parts; the defaults are measured (docs/face-tracking.md, "Lag and jitter").
     public init(correction: Float = 0.15, rotationCorrection: Float = 0.15, averagedSteps: Int = 3,
                 fallbackCorrection: Float = 0.3, gain: Float = 1) {
-        self.gain = gain
         self.correction = correction
         self.rotationCorrection = rotationCorrection
         self.averagedSteps = averagedSteps
         self.fallbackCorrection = fallbackCorrection
+        self.gain = gain
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case correction, rotationCorrection, averagedSteps, fallbackCorrection, gain
+    }
+
+    /// Decodes settings of any version: those written before `gain` existed carry the motion as measured (gain 1),
+    /// as they did then.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(correction: try container.decode(Float.self, forKey: .correction),
+                  rotationCorrection: try container.decode(Float.self, forKey: .rotationCorrection),
+                  averagedSteps: try container.decode(Int.self, forKey: .averagedSteps),
+                  fallbackCorrection: try container.decode(Float.self, forKey: .fallbackCorrection),
+                  gain: try container.decodeIfPresent(Float.self, forKey: .gain) ?? 1)
     }
 }
 

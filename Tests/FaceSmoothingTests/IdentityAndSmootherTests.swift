@@ -100,11 +100,15 @@ struct IdentityAndSmootherTests {
         settings.identity.occludedWeight = 0.2
         let decoded = try JSONDecoder().decode(SmoothingSettings.self, from: JSONEncoder().encode(settings))
         #expect(decoded == settings)
-        for guidance in [nil, MotionGuidance(correction: 0.2, rotationCorrection: 0.1, averagedSteps: 3, fallbackCorrection: 0)] {
+        for guidance in [nil, MotionGuidance(correction: 0.2, rotationCorrection: 0.1, averagedSteps: 3, fallbackCorrection: 0, gain: 1.3)] {
             settings.motionGuidance = guidance
             let again = try JSONDecoder().decode(SmoothingSettings.self, from: JSONEncoder().encode(settings))
             #expect(again.motionGuidance == guidance, "guidance \(String(describing: guidance)) round-trips")
         }
+        // Guidance written before `gain` existed decodes with the motion as measured.
+        let older = #"{"correction": 0.2, "rotationCorrection": 0.1, "averagedSteps": 2, "fallbackCorrection": 0.3}"#
+        #expect(try JSONDecoder().decode(MotionGuidance.self, from: Data(older.utf8))
+                == MotionGuidance(correction: 0.2, rotationCorrection: 0.1, averagedSteps: 2, fallbackCorrection: 0.3, gain: 1))
         #expect(OneEuroSettings.mediaPipeFace == OneEuroSettings(minimumCutoff: 0.05, beta: 80, derivativeCutoff: 1))
     }
 }
