@@ -38,9 +38,6 @@ def widen_into(wide: ORN, narrow_state: dict) -> None:
             source = narrow_state[name]
             if source.dim() != target.dim() or any(s > t for s, t in zip(source.shape, target.shape)):
                 raise ValueError(f"{name}: trained tensor {tuple(source.shape)} does not fit in {tuple(target.shape)}")
-            if source.dim() == 0:
-                target.copy_(source)
-                continue
             module_name, _, field = name.rpartition(".")
             module = modules[module_name]
             if isinstance(module, nn.Conv2d) and id(module) in linear_outputs and module.groups == 1:
@@ -49,5 +46,4 @@ def widen_into(wide: ORN, narrow_state: dict) -> None:
                 convolution = modules[module_name.rpartition(".")[0] + ".0"]
                 if id(convolution) in linear_outputs:
                     target[source.shape[0]:] = 0.0  # new stream channels are switched off
-            target[tuple(slice(0, s) for s in source.shape)] = source
-    wide.load_state_dict(wide_state)
+            target[tuple(slice(0, s) for s in source.shape)] = source  # in place: state_dict shares the storage
