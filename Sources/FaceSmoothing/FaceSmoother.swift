@@ -254,8 +254,8 @@ public struct FaceSmoother: Sendable {
         return pose
     }
 
-    /// The mean step of `motions` (not empty), each written about the last one's centre: geometric in scale,
-    /// arithmetic in turn and shift.
+    /// The mean step of `motions` (not empty), each written about the last one's centre, times `gain`: geometric in
+    /// scale, arithmetic in turn and shift.
     private static func mean(of motions: [ImageMotion], gain: Float) -> ImageMotion {
         let centre = motions[motions.count - 1].centre
         var logScale: Float = 0, angle: Float = 0, translation = SIMD2<Float>.zero
@@ -265,8 +265,8 @@ public struct FaceSmoother: Sendable {
             angle += motion.angle
             translation += motion.translation
         }
-        let count = Float(motions.count) / gain
-        return ImageMotion(centre: centre, scale: expf(logScale / count), angle: angle / count, translation: translation / count)
+        let share = gain / Float(motions.count)  // the mean, times the gain
+        return ImageMotion(centre: centre, scale: expf(logScale * share), angle: angle * share, translation: translation * share)
     }
 
     /// Takes in one frame for the centred window: its identity joins the estimate (weighted as in `smooth`), its pose
