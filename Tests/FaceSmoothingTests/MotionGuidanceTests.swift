@@ -33,16 +33,20 @@ struct MotionGuidanceTests {
         return output
     }
 
+    /// Mean of smoothed minus true x over frames 40–119 (after the start): negative when the output trails.
+    static func meanError(_ values: [Double]) -> Double {
+        (40..<120).map { values[$0] - Double(truth($0).translation.x) }.reduce(0, +) / 80
+    }
+
     @Test("a measured steady motion is followed without the filters' lag, with a fraction of the noise")
     func followsAMovingHeadWithoutLag() {
         let guided = Self.run(guidance: MotionGuidance()), filtered = Self.run(guidance: nil)
         let truth = (0..<120).map { Double(Self.truth($0).translation.x) }
-        func meanError(_ values: [Double]) -> Double { (40..<120).map { values[$0] - truth[$0] }.reduce(0, +) / 80 }
         // Jitter about the true ramp: frame-to-frame changes minus the true 4 px.
         func jitter(_ values: [Double]) -> Double { frameToFrameJitter((0..<120).map { values[$0] - truth[$0] }, in: 40..<120) }
         // Measured with the defaults: guided 0.19 px behind with 0.27 px of jitter; One Euro 0.97 px behind with 1.86 px.
-        #expect(abs(meanError(guided)) < 0.3, "guided: \(meanError(guided)) px behind the truth")
-        #expect(meanError(filtered) < -0.5, "One Euro: \(meanError(filtered)) px behind")
+        #expect(abs(Self.meanError(guided)) < 0.3, "guided: \(Self.meanError(guided)) px behind the truth")
+        #expect(Self.meanError(filtered) < -0.5, "One Euro: \(Self.meanError(filtered)) px behind")
         #expect(jitter(guided) < jitter(filtered) / 5, "guided \(jitter(guided)), One Euro \(jitter(filtered))")
         let noisy = Self.run(guidance: MotionGuidance(correction: 1, rotationCorrection: 1))
         #expect(jitter(guided) < jitter(noisy) / 4, "guided \(jitter(guided)), as regressed \(jitter(noisy))")
@@ -50,13 +54,11 @@ struct MotionGuidanceTests {
 
     @Test("a motion measured short of the face's (background in the patch) trails, and the gain makes it up")
     func theGainMakesUpAShortMotion() {
-        let truth = (0..<120).map { Double(Self.truth($0).translation.x) }
-        func meanError(_ values: [Double]) -> Double { (40..<120).map { values[$0] - truth[$0] }.reduce(0, +) / 80 }
         let short = Self.run(guidance: MotionGuidance(gain: 1), measuredShare: 0.85)
         let madeUp = Self.run(guidance: MotionGuidance(gain: 1 / 0.85), measuredShare: 0.85)
         // Steady state of the pull: (1 − c)(1 − k)·v / c = 0.85 · 0.15 · 4 / 0.15 = 3.4 px behind.
-        #expect(meanError(short) < -2.5, "measured 85 %, gain 1: \(meanError(short)) px behind")
-        #expect(abs(meanError(madeUp)) < 0.3, "gain 1 / 0.85: \(meanError(madeUp)) px off")
+        #expect(Self.meanError(short) < -2.5, "measured 85 %, gain 1: \(Self.meanError(short)) px behind")
+        #expect(abs(Self.meanError(madeUp)) < 0.3, "gain 1 / 0.85: \(Self.meanError(madeUp)) px off")
     }
 
     @Test("a frame without a measured motion is pulled by the fallback share from where the pose was")
