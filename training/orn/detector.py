@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 from PIL import Image
 
-from . import data, negatives, occlusion, paths
+from . import data, memory, negatives, occlusion, paths
 
 SOURCE = paths.TRAINING.parent / "models" / "face_detection_short_range.onnx"
 SOURCE_SIDECAR = SOURCE.with_name("face_detection_short_range_mediapipe.json")  # the original's anchors, decoding
@@ -313,6 +313,7 @@ def load_config(path) -> dict:
 
 def train(cfg: dict, run: str) -> None:
     torch.set_num_threads(int(cfg["threads"]))
+    memory.keep_freed_memory()  # each step reuses the last one's buffers instead of faulting them in
     torch.manual_seed(cfg["seed"])
     out = paths.RUNS / run
     out.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from . import data, facemodel, losses, negatives, occlusion, paths
+from . import data, facemodel, losses, memory, negatives, occlusion, paths
 from .model import ORN, ModelConfig, count_macs
 
 DEFAULTS = dict(
@@ -90,6 +90,7 @@ def evaluate(model, geo, images, lab, idx, flip_expr, cfg, device, occlude_p):
 
 def train(cfg: dict, run: str, dataset=None) -> dict:
     torch.set_num_threads(int(cfg.get("threads", 1)))
+    memory.keep_freed_memory()  # each step reuses the last one's buffers instead of faulting them in
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     out = paths.RUNS / run
     out.mkdir(parents=True, exist_ok=True)
