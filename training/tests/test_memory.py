@@ -1,6 +1,9 @@
 """orn.memory: freed training buffers are reused, not faulted in again from the kernel."""
 import subprocess
 import sys
+from pathlib import Path
+
+TRAINING = Path(__file__).resolve().parent.parent
 
 CYCLES = """
 import resource, sys
@@ -21,7 +24,8 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 
 def page_faults(mode):
-    out = subprocess.run([sys.executable, "-c", CYCLES, mode], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-c", CYCLES, mode], check=True, capture_output=True, text=True,
+                         cwd=TRAINING).stdout
     return int(out.strip())
 
 
