@@ -54,15 +54,20 @@ def run(binary, clip, out, extra):
     return frames, first_track
 
 
-def repeated_frames(clip):
-    """Share of the clip's frames (after the first) whose mean absolute grey-level difference from the previous
-    frame is under 0.3."""
+def grey_frames(clip):
+    """The clip's frames as grey levels, (frames, height, width) uint8, decoded by ffmpeg."""
     size = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
                            "-of", "csv=p=0", str(clip)], check=True, capture_output=True, text=True).stdout.split(",")
     width, height = int(size[0]), int(size[1])
     data = subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
                           check=True, capture_output=True).stdout
-    frames = np.frombuffer(data, np.uint8).reshape(-1, height, width).astype(np.int16)
+    return np.frombuffer(data, np.uint8).reshape(-1, height, width)
+
+
+def repeated_frames(clip):
+    """Share of the clip's frames (after the first) whose mean absolute grey-level difference from the previous
+    frame is under 0.3."""
+    frames = grey_frames(clip).astype(np.int16)
     differences = np.array([np.abs(frames[i] - frames[i - 1]).mean() for i in range(1, len(frames))])
     return float((differences < 0.3).mean()) if len(differences) else 0.0
 
@@ -89,6 +94,18 @@ def shifted(r, tau):
     return r[lo] * (1 - w) + r[hi] * w
 
 
+def face_size(landmarks):
+    """Per frame, sqrt(w h) of the landmarks' box, (frames, 68, 2) -> (frames,)."""
+    return np.sqrt(np.ptp(landmarks[:, :, 0], axis=1) * np.ptp(landmarks[:, :, 1], axis=1))
+
+
+def jitter(landmarks, size):
+    """Mean over frames of the mean over landmarks of |p(t+1) - 2 p(t) + p(t-1)|, divided by the frame's face size
+    `size`, in %."""
+    acceleration = np.linalg.norm(landmarks[2:] - 2 * landmarks[1:-1] + landmarks[:-2], axis=-1).mean(1) / size[1:-1]
+    return float(acceleration.mean() * 100)
+
+
 def measure(smoothed, raw):
     frames = sorted(set(smoothed) & set(raw))
     # The longest run of consecutive frames.
@@ -100,12 +117,7 @@ def measure(smoothed, raw):
     frames = max(runs, key=len)
     s = np.stack([smoothed[f] for f in frames])
     r = np.stack([raw[f] for f in frames])
-    size = np.sqrt(np.ptp(r[:, :, 0], axis=1) * np.ptp(r[:, :, 1], axis=1))
-
-    def jitter(p):
-        acc = np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=-1).mean(1) / size[1:-1]
-        return float(acc.mean() * 100)
-
+    size = face_size(r)
     scale = np.median(size)
     s_n, ref = s.reshape(len(s), -1) / scale, gaussian_lowpass(r).reshape(len(r), -1) / scale
     r_n = r.reshape(len(r), -1) / scale
@@ -118,7 +130,7 @@ def measure(smoothed, raw):
 
     low = gaussian_lowpass(r)
     error = float((np.linalg.norm(s - low, axis=-1).mean(1) / size).mean() * 100)
-    return {"frames": len(frames), "jitter": jitter(s), "jitter_raw": jitter(r), "lag": best(s_n), "lag_raw": best(r_n),
+    return {"frames": len(frames), "jitter": jitter(s, size), "jitter_raw": jitter(r, size), "lag": best(s_n), "lag_raw": best(r_n),
             "error": error}
 
 

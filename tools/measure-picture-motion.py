@@ -22,7 +22,6 @@ unsmoothed landmarks, the smoothness lag is measured against. Needs numpy, OpenC
 """
 import argparse
 import importlib.util
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -39,15 +38,6 @@ RIGID_POINTS = list(range(17, 48))  # brows 17-26, nose 27-35, eyes 36-47
 LUCAS_KANADE = dict(winSize=(21, 21), maxLevel=3,
                     criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
 SETTINGS = [("box", 0.15, 3), ("box", 0.15, 1), ("rigid", 0.15, 3), ("rigid", 0.15, 2), ("rigid", 0.15, 1)]
-
-
-def grey_frames(clip):
-    size = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-                           "-of", "csv=p=0", str(clip)], check=True, capture_output=True, text=True).stdout.split(",")
-    width, height = int(size[0]), int(size[1])
-    data = subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-                          check=True, capture_output=True).stdout
-    return np.frombuffer(data, np.uint8).reshape(-1, height, width)
 
 
 def tracked_points(points, last_output):
@@ -94,17 +84,13 @@ def main():
     for clip in clips:
         with tempfile.TemporaryDirectory() as folder:
             regressed, _ = measure_lag.run(args.binary, clip, Path(folder) / "raw.jsonl", ["--no-smoothing"])
-        grey = grey_frames(clip)
+        grey = measure_lag.grey_frames(clip)
         frames = sorted(regressed)
         stacked = np.stack([regressed[frame] for frame in frames])
-        size = np.sqrt(np.ptp(stacked[:, :, 0], axis=1) * np.ptp(stacked[:, :, 1], axis=1))
-
-        def jitter(p):
-            return float((np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=-1).mean(1) / size[1:-1]).mean() * 100)
-
-        print(f"{clip.name}: unsmoothed jitter {jitter(stacked):.3f} %, zero-phase low-pass sigma 1 / 2 frames "
-              f"{jitter(measure_lag.gaussian_lowpass(stacked, 1.0)):.3f} / "
-              f"{jitter(measure_lag.gaussian_lowpass(stacked, 2.0)):.3f} %", flush=True)
+        size = measure_lag.face_size(stacked)
+        low_pass = [measure_lag.jitter(measure_lag.gaussian_lowpass(stacked, sigma), size) for sigma in (1.0, 2.0)]
+        print(f"{clip.name}: unsmoothed jitter {measure_lag.jitter(stacked, size):.3f} %, zero-phase low-pass sigma 1 / "
+              f"2 frames {low_pass[0]:.3f} / {low_pass[1]:.3f} %", flush=True)
         for points, correction, averaged_steps in SETTINGS:
             result = measure_lag.measure(replay(regressed, grey, points, correction, averaged_steps), regressed)
             print(f"  {points} points, correction {correction}, {averaged_steps} averaged steps: jitter "
