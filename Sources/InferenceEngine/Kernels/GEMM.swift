@@ -213,15 +213,15 @@ enum GEMM {
                 rowKernel(k: k, a: a, b: panelPointer, panels: 1, c: c,
                           epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
                 if bounds != nil { return }
-            } else if count == blockRows && (width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize)) {
-                // Whole block (or, in the AVX-512 build, 24 live columns: one vector and a low half): with a
-                // clip (or no) activation, the epilogue runs in registers and C is stored once; otherwise raw
-                // products go to C and the epilogue runs over the L1-hot block.
+            } else if width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize) {
+                // Whole panel (or, in the AVX-512 build, 24 live columns: one vector and a low half), all of the
+                // block's rows or the last few: with a clip (or no) activation, the epilogue runs in registers and
+                // C is stored once; otherwise raw products go to C and the epilogue runs over the L1-hot block.
                 microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: c, ldc: operands.ldc, live: width,
                             epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
                 if bounds != nil { return }
             } else {
-                // Partial block: compute into a 6×panel tile on the stack, copy out the live part.
+                // Partial panel: compute into a 6×panel tile on the stack, copy out the live part.
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * panelSize) { tile in
                     let tilePointer = tile.baseAddress!
                     microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: tilePointer,
@@ -258,36 +258,53 @@ enum GEMM {
         }
     }
 
-    /// The 6×16 register block (6×32 in the AVX-512 build) of `live` columns: the whole panel, or in the
-    /// AVX-512 build 24 columns, whose second vectors are stored as low halves.
+    /// The register block of `rows` (1 ... 6) × 16 columns (× 32 in the AVX-512 build) over `live` columns: the whole
+    /// panel, or in the AVX-512 build 24 columns, whose second vectors are stored as low halves. Each row count has
+    /// its own copy of the kernel, so the last rows of a map (4 of every even square: 16 = 6 + 6 + 4) multiply only
+    /// their own rows; computing a whole block for them made 16 rows cost as much as 18.
     @inline(__always)
     private static func microKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                     c: UnsafeMutablePointer<Float>, ldc: Int, live: Int, epilogue: RegisterEpilogue?) {
         #if INFERENCECORE_AVX512
         if live < 2 * GEMMHalf.scalarCount {
-            blockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, second: LowHalfStore.self)
+            blockKernel(rows: rows, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: LowHalfStore.self)
             return
         }
         #endif
-        blockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, second: VectorStore.self)
+        blockKernel(rows: rows, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: VectorStore.self)
     }
 
-    /// The 6 × 2-vector kernel itself: twelve accumulators, two B vectors and one broadcast A value,
+    /// Chooses the copy of the block kernel compiled for `rows`.
+    @inline(__always)
+    private static func blockKernel<Second: GEMMVectorStore>(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                                             b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                                             ldc: Int, epilogue: RegisterEpilogue?, second: Second.Type) {
+        switch rows {
+        case 6: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows6.self)
+        case 5: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows5.self)
+        case 4: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows4.self)
+        case 3: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows3.self)
+        case 2: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows2.self)
+        default: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows1.self)
+        }
+    }
+
+    /// The Rows.count × 2-vector kernel itself: up to twelve accumulators, two B vectors and one broadcast A value,
     /// which fills the sixteen AVX2 registers. Kept out of line so that nothing of the caller competes
-    /// for registers inside the loop, and specialised per way of storing each row's second vector so
-    /// that every copy stays small enough for the compiler to inline all its loads and stores.
-    /// With `rows` < 6 the missing rows re-read the last live row; the caller discards them.
+    /// for registers inside the loop, and specialised per way of storing each row's second vector and per row count
+    /// (the rows past `Rows.count` fold away) so that every copy stays small enough for the compiler to inline all its
+    /// loads and stores.
     @inline(never)
-    private static func blockKernel<Second: GEMMVectorStore>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
-                                                             b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                                             epilogue: RegisterEpilogue?, second: Second.Type) {
+    private static func blockKernel<Second: GEMMVectorStore, Rows: GEMMBlockRows>(
+        k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: RegisterEpilogue?, second: Second.Type, rows: Rows.Type
+    ) {
         typealias Half = GEMMHalf
         let halfBytes = MemoryLayout<Half>.size, lanes = Half.scalarCount
+        let count = Rows.count
         var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
         var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
-        let last = rows - 1
-        let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda
-        let a3 = a + min(3, last) * lda, a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
@@ -295,29 +312,49 @@ enum GEMM {
             pointer += 2 * halfBytes
             var x = Half(repeating: a0[index])
             c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = Half(repeating: a1[index])
-            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = Half(repeating: a2[index])
-            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = Half(repeating: a3[index])
-            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = Half(repeating: a4[index])
-            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = Half(repeating: a5[index])
-            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            if count > 1 {
+                x = Half(repeating: a1[index])
+                c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            }
+            if count > 2 {
+                x = Half(repeating: a2[index])
+                c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            }
+            if count > 3 {
+                x = Half(repeating: a3[index])
+                c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            }
+            if count > 4 {
+                x = Half(repeating: a4[index])
+                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            }
+            if count > 5 {
+                x = Half(repeating: a5[index])
+                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            }
         }
         store(c00, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c10, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c20, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c30, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c40, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        store(c50, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
         Second.store(c01, row: 0, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
-        Second.store(c11, row: 1, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
-        Second.store(c21, row: 2, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
-        Second.store(c31, row: 3, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
-        Second.store(c41, row: 4, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
-        Second.store(c51, row: 5, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        if count > 1 {
+            store(c10, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c11, row: 1, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
+        if count > 2 {
+            store(c20, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c21, row: 2, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
+        if count > 3 {
+            store(c30, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c31, row: 3, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
+        if count > 4 {
+            store(c40, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c41, row: 4, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
+        if count > 5 {
+            store(c50, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c51, row: 5, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
     }
 
     /// Wide panels the one-row kernel takes at a time.
@@ -479,6 +516,18 @@ enum GEMM {
     }
     #endif
 }
+
+/// The number of rows a copy of the block kernel computes, fixed when it is compiled.
+private protocol GEMMBlockRows {
+    static var count: Int { get }
+}
+
+private enum BlockRows1: GEMMBlockRows { static var count: Int { 1 } }
+private enum BlockRows2: GEMMBlockRows { static var count: Int { 2 } }
+private enum BlockRows3: GEMMBlockRows { static var count: Int { 3 } }
+private enum BlockRows4: GEMMBlockRows { static var count: Int { 4 } }
+private enum BlockRows5: GEMMBlockRows { static var count: Int { 5 } }
+private enum BlockRows6: GEMMBlockRows { static var count: Int { 6 } }
 
 /// How the micro-kernel stores the second vector of each row: whole, or (AVX-512, 24 live columns) its low half.
 private protocol GEMMVectorStore {
