@@ -221,6 +221,19 @@ def winograd_cases():
     return cases
 
 
+def paired_depthwise_cases():
+    """Stride-1 depthwise layers whose three input rows fit in L1 (the weights-in-registers 3×3 kernel, which takes two
+    output columns at a time): an odd number of interior columns with 16- and 8-channel blocks, a residual and Relu6;
+    and a channel count that is not a whole number of vectors, whose last lanes every column computes apart. Built last,
+    so every file above stays byte-identical."""
+    cases = {}
+    b = Builder(); y = b.relu6(b.op("Add", [b.conv("x", 24, 24, 3, group=24), "x"]))
+    cases["conv_depthwise_pairs_odd_residual_relu6"] = b.model([("x", [1, 24, 9, 9])], [y])
+    b = Builder(); y = b.op("Relu", [b.conv("x", 20, 20, 3, group=20)])
+    cases["conv_depthwise_pairs_remainder_relu"] = b.model([("x", [1, 20, 7, 10])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -355,6 +368,8 @@ def main():
     for name, model in threaded_im2col_cases().items():
         save(directory, name, model)
     for name, model in winograd_cases().items():
+        save(directory, name, model)
+    for name, model in paired_depthwise_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

@@ -86,10 +86,38 @@ enum ConvolutionKernels {
             let w0 = weight(0), w1 = weight(1), w2 = weight(2), w3 = weight(3), w4 = weight(4)
             let w5 = weight(5), w6 = weight(6), w7 = weight(7), w8 = weight(8)
             let start = UnsafeRawPointer(bias + channel).loadUnaligned(as: V.self)
-            for ox in columns {
+            func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+            var first = columns.lowerBound
+            if strideX == 1 {
+                // Two neighbouring outputs share two of each row's three inputs: 12 loads for 18 FMAs instead of 18,
+                // in four independent chains.
+                while first + 2 <= columns.upperBound {
+                    let top = input + (first - padLeft) * channels + channel
+                    let middle = top + rowStride, bottom = middle + rowStride
+                    var left = load(top), centre = load(top + channels)
+                    var right = load(top + 2 * channels), beyond = load(top + 3 * channels)
+                    var even0 = start.addingProduct(left, w0), odd0 = centre * w1
+                    var even1 = start.addingProduct(centre, w0), odd1 = right * w1
+                    even0 = even0.addingProduct(right, w2); even1 = even1.addingProduct(beyond, w2)
+                    left = load(middle); centre = load(middle + channels)
+                    right = load(middle + 2 * channels); beyond = load(middle + 3 * channels)
+                    odd0 = odd0.addingProduct(left, w3); odd1 = odd1.addingProduct(centre, w3)
+                    even0 = even0.addingProduct(centre, w4); even1 = even1.addingProduct(right, w4)
+                    odd0 = odd0.addingProduct(right, w5); odd1 = odd1.addingProduct(beyond, w5)
+                    left = load(bottom); centre = load(bottom + channels)
+                    right = load(bottom + 2 * channels); beyond = load(bottom + 3 * channels)
+                    even0 = even0.addingProduct(left, w6); even1 = even1.addingProduct(centre, w6)
+                    odd0 = odd0.addingProduct(centre, w7); odd1 = odd1.addingProduct(right, w7)
+                    even0 = even0.addingProduct(right, w8); even1 = even1.addingProduct(beyond, w8)
+                    let destination = UnsafeMutableRawPointer(output + first * channels + channel)
+                    destination.storeBytes(of: even0 + odd0, as: V.self)
+                    destination.storeBytes(of: even1 + odd1, toByteOffset: channels * MemoryLayout<Float>.size, as: V.self)
+                    first += 2
+                }
+            }
+            for ox in first..<columns.upperBound {
                 let top = input + (ox * strideX - padLeft) * channels + channel
                 let middle = top + rowStride, bottom = middle + rowStride
-                func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
                 var even = start.addingProduct(load(top), w0)
                 var odd = load(top + channels) * w1
                 even = even.addingProduct(load(top + 2 * channels), w2)
