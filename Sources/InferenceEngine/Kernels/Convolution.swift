@@ -222,6 +222,48 @@ enum ConvolutionKernels {
         }
     }
 
+    /// One output pixel of a depthwise convolution over the 8-channel blocks `blocks`, four vectors of channels at a
+    /// time (so four FMA chains overlap), through the taps of `window` that lie inside the input. Returns the first
+    /// block it left for narrower code. `output` points at the pixel's first channel.
+    @inline(__always)
+    static func depthwiseFourVectors<V: SIMD>(_ vector: V.Type, blocks: Range<Int>, input: UnsafePointer<Float>,
+                                              output: UnsafeMutablePointer<Float>, channels: Int, geometry g: WindowGeometry,
+                                              firstInputRow iy0: Int, firstInputColumn ix0: Int,
+                                              window: (rows: Range<Int>, columns: Range<Int>), weights: UnsafePointer<Float>,
+                                              paddedChannels: Int, bias: UnsafePointer<Float>) -> Int where V.Scalar == Float {
+        let blocksPerStep = 4 * V.scalarCount / 8, bytes = MemoryLayout<V>.size
+        var block = blocks.lowerBound
+        while block + blocksPerStep <= blocks.upperBound {
+            let channel = block * 8
+            let start = UnsafeRawPointer(bias + channel)
+            var a0 = start.loadUnaligned(as: V.self), a1 = start.loadUnaligned(fromByteOffset: bytes, as: V.self)
+            var a2 = start.loadUnaligned(fromByteOffset: 2 * bytes, as: V.self)
+            var a3 = start.loadUnaligned(fromByteOffset: 3 * bytes, as: V.self)
+            for ky in window.rows {
+                let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
+                for kx in window.columns {
+                    let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels)
+                    let weight = UnsafeRawPointer(weightRow + kx * paddedChannels)
+                    a0 = a0.addingProduct(value.loadUnaligned(as: V.self), weight.loadUnaligned(as: V.self))
+                    a1 = a1.addingProduct(value.loadUnaligned(fromByteOffset: bytes, as: V.self),
+                                          weight.loadUnaligned(fromByteOffset: bytes, as: V.self))
+                    a2 = a2.addingProduct(value.loadUnaligned(fromByteOffset: 2 * bytes, as: V.self),
+                                          weight.loadUnaligned(fromByteOffset: 2 * bytes, as: V.self))
+                    a3 = a3.addingProduct(value.loadUnaligned(fromByteOffset: 3 * bytes, as: V.self),
+                                          weight.loadUnaligned(fromByteOffset: 3 * bytes, as: V.self))
+                }
+            }
+            let destination = UnsafeMutableRawPointer(output + channel)
+            destination.storeBytes(of: a0, as: V.self)
+            destination.storeBytes(of: a1, toByteOffset: bytes, as: V.self)
+            destination.storeBytes(of: a2, toByteOffset: 2 * bytes, as: V.self)
+            destination.storeBytes(of: a3, toByteOffset: 3 * bytes, as: V.self)
+            block += blocksPerStep
+        }
+        return block
+    }
+
     /// Depthwise convolution of one image: every channel convolved with its own kernel,
     /// eight channels per SIMD vector. `weights` is [kernelHeight][kernelWidth][paddedChannels],
     /// `bias` has `paddedChannels` entries; padding lanes are zero.
@@ -283,35 +325,17 @@ enum ConvolutionKernels {
                 while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
                 let outputPixel = (oy * g.outputWidth + ox) * channels
                 var block = firstBlock
-                // Four independent accumulators (32 channels) so the FMA chains overlap.
-                while block + 4 <= fullBlocks {
-                    let channel = block * 8
-                    var a0 = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
-                    var a1 = UnsafeRawPointer(bias + channel + 8).loadUnaligned(as: Vector.self)
-                    var a2 = UnsafeRawPointer(bias + channel + 16).loadUnaligned(as: Vector.self)
-                    var a3 = UnsafeRawPointer(bias + channel + 24).loadUnaligned(as: Vector.self)
-                    for ky in kyFirst..<kyLast {
-                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
-                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
-                        for kx in kxFirst..<kxLast {
-                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels)
-                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels)
-                            a0 = a0.addingProduct(value.loadUnaligned(as: Vector.self), weight.loadUnaligned(as: Vector.self))
-                            a1 = a1.addingProduct(value.loadUnaligned(fromByteOffset: 32, as: Vector.self),
-                                                  weight.loadUnaligned(fromByteOffset: 32, as: Vector.self))
-                            a2 = a2.addingProduct(value.loadUnaligned(fromByteOffset: 64, as: Vector.self),
-                                                  weight.loadUnaligned(fromByteOffset: 64, as: Vector.self))
-                            a3 = a3.addingProduct(value.loadUnaligned(fromByteOffset: 96, as: Vector.self),
-                                                  weight.loadUnaligned(fromByteOffset: 96, as: Vector.self))
-                        }
-                    }
-                    let destination = UnsafeMutableRawPointer(output + outputPixel + channel)
-                    destination.storeBytes(of: a0, as: Vector.self)
-                    destination.storeBytes(of: a1, toByteOffset: 32, as: Vector.self)
-                    destination.storeBytes(of: a2, toByteOffset: 64, as: Vector.self)
-                    destination.storeBytes(of: a3, toByteOffset: 96, as: Vector.self)
-                    block += 4
-                }
+                // Four independent accumulators (4 vectors of channels) so the FMA chains overlap: 64 channels at a
+                // time in the AVX-512 build, then 32.
+                let window = (rows: kyFirst..<kyLast, columns: kxFirst..<kxLast)
+                #if INFERENCECORE_AVX512
+                block = depthwiseFourVectors(SIMD16<Float>.self, blocks: block..<fullBlocks, input: input, output: output + outputPixel,
+                                             channels: channels, geometry: g, firstInputRow: iy0, firstInputColumn: ix0,
+                                             window: window, weights: weights, paddedChannels: paddedChannels, bias: bias)
+                #endif
+                block = depthwiseFourVectors(Vector.self, blocks: block..<fullBlocks, input: input, output: output + outputPixel,
+                                             channels: channels, geometry: g, firstInputRow: iy0, firstInputColumn: ix0,
+                                             window: window, weights: weights, paddedChannels: paddedChannels, bias: bias)
                 while block < fullBlocks {
                     let channel = block * 8
                     var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
