@@ -234,6 +234,18 @@ def paired_depthwise_cases():
     return cases
 
 
+def four_column_depthwise_cases():
+    """Depthwise windows other than a full-height 3×3 that the four-column kernel takes: a 5×5 (MobileNetV3's) with
+    seven interior columns, so its two groups overlap, over 16- and 8-channel blocks; and a 3×3 dilated by 2. Built
+    last, so every file above stays byte-identical."""
+    cases = {}
+    b = Builder(); y = b.relu6(b.conv("x", 24, 24, 5, group=24))
+    cases["conv_depthwise5_four_columns_relu6"] = b.model([("x", [1, 24, 12, 11])], [y])
+    b = Builder(); y = b.op("Relu", [b.conv("x", 16, 16, 3, group=16, dilation=2, pads=[2, 2, 2, 2])])
+    cases["conv_depthwise_dilated_four_columns_relu"] = b.model([("x", [1, 16, 10, 10])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -370,6 +382,8 @@ def main():
     for name, model in winograd_cases().items():
         save(directory, name, model)
     for name, model in paired_depthwise_cases().items():
+        save(directory, name, model)
+    for name, model in four_column_depthwise_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

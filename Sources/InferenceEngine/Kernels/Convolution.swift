@@ -222,6 +222,42 @@ enum ConvolutionKernels {
         }
     }
 
+    /// Four neighbouring output columns of a depthwise convolution with any window whose columns all lie inside the
+    /// input, over the rows `windowRows` of the window: channels innermost, each tap's weight vector loaded once for
+    /// the four outputs (5 loads for 4 FMAs in four independent chains, where one pixel at a time needs 2 per FMA).
+    /// Raw sums are stored; the caller finishes the row. `input` is the image, `output` the output row.
+    @inline(__always)
+    static func depthwiseFourColumns<V: SIMD>(_ vector: V.Type, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                              channels: Int, channelRange: Range<Int>, geometry g: WindowGeometry,
+                                              firstInputRow iy0: Int, windowRows: Range<Int>, weights: UnsafePointer<Float>,
+                                              paddedChannels: Int, bias: UnsafePointer<Float>, firstColumn ox: Int)
+    where V.Scalar == Float {
+        func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+        let step = g.strideX * channels, tapStep = g.dilationX * channels
+        let left = input + (ox * g.strideX - g.padLeft) * channels
+        for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
+            var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
+            for ky in windowRows {
+                var pixel = left + (iy0 + ky * g.dilationY) * g.inputWidth * channels + channel
+                var tap = weights + ky * g.kernelWidth * paddedChannels + channel
+                for _ in 0..<g.kernelWidth {
+                    let weight = load(tap)
+                    sum0 = sum0.addingProduct(load(pixel), weight)
+                    sum1 = sum1.addingProduct(load(pixel + step), weight)
+                    sum2 = sum2.addingProduct(load(pixel + 2 * step), weight)
+                    sum3 = sum3.addingProduct(load(pixel + 3 * step), weight)
+                    pixel += tapStep
+                    tap += paddedChannels
+                }
+            }
+            let destination = output + ox * channels + channel
+            UnsafeMutableRawPointer(destination).storeBytes(of: sum0, as: V.self)
+            UnsafeMutableRawPointer(destination + channels).storeBytes(of: sum1, as: V.self)
+            UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sum2, as: V.self)
+            UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sum3, as: V.self)
+        }
+    }
+
     /// One output pixel of a depthwise convolution over the 8-channel blocks `blocks`, four vectors of channels at a
     /// time (so four FMA chains overlap), through the taps of `window` that lie inside the input. Returns the first
     /// block it left for narrower code. `output` points at the pixel's first channel.
@@ -313,6 +349,36 @@ enum ConvolutionKernels {
                     interiorKernel(SIMD16<Float>.self, 0..<(wideBlocks * 16))
                     interiorKernel(SIMD8<Float>.self, (wideBlocks * 16)..<(fullBlocks * 8))
                 }
+            }
+            // Any other window (5×5, strided, dilated, or a row at the top or bottom edge): interior columns four at a
+            // time, the last group moved back to end at the last interior column (its first columns are computed
+            // twice, to the same raw sums).
+            let span = (g.kernelWidth - 1) * g.dilationX
+            if interior.isEmpty && fullBlocks > 0 && g.inputWidth - 1 - span + g.padLeft >= 0 {
+                let first = (g.padLeft + g.strideX - 1) / g.strideX
+                let last = min(g.outputWidth, (g.inputWidth - 1 - span + g.padLeft) / g.strideX + 1)
+                let groups = max(0, last - first + 3) / 4
+                #if INFERENCECORE_AVX512
+                let wideChannels = channels / 16 * 16
+                #else
+                let wideChannels = 0
+                #endif
+                for group in 0..<(last - first >= 4 ? groups : 0) {
+                    let column = min(first + 4 * group, last - 4)
+                    if wideChannels > 0 {
+                        depthwiseFourColumns(SIMD16<Float>.self, input: input, output: output + oy * g.outputWidth * channels,
+                                             channels: channels, channelRange: 0..<wideChannels, geometry: g,
+                                             firstInputRow: iy0, windowRows: kyFirst..<kyLast, weights: weights,
+                                             paddedChannels: paddedChannels, bias: bias, firstColumn: column)
+                    }
+                    if wideChannels < fullBlocks * 8 {
+                        depthwiseFourColumns(SIMD8<Float>.self, input: input, output: output + oy * g.outputWidth * channels,
+                                             channels: channels, channelRange: wideChannels..<(fullBlocks * 8), geometry: g,
+                                             firstInputRow: iy0, windowRows: kyFirst..<kyLast, weights: weights,
+                                             paddedChannels: paddedChannels, bias: bias, firstColumn: column)
+                    }
+                }
+                if last - first >= 4 { interior = first..<last }
             }
             // The interior kernel did every whole 8-channel block of its columns; when that is every channel, only
             // the border columns are left (walking all of them cost the 16-channel 60×60 layer a third of its time).
