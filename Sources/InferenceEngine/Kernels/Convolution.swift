@@ -300,143 +300,164 @@ enum ConvolutionKernels {
         return block
     }
 
-    /// Depthwise convolution of one image: every channel convolved with its own kernel,
-    /// eight channels per SIMD vector. `weights` is [kernelHeight][kernelWidth][paddedChannels],
-    /// `bias` has `paddedChannels` entries; padding lanes are zero.
+    /// Depthwise convolution of one image: every channel convolved with its own kernel, row by row. Each output row
+    /// takes its interior columns (whose window lies inside the input) through a kernel that shares loads between
+    /// neighbouring outputs, its border pixels (and the lanes beyond the last whole 8-channel block) one at a time,
+    /// then bias-free raw sums are finished with the residual and activation. `weights` is
+    /// [kernelHeight][kernelWidth][paddedChannels], `bias` has `paddedChannels` entries; padding lanes are zero.
     static func depthwise(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int,
                           geometry g: WindowGeometry, weights: UnsafePointer<Float>, paddedChannels: Int,
                           bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?, activation: Activation,
                           rows: Range<Int>) {
-        typealias Vector = SIMD8<Float>
-        let fullBlocks = channels / 8
+        let layer = DepthwiseLayer(input: input, output: output, channels: channels, geometry: g, weights: weights,
+                                   paddedChannels: paddedChannels, bias: bias)
         for oy in rows {
             let iy0 = oy * g.strideY - g.padTop
             var kyFirst = 0, kyLast = g.kernelHeight
             while kyFirst < kyLast && iy0 + kyFirst * g.dilationY < 0 { kyFirst += 1 }
             while kyLast > kyFirst && iy0 + (kyLast - 1) * g.dilationY >= g.inputHeight { kyLast -= 1 }
-            // Interior columns of a full-height 3×3 row go through a 3×3 kernel: weights in registers while
-            // the three input rows fit in L1, channels innermost beyond.
-            var interior = 0..<0
-            if g.kernelHeight == 3 && g.kernelWidth == 3 && g.dilationX == 1 && g.dilationY == 1
-                && kyFirst == 0 && kyLast == 3 && fullBlocks > 0 && g.inputWidth - 3 + g.padLeft >= 0 {
-                let first = (g.padLeft + g.strideX - 1) / g.strideX
-                let last = min(g.outputWidth, (g.inputWidth - 3 + g.padLeft) / g.strideX + 1)
-                if first < last {
-                    let interiorColumns = first..<last   // a constant for the kernel below: capturing the
-                    interior = interiorColumns               // variable boxed it on the heap
-                    let rowInput = input + iy0 * g.inputWidth * channels, rowOutput = output + oy * g.outputWidth * channels
-                    #if INFERENCECORE_AVX512
-                    let wideBlocks = channels / 16
-                    #else
-                    let wideBlocks = 0
-                    #endif
-                    let rowsFitInL1 = 3 * g.inputWidth * channels * MemoryLayout<Float>.size <= depthwiseRowsInL1
-                    @inline(__always)
-                    func interiorKernel<V: SIMD>(_ vector: V.Type, _ channelRange: Range<Int>) where V.Scalar == Float {
-                        guard !channelRange.isEmpty else { return }
-                        if rowsFitInL1 {
-                            depthwise3x3WeightsInRegisters(
-                                vector, input: rowInput, output: rowOutput, channels: channels, channelRange: channelRange,
-                                inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft, weights: weights,
-                                paddedChannels: paddedChannels, bias: bias, columns: interiorColumns)
-                        } else {
-                            depthwise3x3ChannelsInner(
-                                vector, input: rowInput, output: rowOutput, channels: channels, channelRange: channelRange,
-                                inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft, weights: weights,
-                                paddedChannels: paddedChannels, bias: bias, columns: interiorColumns)
-                        }
-                    }
-                    interiorKernel(SIMD16<Float>.self, 0..<(wideBlocks * 16))
-                    interiorKernel(SIMD8<Float>.self, (wideBlocks * 16)..<(fullBlocks * 8))
-                }
-            }
-            // Any other window (5×5, strided, dilated, or a row at the top or bottom edge): interior columns four at a
-            // time, the last group moved back to end at the last interior column (its first columns are computed
-            // twice, to the same raw sums).
-            let span = (g.kernelWidth - 1) * g.dilationX
-            if interior.isEmpty && fullBlocks > 0 && g.inputWidth - 1 - span + g.padLeft >= 0 {
-                let first = (g.padLeft + g.strideX - 1) / g.strideX
-                let last = min(g.outputWidth, (g.inputWidth - 1 - span + g.padLeft) / g.strideX + 1)
-                let groups = max(0, last - first + 3) / 4
-                #if INFERENCECORE_AVX512
-                let wideChannels = channels / 16 * 16
-                #else
-                let wideChannels = 0
-                #endif
-                for group in 0..<(last - first >= 4 ? groups : 0) {
-                    let column = min(first + 4 * group, last - 4)
-                    if wideChannels > 0 {
-                        depthwiseFourColumns(SIMD16<Float>.self, input: input, output: output + oy * g.outputWidth * channels,
-                                             channels: channels, channelRange: 0..<wideChannels, geometry: g,
-                                             firstInputRow: iy0, windowRows: kyFirst..<kyLast, weights: weights,
-                                             paddedChannels: paddedChannels, bias: bias, firstColumn: column)
-                    }
-                    if wideChannels < fullBlocks * 8 {
-                        depthwiseFourColumns(SIMD8<Float>.self, input: input, output: output + oy * g.outputWidth * channels,
-                                             channels: channels, channelRange: wideChannels..<(fullBlocks * 8), geometry: g,
-                                             firstInputRow: iy0, windowRows: kyFirst..<kyLast, weights: weights,
-                                             paddedChannels: paddedChannels, bias: bias, firstColumn: column)
-                    }
-                }
-                if last - first >= 4 { interior = first..<last }
-            }
-            // The interior kernel did every whole 8-channel block of its columns; when that is every channel, only
+            let windowRows = kyFirst..<kyLast
+            var interior = layer.interior3x3(row: oy, windowRows: windowRows)
+            if interior.isEmpty { interior = layer.interiorFourColumns(row: oy, windowRows: windowRows) }
+            // The interior kernels did every whole 8-channel block of their columns; when that is every channel, only
             // the border columns are left (walking all of them cost the 16-channel 60×60 layer a third of its time).
-            let interiorDone = channels == fullBlocks * 8 ? interior : 0..<0
+            let interiorDone = layer.fullBlocks * 8 == channels ? interior : 0..<0
             for ox in 0..<g.outputWidth where !interiorDone.contains(ox) {
-                let firstBlock = interior.contains(ox) ? fullBlocks : 0
-                let ix0 = ox * g.strideX - g.padLeft
-                var kxFirst = 0, kxLast = g.kernelWidth
-                while kxFirst < kxLast && ix0 + kxFirst * g.dilationX < 0 { kxFirst += 1 }
-                while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
-                let outputPixel = (oy * g.outputWidth + ox) * channels
-                var block = firstBlock
-                // Four independent accumulators (4 vectors of channels) so the FMA chains overlap: 64 channels at a
-                // time in the AVX-512 build, then 32.
-                let window = (rows: kyFirst..<kyLast, columns: kxFirst..<kxLast)
-                #if INFERENCECORE_AVX512
-                block = depthwiseFourVectors(SIMD16<Float>.self, blocks: block..<fullBlocks, input: input, output: output + outputPixel,
-                                             channels: channels, geometry: g, firstInputRow: iy0, firstInputColumn: ix0,
-                                             window: window, weights: weights, paddedChannels: paddedChannels, bias: bias)
-                #endif
-                block = depthwiseFourVectors(Vector.self, blocks: block..<fullBlocks, input: input, output: output + outputPixel,
-                                             channels: channels, geometry: g, firstInputRow: iy0, firstInputColumn: ix0,
-                                             window: window, weights: weights, paddedChannels: paddedChannels, bias: bias)
-                while block < fullBlocks {
-                    let channel = block * 8
-                    var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
-                    for ky in kyFirst..<kyLast {
-                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
-                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
-                        for kx in kxFirst..<kxLast {
-                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels).loadUnaligned(as: Vector.self)
-                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels).loadUnaligned(as: Vector.self)
-                            accumulator = accumulator.addingProduct(value, weight)
-                        }
-                    }
-                    UnsafeMutableRawPointer(output + outputPixel + channel).storeBytes(of: accumulator, as: Vector.self)
-                    block += 1
-                }
-                let channel = fullBlocks * 8
-                if channel < channels {
-                    // Remainder lanes: a full vector whose extra lanes read past this pixel's channels
-                    // (still inside the arena, which is padded) against zero weights; only live lanes are stored.
-                    var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
-                    for ky in kyFirst..<kyLast {
-                        let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
-                        let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
-                        for kx in kxFirst..<kxLast {
-                            let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels).loadUnaligned(as: Vector.self)
-                            let weight = UnsafeRawPointer(weightRow + kx * paddedChannels).loadUnaligned(as: Vector.self)
-                            accumulator = accumulator.addingProduct(value, weight)
-                        }
-                    }
-                    for lane in 0..<(channels - channel) { output[outputPixel + channel + lane] = accumulator[lane] }
-                }
+                layer.pixel(row: oy, column: ox, windowRows: windowRows,
+                            firstBlock: interior.contains(ox) ? layer.fullBlocks : 0)
             }
             let rowStart = oy * g.outputWidth * channels
             finishResults(output + rowStart, count: g.outputWidth * channels, bias: nil,
                           residual: residual.map { $0 + rowStart }, activation: activation)
+        }
+    }
+}
+
+/// One depthwise layer's operands, for the kernels that compute one output row's parts.
+private struct DepthwiseLayer {
+    let input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    let channels: Int
+    let geometry: WindowGeometry
+    let weights: UnsafePointer<Float>, paddedChannels: Int
+    let bias: UnsafePointer<Float>
+
+    /// Whole 8-channel blocks; the channels past them are computed apart.
+    var fullBlocks: Int { channels / 8 }
+
+    /// Channels the 16-lane kernels take (whole 16-channel blocks in the AVX-512 build, none in the AVX2 build).
+    var wideChannels: Int {
+        #if INFERENCECORE_AVX512
+        channels / 16 * 16
+        #else
+        0
+        #endif
+    }
+
+    /// Interior columns of a full-height 3×3 row through a 3×3 kernel: weights in registers while the three input
+    /// rows fit in L1, channels innermost beyond. Returns the columns done (empty for any other window or row).
+    func interior3x3(row oy: Int, windowRows: Range<Int>) -> Range<Int> {
+        let g = geometry
+        guard g.kernelHeight == 3 && g.kernelWidth == 3 && g.dilationX == 1 && g.dilationY == 1 && windowRows == 0..<3
+                && fullBlocks > 0 && g.inputWidth - 3 + g.padLeft >= 0 else { return 0..<0 }
+        let columns = (g.padLeft + g.strideX - 1) / g.strideX..<min(g.outputWidth, (g.inputWidth - 3 + g.padLeft) / g.strideX + 1)
+        guard !columns.isEmpty else { return 0..<0 }
+        let rowInput = input + (oy * g.strideY - g.padTop) * g.inputWidth * channels
+        let rowOutput = output + oy * g.outputWidth * channels
+        let rowsFitInL1 = 3 * g.inputWidth * channels * MemoryLayout<Float>.size <= ConvolutionKernels.depthwiseRowsInL1
+        @inline(__always)
+        func run<V: SIMD>(_ vector: V.Type, _ channelRange: Range<Int>) where V.Scalar == Float {
+            guard !channelRange.isEmpty else { return }
+            if rowsFitInL1 {
+                ConvolutionKernels.depthwise3x3WeightsInRegisters(
+                    vector, input: rowInput, output: rowOutput, channels: channels, channelRange: channelRange,
+                    inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft, weights: weights,
+                    paddedChannels: paddedChannels, bias: bias, columns: columns)
+            } else {
+                ConvolutionKernels.depthwise3x3ChannelsInner(
+                    vector, input: rowInput, output: rowOutput, channels: channels, channelRange: channelRange,
+                    inputWidth: g.inputWidth, strideX: g.strideX, padLeft: g.padLeft, weights: weights,
+                    paddedChannels: paddedChannels, bias: bias, columns: columns)
+            }
+        }
+        run(SIMD16<Float>.self, 0..<wideChannels)
+        run(SIMD8<Float>.self, wideChannels..<(fullBlocks * 8))
+        return columns
+    }
+
+    /// Interior columns of any other window (5×5, strided, dilated, or a row at the top or bottom edge), four at a
+    /// time, the last group moved back to end at the last interior column (its first columns are computed twice, to
+    /// the same raw sums). Returns the columns done (empty when fewer than four are interior).
+    func interiorFourColumns(row oy: Int, windowRows: Range<Int>) -> Range<Int> {
+        let g = geometry
+        let span = (g.kernelWidth - 1) * g.dilationX
+        guard fullBlocks > 0 && g.inputWidth - 1 - span + g.padLeft >= 0 else { return 0..<0 }
+        let first = (g.padLeft + g.strideX - 1) / g.strideX
+        let last = min(g.outputWidth, (g.inputWidth - 1 - span + g.padLeft) / g.strideX + 1)
+        guard last - first >= 4 else { return 0..<0 }
+        let rowOutput = output + oy * g.outputWidth * channels, iy0 = oy * g.strideY - g.padTop
+        for group in 0..<(last - first + 3) / 4 {
+            let column = min(first + 4 * group, last - 4)
+            if wideChannels > 0 {
+                ConvolutionKernels.depthwiseFourColumns(
+                    SIMD16<Float>.self, input: input, output: rowOutput, channels: channels, channelRange: 0..<wideChannels,
+                    geometry: g, firstInputRow: iy0, windowRows: windowRows, weights: weights,
+                    paddedChannels: paddedChannels, bias: bias, firstColumn: column)
+            }
+            if wideChannels < fullBlocks * 8 {
+                ConvolutionKernels.depthwiseFourColumns(
+                    SIMD8<Float>.self, input: input, output: rowOutput, channels: channels,
+                    channelRange: wideChannels..<(fullBlocks * 8), geometry: g, firstInputRow: iy0, windowRows: windowRows,
+                    weights: weights, paddedChannels: paddedChannels, bias: bias, firstColumn: column)
+            }
+        }
+        return first..<last
+    }
+
+    /// One output pixel from the 8-channel block `firstBlock` on, through the taps of the window inside the input:
+    /// four vectors of channels at a time (64 channels in zmm in the AVX-512 build, then 32), then one block at a
+    /// time, then the lanes past the last whole block.
+    func pixel(row oy: Int, column ox: Int, windowRows: Range<Int>, firstBlock: Int) {
+        typealias Vector = SIMD8<Float>
+        let g = geometry
+        let iy0 = oy * g.strideY - g.padTop, ix0 = ox * g.strideX - g.padLeft
+        var kxFirst = 0, kxLast = g.kernelWidth
+        while kxFirst < kxLast && ix0 + kxFirst * g.dilationX < 0 { kxFirst += 1 }
+        while kxLast > kxFirst && ix0 + (kxLast - 1) * g.dilationX >= g.inputWidth { kxLast -= 1 }
+        let outputPixel = output + (oy * g.outputWidth + ox) * channels
+        let window = (rows: windowRows, columns: kxFirst..<kxLast)
+        var block = firstBlock
+        #if INFERENCECORE_AVX512
+        block = ConvolutionKernels.depthwiseFourVectors(
+            SIMD16<Float>.self, blocks: block..<fullBlocks, input: input, output: outputPixel, channels: channels,
+            geometry: g, firstInputRow: iy0, firstInputColumn: ix0, window: window, weights: weights,
+            paddedChannels: paddedChannels, bias: bias)
+        #endif
+        block = ConvolutionKernels.depthwiseFourVectors(
+            Vector.self, blocks: block..<fullBlocks, input: input, output: outputPixel, channels: channels, geometry: g,
+            firstInputRow: iy0, firstInputColumn: ix0, window: window, weights: weights, paddedChannels: paddedChannels,
+            bias: bias)
+        /// One vector of channels from `channel` on (lanes past the channel count read the padded arena against
+        /// zero weights).
+        func oneVector(_ channel: Int) -> Vector {
+            var accumulator = UnsafeRawPointer(bias + channel).loadUnaligned(as: Vector.self)
+            for ky in window.rows {
+                let rowPointer = input + ((iy0 + ky * g.dilationY) * g.inputWidth) * channels + channel
+                let weightRow = weights + (ky * g.kernelWidth) * paddedChannels + channel
+                for kx in window.columns {
+                    let value = UnsafeRawPointer(rowPointer + (ix0 + kx * g.dilationX) * channels).loadUnaligned(as: Vector.self)
+                    let weight = UnsafeRawPointer(weightRow + kx * paddedChannels).loadUnaligned(as: Vector.self)
+                    accumulator = accumulator.addingProduct(value, weight)
+                }
+            }
+            return accumulator
+        }
+        for block in block..<fullBlocks {
+            UnsafeMutableRawPointer(outputPixel + block * 8).storeBytes(of: oneVector(block * 8), as: Vector.self)
+        }
+        let channel = fullBlocks * 8
+        if channel < channels {
+            let remainder = oneVector(channel)
+            for lane in 0..<(channels - channel) { outputPixel[channel + lane] = remainder[lane] }
         }
     }
 }
