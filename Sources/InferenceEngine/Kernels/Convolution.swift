@@ -68,8 +68,9 @@ enum ConvolutionKernels {
 
     /// 3×3 depthwise over output columns whose whole window is inside the input, weights in registers: for
     /// each block of `V.scalarCount` channels of `channelRange`, the nine weight vectors stay in
-    /// registers while the columns stream past. Fastest while the three input rows fit in L1 together
-    /// (`depthwiseRowsInL1`): the walk reads them `channels` floats apart. `input` points at the window's
+    /// registers while the columns stream past, two at a time at stride 1 (sharing four of their six input
+    /// columns). Fastest while the three input rows fit in L1 together (`depthwiseRowsInL1`): the walk reads
+    /// them `channels` floats apart. `input` points at the window's
     /// top input row, `output` at the output row. Generic over the vector so the AVX-512 build runs
     /// 16-channel blocks and 8-channel ones for the rest; specialised by inlining, it compiles to plain
     /// vector code.
@@ -133,8 +134,9 @@ enum ConvolutionKernels {
     }
 
     /// 3×3 depthwise over output columns whose whole window is inside the input, channels innermost:
-    /// two output columns at a time, each `V.scalarCount`-channel block read once per tap from the
-    /// three contiguous input rows, its nine weight vectors from L1. Walking the channels of a pixel keeps
+    /// four output columns at a time at stride 1 and 2 (each row's three weight vectors and its inputs loaded
+    /// once for the four), two at other strides, the last one alone; each `V.scalarCount`-channel block is read
+    /// from the three contiguous input rows, its weight vectors from L1. Walking the channels of a pixel keeps
     /// every load sequential.
     /// (Holding the weights in registers and walking the pixels instead reads each row `channels` floats
     /// apart, which from 128 channels on crowds the three rows into a few L1 sets and misses on nearly
