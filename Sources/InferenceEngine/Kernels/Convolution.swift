@@ -374,6 +374,26 @@ private struct DepthwiseLayer {
     let geometry: WindowGeometry
     let weights: UnsafePointer<Float>, paddedChannels: Int
     let bias: UnsafePointer<Float>
+    /// Output columns whose window lies inside the input's width (empty when none does).
+    let interiorColumns: Range<Int>
+    /// Whether three input rows fit in L1 together (`ConvolutionKernels.depthwiseRowsInL1`), which decides between the
+    /// two 3×3 interior kernels.
+    let rowsFitInL1: Bool
+
+    init(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, geometry g: WindowGeometry,
+         weights: UnsafePointer<Float>, paddedChannels: Int, bias: UnsafePointer<Float>) {
+        self.input = input
+        self.output = output
+        self.channels = channels
+        self.geometry = g
+        self.weights = weights
+        self.paddedChannels = paddedChannels
+        self.bias = bias
+        let lastStart = g.inputWidth - 1 - (g.kernelWidth - 1) * g.dilationX + g.padLeft
+        let first = (g.padLeft + g.strideX - 1) / g.strideX
+        interiorColumns = lastStart >= 0 ? first..<max(first, min(g.outputWidth, lastStart / g.strideX + 1)) : 0..<0
+        rowsFitInL1 = 3 * g.inputWidth * channels * MemoryLayout<Float>.size <= ConvolutionKernels.depthwiseRowsInL1
+    }
 
     /// Whole 8-channel blocks; the channels past them are computed apart.
     var fullBlocks: Int { channels / 8 }
@@ -390,14 +410,11 @@ private struct DepthwiseLayer {
     /// Interior columns of a full-height 3×3 row through a 3×3 kernel: weights in registers while the three input
     /// rows fit in L1, channels innermost beyond. Returns the columns done (empty for any other window or row).
     func interior3x3(row oy: Int, windowRows: Range<Int>) -> Range<Int> {
-        let g = geometry
+        let g = geometry, columns = interiorColumns
         guard g.kernelHeight == 3 && g.kernelWidth == 3 && g.dilationX == 1 && g.dilationY == 1 && windowRows == 0..<3
-                && fullBlocks > 0 && g.inputWidth - 3 + g.padLeft >= 0 else { return 0..<0 }
-        let columns = (g.padLeft + g.strideX - 1) / g.strideX..<min(g.outputWidth, (g.inputWidth - 3 + g.padLeft) / g.strideX + 1)
-        guard !columns.isEmpty else { return 0..<0 }
+                && fullBlocks > 0 && !columns.isEmpty else { return 0..<0 }
         let rowInput = input + (oy * g.strideY - g.padTop) * g.inputWidth * channels
         let rowOutput = output + oy * g.outputWidth * channels
-        let rowsFitInL1 = 3 * g.inputWidth * channels * MemoryLayout<Float>.size <= ConvolutionKernels.depthwiseRowsInL1
         @inline(__always)
         func run<V: SIMD>(_ vector: V.Type, _ channelRange: Range<Int>) where V.Scalar == Float {
             guard !channelRange.isEmpty else { return }
@@ -423,11 +440,8 @@ private struct DepthwiseLayer {
     /// the same raw sums). Returns the columns done (empty when fewer than four are interior).
     func interiorFourColumns(row oy: Int, windowRows: Range<Int>) -> Range<Int> {
         let g = geometry
-        let span = (g.kernelWidth - 1) * g.dilationX
-        guard fullBlocks > 0 && g.inputWidth - 1 - span + g.padLeft >= 0 else { return 0..<0 }
-        let first = (g.padLeft + g.strideX - 1) / g.strideX
-        let last = min(g.outputWidth, (g.inputWidth - 1 - span + g.padLeft) / g.strideX + 1)
-        guard last - first >= 4 else { return 0..<0 }
+        let first = interiorColumns.lowerBound, last = interiorColumns.upperBound
+        guard fullBlocks > 0 && last - first >= 4 else { return 0..<0 }
         let rowOutput = output + oy * g.outputWidth * channels, iy0 = oy * g.strideY - g.padTop
         for group in 0..<(last - first + 3) / 4 {
             let column = min(first + 4 * group, last - 4)
