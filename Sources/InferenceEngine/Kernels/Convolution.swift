@@ -153,72 +153,15 @@ enum ConvolutionKernels {
         func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
         func store(_ sum: V, at offset: Int) { UnsafeMutableRawPointer(output + offset).storeBytes(of: sum, as: V.self) }
         var ox = columns.lowerBound
+        // Four outputs at a time at strides 1 and 2, each row's three weights and its inputs loaded once for the four.
         if strideX == 1 {
-            // Four neighbouring outputs: each channel block's three weights of a row are loaded once for all four,
-            // and each of the row's six inputs once for the (up to three) outputs it feeds: 27 loads for 36 FMAs,
-            // where two columns at a time need 27 for 18.
-            while ox + 4 <= columns.upperBound {
-                let left = input + (ox - padLeft) * channels
-                for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
-                    var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
-                    for row in 0..<3 {
-                        let pixel = left + row * rowStride + channel
-                        let tap = weights + row * 3 * paddedChannels + channel
-                        let w0 = load(tap), w1 = load(tap + paddedChannels), w2 = load(tap + 2 * paddedChannels)
-                        var value = load(pixel)
-                        sum0 = sum0.addingProduct(value, w0)
-                        value = load(pixel + channels)
-                        sum0 = sum0.addingProduct(value, w1); sum1 = sum1.addingProduct(value, w0)
-                        value = load(pixel + 2 * channels)
-                        sum0 = sum0.addingProduct(value, w2); sum1 = sum1.addingProduct(value, w1)
-                        sum2 = sum2.addingProduct(value, w0)
-                        value = load(pixel + 3 * channels)
-                        sum1 = sum1.addingProduct(value, w2); sum2 = sum2.addingProduct(value, w1)
-                        sum3 = sum3.addingProduct(value, w0)
-                        value = load(pixel + 4 * channels)
-                        sum2 = sum2.addingProduct(value, w2); sum3 = sum3.addingProduct(value, w1)
-                        value = load(pixel + 5 * channels)
-                        sum3 = sum3.addingProduct(value, w2)
-                    }
-                    store(sum0, at: ox * channels + channel)
-                    store(sum1, at: (ox + 1) * channels + channel)
-                    store(sum2, at: (ox + 2) * channels + channel)
-                    store(sum3, at: (ox + 3) * channels + channel)
-                }
-                ox += 4
-            }
-        }
-        if strideX == 2 {
-            // Four outputs two input columns apart: each row's nine inputs are loaded once, the third of one output's
-            // being the first of the next: 36 loads for 36 FMAs, where two columns at a time need 54.
-            while ox + 4 <= columns.upperBound {
-                let left = input + (2 * ox - padLeft) * channels
-                for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
-                    var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
-                    for row in 0..<3 {
-                        let pixel = left + row * rowStride + channel
-                        let tap = weights + row * 3 * paddedChannels + channel
-                        let w0 = load(tap), w1 = load(tap + paddedChannels), w2 = load(tap + 2 * paddedChannels)
-                        sum0 = sum0.addingProduct(load(pixel), w0)
-                        sum0 = sum0.addingProduct(load(pixel + channels), w1)
-                        var shared = load(pixel + 2 * channels)
-                        sum0 = sum0.addingProduct(shared, w2); sum1 = sum1.addingProduct(shared, w0)
-                        sum1 = sum1.addingProduct(load(pixel + 3 * channels), w1)
-                        shared = load(pixel + 4 * channels)
-                        sum1 = sum1.addingProduct(shared, w2); sum2 = sum2.addingProduct(shared, w0)
-                        sum2 = sum2.addingProduct(load(pixel + 5 * channels), w1)
-                        shared = load(pixel + 6 * channels)
-                        sum2 = sum2.addingProduct(shared, w2); sum3 = sum3.addingProduct(shared, w0)
-                        sum3 = sum3.addingProduct(load(pixel + 7 * channels), w1)
-                        sum3 = sum3.addingProduct(load(pixel + 8 * channels), w2)
-                    }
-                    store(sum0, at: ox * channels + channel)
-                    store(sum1, at: (ox + 1) * channels + channel)
-                    store(sum2, at: (ox + 2) * channels + channel)
-                    store(sum3, at: (ox + 3) * channels + channel)
-                }
-                ox += 4
-            }
+            ox = depthwise3x3FourColumns(vector, StrideOneRow.self, input: input, output: output, channels: channels,
+                                         channelRange: channelRange, rowStride: rowStride, padLeft: padLeft, weights: weights,
+                                         paddedChannels: paddedChannels, bias: bias, columns: columns)
+        } else if strideX == 2 {
+            ox = depthwise3x3FourColumns(vector, StrideTwoRow.self, input: input, output: output, channels: channels,
+                                         channelRange: channelRange, rowStride: rowStride, padLeft: padLeft, weights: weights,
+                                         paddedChannels: paddedChannels, bias: bias, columns: columns)
         }
         while ox + 2 <= columns.upperBound {
             let left = input + (ox * strideX - padLeft) * channels
@@ -254,6 +197,38 @@ enum ConvolutionKernels {
                 store(sum, at: ox * channels + channel)
             }
         }
+    }
+
+    /// Four neighbouring output columns at a time of `depthwise3x3ChannelsInner`, from the first of `columns` while
+    /// four remain; `Row` says how one window row's inputs feed the four outputs at the layer's stride. Returns the
+    /// first column left.
+    @inline(__always)
+    private static func depthwise3x3FourColumns<V: SIMD, Row: FourOutputRow>(
+        _ vector: V.Type, _ row: Row.Type, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int,
+        channelRange: Range<Int>, rowStride: Int, padLeft: Int, weights: UnsafePointer<Float>, paddedChannels: Int,
+        bias: UnsafePointer<Float>, columns: Range<Int>
+    ) -> Int where V.Scalar == Float {
+        func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+        var ox = columns.lowerBound
+        while ox + 4 <= columns.upperBound {
+            let left = input + (ox * Row.stride - padLeft) * channels
+            for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
+                var sums = (load(bias + channel), load(bias + channel), load(bias + channel), load(bias + channel))
+                for windowRow in 0..<3 {
+                    let tap = weights + windowRow * 3 * paddedChannels + channel
+                    Row.accumulate(left + windowRow * rowStride + channel, channels: channels,
+                                   weights: (load(tap), load(tap + paddedChannels), load(tap + 2 * paddedChannels)),
+                                   into: &sums)
+                }
+                let destination = output + ox * channels + channel
+                UnsafeMutableRawPointer(destination).storeBytes(of: sums.0, as: V.self)
+                UnsafeMutableRawPointer(destination + channels).storeBytes(of: sums.1, as: V.self)
+                UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sums.2, as: V.self)
+                UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sums.3, as: V.self)
+            }
+            ox += 4
+        }
+        return ox
     }
 
     /// Four neighbouring output columns of a depthwise convolution with any window whose columns all lie inside the
@@ -507,5 +482,61 @@ private struct DepthwiseLayer {
             let remainder = oneVector(channel)
             for lane in 0..<(channels - channel) { outputPixel[channel + lane] = remainder[lane] }
         }
+    }
+}
+
+/// How one row of a 3×3 window feeds four neighbouring outputs at one stride, each input loaded once:
+/// `pixel` is the row's first input (at the layer's channel block), `weights` the row's three taps.
+private protocol FourOutputRow {
+    static var stride: Int { get }
+    static func accumulate<V: SIMD>(_ pixel: UnsafePointer<Float>, channels: Int, weights w: (V, V, V),
+                                    into sums: inout (V, V, V, V)) where V.Scalar == Float
+}
+
+/// Stride 1: six inputs, each feeding up to three outputs (27 loads for 36 FMAs with the weights, where two columns
+/// at a time need 27 for 18).
+private enum StrideOneRow: FourOutputRow {
+    static var stride: Int { 1 }
+    @inline(__always)
+    static func accumulate<V: SIMD>(_ pixel: UnsafePointer<Float>, channels: Int, weights w: (V, V, V),
+                                    into sums: inout (V, V, V, V)) where V.Scalar == Float {
+        func load(_ column: Int) -> V { UnsafeRawPointer(pixel + column * channels).loadUnaligned(as: V.self) }
+        var value = load(0)
+        sums.0 = sums.0.addingProduct(value, w.0)
+        value = load(1)
+        sums.0 = sums.0.addingProduct(value, w.1); sums.1 = sums.1.addingProduct(value, w.0)
+        value = load(2)
+        sums.0 = sums.0.addingProduct(value, w.2); sums.1 = sums.1.addingProduct(value, w.1)
+        sums.2 = sums.2.addingProduct(value, w.0)
+        value = load(3)
+        sums.1 = sums.1.addingProduct(value, w.2); sums.2 = sums.2.addingProduct(value, w.1)
+        sums.3 = sums.3.addingProduct(value, w.0)
+        value = load(4)
+        sums.2 = sums.2.addingProduct(value, w.2); sums.3 = sums.3.addingProduct(value, w.1)
+        value = load(5)
+        sums.3 = sums.3.addingProduct(value, w.2)
+    }
+}
+
+/// Stride 2: nine inputs, the third of one output's being the first of the next (36 loads for 36 FMAs, where two
+/// columns at a time need 54).
+private enum StrideTwoRow: FourOutputRow {
+    static var stride: Int { 2 }
+    @inline(__always)
+    static func accumulate<V: SIMD>(_ pixel: UnsafePointer<Float>, channels: Int, weights w: (V, V, V),
+                                    into sums: inout (V, V, V, V)) where V.Scalar == Float {
+        func load(_ column: Int) -> V { UnsafeRawPointer(pixel + column * channels).loadUnaligned(as: V.self) }
+        sums.0 = sums.0.addingProduct(load(0), w.0)
+        sums.0 = sums.0.addingProduct(load(1), w.1)
+        var shared = load(2)
+        sums.0 = sums.0.addingProduct(shared, w.2); sums.1 = sums.1.addingProduct(shared, w.0)
+        sums.1 = sums.1.addingProduct(load(3), w.1)
+        shared = load(4)
+        sums.1 = sums.1.addingProduct(shared, w.2); sums.2 = sums.2.addingProduct(shared, w.0)
+        sums.2 = sums.2.addingProduct(load(5), w.1)
+        shared = load(6)
+        sums.2 = sums.2.addingProduct(shared, w.2); sums.3 = sums.3.addingProduct(shared, w.0)
+        sums.3 = sums.3.addingProduct(load(7), w.1)
+        sums.3 = sums.3.addingProduct(load(8), w.2)
     }
 }
