@@ -289,11 +289,7 @@ let package = Package(
         .testTarget(
             name: "DaemonRuntimeTests",
             dependencies: [
-                "DaemonRuntime", "DaemonConfiguration", "MeshProtocol", "MeshPublisher", "UnixSocket",
-                "occlumesh-systemd-probe",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                "DaemonRuntime", "DaemonConfiguration", "MeshPublisher", "UnixSocket", "occlumesh-systemd-probe",
             ],
             swiftSettings: vectorISA
         ),
