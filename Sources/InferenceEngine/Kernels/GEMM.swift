@@ -259,7 +259,8 @@ enum GEMM {
     }
 
     /// The register block of `rows` (1 ... 6) × 16 columns (× 32 in the AVX-512 build) over `live` columns: the whole
-    /// panel, or in the AVX-512 build 24 columns, whose second vectors are stored as low halves. Each row count has
+    /// panel, or in the AVX-512 build 24 columns, whose second vectors are 8-lane (ymm) halves, read, multiplied and
+    /// stored as such: on Zen 4 a 512-bit FMA costs two 256-bit ones, so 24 columns cost 3/4 of 32. Each row count has
     /// its own copy of the kernel, so the last rows of a map (4 of every even square: 16 = 6 + 6 + 4) multiply only
     /// their own rows; computing a whole block for them made 16 rows cost as much as 18.
     @inline(__always)
@@ -267,16 +268,16 @@ enum GEMM {
                                     c: UnsafeMutablePointer<Float>, ldc: Int, live: Int, epilogue: RegisterEpilogue?) {
         #if INFERENCECORE_AVX512
         if live < 2 * GEMMHalf.scalarCount {
-            blockKernel(rows: rows, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: LowHalfStore.self)
+            blockKernel(rows: rows, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: LowHalfVector.self)
             return
         }
         #endif
-        blockKernel(rows: rows, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: VectorStore.self)
+        blockKernel(rows: rows, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: WholeVector.self)
     }
 
     /// Chooses the copy of the block kernel compiled for `rows`.
     @inline(__always)
-    private static func blockKernel<Second: GEMMVectorStore>(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+    private static func blockKernel<Second: GEMMPanelVector>(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                                              b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                                              ldc: Int, epilogue: RegisterEpilogue?, second: Second.Type) {
         switch rows {
@@ -295,42 +296,43 @@ enum GEMM {
     /// (the rows past `Rows.count` fold away) so that every copy stays small enough for the compiler to inline all its
     /// loads and stores.
     @inline(never)
-    private static func blockKernel<Second: GEMMVectorStore, Rows: GEMMBlockRows>(
+    private static func blockKernel<Second: GEMMPanelVector, Rows: GEMMBlockRows>(
         k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
         epilogue: RegisterEpilogue?, second: Second.Type, rows: Rows.Type
     ) {
         typealias Half = GEMMHalf
         let halfBytes = MemoryLayout<Half>.size, lanes = Half.scalarCount
         let count = Rows.count
-        var c00 = Half(), c01 = Half(), c10 = Half(), c11 = Half(), c20 = Half(), c21 = Half()
-        var c30 = Half(), c31 = Half(), c40 = Half(), c41 = Half(), c50 = Half(), c51 = Half()
+        var c00 = Half(), c10 = Half(), c20 = Half(), c30 = Half(), c40 = Half(), c50 = Half()
+        var c01 = Second.zero, c11 = Second.zero, c21 = Second.zero, c31 = Second.zero, c41 = Second.zero
+        var c51 = Second.zero
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
-            let b1 = pointer.loadUnaligned(fromByteOffset: halfBytes, as: Half.self)
+            let b1 = Second.load(pointer + halfBytes)
             pointer += 2 * halfBytes
             var x = Half(repeating: a0[index])
-            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            c00 = c00.addingProduct(x, b0); c01 = Second.multiplyAdd(c01, x, b1)
             if count > 1 {
                 x = Half(repeating: a1[index])
-                c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                c10 = c10.addingProduct(x, b0); c11 = Second.multiplyAdd(c11, x, b1)
             }
             if count > 2 {
                 x = Half(repeating: a2[index])
-                c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                c20 = c20.addingProduct(x, b0); c21 = Second.multiplyAdd(c21, x, b1)
             }
             if count > 3 {
                 x = Half(repeating: a3[index])
-                c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                c30 = c30.addingProduct(x, b0); c31 = Second.multiplyAdd(c31, x, b1)
             }
             if count > 4 {
                 x = Half(repeating: a4[index])
-                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                c40 = c40.addingProduct(x, b0); c41 = Second.multiplyAdd(c41, x, b1)
             }
             if count > 5 {
                 x = Half(repeating: a5[index])
-                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                c50 = c50.addingProduct(x, b0); c51 = Second.multiplyAdd(c51, x, b1)
             }
         }
         store(c00, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
@@ -414,27 +416,27 @@ enum GEMM {
 
     /// The 12×8 block (12×16 in the AVX-512 build) for the half-width tail panel: one accumulator
     /// per row, so twelve rows share each load of B. Missing rows re-read the last live row. `live`
-    /// is the vector's lane count, or `lowHalfLanes` to store only the low half of each row.
+    /// is the vector's lane count, or `lowHalfLanes` to compute and store only the low half of each row.
     @inline(__always)
     private static func tailKernel(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
                                    c: UnsafeMutablePointer<Float>, ldc: Int, live: Int, epilogue: RegisterEpilogue?) {
         #if INFERENCECORE_AVX512
         if live == lowHalfLanes {
-            tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, store: LowHalfStore.self)
+            tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, vector: LowHalfVector.self)
             return
         }
         #endif
-        tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, store: VectorStore.self)
+        tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, vector: WholeVector.self)
     }
 
     /// The tail kernel itself, out of line and specialised per way of storing, like `blockKernel`.
     @inline(never)
-    private static func tailBlockKernel<Store: GEMMVectorStore>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
+    private static func tailBlockKernel<Store: GEMMPanelVector>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
                                                                 b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                                                                ldc: Int, epilogue: RegisterEpilogue?, store: Store.Type) {
+                                                                ldc: Int, epilogue: RegisterEpilogue?, vector: Store.Type) {
         typealias Half = GEMMHalf
-        var c0 = Half(), c1 = Half(), c2 = Half(), c3 = Half(), c4 = Half(), c5 = Half()
-        var c6 = Half(), c7 = Half(), c8 = Half(), c9 = Half(), c10 = Half(), c11 = Half()
+        var c0 = Store.zero, c1 = Store.zero, c2 = Store.zero, c3 = Store.zero, c4 = Store.zero, c5 = Store.zero
+        var c6 = Store.zero, c7 = Store.zero, c8 = Store.zero, c9 = Store.zero, c10 = Store.zero, c11 = Store.zero
         let last = rows - 1
         let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda, a3 = a + min(3, last) * lda
         let a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda, a6 = a + min(6, last) * lda
@@ -442,20 +444,20 @@ enum GEMM {
         let a10 = a + min(10, last) * lda, a11 = a + min(11, last) * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
-            let b0 = pointer.loadUnaligned(as: Half.self)
+            let b0 = Store.load(pointer)
             pointer += MemoryLayout<Half>.size
-            c0 = c0.addingProduct(Half(repeating: a0[index]), b0)
-            c1 = c1.addingProduct(Half(repeating: a1[index]), b0)
-            c2 = c2.addingProduct(Half(repeating: a2[index]), b0)
-            c3 = c3.addingProduct(Half(repeating: a3[index]), b0)
-            c4 = c4.addingProduct(Half(repeating: a4[index]), b0)
-            c5 = c5.addingProduct(Half(repeating: a5[index]), b0)
-            c6 = c6.addingProduct(Half(repeating: a6[index]), b0)
-            c7 = c7.addingProduct(Half(repeating: a7[index]), b0)
-            c8 = c8.addingProduct(Half(repeating: a8[index]), b0)
-            c9 = c9.addingProduct(Half(repeating: a9[index]), b0)
-            c10 = c10.addingProduct(Half(repeating: a10[index]), b0)
-            c11 = c11.addingProduct(Half(repeating: a11[index]), b0)
+            c0 = Store.multiplyAdd(c0, Half(repeating: a0[index]), b0)
+            c1 = Store.multiplyAdd(c1, Half(repeating: a1[index]), b0)
+            c2 = Store.multiplyAdd(c2, Half(repeating: a2[index]), b0)
+            c3 = Store.multiplyAdd(c3, Half(repeating: a3[index]), b0)
+            c4 = Store.multiplyAdd(c4, Half(repeating: a4[index]), b0)
+            c5 = Store.multiplyAdd(c5, Half(repeating: a5[index]), b0)
+            c6 = Store.multiplyAdd(c6, Half(repeating: a6[index]), b0)
+            c7 = Store.multiplyAdd(c7, Half(repeating: a7[index]), b0)
+            c8 = Store.multiplyAdd(c8, Half(repeating: a8[index]), b0)
+            c9 = Store.multiplyAdd(c9, Half(repeating: a9[index]), b0)
+            c10 = Store.multiplyAdd(c10, Half(repeating: a10[index]), b0)
+            c11 = Store.multiplyAdd(c11, Half(repeating: a11[index]), b0)
         }
         Store.store(c0, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
         Store.store(c1, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
@@ -502,9 +504,9 @@ enum GEMM {
     /// `store` for the low eight lanes only: tails of exactly `lowHalfLanes` columns, and the second vector
     /// of a wide block with 24 live columns.
     @_transparent
-    fileprivate static func storeLowHalf(_ value: GEMMHalf, row line: Int, lane: Int = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+    fileprivate static func storeLowHalf(_ value: SIMD8<Float>, row line: Int, lane: Int = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
                                      epilogue: RegisterEpilogue?) {
-        var low = value.lowHalf
+        var low = value
         if let epilogue {
             low += UnsafeRawPointer(epilogue.bias + lane).loadUnaligned(as: SIMD8<Float>.self)
             if let residual = epilogue.residual {
@@ -529,14 +531,30 @@ private enum BlockRows4: GEMMBlockRows { static var count: Int { 4 } }
 private enum BlockRows5: GEMMBlockRows { static var count: Int { 5 } }
 private enum BlockRows6: GEMMBlockRows { static var count: Int { 6 } }
 
-/// How the micro-kernel stores the second vector of each row: whole, or (AVX-512, 24 live columns) its low half.
-private protocol GEMMVectorStore {
-    static func store(_ value: GEMMHalf, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+/// One vector of a panel row as the kernels load, accumulate and store it: the whole register, or (AVX-512, 8 live
+/// columns) its low half, which on Zen 4 costs half the FMA throughput of the whole 512-bit register.
+private protocol GEMMPanelVector {
+    associatedtype Vector
+    /// The accumulator's starting value.
+    static var zero: Vector { get }
+    /// The vector at `pointer`.
+    static func load(_ pointer: UnsafeRawPointer) -> Vector
+    /// `accumulator + broadcast × b`, where `broadcast` holds one value of A in every lane.
+    static func multiplyAdd(_ accumulator: Vector, _ broadcast: GEMMHalf, _ b: Vector) -> Vector
+    /// Applies the register epilogue and stores the vector at row `row`, column offset `lane` of the block.
+    static func store(_ value: Vector, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                       epilogue: RegisterEpilogue?)
 }
 
-/// The whole vector.
-private enum VectorStore: GEMMVectorStore {
+/// The whole register.
+private enum WholeVector: GEMMPanelVector {
+    static var zero: GEMMHalf { @_transparent get { GEMMHalf() } }
+    @_transparent
+    static func load(_ pointer: UnsafeRawPointer) -> GEMMHalf { pointer.loadUnaligned(as: GEMMHalf.self) }
+    @_transparent
+    static func multiplyAdd(_ accumulator: GEMMHalf, _ broadcast: GEMMHalf, _ b: GEMMHalf) -> GEMMHalf {
+        accumulator.addingProduct(broadcast, b)
+    }
     @_transparent
     static func store(_ value: GEMMHalf, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                       epilogue: RegisterEpilogue?) {
@@ -545,10 +563,18 @@ private enum VectorStore: GEMMVectorStore {
 }
 
 #if INFERENCECORE_AVX512
-/// The low eight lanes only.
-private enum LowHalfStore: GEMMVectorStore {
+/// The low eight lanes only: tails of exactly `lowHalfLanes` columns, and the second vector of a wide block with 24
+/// live columns. The panel keeps its 16-lane layout; only the low half is read and multiplied.
+private enum LowHalfVector: GEMMPanelVector {
+    static var zero: SIMD8<Float> { @_transparent get { SIMD8<Float>() } }
     @_transparent
-    static func store(_ value: GEMMHalf, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+    static func load(_ pointer: UnsafeRawPointer) -> SIMD8<Float> { pointer.loadUnaligned(as: SIMD8<Float>.self) }
+    @_transparent
+    static func multiplyAdd(_ accumulator: SIMD8<Float>, _ broadcast: GEMMHalf, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        accumulator.addingProduct(broadcast.lowHalf, b)
+    }
+    @_transparent
+    static func store(_ value: SIMD8<Float>, row: Int, lane: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                       epilogue: RegisterEpilogue?) {
         GEMM.storeLowHalf(value, row: row, lane: lane, c: c, ldc: ldc, epilogue: epilogue)
     }
