@@ -2,8 +2,8 @@ import InferenceGraph
 /// Direct convolution for layers with few input channels (network stems such as a 3-channel image
 /// into 16 or 24 channels), where im2col would copy more than the GEMM computes. Vectorised over
 /// output channels in groups of 16; interior output pixels go six at a time over a flat list of taps
-/// where the whole window height is inside the input (four at a time elsewhere, and for 24 channels),
-/// so independent accumulators hide the FMA latency.
+/// where the whole window height is inside the input (four at a time elsewhere, and for 24 channels at
+/// the AVX2 level, which lacks the registers for six), so independent accumulators hide the FMA latency.
 enum DirectConvolutionKernel {
     typealias Vector = SIMD8<Float>
 
@@ -23,7 +23,7 @@ enum DirectConvolutionKernel {
         let limit = g.inputWidth - 1 - extent + g.padLeft
         let last = limit < 0 ? first : max(first, min(g.outputWidth, limit / g.strideX + 1))
         var ox = 0
-        if kyFirst == 0 && kyLast == g.kernelHeight && outputChannels != 24 && last - first >= 6 {
+        if kyFirst == 0 && kyLast == g.kernelHeight && (outputChannels != 24 || sixPixels24Fits) && last - first >= 6 {
             // Full-height windows: the taps (ky, kx, channel) in the weights' order, as input offsets from the
             // window's corner, so the kernel below runs one flat loop per window instead of three nested ones.
             let taps = g.kernelHeight * g.kernelWidth * inputChannels
@@ -48,8 +48,17 @@ enum DirectConvolutionKernel {
                 }
                 while ox + 6 <= last {
                     let corner = input + (iy0 * g.inputWidth + ox * g.strideX - g.padLeft) * pixelStride
+                    let pixels = output + (oy * g.outputWidth + ox) * outputChannels
+                    #if INFERENCECORE_AVX512
+                    if outputChannels == 24 {
+                        sixPixels24(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
+                                    output: pixels, paddedOutput: paddedOutput, weights: weights, bias: bias)
+                        ox += 6
+                        continue
+                    }
+                    #endif
                     sixPixels(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
-                              output: output + (oy * g.outputWidth + ox) * outputChannels, outputChannels: outputChannels,
+                              output: pixels, outputChannels: outputChannels,
                               paddedOutput: paddedOutput, weights: weights, bias: bias)
                     ox += 6
                 }
@@ -173,6 +182,61 @@ enum DirectConvolutionKernel {
         }
     }
 
+    #if INFERENCECORE_AVX512
+    /// Whether the six-pixel kernel has a 24-channel copy: eighteen accumulators need the AVX-512 level's 32 vector
+    /// registers (the AVX2 level's 16 would spill).
+    private static let sixPixels24Fits = true
+
+    /// Six pixels of full-height windows × 24 output channels over the flattened taps, like `sixPixels`: eighteen
+    /// 8-lane accumulators, three weight vectors and one broadcast. The 24-channel stems (the ORN's 3×3 and the
+    /// BlazeFace detectors' 5×5, both stride 2) spent their time in the four-pixel kernel's nested loops, whose
+    /// innermost one runs over just three input channels.
+    private static func sixPixels24(corner: UnsafePointer<Float>, pixelStep: Int, offsets: UnsafePointer<Int>, taps: Int,
+                                    output: UnsafeMutablePointer<Float>, paddedOutput: Int,
+                                    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+        var a0 = load(bias), b0 = load(bias, 8), c0 = load(bias, 16)
+        var a1 = a0, b1 = b0, c1 = c0, a2 = a0, b2 = b0, c2 = c0, a3 = a0, b3 = b0, c3 = c0
+        var a4 = a0, b4 = b0, c4 = c0, a5 = a0, b5 = b0, c5 = c0
+        var tap = weights
+        for index in 0..<taps {
+            let source = corner + offsets[index]
+            let w0 = load(tap), w1 = load(tap, 8), w2 = load(tap, 16)
+            tap += paddedOutput
+            var x = Vector(repeating: source[0])
+            a0 = a0.addingProduct(x, w0); b0 = b0.addingProduct(x, w1); c0 = c0.addingProduct(x, w2)
+            x = Vector(repeating: source[pixelStep])
+            a1 = a1.addingProduct(x, w0); b1 = b1.addingProduct(x, w1); c1 = c1.addingProduct(x, w2)
+            x = Vector(repeating: source[2 * pixelStep])
+            a2 = a2.addingProduct(x, w0); b2 = b2.addingProduct(x, w1); c2 = c2.addingProduct(x, w2)
+            x = Vector(repeating: source[3 * pixelStep])
+            a3 = a3.addingProduct(x, w0); b3 = b3.addingProduct(x, w1); c3 = c3.addingProduct(x, w2)
+            x = Vector(repeating: source[4 * pixelStep])
+            a4 = a4.addingProduct(x, w0); b4 = b4.addingProduct(x, w1); c4 = c4.addingProduct(x, w2)
+            x = Vector(repeating: source[5 * pixelStep])
+            a5 = a5.addingProduct(x, w0); b5 = b5.addingProduct(x, w1); c5 = c5.addingProduct(x, w2)
+        }
+        store24(a0, b0, c0, to: output)
+        store24(a1, b1, c1, to: output + 24)
+        store24(a2, b2, c2, to: output + 48)
+        store24(a3, b3, c3, to: output + 72)
+        store24(a4, b4, c4, to: output + 96)
+        store24(a5, b5, c5, to: output + 120)
+    }
+    #else
+    /// Whether the six-pixel kernel has a 24-channel copy: not at the AVX2 level, whose 16 vector registers cannot
+    /// hold its eighteen accumulators.
+    private static let sixPixels24Fits = false
+    #endif
+
+    /// Stores one pixel's 24 channels.
+    @inline(__always)
+    private static func store24(_ a: Vector, _ b: Vector, _ c: Vector, to destination: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeMutableRawPointer(destination)
+        raw.storeBytes(of: a, as: Vector.self)
+        raw.storeBytes(of: b, toByteOffset: 32, as: Vector.self)
+        raw.storeBytes(of: c, toByteOffset: 64, as: Vector.self)
+    }
+
     /// Four pixels × 24 output channels: twelve accumulators, three weight vectors, one broadcast.
     private static func fourPixels24(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
                                      output: UnsafeMutablePointer<Float>, inputChannels: Int, pixelStride: Int,
@@ -202,13 +266,10 @@ enum DirectConvolutionKernel {
             }
         }
         let destination = output + (oy * g.outputWidth + ox) * 24
-        func put(_ a: Vector, _ b: Vector, _ c: Vector, _ pixel: Int) {
-            let raw = UnsafeMutableRawPointer(destination + pixel * 24)
-            raw.storeBytes(of: a, as: Vector.self)
-            raw.storeBytes(of: b, toByteOffset: 32, as: Vector.self)
-            raw.storeBytes(of: c, toByteOffset: 64, as: Vector.self)
-        }
-        put(a0, b0, c0, 0); put(a1, b1, c1, 1); put(a2, b2, c2, 2); put(a3, b3, c3, 3)
+        store24(a0, b0, c0, to: destination)
+        store24(a1, b1, c1, to: destination + 24)
+        store24(a2, b2, c2, to: destination + 48)
+        store24(a3, b3, c3, to: destination + 72)
     }
 
     private static func onePixel(oy: Int, ox: Int, kyRange: Range<Int>, input: UnsafePointer<Float>,
