@@ -246,6 +246,24 @@ def four_column_depthwise_cases():
     return cases
 
 
+def register_hard_swish_cases():
+    """1×1 convolutions and a fully connected layer followed by HardSwish, which the GEMM kernels apply in registers
+    before their store: 56 output channels (a wide block whose second vector has 8 live lanes) over 63 pixels (six-row
+    blocks and a three-row remainder), 40 (a wide panel and an 8-column tail) over 25 pixels, 64 whole columns, and a
+    one-row Gemm with 128 outputs (the four-panel row kernel). Built last, so every file above stays byte-identical."""
+    cases = {}
+    b = Builder(14); y = b.op("HardSwish", [b.conv("x", 16, 56, 1)])
+    cases["conv1x1_hardswish_24_live"] = b.model([("x", [1, 16, 7, 9])], [y])
+    b = Builder(14); y = b.op("HardSwish", [b.conv("x", 16, 40, 1)])
+    cases["conv1x1_hardswish_8_tail"] = b.model([("x", [1, 16, 5, 5])], [y])
+    b = Builder(14); y = b.op("HardSwish", [b.conv("x", 24, 64, 1)])
+    cases["conv1x1_hardswish_whole"] = b.model([("x", [1, 24, 6, 6])], [y])
+    b = Builder(14)
+    y = b.op("HardSwish", [b.op("Gemm", ["x", b.const(f32(40, 128, scale=0.3)), b.const(f32(128, scale=0.1))])])
+    cases["gemm_row_hardswish"] = b.model([("x", [1, 40])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -384,6 +402,8 @@ def main():
     for name, model in paired_depthwise_cases().items():
         save(directory, name, model)
     for name, model in four_column_depthwise_cases().items():
+        save(directory, name, model)
+    for name, model in register_hard_swish_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

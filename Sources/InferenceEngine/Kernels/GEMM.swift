@@ -78,13 +78,46 @@ typealias GEMMHalf = SIMD16<Float>
 typealias GEMMHalf = SIMD8<Float>
 #endif
 
-/// Bias, residual and clip bounds applied by the micro-kernel before its only store.
+/// Bias, residual, clip bounds and hard-swish applied by the micro-kernel before its only store.
 struct RegisterEpilogue {
     let bias: UnsafePointer<Float>
     let residual: UnsafePointer<Float>?
     let residualStride: Int
+    let activation: RegisterActivation
+}
+
+/// The activations the GEMM kernels apply in registers: a clip (infinite bounds for none) and MobileNetV3's
+/// hard-swish, whose layers otherwise made a second and third pass over each block (bias, then the activation).
+struct RegisterActivation {
     let lower: Float
     let upper: Float
+    let hardSwish: Bool
+
+    /// The register form of `activation`, or nil when it has none.
+    init?(_ activation: Activation) {
+        switch activation {
+        case .identity: (lower, upper, hardSwish) = (-.infinity, .infinity, false)
+        case .clip(let low, let high): (lower, upper, hardSwish) = (low, high, false)
+        case .hardSwish: (lower, upper, hardSwish) = (-.infinity, .infinity, true)
+        default: return nil
+        }
+    }
+
+    /// The activation applied to one vector.
+    @_transparent
+    func apply(_ value: GEMMHalf) -> GEMMHalf {
+        let clipped = SIMDMath.clamp(value, lower, upper)
+        return hardSwish ? clipped * SIMDMath.clamp(clipped * (1 / 6) + 0.5, 0, 1) : clipped
+    }
+
+    #if INFERENCECORE_AVX512
+    /// The activation applied to one 8-lane half.
+    @_transparent
+    func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
+        let clipped = SIMDMath.clamp(value, lower, upper)
+        return hardSwish ? clipped * SIMDMath.clamp(clipped * (1 / 6) + 0.5, 0, 1) : clipped
+    }
+    #endif
 }
 
 /// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
@@ -136,20 +169,14 @@ enum GEMM {
         let c: UnsafeMutablePointer<Float>, ldc: Int
         let epilogue: GEMMEpilogue
 
-        /// Clip bounds when the activation is a clip (or nothing), which the kernels apply in registers.
-        var clipBounds: (lower: Float, upper: Float)? {
-            switch epilogue.activation {
-            case .identity: return (-.infinity, .infinity)
-            case .clip(let lower, let upper): return (lower, upper)
-            default: return nil
-            }
-        }
+        /// The activation when the kernels can apply it in registers.
+        var registerActivation: RegisterActivation? { RegisterActivation(epilogue.activation) }
 
         /// The register epilogue of the block at `row`, `column`.
-        func registerEpilogue(row: Int, column: Int, bounds: (lower: Float, upper: Float)) -> RegisterEpilogue {
+        func registerEpilogue(row: Int, column: Int, bounds: RegisterActivation) -> RegisterEpilogue {
             RegisterEpilogue(bias: epilogue.bias + column,
                              residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
-                             residualStride: epilogue.residualStride, lower: bounds.lower, upper: bounds.upper)
+                             residualStride: epilogue.residualStride, activation: bounds)
         }
 
         /// Bias, residual and activation on `width` results of row `row` already stored in C.
@@ -165,7 +192,7 @@ enum GEMM {
     private static func run(rows: Range<Int>, widePanels: Range<Int>, tail: Bool, _ operands: Operands) {
         let packed = operands.packed, k = packed.rows
         let panelSize = PackedMatrix.panelWidth
-        let bounds = operands.clipBounds
+        let bounds = operands.registerActivation
         let firstBlock = rows.lowerBound / blockRows, endBlock = (rows.upperBound + blockRows - 1) / blockRows
         // Small B (early layers: few channels, many pixels) stays in L1 while row blocks stream past;
         // large B (late layers) is read once, panel by panel, while A stays in L2. One row of A (a fully
@@ -215,8 +242,9 @@ enum GEMM {
                 if bounds != nil { return }
             } else if width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize) {
                 // Whole panel (or, in the AVX-512 build, 24 live columns: one vector and a low half), all of the
-                // block's rows or the last few: with a clip (or no) activation, the epilogue runs in registers and
-                // C is stored once; otherwise raw products go to C and the epilogue runs over the L1-hot block.
+                // block's rows or the last few: with a clip, hard-swish or no activation, the epilogue runs in
+                // registers and C is stored once; otherwise raw products go to C and the epilogue runs over the
+                // L1-hot block.
                 microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: c, ldc: operands.ldc, live: width,
                             epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
                 if bounds != nil { return }
@@ -495,7 +523,7 @@ enum GEMM {
             if let residual = epilogue.residual {
                 value += UnsafeRawPointer(residual + line * epilogue.residualStride + lane).loadUnaligned(as: GEMMHalf.self)
             }
-            value = SIMDMath.clamp(value, epilogue.lower, epilogue.upper)
+            value = epilogue.activation.apply(value)
         }
         UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: value, as: GEMMHalf.self)
     }
@@ -512,7 +540,7 @@ enum GEMM {
             if let residual = epilogue.residual {
                 low += UnsafeRawPointer(residual + line * epilogue.residualStride + lane).loadUnaligned(as: SIMD8<Float>.self)
             }
-            low = SIMDMath.clamp(low, epilogue.lower, epilogue.upper)
+            low = epilogue.activation.apply(low)
         }
         UnsafeMutableRawPointer(c + line * ldc + lane).storeBytes(of: low, as: SIMD8<Float>.self)
     }
