@@ -10,15 +10,23 @@ import Testing
 /// One GEMM problem with its operands: C = act(A·B + bias [+ residual]) into a C with guard values.
 struct GEMMProblem {
     enum Activation: CustomStringConvertible {
-        case identity, clip, sigmoid
+        case identity, clip, hardSwish, sigmoid
         func apply(_ value: Float) -> Float {
             switch self {
             case .identity: value
             case .clip: min(max(value, 0), 6)
+            case .hardSwish: value * min(max(value / 6 + 0.5, 0), 1)
             case .sigmoid: 1 / (1 + Float(exp(Double(-value))))
             }
         }
-        var description: String { "\(self == .identity ? "identity" : self == .clip ? "clip(0, 6)" : "sigmoid")" }
+        var description: String {
+            switch self {
+            case .identity: "identity"
+            case .clip: "clip(0, 6)"
+            case .hardSwish: "hard-swish"
+            case .sigmoid: "sigmoid"
+            }
+        }
     }
     let m: Int, k: Int, n: Int, lda: Int, ldc: Int, residualStride: Int
     let a: [Float], b: [Float], bias: [Float], residual: [Float]?
@@ -34,10 +42,20 @@ protocol GEMMLevel {
 
 extension GEMMProblem.Activation {
     var avx2: InferenceEngineAVX2.Activation {
-        switch self { case .identity: .identity; case .clip: .clip(lower: 0, upper: 6); case .sigmoid: .sigmoid }
+        switch self {
+        case .identity: .identity
+        case .clip: .clip(lower: 0, upper: 6)
+        case .hardSwish: .hardSwish
+        case .sigmoid: .sigmoid
+        }
     }
     var avx512: InferenceEngineAVX512.Activation {
-        switch self { case .identity: .identity; case .clip: .clip(lower: 0, upper: 6); case .sigmoid: .sigmoid }
+        switch self {
+        case .identity: .identity
+        case .clip: .clip(lower: 0, upper: 6)
+        case .hardSwish: .hardSwish
+        case .sigmoid: .sigmoid
+        }
     }
 }
 
@@ -103,10 +121,11 @@ enum AVX512GEMM: GEMMLevel {
 
 /// The packed GEMM of each kernel level against a plain triple loop, over the shapes its kernels split differently:
 /// column counts around the panel and tail widths of both levels, row counts around the 6- and 12-row blocks and
-/// every short last block (1 to 5 rows), with and without a residual, clip-like and other activations, one and several
-/// threads, and guard values past the last column that must survive.
+/// every short last block (1 to 5 rows), with and without a residual, the activations applied in registers (clip,
+/// hard-swish) and one that is not (sigmoid), one and several threads, and guard values past the last column that
+/// must survive.
 @Suite struct GEMMTests {
-    static let activations: [GEMMProblem.Activation] = [.identity, .clip, .sigmoid]
+    static let activations: [GEMMProblem.Activation] = [.identity, .clip, .hardSwish, .sigmoid]
 
     /// Runs one product at `level` and returns how many results differ from the reference (or guard values changed).
     static func mismatches<Level: GEMMLevel>(_ level: Level.Type, m: Int, k: Int, n: Int, residual: Bool,
