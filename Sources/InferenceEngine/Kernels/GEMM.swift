@@ -320,7 +320,7 @@ enum GEMM {
 
     /// The Rows.count × 2-vector kernel itself: up to twelve accumulators, two B vectors and one broadcast A value,
     /// which fills the sixteen AVX2 registers. Kept out of line so that nothing of the caller competes
-    /// for registers inside the loop, and specialised per way of storing each row's second vector and per row count
+    /// for registers inside the loop, and specialised per kind of second vector (whole or low half) and per row count
     /// (the rows past `Rows.count` fold away) so that every copy stays small enough for the compiler to inline all its
     /// loads and stores.
     @inline(never)
@@ -457,14 +457,14 @@ enum GEMM {
         tailBlockKernel(k: k, a: a, lda: lda, rows: rows, b: b, c: c, ldc: ldc, epilogue: epilogue, vector: WholeVector.self)
     }
 
-    /// The tail kernel itself, out of line and specialised per way of storing, like `blockKernel`.
+    /// The tail kernel itself, out of line and specialised per panel vector (whole or low half), like `blockKernel`.
     @inline(never)
-    private static func tailBlockKernel<Store: GEMMPanelVector>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
+    private static func tailBlockKernel<Panel: GEMMPanelVector>(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
                                                                 b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                                                                ldc: Int, epilogue: RegisterEpilogue?, vector: Store.Type) {
+                                                                ldc: Int, epilogue: RegisterEpilogue?, vector: Panel.Type) {
         typealias Half = GEMMHalf
-        var c0 = Store.zero, c1 = Store.zero, c2 = Store.zero, c3 = Store.zero, c4 = Store.zero, c5 = Store.zero
-        var c6 = Store.zero, c7 = Store.zero, c8 = Store.zero, c9 = Store.zero, c10 = Store.zero, c11 = Store.zero
+        var c0 = Panel.zero, c1 = Panel.zero, c2 = Panel.zero, c3 = Panel.zero, c4 = Panel.zero, c5 = Panel.zero
+        var c6 = Panel.zero, c7 = Panel.zero, c8 = Panel.zero, c9 = Panel.zero, c10 = Panel.zero, c11 = Panel.zero
         let last = rows - 1
         let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda, a3 = a + min(3, last) * lda
         let a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda, a6 = a + min(6, last) * lda
@@ -472,33 +472,33 @@ enum GEMM {
         let a10 = a + min(10, last) * lda, a11 = a + min(11, last) * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
-            let b0 = Store.load(pointer)
+            let b0 = Panel.load(pointer)
             pointer += MemoryLayout<Half>.size
-            c0 = Store.multiplyAdd(c0, Half(repeating: a0[index]), b0)
-            c1 = Store.multiplyAdd(c1, Half(repeating: a1[index]), b0)
-            c2 = Store.multiplyAdd(c2, Half(repeating: a2[index]), b0)
-            c3 = Store.multiplyAdd(c3, Half(repeating: a3[index]), b0)
-            c4 = Store.multiplyAdd(c4, Half(repeating: a4[index]), b0)
-            c5 = Store.multiplyAdd(c5, Half(repeating: a5[index]), b0)
-            c6 = Store.multiplyAdd(c6, Half(repeating: a6[index]), b0)
-            c7 = Store.multiplyAdd(c7, Half(repeating: a7[index]), b0)
-            c8 = Store.multiplyAdd(c8, Half(repeating: a8[index]), b0)
-            c9 = Store.multiplyAdd(c9, Half(repeating: a9[index]), b0)
-            c10 = Store.multiplyAdd(c10, Half(repeating: a10[index]), b0)
-            c11 = Store.multiplyAdd(c11, Half(repeating: a11[index]), b0)
+            c0 = Panel.multiplyAdd(c0, Half(repeating: a0[index]), b0)
+            c1 = Panel.multiplyAdd(c1, Half(repeating: a1[index]), b0)
+            c2 = Panel.multiplyAdd(c2, Half(repeating: a2[index]), b0)
+            c3 = Panel.multiplyAdd(c3, Half(repeating: a3[index]), b0)
+            c4 = Panel.multiplyAdd(c4, Half(repeating: a4[index]), b0)
+            c5 = Panel.multiplyAdd(c5, Half(repeating: a5[index]), b0)
+            c6 = Panel.multiplyAdd(c6, Half(repeating: a6[index]), b0)
+            c7 = Panel.multiplyAdd(c7, Half(repeating: a7[index]), b0)
+            c8 = Panel.multiplyAdd(c8, Half(repeating: a8[index]), b0)
+            c9 = Panel.multiplyAdd(c9, Half(repeating: a9[index]), b0)
+            c10 = Panel.multiplyAdd(c10, Half(repeating: a10[index]), b0)
+            c11 = Panel.multiplyAdd(c11, Half(repeating: a11[index]), b0)
         }
-        Store.store(c0, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c1, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c2, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c3, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c4, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c5, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c6, row: 6, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c7, row: 7, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c8, row: 8, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c9, row: 9, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c10, row: 10, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
-        Store.store(c11, row: 11, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c0, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c1, row: 1, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c2, row: 2, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c3, row: 3, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c4, row: 4, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c5, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c6, row: 6, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c7, row: 7, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c8, row: 8, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c9, row: 9, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c10, row: 10, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+        Panel.store(c11, row: 11, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
     }
 
     #if INFERENCECORE_AVX512
