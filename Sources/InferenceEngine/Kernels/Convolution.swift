@@ -244,6 +244,41 @@ enum ConvolutionKernels {
         func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
         let step = g.strideX * channels, tapStep = g.dilationX * channels
         let left = input + (ox * g.strideX - g.padLeft) * channels
+        if g.kernelWidth == 5 && g.strideX == 1 && g.dilationX == 1 {
+            // MobileNetV3's and EfficientNet's 5-wide windows at stride 1: the four outputs' windows span eight
+            // pixels, each loaded once per window row and used by up to four taps (13 loads for 20 FMAs, not 25).
+            for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
+                var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
+                for ky in windowRows {
+                    let pixel = left + (iy0 + ky * g.dilationY) * g.inputWidth * channels + channel
+                    let tap = weights + ky * 5 * paddedChannels + channel
+                    let w0 = load(tap), w1 = load(tap + paddedChannels), w2 = load(tap + 2 * paddedChannels)
+                    let w3 = load(tap + 3 * paddedChannels), w4 = load(tap + 4 * paddedChannels)
+                    let p0 = load(pixel), p1 = load(pixel + channels), p2 = load(pixel + 2 * channels)
+                    let p3 = load(pixel + 3 * channels)
+                    sum0 = sum0.addingProduct(p0, w0); sum1 = sum1.addingProduct(p1, w0)
+                    sum2 = sum2.addingProduct(p2, w0); sum3 = sum3.addingProduct(p3, w0)
+                    let p4 = load(pixel + 4 * channels)
+                    sum0 = sum0.addingProduct(p1, w1); sum1 = sum1.addingProduct(p2, w1)
+                    sum2 = sum2.addingProduct(p3, w1); sum3 = sum3.addingProduct(p4, w1)
+                    let p5 = load(pixel + 5 * channels)
+                    sum0 = sum0.addingProduct(p2, w2); sum1 = sum1.addingProduct(p3, w2)
+                    sum2 = sum2.addingProduct(p4, w2); sum3 = sum3.addingProduct(p5, w2)
+                    let p6 = load(pixel + 6 * channels)
+                    sum0 = sum0.addingProduct(p3, w3); sum1 = sum1.addingProduct(p4, w3)
+                    sum2 = sum2.addingProduct(p5, w3); sum3 = sum3.addingProduct(p6, w3)
+                    let p7 = load(pixel + 7 * channels)
+                    sum0 = sum0.addingProduct(p4, w4); sum1 = sum1.addingProduct(p5, w4)
+                    sum2 = sum2.addingProduct(p6, w4); sum3 = sum3.addingProduct(p7, w4)
+                }
+                let destination = output + ox * channels + channel
+                UnsafeMutableRawPointer(destination).storeBytes(of: sum0, as: V.self)
+                UnsafeMutableRawPointer(destination + channels).storeBytes(of: sum1, as: V.self)
+                UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sum2, as: V.self)
+                UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sum3, as: V.self)
+            }
+            return
+        }
         for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
             var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
             for ky in windowRows {
