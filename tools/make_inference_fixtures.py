@@ -264,6 +264,19 @@ def register_hard_swish_cases():
     return cases
 
 
+def bordered_depthwise_cases():
+    """5×5 depthwise layers on maps so small that fewer than half the outputs have their window inside the input,
+    which the planner runs on a zero-bordered copy of the input: 7×7 with 40 channels (16-lane blocks and an 8-lane
+    one) and Relu6, and 6×5 with 20 channels (a remainder past the last whole block) and a residual. Built last, so
+    every file above stays byte-identical."""
+    cases = {}
+    b = Builder(); y = b.relu6(b.conv("x", 40, 40, 5, group=40))
+    cases["conv_depthwise5_bordered_relu6"] = b.model([("x", [1, 40, 7, 7])], [y])
+    b = Builder(); y = b.op("Add", [b.conv("x", 20, 20, 5, group=20), "x"])
+    cases["conv_depthwise5_bordered_residual"] = b.model([("x", [1, 20, 6, 5])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -404,6 +417,8 @@ def main():
     for name, model in four_column_depthwise_cases().items():
         save(directory, name, model)
     for name, model in register_hard_swish_cases().items():
+        save(directory, name, model)
+    for name, model in bordered_depthwise_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 
