@@ -277,6 +277,14 @@ def bordered_depthwise_cases():
     return cases
 
 
+def stride_two_depthwise5_cases():
+    """A 5×5 depthwise layer at stride 2 with seven interior output columns (two overlapping groups of four for the
+    kernel that loads each of a group's eleven pixels once), over 16- and 8-channel blocks, and Relu6. Built last, so
+    every file above stays byte-identical."""
+    b = Builder(); y = b.relu6(b.conv("x", 24, 24, 5, stride=2, group=24))
+    return {"conv_depthwise5_s2_four_columns_relu6": b.model([("x", [1, 24, 15, 17])], [y])}
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -419,6 +427,8 @@ def main():
     for name, model in register_hard_swish_cases().items():
         save(directory, name, model)
     for name, model in bordered_depthwise_cases().items():
+        save(directory, name, model)
+    for name, model in stride_two_depthwise5_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

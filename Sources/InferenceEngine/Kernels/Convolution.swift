@@ -279,6 +279,44 @@ enum ConvolutionKernels {
             }
             return
         }
+        if g.kernelWidth == 5 && g.strideX == 2 && g.dilationX == 1 {
+            // At stride 2 the four windows span eleven pixels; each is loaded once per window row and used at once by
+            // the one to three taps it meets (16 loads for 20 FMAs, not 25).
+            for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
+                var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
+                for ky in windowRows {
+                    let pixel = left + (iy0 + ky * g.dilationY) * g.inputWidth * channels + channel
+                    let tap = weights + ky * 5 * paddedChannels + channel
+                    let w0 = load(tap), w1 = load(tap + paddedChannels), w2 = load(tap + 2 * paddedChannels)
+                    let w3 = load(tap + 3 * paddedChannels), w4 = load(tap + 4 * paddedChannels)
+                    func at(_ index: Int) -> V { load(pixel + index * channels) }
+                    sum0 = sum0.addingProduct(at(0), w0)
+                    sum0 = sum0.addingProduct(at(1), w1)
+                    var x = at(2)
+                    sum0 = sum0.addingProduct(x, w2); sum1 = sum1.addingProduct(x, w0)
+                    x = at(3)
+                    sum0 = sum0.addingProduct(x, w3); sum1 = sum1.addingProduct(x, w1)
+                    x = at(4)
+                    sum0 = sum0.addingProduct(x, w4); sum1 = sum1.addingProduct(x, w2); sum2 = sum2.addingProduct(x, w0)
+                    x = at(5)
+                    sum1 = sum1.addingProduct(x, w3); sum2 = sum2.addingProduct(x, w1)
+                    x = at(6)
+                    sum1 = sum1.addingProduct(x, w4); sum2 = sum2.addingProduct(x, w2); sum3 = sum3.addingProduct(x, w0)
+                    x = at(7)
+                    sum2 = sum2.addingProduct(x, w3); sum3 = sum3.addingProduct(x, w1)
+                    x = at(8)
+                    sum2 = sum2.addingProduct(x, w4); sum3 = sum3.addingProduct(x, w2)
+                    sum3 = sum3.addingProduct(at(9), w3)
+                    sum3 = sum3.addingProduct(at(10), w4)
+                }
+                let destination = output + ox * channels + channel
+                UnsafeMutableRawPointer(destination).storeBytes(of: sum0, as: V.self)
+                UnsafeMutableRawPointer(destination + channels).storeBytes(of: sum1, as: V.self)
+                UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sum2, as: V.self)
+                UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sum3, as: V.self)
+            }
+            return
+        }
         for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
             var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
             for ky in windowRows {
