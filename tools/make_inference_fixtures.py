@@ -266,9 +266,9 @@ def register_hard_swish_cases():
 
 def bordered_depthwise_cases():
     """5×5 depthwise layers on maps so small that fewer than half the outputs have their window inside the input,
-    which the planner runs on a zero-bordered copy of the input: 7×7 with 40 channels (16-lane blocks and an 8-lane
-    one) and Relu6, and 6×5 with 20 channels (a remainder past the last whole block) and a residual. Built last, so
-    every file above stays byte-identical."""
+    where every four-column group reads pixels beyond the input's edges as zeros: 7×7 with 40 channels (16-lane blocks
+    and an 8-lane one) and Relu6, and 6×5 with 20 channels (a remainder past the last whole block) and a residual.
+    Built last, so every file above stays byte-identical."""
     cases = {}
     b = Builder(); y = b.relu6(b.conv("x", 40, 40, 5, group=40))
     cases["conv_depthwise5_bordered_relu6"] = b.model([("x", [1, 40, 7, 7])], [y])

@@ -247,6 +247,8 @@ enum ConvolutionKernels {
         if g.kernelWidth == 5 && g.strideX == 1 && g.dilationX == 1 {
             // MobileNetV3's and EfficientNet's 5-wide windows at stride 1: the four outputs' windows span eight
             // pixels, each loaded once per window row and used by up to four taps (13 loads for 20 FMAs, not 25).
+            // Pixels left or right of the input (the first and last groups of a row) read as zeros.
+            let firstInside = max(0, g.padLeft - ox), endInside = min(8, g.inputWidth + g.padLeft - ox)
             for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
                 var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
                 for ky in windowRows {
@@ -254,20 +256,23 @@ enum ConvolutionKernels {
                     let tap = weights + ky * 5 * paddedChannels + channel
                     let w0 = load(tap), w1 = load(tap + paddedChannels), w2 = load(tap + 2 * paddedChannels)
                     let w3 = load(tap + 3 * paddedChannels), w4 = load(tap + 4 * paddedChannels)
-                    let p0 = load(pixel), p1 = load(pixel + channels), p2 = load(pixel + 2 * channels)
-                    let p3 = load(pixel + 3 * channels)
+                    func at(_ index: Int) -> V {
+                        index >= firstInside && index < endInside ? load(pixel + index * channels) : V()
+                    }
+                    let p0 = at(0), p1 = at(1), p2 = at(2)
+                    let p3 = at(3)
                     sum0 = sum0.addingProduct(p0, w0); sum1 = sum1.addingProduct(p1, w0)
                     sum2 = sum2.addingProduct(p2, w0); sum3 = sum3.addingProduct(p3, w0)
-                    let p4 = load(pixel + 4 * channels)
+                    let p4 = at(4)
                     sum0 = sum0.addingProduct(p1, w1); sum1 = sum1.addingProduct(p2, w1)
                     sum2 = sum2.addingProduct(p3, w1); sum3 = sum3.addingProduct(p4, w1)
-                    let p5 = load(pixel + 5 * channels)
+                    let p5 = at(5)
                     sum0 = sum0.addingProduct(p2, w2); sum1 = sum1.addingProduct(p3, w2)
                     sum2 = sum2.addingProduct(p4, w2); sum3 = sum3.addingProduct(p5, w2)
-                    let p6 = load(pixel + 6 * channels)
+                    let p6 = at(6)
                     sum0 = sum0.addingProduct(p3, w3); sum1 = sum1.addingProduct(p4, w3)
                     sum2 = sum2.addingProduct(p5, w3); sum3 = sum3.addingProduct(p6, w3)
-                    let p7 = load(pixel + 7 * channels)
+                    let p7 = at(7)
                     sum0 = sum0.addingProduct(p4, w4); sum1 = sum1.addingProduct(p5, w4)
                     sum2 = sum2.addingProduct(p6, w4); sum3 = sum3.addingProduct(p7, w4)
                 }
@@ -488,7 +493,10 @@ private struct DepthwiseLayer {
     /// the same raw sums). Returns the columns done (empty when fewer than four are interior).
     func interiorFourColumns(row oy: Int, windowRows: Range<Int>) -> Range<Int> {
         let g = geometry
-        let first = interiorColumns.lowerBound, last = interiorColumns.upperBound
+        // The 5-wide stride-1 kernel reads pixels beyond the input's width as zeros, so it takes every column.
+        let everyColumn = g.kernelWidth == 5 && g.strideX == 1 && g.dilationX == 1
+        let first = everyColumn ? 0 : interiorColumns.lowerBound
+        let last = everyColumn ? g.outputWidth : interiorColumns.upperBound
         guard fullBlocks > 0 && last - first >= 4 else { return 0..<0 }
         let rowOutput = output + oy * g.outputWidth * channels, iy0 = oy * g.strideY - g.padTop
         for group in 0..<(last - first + 3) / 4 {

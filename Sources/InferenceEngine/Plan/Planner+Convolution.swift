@@ -152,12 +152,10 @@ extension Planner {
             for channel in 0..<inputChannels {
                 for position in 0..<(kh * kw) { packed[position * padded + channel] = weights[channel * kh * kw + position] }
             }
-            let (source, windows) = try borderFreeInput(input, batch: batch, channels: inputChannels, geometry: g,
-                                                        node: node.name)
-            emit(DepthwiseConvolutionStep(input: source, output: output.storage, residual: fused.residual?.storage,
-                                          batch: batch, channels: inputChannels, paddedChannels: padded, geometry: windows,
+            emit(DepthwiseConvolutionStep(input: input.storage, output: output.storage, residual: fused.residual?.storage,
+                                          batch: batch, channels: inputChannels, paddedChannels: padded, geometry: g,
                                           weights: WeightBuffer(packed), bias: WeightBuffer(bias + [Float](repeating: 0, count: padded - inputChannels)),
-                                          activation: fused.activation), reads: reads + [source])
+                                          activation: fused.activation), reads: reads)
         } else if isDirect {
             let padded = (outputChannels + 15) & ~15
             var packed = [Float](repeating: 0, count: kh * kw * inputChannels * padded)
@@ -414,35 +412,5 @@ extension Planner {
                                        pixels: inputShape[2] * inputShape[3], channels: inputShape[1]), reads: [input.storage])
         }
         define(node.outputs[0], output)
-    }
-
-    /// The input a depthwise layer reads, and its geometry: on a small map at stride 1, where a window of 5×5 or more
-    /// leaves fewer than half the output pixels with their window inside the input (7×7 with a 5×5 window: 9 of 49),
-    /// the input is first copied into a zero-bordered tensor so every window lies inside it and every pixel takes the
-    /// four-column kernel, which shares loads between neighbouring outputs, instead of the one-pixel border path.
-    /// (Bordering 14×14 maps too, 100 of 196 inside, cost more in copies than it saved.)
-    mutating func borderFreeInput(_ input: PlannedValue, batch: Int, channels: Int, geometry g: WindowGeometry,
-                                  node: String) throws(InferenceError) -> (storage: Int, geometry: WindowGeometry) {
-        let neededHeight = (g.outputHeight - 1) * g.strideY + (g.kernelHeight - 1) * g.dilationY + 1
-        let neededWidth = (g.outputWidth - 1) * g.strideX + (g.kernelWidth - 1) * g.dilationX + 1
-        func insideCount(_ output: Int, stride: Int, pad: Int, input: Int, extent: Int) -> Int {
-            (0..<output).filter { $0 * stride - pad >= 0 && $0 * stride - pad + extent <= input }.count
-        }
-        let insideRows = insideCount(g.outputHeight, stride: g.strideY, pad: g.padTop, input: g.inputHeight,
-                                     extent: (g.kernelHeight - 1) * g.dilationY + 1)
-        let insideColumns = insideCount(g.outputWidth, stride: g.strideX, pad: g.padLeft, input: g.inputWidth,
-                                        extent: (g.kernelWidth - 1) * g.dilationX + 1)
-        let pixels = g.outputHeight * g.outputWidth
-        guard g.kernelHeight * g.kernelWidth >= 25, g.strideX == 1, insideRows * insideColumns * 2 < pixels else {
-            return (input.storage, g)
-        }
-        let height = max(g.padTop + g.inputHeight, neededHeight), width = max(g.padLeft + g.inputWidth, neededWidth)
-        let bordered = try newValue([batch, channels, height, width], layout: .nhwc, name: "\(node).bordered_input")
-        let copy = paddedCopy(input: [batch, g.inputHeight, g.inputWidth, channels], output: [batch, height, width, channels],
-                              begin: [0, g.padTop, g.padLeft, 0], fill: 0)
-        emit(PaddedCopyStep(input: input.storage, output: bordered.storage, copy: copy), reads: [input.storage])
-        var inside = g
-        (inside.inputHeight, inside.inputWidth, inside.padTop, inside.padLeft) = (height, width, 0, 0)
-        return (bordered.storage, inside)
     }
 }
