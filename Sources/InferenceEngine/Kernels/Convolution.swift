@@ -220,15 +220,21 @@ enum ConvolutionKernels {
                                    weights: (load(tap), load(tap + paddedChannels), load(tap + 2 * paddedChannels)),
                                    into: &sums)
                 }
-                let destination = output + ox * channels + channel
-                UnsafeMutableRawPointer(destination).storeBytes(of: sums.0, as: V.self)
-                UnsafeMutableRawPointer(destination + channels).storeBytes(of: sums.1, as: V.self)
-                UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sums.2, as: V.self)
-                UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sums.3, as: V.self)
+                storeFourPixels(sums, to: output + ox * channels + channel, pixelStride: channels)
             }
             ox += 4
         }
         return ox
+    }
+
+    /// Stores four neighbouring output pixels' vectors of the same channels, `pixelStride` floats apart.
+    @inline(__always)
+    static func storeFourPixels<V: SIMD>(_ sums: (V, V, V, V), to destination: UnsafeMutablePointer<Float>, pixelStride: Int)
+    where V.Scalar == Float {
+        UnsafeMutableRawPointer(destination).storeBytes(of: sums.0, as: V.self)
+        UnsafeMutableRawPointer(destination + pixelStride).storeBytes(of: sums.1, as: V.self)
+        UnsafeMutableRawPointer(destination + 2 * pixelStride).storeBytes(of: sums.2, as: V.self)
+        UnsafeMutableRawPointer(destination + 3 * pixelStride).storeBytes(of: sums.3, as: V.self)
     }
 
     /// Four neighbouring output columns of a depthwise convolution with any window whose columns all lie inside the
@@ -276,11 +282,7 @@ enum ConvolutionKernels {
                     sum0 = sum0.addingProduct(p4, w4); sum1 = sum1.addingProduct(p5, w4)
                     sum2 = sum2.addingProduct(p6, w4); sum3 = sum3.addingProduct(p7, w4)
                 }
-                let destination = output + ox * channels + channel
-                UnsafeMutableRawPointer(destination).storeBytes(of: sum0, as: V.self)
-                UnsafeMutableRawPointer(destination + channels).storeBytes(of: sum1, as: V.self)
-                UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sum2, as: V.self)
-                UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sum3, as: V.self)
+                storeFourPixels((sum0, sum1, sum2, sum3), to: output + ox * channels + channel, pixelStride: channels)
             }
             return
         }
@@ -314,11 +316,7 @@ enum ConvolutionKernels {
                     sum3 = sum3.addingProduct(at(9), w3)
                     sum3 = sum3.addingProduct(at(10), w4)
                 }
-                let destination = output + ox * channels + channel
-                UnsafeMutableRawPointer(destination).storeBytes(of: sum0, as: V.self)
-                UnsafeMutableRawPointer(destination + channels).storeBytes(of: sum1, as: V.self)
-                UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sum2, as: V.self)
-                UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sum3, as: V.self)
+                storeFourPixels((sum0, sum1, sum2, sum3), to: output + ox * channels + channel, pixelStride: channels)
             }
             return
         }
@@ -337,11 +335,7 @@ enum ConvolutionKernels {
                     tap += paddedChannels
                 }
             }
-            let destination = output + ox * channels + channel
-            UnsafeMutableRawPointer(destination).storeBytes(of: sum0, as: V.self)
-            UnsafeMutableRawPointer(destination + channels).storeBytes(of: sum1, as: V.self)
-            UnsafeMutableRawPointer(destination + 2 * channels).storeBytes(of: sum2, as: V.self)
-            UnsafeMutableRawPointer(destination + 3 * channels).storeBytes(of: sum3, as: V.self)
+            storeFourPixels((sum0, sum1, sum2, sum3), to: output + ox * channels + channel, pixelStride: channels)
         }
     }
 
