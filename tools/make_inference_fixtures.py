@@ -285,6 +285,14 @@ def stride_two_depthwise5_cases():
     return {"conv_depthwise5_s2_four_columns_relu6": b.model([("x", [1, 24, 15, 17])], [y])}
 
 
+def seven_wide_depthwise_cases():
+    """A 7×7 depthwise layer at stride 1 on a map narrower than two windows, whose four-column groups read pixels
+    past both edges as zeros, over 16- and 8-channel blocks and a remainder, and Relu. Built last, so every file above
+    stays byte-identical."""
+    b = Builder(); y = b.op("Relu", [b.conv("x", 28, 28, 7, group=28)])
+    return {"conv_depthwise7_every_column_relu": b.model([("x", [1, 28, 9, 11])], [y])}
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -429,6 +437,8 @@ def main():
     for name, model in bordered_depthwise_cases().items():
         save(directory, name, model)
     for name, model in stride_two_depthwise5_cases().items():
+        save(directory, name, model)
+    for name, model in seven_wide_depthwise_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

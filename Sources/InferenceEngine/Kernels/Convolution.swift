@@ -286,6 +286,52 @@ enum ConvolutionKernels {
             }
             return
         }
+        if g.kernelWidth == 7 && g.strideX == 1 && g.dilationX == 1 {
+            // 7-wide windows at stride 1: the four outputs' windows span ten pixels, each loaded once per window row
+            // and fed at once to the taps it meets (17 loads for 28 FMAs, not 35); pixels past the row's edges read
+            // as zeros, as in the 5-wide kernel.
+            let firstInside = max(0, g.padLeft - ox), endInside = min(10, g.inputWidth + g.padLeft - ox)
+            for channel in stride(from: channelRange.lowerBound, to: channelRange.upperBound, by: V.scalarCount) {
+                var sum0 = load(bias + channel), sum1 = sum0, sum2 = sum0, sum3 = sum0
+                for ky in windowRows {
+                    let pixel = left + (iy0 + ky * g.dilationY) * g.inputWidth * channels + channel
+                    let tap = weights + ky * 7 * paddedChannels + channel
+                    let w0 = load(tap), w1 = load(tap + paddedChannels), w2 = load(tap + 2 * paddedChannels)
+                    let w3 = load(tap + 3 * paddedChannels), w4 = load(tap + 4 * paddedChannels)
+                    let w5 = load(tap + 5 * paddedChannels), w6 = load(tap + 6 * paddedChannels)
+                    func at(_ index: Int) -> V {
+                        index >= firstInside && index < endInside ? load(pixel + index * channels) : V()
+                    }
+                    var x: V
+                    x = at(0)
+                    sum0 = sum0.addingProduct(x, w0)
+                    x = at(1)
+                    sum0 = sum0.addingProduct(x, w1); sum1 = sum1.addingProduct(x, w0)
+                    x = at(2)
+                    sum0 = sum0.addingProduct(x, w2); sum1 = sum1.addingProduct(x, w1); sum2 = sum2.addingProduct(x, w0)
+                    x = at(3)
+                    sum0 = sum0.addingProduct(x, w3); sum1 = sum1.addingProduct(x, w2)
+                    sum2 = sum2.addingProduct(x, w1); sum3 = sum3.addingProduct(x, w0)
+                    x = at(4)
+                    sum0 = sum0.addingProduct(x, w4); sum1 = sum1.addingProduct(x, w3)
+                    sum2 = sum2.addingProduct(x, w2); sum3 = sum3.addingProduct(x, w1)
+                    x = at(5)
+                    sum0 = sum0.addingProduct(x, w5); sum1 = sum1.addingProduct(x, w4)
+                    sum2 = sum2.addingProduct(x, w3); sum3 = sum3.addingProduct(x, w2)
+                    x = at(6)
+                    sum0 = sum0.addingProduct(x, w6); sum1 = sum1.addingProduct(x, w5)
+                    sum2 = sum2.addingProduct(x, w4); sum3 = sum3.addingProduct(x, w3)
+                    x = at(7)
+                    sum1 = sum1.addingProduct(x, w6); sum2 = sum2.addingProduct(x, w5); sum3 = sum3.addingProduct(x, w4)
+                    x = at(8)
+                    sum2 = sum2.addingProduct(x, w6); sum3 = sum3.addingProduct(x, w5)
+                    x = at(9)
+                    sum3 = sum3.addingProduct(x, w6)
+                }
+                storeFourPixels((sum0, sum1, sum2, sum3), to: output + ox * channels + channel, pixelStride: channels)
+            }
+            return
+        }
         if g.kernelWidth == 5 && g.strideX == 2 && g.dilationX == 1 {
             // At stride 2 the four windows span eleven pixels; each is loaded once per window row and used at once by
             // the one to three taps it meets (16 loads for 20 FMAs, not 25).
@@ -487,8 +533,8 @@ private struct DepthwiseLayer {
     /// the same raw sums). Returns the columns done (empty when fewer than four are interior).
     func interiorFourColumns(row oy: Int, windowRows: Range<Int>) -> Range<Int> {
         let g = geometry
-        // The 5-wide stride-1 kernel reads pixels beyond the input's width as zeros, so it takes every column.
-        let everyColumn = g.kernelWidth == 5 && g.strideX == 1 && g.dilationX == 1
+        // The 5- and 7-wide stride-1 kernels read pixels beyond the input's width as zeros, so they take every column.
+        let everyColumn = (g.kernelWidth == 5 || g.kernelWidth == 7) && g.strideX == 1 && g.dilationX == 1
         let first = everyColumn ? 0 : interiorColumns.lowerBound
         let last = everyColumn ? g.outputWidth : interiorColumns.upperBound
         guard fullBlocks > 0 && last - first >= 4 else { return 0..<0 }
