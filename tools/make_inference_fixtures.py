@@ -264,16 +264,16 @@ def register_hard_swish_cases():
     return cases
 
 
-def bordered_depthwise_cases():
+def small_map_depthwise5_cases():
     """5×5 depthwise layers on maps so small that fewer than half the outputs have their window inside the input,
     where every four-column group reads pixels beyond the input's edges as zeros: 7×7 with 40 channels (16-lane blocks
     and an 8-lane one) and Relu6, and 6×5 with 20 channels (a remainder past the last whole block) and a residual.
     Built last, so every file above stays byte-identical."""
     cases = {}
     b = Builder(); y = b.relu6(b.conv("x", 40, 40, 5, group=40))
-    cases["conv_depthwise5_bordered_relu6"] = b.model([("x", [1, 40, 7, 7])], [y])
+    cases["conv_depthwise5_edges_relu6"] = b.model([("x", [1, 40, 7, 7])], [y])
     b = Builder(); y = b.op("Add", [b.conv("x", 20, 20, 5, group=20), "x"])
-    cases["conv_depthwise5_bordered_residual"] = b.model([("x", [1, 20, 6, 5])], [y])
+    cases["conv_depthwise5_edges_residual"] = b.model([("x", [1, 20, 6, 5])], [y])
     return cases
 
 
@@ -434,7 +434,7 @@ def main():
         save(directory, name, model)
     for name, model in register_hard_swish_cases().items():
         save(directory, name, model)
-    for name, model in bordered_depthwise_cases().items():
+    for name, model in small_map_depthwise5_cases().items():
         save(directory, name, model)
     for name, model in stride_two_depthwise5_cases().items():
         save(directory, name, model)
