@@ -173,10 +173,10 @@ enum GEMM {
         var registerActivation: RegisterActivation? { RegisterActivation(epilogue.activation) }
 
         /// The register epilogue of the block at `row`, `column`.
-        func registerEpilogue(row: Int, column: Int, bounds: RegisterActivation) -> RegisterEpilogue {
+        func registerEpilogue(row: Int, column: Int, activation: RegisterActivation) -> RegisterEpilogue {
             RegisterEpilogue(bias: epilogue.bias + column,
                              residual: epilogue.residual.map { $0 + row * epilogue.residualStride + column },
-                             residualStride: epilogue.residualStride, activation: bounds)
+                             residualStride: epilogue.residualStride, activation: activation)
         }
 
         /// Bias, residual and activation on `width` results of row `row` already stored in C.
@@ -192,7 +192,7 @@ enum GEMM {
     private static func run(rows: Range<Int>, widePanels: Range<Int>, tail: Bool, _ operands: Operands) {
         let packed = operands.packed, k = packed.rows
         let panelSize = PackedMatrix.panelWidth
-        let bounds = operands.registerActivation
+        let activation = operands.registerActivation
         let firstBlock = rows.lowerBound / blockRows, endBlock = (rows.upperBound + blockRows - 1) / blockRows
         // Small B (early layers: few channels, many pixels) stays in L1 while row blocks stream past;
         // large B (late layers) is read once, panel by panel, while A stays in L2. One row of A (a fully
@@ -206,8 +206,8 @@ enum GEMM {
                 let c = operands.c + rows.lowerBound * operands.ldc + column
                 rowKernel(k: k, a: operands.a + rows.lowerBound * operands.lda, b: operands.b + panel * k * panelSize,
                           panels: count, c: c,
-                          epilogue: bounds.map { operands.registerEpilogue(row: rows.lowerBound, column: column, bounds: $0) })
-                if bounds == nil { operands.finish(row: rows.lowerBound, column: column, width: count * panelSize) }
+                          epilogue: activation.map { operands.registerEpilogue(row: rows.lowerBound, column: column, activation: $0) })
+                if activation == nil { operands.finish(row: rows.lowerBound, column: column, width: count * panelSize) }
                 panel += count
             }
             // A last, partly filled wide panel goes through the block kernel.
@@ -238,16 +238,16 @@ enum GEMM {
             if count == 1 && width == panelSize {
                 // A lone last row (7×7 = 49 pixels: eight blocks and one row) would cost a whole block.
                 rowKernel(k: k, a: a, b: panelPointer, panels: 1, c: c,
-                          epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
-                if bounds != nil { return }
+                          epilogue: activation.map { operands.registerEpilogue(row: row, column: column, activation: $0) })
+                if activation != nil { return }
             } else if width == panelSize || width == panelSize - (GEMM.lowHalfLanes ?? panelSize) {
                 // Whole panel (or, in the AVX-512 build, 24 live columns: one vector and a low half), all of the
                 // block's rows or the last few: with a clip, hard-swish or no activation, the epilogue runs in
                 // registers and C is stored once; otherwise raw products go to C and the epilogue runs over the
                 // L1-hot block.
                 microKernel(k: k, a: a, lda: operands.lda, rows: count, b: panelPointer, c: c, ldc: operands.ldc, live: width,
-                            epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
-                if bounds != nil { return }
+                            epilogue: activation.map { operands.registerEpilogue(row: row, column: column, activation: $0) })
+                if activation != nil { return }
             } else {
                 // Partial panel: compute into a 6×panel tile on the stack, copy out the live part.
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * panelSize) { tile in
@@ -270,8 +270,8 @@ enum GEMM {
             let b = operands.b + packed.tailOffset
             if count == tailBlockRows && (width == tailWidth || width == GEMM.lowHalfLanes) {
                 tailKernel(k: k, a: a, lda: operands.lda, rows: count, b: b, c: c, ldc: operands.ldc, live: width,
-                           epilogue: bounds.map { operands.registerEpilogue(row: row, column: column, bounds: $0) })
-                if bounds != nil { return }
+                           epilogue: activation.map { operands.registerEpilogue(row: row, column: column, activation: $0) })
+                if activation != nil { return }
             } else {
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: tailBlockRows * tailWidth) { tile in
                     let tilePointer = tile.baseAddress!
