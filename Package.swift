@@ -290,6 +290,7 @@ let package = Package(
             name: "DaemonRuntimeTests",
             dependencies: [
                 "DaemonRuntime", "DaemonConfiguration", "MeshPublisher", "UnixSocket", "occlumesh-systemd-probe",
+                "TestSupport",
             ],
             swiftSettings: vectorISA
         ),
