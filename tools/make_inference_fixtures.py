@@ -293,6 +293,18 @@ def seven_wide_depthwise_cases():
     return {"conv_depthwise7_every_column_relu": b.model([("x", [1, 28, 9, 11])], [y])}
 
 
+def overlapping_stem_cases():
+    """Stems whose interior columns end with a six-pixel group overlapping the one before it: 3×3 stride 2 into 32
+    channels with Relu6 (15 output columns, groups from columns 1, 7 and 9) and 5×5 stride 2 into 48 channels with
+    Relu (16 columns, groups from 1, 7 and 10). Built last, so every file above stays byte-identical."""
+    cases = {}
+    b = Builder(); y = b.relu6(b.conv("x", 3, 32, 3, stride=2))
+    cases["conv_stem32_s2_relu6"] = b.model([("x", [1, 3, 11, 30])], [y])
+    b = Builder(); y = b.op("Relu", [b.conv("x", 3, 48, 5, stride=2)])
+    cases["conv_stem48_5x5_s2_relu"] = b.model([("x", [1, 3, 13, 34])], [y])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -439,6 +451,8 @@ def main():
     for name, model in stride_two_depthwise5_cases().items():
         save(directory, name, model)
     for name, model in seven_wide_depthwise_cases().items():
+        save(directory, name, model)
+    for name, model in overlapping_stem_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

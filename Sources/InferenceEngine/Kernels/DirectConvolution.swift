@@ -46,21 +46,30 @@ enum DirectConvolutionKernel {
                              geometry: g, weights: weights, bias: bias)
                     ox += 1
                 }
-                while ox + 6 <= last {
-                    let corner = input + (iy0 * g.inputWidth + ox * g.strideX - g.padLeft) * pixelStride
-                    let pixels = output + (oy * g.outputWidth + ox) * outputChannels
+                // Six pixels from output column `column` on.
+                func sixPixelGroup(_ column: Int) {
+                    let corner = input + (iy0 * g.inputWidth + column * g.strideX - g.padLeft) * pixelStride
+                    let pixels = output + (oy * g.outputWidth + column) * outputChannels
                     #if INFERENCECORE_AVX512
                     if outputChannels == 24 {
                         sixPixels24(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
                                     output: pixels, paddedOutput: paddedOutput, weights: weights, bias: bias)
-                        ox += 6
-                        continue
+                        return
                     }
                     #endif
                     sixPixels(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
                               output: pixels, outputChannels: outputChannels,
                               paddedOutput: paddedOutput, weights: weights, bias: bias)
+                }
+                while ox + 6 <= last {
+                    sixPixelGroup(ox)
                     ox += 6
+                }
+                // The last interior columns as one more group that overlaps the one before (it writes the same sums
+                // again), instead of one pixel at a time through the window-clipping kernel.
+                if ox < last {
+                    sixPixelGroup(last - 6)
+                    ox = last
                 }
             }
         }
