@@ -305,6 +305,21 @@ def overlapping_stem_cases():
     return cases
 
 
+def fused_expansion_cases():
+    """1×1 convolutions writing maps over 1 MB that only a stride-2 depthwise convolution reads, which the planner
+    fuses: an inverted residual block on an odd 59×47 map with a 3×3 window (the expansion's input is dead after the
+    fused step, so only the fused step's own lifetime keeps the depthwise output out of its memory), and a 5×5 window
+    with hard-swish on 44×50. Built last, so every file above stays byte-identical."""
+    cases = {}
+    b = Builder()
+    y = b.relu6(b.conv(b.relu6(b.conv("x", 16, 96, 1)), 96, 96, 3, stride=2, group=96))
+    cases["inverted_residual_fused_s2_odd"] = b.model([("x", [1, 16, 59, 47])], [b.conv(y, 96, 24, 1)])
+    b = Builder(14)
+    y = b.op("HardSwish", [b.conv(b.conv("x", 24, 120, 1), 120, 120, 5, stride=2, group=120)])
+    cases["pointwise_fused_5x5_s2_hardswish"] = b.model([("x", [1, 24, 44, 50])], [b.conv(y, 120, 16, 1)])
+    return cases
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -453,6 +468,8 @@ def main():
     for name, model in seven_wide_depthwise_cases().items():
         save(directory, name, model)
     for name, model in overlapping_stem_cases().items():
+        save(directory, name, model)
+    for name, model in fused_expansion_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 

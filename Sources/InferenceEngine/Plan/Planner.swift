@@ -85,6 +85,7 @@ struct Planner {
             outputs.append((output.name, value))
         }
         for (_, value) in outputs { storages[value.storage].lastStep = Int.max }
+        fuseExpansionsIntoDepthwise()
         let arenaCount = try assignOffsets()
         return ExecutionPlan(steps: steps, storages: storages, arenaCount: arenaCount, plannedInputs: inputs, plannedOutputs: outputs)
     }

@@ -243,6 +243,72 @@ struct DepthwiseConvolutionStep: ExecutionStep {
     }
 }
 
+/// An inverted residual block's 1×1 expansion and the depthwise convolution that alone reads its output, run band by
+/// band on one thread: each band of depthwise output rows first has the expansion produce the input rows it needs
+/// that are not yet there, then convolves them while they are still in L2. Run apart, the expansion wrote maps of
+/// 1–5 MB (MobileNetV2's 112×112×96 and 56×56×144) that the depthwise step then read back from L3. With several
+/// threads it runs the two steps one after the other, each split as it would be on its own.
+struct ExpansionThenDepthwiseStep: ExecutionStep {
+    let expansion: PackedGEMMStep
+    let depthwise: DepthwiseConvolutionStep
+    /// Depthwise output rows per band: about `bandBytes` of new expanded rows each.
+    let bandRows: Int
+    /// The expanded map's size.
+    var expandedBytes: Int { expansion.rows * expansion.outputStride * MemoryLayout<Float>.size }
+
+    /// New expanded rows per band: small enough that a band and the window rows it reads again stay in a 1 MB L2
+    /// next to the weights.
+    static let bandBytes = 192 * 1024
+
+    /// Nil unless `depthwise` convolves exactly the map `expansion` writes: one image, NHWC with no row padding, and
+    /// no residual added to the expansion.
+    init?(expansion: PackedGEMMStep, depthwise: DepthwiseConvolutionStep) {
+        let g = depthwise.geometry
+        guard depthwise.input == expansion.output, expansion.residual == nil, depthwise.batch == 1,
+              expansion.rows == g.inputHeight * g.inputWidth, expansion.outputStride == depthwise.channels,
+              expansion.packed.columns == depthwise.channels
+        else { return nil }
+        self.expansion = expansion
+        self.depthwise = depthwise
+        let bytesPerOutputRow = g.strideY * g.inputWidth * depthwise.channels * MemoryLayout<Float>.size
+        bandRows = max(1, Self.bandBytes / bytesPerOutputRow)
+    }
+
+    func execute(_ context: ExecutionContext) {
+        guard context.workers == nil else {
+            expansion.execute(context)
+            depthwise.execute(context)
+            return
+        }
+        let g = depthwise.geometry
+        let epilogue = GEMMEpilogue(bias: expansion.bias.pointer, residual: nil, residualStride: 0,
+                                    activation: expansion.activation)
+        let source = UnsafePointer(context[depthwise.input])
+        let residual = depthwise.residual.map { UnsafePointer(context[$0]) }
+        var expandedRows = 0
+        var firstRow = 0
+        while firstRow < g.outputHeight {
+            let rows = firstRow..<min(g.outputHeight, firstRow + bandRows)
+            let lastInputRow = (rows.upperBound - 1) * g.strideY - g.padTop + (g.kernelHeight - 1) * g.dilationY
+            let neededRows = min(g.inputHeight, lastInputRow + 1)
+            if neededRows > expandedRows {
+                let firstPixel = expandedRows * g.inputWidth
+                GEMM.multiply(rows: (neededRows - expandedRows) * g.inputWidth,
+                              a: context[expansion.input] + firstPixel * expansion.inputStride, lda: expansion.inputStride,
+                              b: expansion.weights.pointer, packed: expansion.packed,
+                              c: context[expansion.output] + firstPixel * expansion.outputStride,
+                              ldc: expansion.outputStride, epilogue: epilogue, workers: nil)
+                expandedRows = neededRows
+            }
+            ConvolutionKernels.depthwise(input: source, output: context[depthwise.output], channels: depthwise.channels,
+                                         geometry: g, weights: depthwise.weights.pointer,
+                                         paddedChannels: depthwise.paddedChannels, bias: depthwise.bias.pointer,
+                                         residual: residual, activation: depthwise.activation, rows: rows)
+            firstRow = rows.upperBound
+        }
+    }
+}
+
 /// MaxPool / AveragePool over NHWC.
 struct PoolingStep: ExecutionStep {
     let input: Int, output: Int
