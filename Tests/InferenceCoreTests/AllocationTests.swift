@@ -10,7 +10,7 @@ import Testing
 /// over them costs one small closure allocation: `withoutActuallyEscaping` boxes the layer's closure.)
 @Suite struct AllocationTests {
     static let names = ["mobilenetv2_050_128", "blazeface_128", "concat_channels", "conv3x3_winograd_bands_residual_relu",
-                        "conv3x3_winograd_odd_residual_relu"]
+                        "conv3x3_winograd_odd_residual_relu", "inverted_residual_fused_s2_odd"]
 
     static func checkNoAllocation(_ name: String, kernels: KernelLevel, threads: Int) throws {
         let model = try Model(contentsOf: Fixtures.model(name), kernels: kernels)

@@ -20,9 +20,14 @@ extension ExecutionPlan: CompiledPlan {
     package var slotInitialValues: [[Float]?] { storages.map(\.initialValues) }
     package var stepCount: Int { steps.count }
 
-    package var multiplyAccumulateCount: Int {
+    package var multiplyAccumulateCount: Int { Self.multiplyAccumulateCount(of: steps) }
+
+    /// The multiply-accumulates of `steps` as the network defines them, fused steps counted as their parts.
+    private static func multiplyAccumulateCount(of steps: [any ExecutionStep]) -> Int {
         steps.reduce(0) { total, step in
             switch step {
+            case let fused as ExpansionThenDepthwiseStep:
+                total &+ multiplyAccumulateCount(of: [fused.expansion, fused.depthwise])
             case let gemm as PackedGEMMStep: total &+ gemm.rows &* gemm.packed.rows &* gemm.packed.columns
             case let conv as Im2colConvolutionStep:
                 total &+ conv.batch &* conv.groups &* conv.geometry.outputHeight &* conv.geometry.outputWidth
