@@ -320,6 +320,13 @@ def fused_expansion_cases():
     return cases
 
 
+def wide_stem_cases():
+    """A ResNet-style 7×7 stride-2 stem into 64 channels with Relu: two 32-channel groups of the AVX-512 level's
+    16-lane six-pixel kernel. Built last, so every file above stays byte-identical."""
+    b = Builder(); y = b.op("Relu", [b.conv("x", 3, 64, 7, stride=2)])
+    return {"conv_stem64_7x7_s2_relu": b.model([("x", [1, 3, 21, 30])], [y])}
+
+
 def mobilenet_v2(width=0.5, resolution=128, classes=128):
     def divisible(v, d=8):
         new = max(d, int(v + d / 2) // d * d)
@@ -470,6 +477,8 @@ def main():
     for name, model in overlapping_stem_cases().items():
         save(directory, name, model)
     for name, model in fused_expansion_cases().items():
+        save(directory, name, model)
+    for name, model in wide_stem_cases().items():
         save(directory, name, model)
     print(f"wrote fixtures to {directory}")
 
