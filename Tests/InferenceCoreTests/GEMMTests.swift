@@ -120,8 +120,8 @@ enum AVX512GEMM: GEMMLevel {
 }
 
 /// The packed GEMM of each kernel level against a plain triple loop, over the shapes its kernels split differently:
-/// column counts around the panel and tail widths of both levels, row counts around the 6- and 12-row blocks and
-/// every short last block (1 to 5 rows), with and without a residual, the activations applied in registers (clip,
+/// column counts around the panel and tail widths of both levels, row counts around the 6-, 8- and 12-row blocks
+/// and every short last block (1 to 7 rows), with and without a residual, the activations applied in registers (clip,
 /// hard-swish) and one that is not (sigmoid), one and several threads, and guard values past the last column that
 /// must survive.
 @Suite struct GEMMTests {
@@ -160,7 +160,7 @@ enum AVX512GEMM: GEMMLevel {
     static func singleThread<Level: GEMMLevel>(_ level: Level.Type) {
         var generator = SeededGenerator(seed: 7)
         for n in [1, 7, 8, 9, 16, 17, 24, 31, 32, 33, 40, 48, 56, 72, 100, 144] {
-            for m in [1, 2, 3, 4, 5, 6, 7, 12, 13, 16, 37] {
+            for m in [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 15, 16, 37] {
                 for k in [1, 16] {
                     for residual in [false, true] {
                         for activation in activations {

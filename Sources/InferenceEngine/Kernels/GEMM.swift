@@ -121,12 +121,22 @@ struct RegisterActivation {
 }
 
 /// C = epilogue(A × B): A is row-major with leading dimension `lda`, B packed, C row-major with `ldc`.
-/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators; 6×32 in zmm registers in the
+/// A register-blocked 6×16 micro-kernel (12 AVX2 accumulators; 8×32 in 16 zmm registers in the
 /// AVX-512 build) covers the wide panels, a 12×8 one (12×16) the half-width tail panel.
 enum GEMM {
+    #if INFERENCECORE_AVX512
+    /// Rows per block of the wide-panel kernel: eight share each load of a panel row in the AVX-512 build, whose 32
+    /// registers hold sixteen accumulators.
+    static let blockRows = 8
+    #else
+    /// Rows per block of the wide-panel kernel: six, whose twelve accumulators fill the AVX2 level's 16 registers.
     static let blockRows = 6
+    #endif
     /// Rows per block of the tail kernel: one accumulator per row.
     static let tailBlockRows = 12
+    /// Rows a thread's share is a multiple of, so that both kernels' blocks start inside it: 24 = lcm(8, 12) in the
+    /// AVX-512 build, 12 in the AVX2 build.
+    static let splitRows = blockRows == 8 ? 24 : 12
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, workers: WorkerPool?) {
@@ -138,12 +148,12 @@ enum GEMM {
             run(rows: allRows, widePanels: allPanels, tail: true, operands)
             return
         }
-        // Row ranges are whole tail blocks (12 rows, two wide blocks) so the two kernels split alike. Rows split
-        // unless that leaves one thread a clearly larger share than splitting the panels would: 49 rows (a 7×7 map)
-        // go 36 + 13, and those layers gained 1.1× on two threads where their 80 panels split evenly.
+        // Row ranges are whole multiples of `splitRows` so the two kernels split alike. Rows split unless that leaves
+        // one thread a clearly larger share than splitting the panels would: 49 rows (a 7×7 map) go 36 + 13 in the
+        // AVX2 build, and those layers gained 1.1× on two threads where their 80 panels split evenly.
         let threads = workers.threads
-        let tailBlocks = (m + tailBlockRows - 1) / tailBlockRows
-        let rowsPerThread = (tailBlocks + threads - 1) / threads * tailBlockRows
+        let tailBlocks = (m + splitRows - 1) / splitRows
+        let rowsPerThread = (tailBlocks + threads - 1) / threads * splitRows
         let panelsPerThread = (packed.widePanels + threads - 1) / threads
         let rowShare = Double(min(m, rowsPerThread)) / Double(m)
         let panelShare = packed.widePanels > 0 ? Double(panelsPerThread) / Double(packed.widePanels) : 1
@@ -309,6 +319,10 @@ enum GEMM {
                                                              b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                                              ldc: Int, epilogue: RegisterEpilogue?, second: Second.Type) {
         switch rows {
+        #if INFERENCECORE_AVX512
+        case 8: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows8.self)
+        case 7: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows7.self)
+        #endif
         case 6: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows6.self)
         case 5: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows5.self)
         case 4: blockKernel(k: k, a: a, lda: lda, b: b, c: c, ldc: ldc, epilogue: epilogue, second: second, rows: BlockRows4.self)
@@ -318,8 +332,8 @@ enum GEMM {
         }
     }
 
-    /// The Rows.count × 2-vector kernel itself: up to twelve accumulators, two B vectors and one broadcast A value,
-    /// which fills the sixteen AVX2 registers. Kept out of line so that nothing of the caller competes
+    /// The Rows.count × 2-vector kernel itself: up to twelve accumulators (sixteen in the AVX-512 build), two B
+    /// vectors and one broadcast A value, which fills the sixteen AVX2 registers. Kept out of line so that nothing of the caller competes
     /// for registers inside the loop, and specialised per kind of second vector (whole or low half) and per row count
     /// (the rows past `Rows.count` fold away) so that every copy stays small enough for the compiler to inline all its
     /// loads and stores.
@@ -331,10 +345,11 @@ enum GEMM {
         typealias Half = GEMMHalf
         let halfBytes = MemoryLayout<Half>.size, lanes = Half.scalarCount
         let count = Rows.count
-        var c00 = Half(), c10 = Half(), c20 = Half(), c30 = Half(), c40 = Half(), c50 = Half()
+        var c00 = Half(), c10 = Half(), c20 = Half(), c30 = Half(), c40 = Half(), c50 = Half(), c60 = Half(), c70 = Half()
         var c01 = Second.zero, c11 = Second.zero, c21 = Second.zero, c31 = Second.zero, c41 = Second.zero
-        var c51 = Second.zero
+        var c51 = Second.zero, c61 = Second.zero, c71 = Second.zero
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        let a6 = a + 6 * lda, a7 = a + 7 * lda
         var pointer = UnsafeRawPointer(b)
         for index in 0..<k {
             let b0 = pointer.loadUnaligned(as: Half.self)
@@ -362,6 +377,14 @@ enum GEMM {
                 x = Half(repeating: a5[index])
                 c50 = c50.addingProduct(x, b0); c51 = Second.multiplyAdd(c51, x, b1)
             }
+            if count > 6 {
+                x = Half(repeating: a6[index])
+                c60 = c60.addingProduct(x, b0); c61 = Second.multiplyAdd(c61, x, b1)
+            }
+            if count > 7 {
+                x = Half(repeating: a7[index])
+                c70 = c70.addingProduct(x, b0); c71 = Second.multiplyAdd(c71, x, b1)
+            }
         }
         store(c00, row: 0, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
         Second.store(c01, row: 0, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
@@ -384,6 +407,14 @@ enum GEMM {
         if count > 5 {
             store(c50, row: 5, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
             Second.store(c51, row: 5, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
+        if count > 6 {
+            store(c60, row: 6, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c61, row: 6, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
+        }
+        if count > 7 {
+            store(c70, row: 7, lane: 0, c: c, ldc: ldc, epilogue: epilogue)
+            Second.store(c71, row: 7, lane: lanes, c: c, ldc: ldc, epilogue: epilogue)
         }
     }
 
@@ -558,6 +589,10 @@ private enum BlockRows3: GEMMBlockRows { static var count: Int { 3 } }
 private enum BlockRows4: GEMMBlockRows { static var count: Int { 4 } }
 private enum BlockRows5: GEMMBlockRows { static var count: Int { 5 } }
 private enum BlockRows6: GEMMBlockRows { static var count: Int { 6 } }
+#if INFERENCECORE_AVX512
+private enum BlockRows7: GEMMBlockRows { static var count: Int { 7 } }
+private enum BlockRows8: GEMMBlockRows { static var count: Int { 8 } }
+#endif
 
 /// One vector of a panel row as the kernels load, accumulate and store it: the whole register, or (AVX-512, 8 live
 /// columns) its low half, which on Zen 4 costs half the FMA throughput of the whole 512-bit register.
