@@ -1,10 +1,11 @@
 import InferenceGraph
 /// Direct convolution for layers with few input channels (network stems such as a 3-channel image
 /// into 16 or 24 channels), where im2col would copy more than the GEMM computes. Vectorised over
-/// output channels in groups of 16 (at the AVX-512 level 24 channels, and multiples of 32, in 16-lane
-/// registers); interior output pixels go six at a time over a flat list of taps
+/// output channels in groups of 16; interior output pixels go six at a time over a flat list of taps
 /// where the whole window height is inside the input (four at a time elsewhere, and for 24 channels at
 /// the AVX2 level, which lacks the registers for six), so independent accumulators hide the FMA latency.
+/// At the AVX-512 level the interior kernels use 16-lane registers: 24 channels as 16 + 8, multiples of
+/// 32 channels 32 at a time, and 16 channels twelve pixels at a time.
 enum DirectConvolutionKernel {
     typealias Vector = SIMD8<Float>
 
