@@ -45,11 +45,16 @@ struct PackedGEMMStep: ExecutionStep {
     let bias: WeightBuffer
     let activation: Activation
 
-    func execute(_ context: ExecutionContext) {
-        let epilogue = GEMMEpilogue(bias: bias.pointer, residual: residual.map { UnsafePointer(context[$0]) },
+    func execute(_ context: ExecutionContext) { multiply(pixels: 0..<rows, context, workers: context.workers) }
+
+    /// The product for the rows (pixels) `pixels` alone; `ExpansionThenDepthwiseStep` runs it band by band.
+    func multiply(pixels: Range<Int>, _ context: ExecutionContext, workers: WorkerPool?) {
+        let offset = pixels.lowerBound * outputStride
+        let epilogue = GEMMEpilogue(bias: bias.pointer, residual: residual.map { UnsafePointer(context[$0] + offset) },
                                     residualStride: outputStride, activation: activation)
-        GEMM.multiply(rows: rows, a: context[input], lda: inputStride, b: weights.pointer, packed: packed,
-                      c: context[output], ldc: outputStride, epilogue: epilogue, workers: context.workers)
+        GEMM.multiply(rows: pixels.count, a: context[input] + pixels.lowerBound * inputStride, lda: inputStride,
+                      b: weights.pointer, packed: packed, c: context[output] + offset, ldc: outputStride,
+                      epilogue: epilogue, workers: workers)
     }
 }
 
@@ -282,8 +287,6 @@ struct ExpansionThenDepthwiseStep: ExecutionStep {
             return
         }
         let g = depthwise.geometry
-        let epilogue = GEMMEpilogue(bias: expansion.bias.pointer, residual: nil, residualStride: 0,
-                                    activation: expansion.activation)
         let source = UnsafePointer(context[depthwise.input])
         let residual = depthwise.residual.map { UnsafePointer(context[$0]) }
         var expandedRows = 0
@@ -293,12 +296,7 @@ struct ExpansionThenDepthwiseStep: ExecutionStep {
             let lastInputRow = (rows.upperBound - 1) * g.strideY - g.padTop + (g.kernelHeight - 1) * g.dilationY
             let neededRows = min(g.inputHeight, lastInputRow + 1)
             if neededRows > expandedRows {
-                let firstPixel = expandedRows * g.inputWidth
-                GEMM.multiply(rows: (neededRows - expandedRows) * g.inputWidth,
-                              a: context[expansion.input] + firstPixel * expansion.inputStride, lda: expansion.inputStride,
-                              b: expansion.weights.pointer, packed: expansion.packed,
-                              c: context[expansion.output] + firstPixel * expansion.outputStride,
-                              ldc: expansion.outputStride, epilogue: epilogue, workers: nil)
+                expansion.multiply(pixels: expandedRows * g.inputWidth..<neededRows * g.inputWidth, context, workers: nil)
                 expandedRows = neededRows
             }
             ConvolutionKernels.depthwise(input: source, output: context[depthwise.output], channels: depthwise.channels,
