@@ -20,7 +20,11 @@ occluded copies given such bands too (data.make_batch's `edge_bands`), so that b
 exported model (path relative to training/) whose weights start the run when no checkpoint is at hand (orn.warm_start),
 and `occlusion_warmup`: the fraction of the time budget over which the occlusion probability rises linearly from 0 to
 `occlude_p`, so that a student trained from scratch first learns clean faces, as the baseline it would otherwise start
-from did (0: occluded from the first step).
+from did (0: occluded from the first step), and `lr_schedule`: "cosine" over the budget (the default) or "constant" (after the
+same 100-step warm-up), and `weight_average`: {"start": fraction of the budget, "decay": d} keeps an average of the
+network's weights and BatchNorm statistics from that point on — an exponential one when 0 < d < 1, an equal-weight one
+(stochastic weight averaging) when d is 0 — because an average over a converged run's last steps lies nearer the middle
+of the minimum than any one step; it is saved as ckpt-average.pt, a checkpoint every other tool reads like ckpt.pt.
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -41,7 +45,8 @@ DEFAULTS = dict(
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
-    negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None)
+    negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
+    lr_schedule="cosine", weight_average=None)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -69,6 +74,42 @@ def occlusion_probability(cfg: dict, budget_fraction: float) -> float:
     """The probability that a copy is occluded at this point of the run (see `occlusion_warmup`)."""
     warmup = cfg["occlusion_warmup"]
     return cfg["occlude_p"] * (min(1.0, budget_fraction / warmup) if warmup > 0 else 1.0)
+
+
+def learning_rate(cfg: dict, step: int, budget_fraction: float) -> float:
+    """The learning rate at this step: a 100-step linear warm-up, then `lr_schedule` over the time budget."""
+    warmup = min(1.0, (step + 1) / 100)
+    if cfg["lr_schedule"] == "constant":
+        return cfg["lr"] * warmup
+    if cfg["lr_schedule"] != "cosine":
+        raise ValueError(f"lr_schedule must be 'cosine' or 'constant', not {cfg['lr_schedule']!r}")
+    return cfg["lr"] * warmup * 0.5 * (1 + math.cos(math.pi * budget_fraction))
+
+
+class WeightAverage:
+    """A running average of a network's state (weights and BatchNorm statistics): exponential with `decay` in (0, 1),
+    equal-weight over every step it has seen when `decay` is 0."""
+
+    def __init__(self, model, decay: float, state=None):
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"weight_average.decay must lie in [0, 1), not {decay}")
+        self.decay = decay
+        self.count = 0 if state is None else state["count"]
+        source = model.state_dict() if state is None else state["average"]
+        self.average = {k: v.detach().clone() for k, v in source.items()}
+
+    def update(self, model) -> None:
+        self.count += 1
+        weight = 1.0 / self.count if self.decay == 0.0 else (1.0 if self.count == 1 else 1.0 - self.decay)
+        with torch.no_grad():
+            for k, v in model.state_dict().items():
+                if v.is_floating_point():
+                    self.average[k].lerp_(v, weight)
+                else:
+                    self.average[k].copy_(v)
+
+    def state(self) -> dict:
+        return dict(count=self.count, average=self.average)
 
 
 def to_tensors(batch, device):
@@ -110,11 +151,15 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     state = dict(step=0, elapsed=0.0)
     ckpt = out / "ckpt.pt"
+    averaging = cfg["weight_average"]
+    average = None
     if ckpt.exists():
         c = torch.load(ckpt, map_location=device)
         model.load_state_dict(c["model"])
         opt.load_state_dict(c["optimizer"])
         state = c["state"]
+        if c.get("average") is not None:
+            average = WeightAverage(model, averaging["decay"], c["average"])
         print(f"resumed {run} at step {state['step']} ({state['elapsed'] / 60:.1f} min)", flush=True)
     elif cfg.get("init"):
         start = torch.load(paths.TRAINING / cfg["init"], map_location=device)
@@ -144,13 +189,14 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
 
     def save():
         state["elapsed"] = time.time() - t_start
-        torch.save(dict(model=model.state_dict(), optimizer=opt.state_dict(), state=state, meta=meta), out / "ckpt.tmp")
+        torch.save(dict(model=model.state_dict(), optimizer=opt.state_dict(), state=state, meta=meta,
+                        average=average.state() if average else None), out / "ckpt.tmp")
         (out / "ckpt.tmp").replace(ckpt)
 
     model.train()
     while state["step"] < cfg["max_steps"] and time.time() - t_start < budget:
         frac = min(1.0, (time.time() - t_start) / budget)
-        lr = cfg["lr"] * (min(1.0, (state["step"] + 1) / 100) * 0.5 * (1 + math.cos(math.pi * frac)))
+        lr = learning_rate(cfg, state["step"], frac)
         for g in opt.param_groups:
             g["lr"] = lr
         idx = rng.choice(train_idx, cfg["faces"], replace=len(train_idx) < cfg["faces"])
@@ -178,6 +224,9 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
         state["step"] += 1
+        if averaging and frac >= averaging["start"]:
+            average = average or WeightAverage(model, averaging["decay"])
+            average.update(model)
         if state["step"] % cfg["log_every"] == 0 or state["step"] == 1:
             rec = dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, occlude_p=round(occlude_p, 3),
                        **{k: round(v, 5) for k, v in logs.items()})
@@ -195,6 +244,16 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     save()
     final = {name: evaluate(model, geo, images, lab, val_idx, flip_expr, cfg, device, p) for name, p in (("clean", 0.0), ("occluded", 1.0))}
     log.write(json.dumps(dict(step=state["step"], final=final)) + "\n")
+    if average:
+        averaged = ORN(ModelConfig(**cfg["model"])).to(device)
+        averaged.load_state_dict(average.average)
+        torch.save(dict(model=averaged.state_dict(), state=dict(state, averaged_steps=average.count), meta=meta),
+                   out / "ckpt-average.tmp")
+        (out / "ckpt-average.tmp").replace(out / "ckpt-average.pt")
+        final_average = {name: evaluate(averaged, geo, images, lab, val_idx, flip_expr, cfg, device, p)
+                         for name, p in (("clean", 0.0), ("occluded", 1.0))}
+        log.write(json.dumps(dict(step=state["step"], averaged_steps=average.count, final_average=final_average)) + "\n")
+        print(f"average of {average.count} steps: val {json.dumps(final_average)}", flush=True)
     log.close()
     print(f"done {run}: {state['step']} steps, {state['elapsed'] / 60:.1f} min, val {json.dumps(final)}", flush=True)
     return dict(model=model, meta=meta, final=final, steps=state["step"])

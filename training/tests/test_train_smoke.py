@@ -44,7 +44,8 @@ def exported(tiny_dataset, tmp_path):
     try:
         # Bounded by steps, not time: the time budget is far away, so a busy machine runs the same 40 steps.
         cfg = train.load_config(None, mode="student", faces=4, copies=3, minutes=30.0, max_steps=40, val_every=10 ** 6,
-                                log_every=5, lr=3e-3, model=dict(K=40, width=0.35, input=128, feature=128))
+                                log_every=5, lr=3e-3, model=dict(K=40, width=0.35, input=128, feature=128),
+                                weight_average=dict(start=0.0, decay=0.0))
         res = train.train(cfg, "smoke", dataset=tiny_dataset)
         cfg["max_steps"] = res["steps"] + 3
         res2 = train.train(cfg, "smoke", dataset=tiny_dataset)
@@ -64,6 +65,10 @@ def test_smoke_train_resume_export_parity(exported, tiny_dataset, tmp_path):
     assert np.mean(losses[-3:]) < losses[0]  # it learns something on 8 faces
     # resume: the second call continued from the checkpoint's step instead of starting over
     assert res2["steps"] == res["steps"] + 3
+    # the weight average went through the restart too: one update per step of both calls, and it exports
+    averaged = torch.load(tmp_path / "smoke" / "ckpt-average.pt")
+    assert averaged["state"]["averaged_steps"] == res2["steps"]
+    assert export.check(onnx_path, tmp_path / "smoke" / "ckpt-average.pt")["max_abs_diff"] > 1e-4  # not the last step
     # export + sidecar + parity
     side = json.load(open(json_path))
     assert side["input"]["shape"] == [1, 3, 128, 128] and side["identity_modes"] == 40
