@@ -54,7 +54,11 @@ package final class WorkerPool: @unchecked Sendable {
                 state.job = UnsafeRawPointer(pointer)
                 state.parts = parts
                 state.finished.store(0, ordering: .relaxed)
-                state.claims.store(generation << 32, ordering: .releasing)
+                // Part 0 is the caller's own, so a step split like the one before it finds its part of their shared
+                // map in its own core's caches; the workers claim the rest, and the caller helps once done.
+                state.claims.store(generation << 32 | 1, ordering: .releasing)
+                escapable(0)
+                state.finished.add(1, ordering: .releasing)
                 state.work(generation: generation)
                 while state.finished.load(ordering: .acquiring) < parts {}
             }
