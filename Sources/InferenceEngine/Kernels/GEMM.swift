@@ -148,16 +148,20 @@ enum GEMM {
             run(rows: allRows, widePanels: allPanels, tail: true, operands)
             return
         }
-        // Row ranges are whole multiples of `splitRows` so the two kernels split alike. Rows split unless that leaves
-        // one thread a clearly larger share than splitting the panels would: 49 rows (a 7×7 map) go 36 + 13 in the
-        // AVX2 build, and those layers gained 1.1× on two threads where their 80 panels split evenly.
+        // Row ranges are whole multiples of `splitRows` so the two kernels split alike, or of `blockRows` where there
+        // is no tail panel: then 196 rows (a 14×14 map) go 104 + 92 instead of 120 + 76, near enough to even that they
+        // split by rows, as the depthwise layers beside them do, and each thread reads the rows its own core wrote.
+        // Rows split unless that leaves one thread a clearly larger share than splitting the panels would: 49 rows (a
+        // 7×7 map) go 36 + 13 in the AVX2 build, and those layers gained 1.1× on two threads where their 80 panels
+        // split evenly.
         let threads = workers.threads
-        let tailBlocks = (m + splitRows - 1) / splitRows
-        let rowsPerThread = (tailBlocks + threads - 1) / threads * splitRows
+        let granularity = packed.tailColumns == 0 ? blockRows : splitRows
+        let shareBlocks = (m + granularity - 1) / granularity
+        let rowsPerThread = (shareBlocks + threads - 1) / threads * granularity
         let panelsPerThread = (packed.widePanels + threads - 1) / threads
         let rowShare = Double(min(m, rowsPerThread)) / Double(m)
         let panelShare = packed.widePanels > 0 ? Double(panelsPerThread) / Double(packed.widePanels) : 1
-        if tailBlocks >= threads * 2 && rowShare <= panelShare + 0.05 {
+        if shareBlocks >= threads * 2 && rowShare <= panelShare + 0.05 {
             let perThread = rowsPerThread
             workers.perform(parts: threads) { part in
                 let first = part * perThread, last = min(m, first + perThread)
