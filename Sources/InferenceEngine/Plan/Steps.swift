@@ -252,7 +252,7 @@ struct DepthwiseConvolutionStep: ExecutionStep {
 /// band on one thread: each band of depthwise output rows first has the expansion produce the input rows it needs
 /// that are not yet there, then convolves them while they are still in L2. Run apart, the expansion wrote maps of
 /// 1–5 MB (MobileNetV2's 112×112×96 and 56×56×144) that the depthwise step then read back from beyond L2. With several
-/// threads it runs the two steps one after the other, each split as it would be on its own.
+/// threads each runs the bands of its own share of the output rows.
 struct ExpansionThenDepthwiseStep: ExecutionStep {
     let expansion: PackedGEMMStep
     let depthwise: DepthwiseConvolutionStep
@@ -281,20 +281,63 @@ struct ExpansionThenDepthwiseStep: ExecutionStep {
     }
 
     func execute(_ context: ExecutionContext) {
-        guard context.workers == nil else {
+        let g = depthwise.geometry
+        guard let workers = context.workers, g.outputHeight >= workers.threads else {
+            bands(outputRows: 0..<g.outputHeight, expanding: 0..<g.inputHeight, context)
+            return
+        }
+        // Each thread takes consecutive output rows and runs their bands on its own core. Input rows that two
+        // neighbouring threads both read are expanded first, by the later thread, so that no row is written twice;
+        // shares shorter than the window would make two such groups overlap, and then the steps run apart.
+        let threads = workers.threads, perThread = (g.outputHeight + threads - 1) / threads
+        guard perThread * g.strideY >= (g.kernelHeight - 1) * g.dilationY + 1 else {
             expansion.execute(context)
             depthwise.execute(context)
             return
         }
+        func outputRows(_ part: Int) -> Range<Int> {
+            min(g.outputHeight, part * perThread)..<min(g.outputHeight, (part + 1) * perThread)
+        }
+        func firstInputRow(_ part: Int) -> Int {
+            part == 0 ? 0 : min(g.inputHeight, max(0, outputRows(part).lowerBound * g.strideY - g.padTop))
+        }
+        func endInputRow(_ part: Int) -> Int {
+            part == threads - 1 ? g.inputHeight : inputRowsNeeded(through: outputRows(part).upperBound - 1)
+        }
+        workers.perform(parts: threads) { part in
+            guard part > 0 else { return }
+            let shared = firstInputRow(part)..<max(firstInputRow(part), endInputRow(part - 1))
+            if !shared.isEmpty {
+                expansion.multiply(pixels: shared.lowerBound * g.inputWidth..<shared.upperBound * g.inputWidth, context,
+                                   workers: nil)
+            }
+        }
+        workers.perform(parts: threads) { part in
+            let rows = outputRows(part)
+            guard !rows.isEmpty else { return }
+            let own = max(firstInputRow(part), part == 0 ? 0 : endInputRow(part - 1))
+            let next = part == threads - 1 ? g.inputHeight : firstInputRow(part + 1)
+            bands(outputRows: rows, expanding: own..<max(own, next), context)
+        }
+    }
+
+    /// The last input row, plus one, that depthwise output row `row` reads.
+    private func inputRowsNeeded(through row: Int) -> Int {
+        let g = depthwise.geometry
+        return min(g.inputHeight, max(0, row * g.strideY - g.padTop + (g.kernelHeight - 1) * g.dilationY + 1))
+    }
+
+    /// Convolves `outputRows` band by band, expanding before each band the input rows of `expanding` it reads and
+    /// that are not yet there (rows outside `expanding` are some other thread's, already expanded).
+    private func bands(outputRows: Range<Int>, expanding: Range<Int>, _ context: ExecutionContext) {
         let g = depthwise.geometry
         let source = UnsafePointer(context[depthwise.input])
         let residual = depthwise.residual.map { UnsafePointer(context[$0]) }
-        var expandedRows = 0
-        var firstRow = 0
-        while firstRow < g.outputHeight {
-            let rows = firstRow..<min(g.outputHeight, firstRow + bandRows)
-            let lastInputRow = (rows.upperBound - 1) * g.strideY - g.padTop + (g.kernelHeight - 1) * g.dilationY
-            let neededRows = min(g.inputHeight, lastInputRow + 1)
+        var expandedRows = expanding.lowerBound
+        var firstRow = outputRows.lowerBound
+        while firstRow < outputRows.upperBound {
+            let rows = firstRow..<min(outputRows.upperBound, firstRow + bandRows)
+            let neededRows = min(expanding.upperBound, inputRowsNeeded(through: rows.upperBound - 1))
             if neededRows > expandedRows {
                 expansion.multiply(pixels: expandedRows * g.inputWidth..<neededRows * g.inputWidth, context, workers: nil)
                 expandedRows = neededRows
