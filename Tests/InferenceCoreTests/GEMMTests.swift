@@ -176,7 +176,7 @@ enum AVX512GEMM: GEMMLevel {
 
     static func severalThreads<Level: GEMMLevel>(_ level: Level.Type) {
         var generator = SeededGenerator(seed: 11)
-        // 64 and 96 columns have no tail panel, so their rows split in whole blocks rather than tail-kernel blocks.
+        // With and without a tail panel (64 and 96 columns have none), split by rows and by panels.
         for n in [8, 24, 48, 64, 96, 144] {
             for m in [1, 49, 100, 2000] {
                 let k = max(8, (1 << 18) / (m * n) + 1)

@@ -134,9 +134,6 @@ enum GEMM {
     #endif
     /// Rows per block of the tail kernel: one accumulator per row.
     static let tailBlockRows = 12
-    /// Rows a thread's share is a multiple of, so that both kernels' blocks start inside it: 24 = lcm(8, 12) in the
-    /// AVX-512 build, 12 in the AVX2 build.
-    static let splitRows = blockRows == 8 ? 24 : 12
 
     static func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, packed: PackedMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue, workers: WorkerPool?) {
@@ -148,16 +145,16 @@ enum GEMM {
             run(rows: allRows, widePanels: allPanels, tail: true, operands)
             return
         }
-        // Row ranges are whole multiples of `splitRows` so the two kernels split alike, or of `blockRows` where there
-        // is no tail panel: then 196 rows (a 14×14 map) go 104 + 92 instead of 120 + 76, near enough to even that they
-        // split by rows, as the depthwise layers beside them do, and each thread reads the rows its own core wrote.
-        // Rows split unless that leaves one thread a clearly larger share than splitting the panels would: 49 rows (a
-        // 7×7 map) go 36 + 13 in the AVX2 build, and those layers gained 1.1× on two threads where their 80 panels
-        // split evenly.
+        // Row ranges are whole multiples of `blockRows`, so that 196 rows (a 14×14 map) go 104 + 92 and 64 rows (8×8)
+        // 32 + 32: near enough to even that they split by rows, as the depthwise layers beside them do, and each thread
+        // reads the rows its own core wrote. (Multiples of the tail kernel's 12 rows too, as before, sent those layers to
+        // panel splits, where each thread reads the whole input map, half of it from the other core's caches: the
+        // ORN's steps took 0.79 ms in all at two threads that way, 0.71 now; the tail kernel's last block of a share
+        // is then partly filled.) Rows split unless that leaves one thread a clearly larger share than splitting the
+        // panels would: 49 rows (a 7×7 map) go 32 + 17 in the AVX-512 build, and their panels split evenly.
         let threads = workers.threads
-        let granularity = packed.tailColumns == 0 ? blockRows : splitRows
-        let shareBlocks = (m + granularity - 1) / granularity
-        let rowsPerThread = (shareBlocks + threads - 1) / threads * granularity
+        let shareBlocks = (m + blockRows - 1) / blockRows
+        let rowsPerThread = (shareBlocks + threads - 1) / threads * blockRows
         let panelsPerThread = (packed.widePanels + threads - 1) / threads
         let rowShare = Double(min(m, rowsPerThread)) / Double(m)
         let panelShare = packed.widePanels > 0 ? Double(panelsPerThread) / Double(packed.widePanels) : 1
