@@ -1,9 +1,9 @@
 import InferenceGraph
 /// Direct convolution for layers with few input channels (network stems such as a 3-channel image
 /// into 16 or 24 channels), where im2col would copy more than the GEMM computes. Vectorised over
-/// output channels in groups of 16; interior output pixels go six at a time over a flat list of taps
-/// where the whole window height is inside the input (four at a time elsewhere, and for 24 channels at
-/// the AVX2 level, which lacks the registers for six), so independent accumulators hide the FMA latency.
+/// output channels in groups of 16; output pixels whose windows lie inside the input horizontally go six at
+/// a time over a flat list of the taps in the input's rows (four at a time elsewhere, and for 24 channels
+/// at the AVX2 level, which lacks the registers for six), so independent accumulators hide the FMA latency.
 /// At the AVX-512 level the interior kernels use 16-lane registers: 24 channels as 16 + 8, multiples of
 /// 32 channels 32 at a time, and 16 channels twelve pixels at a time.
 enum DirectConvolutionKernel {
@@ -25,14 +25,19 @@ enum DirectConvolutionKernel {
         let limit = g.inputWidth - 1 - extent + g.padLeft
         let last = limit < 0 ? first : max(first, min(g.outputWidth, limit / g.strideX + 1))
         var ox = 0
-        if kyFirst == 0 && kyLast == g.kernelHeight && (outputChannels != 24 || sixPixels24Fits) && last - first >= 6 {
-            // Full-height windows: the taps (ky, kx, channel) in the weights' order, as input offsets from the
-            // window's corner, so the kernel below runs one flat loop per window instead of three nested ones.
-            let taps = g.kernelHeight * g.kernelWidth * inputChannels
+        if kyFirst < kyLast && (outputChannels != 24 || sixPixels24Fits) && last - first >= 6 {
+            // The taps (ky, kx, channel) of the window rows inside the input, in the weights' order, as input offsets
+            // from the first such row's corner, so the kernels below run one flat loop per window instead of three
+            // nested ones. The weights are ky-major, so a top or bottom row's taps are a contiguous part of them:
+            // ResNet-18's 7×7 stem has three such rows of 56, which went four pixels at a time through the clipping
+            // kernel.
+            let taps = (kyLast - kyFirst) * g.kernelWidth * inputChannels
+            let iyFirst = iy0 + kyFirst * g.dilationY
+            let rowWeights = weights + kyFirst * g.kernelWidth * inputChannels * paddedOutput
             withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { buffer in
                 let offsets = buffer.baseAddress!
                 var tap = 0
-                for ky in 0..<g.kernelHeight {
+                for ky in 0..<(kyLast - kyFirst) {
                     for kx in 0..<g.kernelWidth {
                         for channel in 0..<inputChannels {
                             offsets[tap] = (ky * g.dilationY * g.inputWidth + kx * g.dilationX) * pixelStride
@@ -50,34 +55,34 @@ enum DirectConvolutionKernel {
                 }
                 // Six pixels from output column `column` on.
                 func sixPixelGroup(_ column: Int) {
-                    let corner = input + (iy0 * g.inputWidth + column * g.strideX - g.padLeft) * pixelStride
+                    let corner = input + (iyFirst * g.inputWidth + column * g.strideX - g.padLeft) * pixelStride
                     let pixels = output + (oy * g.outputWidth + column) * outputChannels
                     #if INFERENCECORE_AVX512
                     if outputChannels == 24 {
                         sixPixels24(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
-                                    output: pixels, paddedOutput: paddedOutput, weights: weights, bias: bias)
+                                    output: pixels, paddedOutput: paddedOutput, weights: rowWeights, bias: bias)
                         return
                     }
                     if outputChannels % 32 == 0 {
                         for group in stride(from: 0, to: outputChannels, by: 32) {
                             sixPixels32(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
                                         output: pixels + group, outputChannels: outputChannels, paddedOutput: paddedOutput,
-                                        weights: weights + group, bias: bias + group)
+                                        weights: rowWeights + group, bias: bias + group)
                         }
                         return
                     }
                     #endif
                     sixPixels(corner: corner, pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
                               output: pixels, outputChannels: outputChannels,
-                              paddedOutput: paddedOutput, weights: weights, bias: bias)
+                              paddedOutput: paddedOutput, weights: rowWeights, bias: bias)
                 }
                 #if INFERENCECORE_AVX512
                 if outputChannels == 16 && last - first >= 12 {
                     // Twelve pixels from output column `column` on.
                     func twelvePixelGroup(_ column: Int) {
-                        twelvePixels16(corner: input + (iy0 * g.inputWidth + column * g.strideX - g.padLeft) * pixelStride,
+                        twelvePixels16(corner: input + (iyFirst * g.inputWidth + column * g.strideX - g.padLeft) * pixelStride,
                                        pixelStep: g.strideX * pixelStride, offsets: offsets, taps: taps,
-                                       output: output + (oy * g.outputWidth + column) * 16, weights: weights, bias: bias)
+                                       output: output + (oy * g.outputWidth + column) * 16, weights: rowWeights, bias: bias)
                     }
                     while ox + 12 <= last {
                         twelvePixelGroup(ox)
@@ -178,8 +183,8 @@ enum DirectConvolutionKernel {
         }
     }
 
-    /// Six horizontally adjacent pixels of full-height windows × 16 output channels at a time: twelve
-    /// accumulators, two weight vectors and one broadcast, over the flattened taps. `corner` is the first
+    /// Six horizontally adjacent, horizontally interior pixels × 16 output channels at a time: twelve accumulators,
+    /// two weight vectors and one broadcast, over the flattened taps. `corner` is the first
     /// pixel's window corner, `offsets` each tap's input offset from it, `output` the first pixel's output.
     /// Stems spend their time here: ResNet-18's 7×7 stride-2 3→64 layer took 1.83 ms in the four-pixel
     /// kernel's nested loops, 1.22 ms this way.
@@ -224,7 +229,7 @@ enum DirectConvolutionKernel {
     /// AVX-512 level (the AVX2 level would need eighteen 8-lane ones in its 16 registers).
     private static let sixPixels24Fits = true
 
-    /// Six pixels of full-height windows × 24 output channels over the flattened taps, like `sixPixels`: twelve
+    /// Six pixels of horizontally interior windows × 24 output channels over the flattened taps, like `sixPixels`: twelve
     /// accumulators, two weight vectors and one broadcast. The 24-channel stems (the ORN's 3×3 and the
     /// BlazeFace detectors' 5×5, both stride 2) spent their time in the four-pixel kernel's nested loops, whose
     /// innermost one runs over just three input channels.
@@ -264,7 +269,7 @@ enum DirectConvolutionKernel {
         store(a3, c3, pixel: 3); store(a4, c4, pixel: 4); store(a5, c5, pixel: 5)
     }
 
-    /// Six pixels of full-height windows × 32 of the output channels (those from `output`, `weights` and `bias` on)
+    /// Six pixels of horizontally interior windows × 32 of the output channels (those from `output`, `weights` and `bias` on)
     /// over the flattened taps, in 16-lane registers: twelve accumulators, two weight vectors and one broadcast. On a
     /// core with two 512-bit FMA units (Intel's AVX-512 Xeons) that is half the instructions of two 8-lane vectors per
     /// 16 channels: ResNet-18's 7×7 stem into 64 channels ran at 72 GFLOP/s, under the core's 115 GFLOP/s AVX2
@@ -306,7 +311,7 @@ enum DirectConvolutionKernel {
     }
 
 
-    /// Twelve pixels of full-height windows × 16 output channels over the flattened taps: one 16-lane accumulator
+    /// Twelve pixels of horizontally interior windows × 16 output channels over the flattened taps: one 16-lane accumulator
     /// per pixel, one weight vector and one broadcast. Sixteen-channel stems (MobileNetV3-small's, MobileNetV1
     /// x0.5's) ran two 8-lane vectors per pixel six pixels at a time; six 16-lane accumulators were too few chains
     /// to keep two 512-bit FMA units busy (0.253 against 0.248 ms on MobileNetV3's stem).
