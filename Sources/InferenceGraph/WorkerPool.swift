@@ -112,7 +112,9 @@ private final class WorkerState: @unchecked Sendable {
     }
 
     func workerLoop() {
-        var seen = claims.load(ordering: .acquiring) >> 32
+        // No job has been seen yet: generations start at 1, so a worker that starts after the first job was
+        // published still takes part in it.
+        var seen = 0
         while !stop.load(ordering: .acquiring) {
             guard running.load(ordering: .acquiring) else {
                 wake.wait()
