@@ -27,14 +27,17 @@ package final class WorkerPool: @unchecked Sendable {
         for _ in 1..<threads { state.wake.signal() }
     }
 
-    /// Lets the workers spin for work until `endRun`.
+    /// Lets the workers spin for work until `endRun`, waking those that have parked.
     package func beginRun() {
-        state.running.store(true, ordering: .releasing)
-        for _ in 1..<threads { state.wake.signal() }
+        state.running.store(true, ordering: .sequentiallyConsistent)
+        for _ in 0..<state.parked.load(ordering: .sequentiallyConsistent) { state.wake.signal() }
     }
 
-    /// Lets the workers park.
+    /// Lets the workers park once `WorkerState.graceNanoseconds` pass without another `beginRun`.
     package func endRun() { state.running.store(false, ordering: .releasing) }
+
+    /// Workers parked (or about to park) on the pool's semaphore rather than spinning.
+    package var parkedWorkers: Int { state.parked.load(ordering: .sequentiallyConsistent) }
 
     /// Calls `body(part)` for every part in 0..<parts, spread over the caller and the workers; returns when all
     /// are done. Only the caller of `beginRun` may call it, between `beginRun` and `endRun`.
@@ -82,7 +85,13 @@ private final class WorkerState: @unchecked Sendable {
     let finished = Atomic<Int>(0)
     let running = Atomic<Bool>(false)
     let stop = Atomic<Bool>(false)
+    /// Workers waiting on `wake` (or about to): `beginRun` signals that many.
+    let parked = Atomic<Int>(0)
     let wake = DispatchSemaphore(value: 0)
+    /// How long a worker keeps spinning after a run before it parks. Woken from the semaphore, a worker started
+    /// 10–15 µs into the next run, so a network's first layer (its stem, 40–50 µs) ran on the caller alone when runs
+    /// came back to back; onnxruntime's pool spins between runs likewise.
+    static let graceNanoseconds: UInt64 = 200_000
     /// Written by the caller only.
     var generation = 0
     var job: UnsafeRawPointer?
@@ -105,6 +114,20 @@ private final class WorkerState: @unchecked Sendable {
         }
     }
 
+    /// Spins up to `graceNanoseconds` for the next run, then waits on `wake`. A `beginRun` between announcing the
+    /// wait and waiting is seen by the second look at `running`; its signal then wakes a later wait early, which only
+    /// costs one more turn of the loop.
+    private func park() {
+        let deadline = DispatchTime.now().uptimeNanoseconds + Self.graceNanoseconds
+        while !running.load(ordering: .acquiring) && !stop.load(ordering: .relaxed)
+                && DispatchTime.now().uptimeNanoseconds < deadline {}
+        parked.add(1, ordering: .sequentiallyConsistent)
+        if !running.load(ordering: .sequentiallyConsistent) && !stop.load(ordering: .sequentiallyConsistent) {
+            wake.wait()
+        }
+        parked.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
     /// Calls the job's closure; out of line so the closure's reference is dropped before the part counts as done.
     @inline(never)
     private static func call(_ job: UnsafeRawPointer, part: Int) {
@@ -117,7 +140,7 @@ private final class WorkerState: @unchecked Sendable {
         var seen = 0
         while !stop.load(ordering: .acquiring) {
             guard running.load(ordering: .acquiring) else {
-                wake.wait()
+                park()
                 continue
             }
             let claim = claims.load(ordering: .acquiring)

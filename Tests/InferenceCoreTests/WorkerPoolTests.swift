@@ -3,7 +3,8 @@ import InferenceGraph
 import Synchronization
 import Testing
 
-/// The session's worker threads: a worker takes its part of the first run and of each one after it.
+/// The session's worker threads: a parked worker wakes for the next run and takes its part, and workers stop spinning
+/// once a run has ended and the grace period has passed.
 @Suite struct WorkerPoolTests {
     /// Runs one split in which the caller's part waits (up to `timeout`) for part 1 to start on another thread, so the
     /// split completes in time only if a worker took part 1. Returns whether one did.
@@ -25,12 +26,26 @@ import Testing
         return byWorker.load(ordering: .relaxed)
     }
 
-    @Test("a worker takes its part of the first run and wakes for the next ones")
+    /// Whether `workers` workers park within ten seconds of the last run.
+    static func waitUntilParked(_ pool: WorkerPool, workers: Int) -> Bool {
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(10)
+        while pool.parkedWorkers < workers && clock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return pool.parkedWorkers == workers
+    }
+
+    @Test("a worker parked between runs wakes for the next one and takes its part")
     func parkedWorkerWakes() {
         let pool = WorkerPool(threads: 2)
         #expect(Self.workerTakesPartOne(pool))
-        Thread.sleep(forTimeInterval: 0.05)  // the worker parks between runs
+        #expect(Self.waitUntilParked(pool, workers: 1))
         #expect(Self.workerTakesPartOne(pool))
-        #expect(Self.workerTakesPartOne(pool))
+        #expect(Self.workerTakesPartOne(pool))  // back to back: taken while it still spins
+    }
+
+    @Test("workers stop spinning after a run once the grace period has passed")
+    func workersPark() {
+        let pool = WorkerPool(threads: 3)
+        _ = Self.workerTakesPartOne(pool)
+        #expect(Self.waitUntilParked(pool, workers: 2))
     }
 }
