@@ -216,11 +216,14 @@ def main():
                         help="instead: occlumesh run on the clips and on face-free video, every new detection a track")
     parser.add_argument("--min-confidence", type=float, default=0.5,
                         help="tracking.min_confidence: the detector score a detection needs to be verified at all")
+    parser.add_argument("--mirror-average", action="store_true",
+                        help="[model] mirror_average = true: each face score the mean of the crop's and its mirror's")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="face-score-"))
     config = work / "keep-all.toml"
     work.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n")
+    config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n"
+                      + ("[model]\nmirror_average = true\n" if args.mirror_average else ""))
 
     if args.videos:
         videos(args.binary, args.models, work, config)
