@@ -10,9 +10,10 @@ expressions, so the files stay a few kilobytes. Writes toy-orn5.{onnx,json}, toy
 toy-orn-reference.json ({"toy-orn5": {output: values}, "toy-orn6": {...}}); the crop is
 tools/make-regressor-fixture.py's crop_pattern(8). Also toy-orn-face.{onnx,json}: toy-orn6 whose face output is
 controlled by the crop's colour, sigmoid(3 (mean red - mean blue)) on the normalised crop, so a red crop is a face
-(score ~1) and a blue one background (~0), for the tracker's face-confirmation tests. And toy-orn-diverged-KIND:
-toy-orn6 with one output replaced by values no face gives (NaN, infinity, absurd identity, translation or scale),
-for the tests that such outputs are refused. translation_scale ends in a Sigmoid, so the toy's scale is positive as
+(score ~1) and a blue one background (~0), for the tracker's face-confirmation tests; toy-orn-face-left.{onnx,json}
+the same with the face output reading the crop's left half only, so a crop and its mirror image score apart. And
+toy-orn-diverged-KIND: toy-orn6 with one output replaced by values no face gives (NaN, infinity, absurd identity,
+translation or scale), for the tests that such outputs are refused. translation_scale ends in a Sigmoid, so the toy's scale is positive as
 a face's is. Rerunning gives the same bytes.
 """
 import json
@@ -47,12 +48,20 @@ def crop_pattern(side):
                     axis=-1).astype(np.uint8)
 
 
-def model(outputs, face_weights=None, constant=None):
-    """`constant` = (output name, values): that output ignores the crop and holds the values (no sigmoid)."""
+def model(outputs, face_weights=None, constant=None, face_from_left_half=False):
+    """`constant` = (output name, values): that output ignores the crop and holds the values (no sigmoid).
+    `face_from_left_half`: the face output reads the crop's left half only, so a crop and its mirror image score
+    apart (for the tracker's mirrored face score)."""
     rng = np.random.default_rng(12)
     nodes = [helper.make_node("GlobalAveragePool", ["image"], ["pooled"], name="pool"),
              helper.make_node("Flatten", ["pooled"], ["features"], name="flatten", axis=1)]
     initializers, graph_outputs = [], []
+    if face_from_left_half:
+        initializers += [numpy_helper.from_array(np.array([value], np.int64), name)
+                         for name, value in (("left_start", 0), ("left_end", SIDE // 2), ("left_axis", 3))]
+        nodes += [helper.make_node("Slice", ["image", "left_start", "left_end", "left_axis"], ["left"], name="left_half"),
+                  helper.make_node("GlobalAveragePool", ["left"], ["left_pooled"], name="left_pool"),
+                  helper.make_node("Flatten", ["left_pooled"], ["left_features"], name="left_flatten", axis=1)]
     for name, size, sigmoid in outputs:
         weight = rng.uniform(-1, 1, (3, size)).astype(np.float32)
         bias = rng.uniform(-0.5, 0.5, size).astype(np.float32)
@@ -62,7 +71,8 @@ def model(outputs, face_weights=None, constant=None):
             weight, bias, sigmoid = np.zeros((3, size), np.float32), np.resize(np.float32(constant[1]), size), False
         initializers += [numpy_helper.from_array(weight, f"{name}_w"), numpy_helper.from_array(bias, f"{name}_b")]
         linear = f"{name}_linear" if sigmoid else name
-        nodes.append(helper.make_node("Gemm", ["features", f"{name}_w", f"{name}_b"], [linear], name=f"{name}_gemm"))
+        features = "left_features" if face_from_left_half and name == "face" else "features"
+        nodes.append(helper.make_node("Gemm", [features, f"{name}_w", f"{name}_b"], [linear], name=f"{name}_gemm"))
         if sigmoid:
             nodes.append(helper.make_node("Sigmoid", [linear], [name], name=f"{name}_sigmoid"))
         graph_outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, size]))
@@ -107,11 +117,16 @@ def main():
     (folder / "toy-orn-reference.json").write_text(json.dumps(reference, indent=0) + "\n")
     (folder / "toy-orn-face.onnx").write_bytes(model(OUTPUTS + [FACE], face_weights=[3, 0, -3]).SerializeToString())
     (folder / "toy-orn-face.json").write_text(json.dumps(sidecar("toy-orn-face.onnx", OUTPUTS + [FACE]), indent=1) + "\n")
+    (folder / "toy-orn-face-left.onnx").write_bytes(
+        model(OUTPUTS + [FACE], face_weights=[3, 0, -3], face_from_left_half=True).SerializeToString())
+    (folder / "toy-orn-face-left.json").write_text(
+        json.dumps(sidecar("toy-orn-face-left.onnx", OUTPUTS + [FACE]), indent=1) + "\n")
     for kind, constant in DIVERGED.items():
         stem = f"toy-orn-diverged-{kind}"
         (folder / f"{stem}.onnx").write_bytes(model(OUTPUTS + [FACE], constant=constant).SerializeToString())
         (folder / f"{stem}.json").write_text(json.dumps(sidecar(f"{stem}.onnx", OUTPUTS + [FACE]), indent=1) + "\n")
-    print(f"wrote {folder}/toy-orn5.*, toy-orn6.*, toy-orn-face.*, toy-orn-diverged-*, toy-orn-reference.json")
+    print(f"wrote {folder}/toy-orn5.*, toy-orn6.*, toy-orn-face.*, toy-orn-face-left.*, toy-orn-diverged-*, "
+          "toy-orn-reference.json")
 
 
 if __name__ == "__main__":

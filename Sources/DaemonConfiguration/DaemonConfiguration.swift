@@ -164,6 +164,10 @@ extension DaemonConfiguration {
         public var minimumFaceScore = 0.8
         /// With a face score: a track ends when its averaged face score falls below this.
         public var lostFaceScore = 0.3
+        /// With a face score: a new detection's score is the mean of its crop's and the crop's mirror image's (one
+        /// more regressor run per new detection), which separates heavily covered faces from background better
+        /// than either alone (`docs/face-tracking.md`, session 22).
+        public var mirrorFaceScore = true
         /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).
         public var fullRangeInterval = 10
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).

@@ -32,12 +32,15 @@ public struct PipelineSettings: Sendable {
     /// Regress each face from its crop and from the crop's mirror image and average the two (`MirrorAveraging`):
     /// closer landmarks under occlusion for twice the regressor's time.
     public var mirrorAverage: Bool
+    /// Score a new detection by the mean of its crop's face score and its mirrored crop's (`RegressorFaceVerifier`).
+    public var mirrorFaceScore: Bool
 
     /// Settings from their parts.
     public init(regressorPath: String, regressorSidecarPath: String, faceModelPath: String, detectorSidecarPath: String,
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
                 smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
-                fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false) {
+                fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false,
+                mirrorFaceScore: Bool = true) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -51,6 +54,7 @@ public struct PipelineSettings: Sendable {
         self.fallbackDetectorSidecarPath = fallbackDetectorSidecarPath
         self.smoothingEnabled = smoothingEnabled
         self.mirrorAverage = mirrorAverage
+        self.mirrorFaceScore = mirrorFaceScore
     }
 
     /// The settings the daemon config asks for.
@@ -65,7 +69,7 @@ public struct PipelineSettings: Sendable {
             smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
             followLandmarks: tracking.followLandmarks,
             fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath,
-            mirrorAverage: configuration.model.mirrorAverage)
+            mirrorAverage: configuration.model.mirrorAverage, mirrorFaceScore: tracking.mirrorFaceScore)
     }
 }
 

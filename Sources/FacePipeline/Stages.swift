@@ -51,7 +51,8 @@ public final class TrackingStage {
         if models.specification.hasFaceScore {
             do {
                 verifier = RegressorFaceVerifier(
-                    regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath))
+                    regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath),
+                    mirrored: settings.mirrorFaceScore)
             } catch {
                 throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
             }

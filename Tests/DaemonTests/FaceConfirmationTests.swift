@@ -69,4 +69,29 @@ struct FaceConfirmationTests {
         let plain = try FaceTracker(detector: ScriptedDetector([background, face]))
         #expect(try plain.process(Self.frame(index: 0)).map(\.box) == [Self.box(120)])
     }
+
+    @Test("the mirrored face score is the mean of the crop's and its mirror image's")
+    func mirroredFaceScore() throws {
+        // `toy-orn-face-left` scores the crop's left half: red there is a face (~1), blue background (~0). The box
+        // holds red on its left and blue on its right, so its mirror image scores the other way round.
+        let width = 100, height = 100
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 20..<80 {
+            for x in 20..<50 { pixels[(y * width + x) * 3] = 255 }
+            for x in 50..<80 { pixels[(y * width + x) * 3 + 2] = 255 }
+        }
+        let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: width, height: height,
+                               layout: .rgb24, bytesPerRow: width * 3, pixels: pixels)
+        let half = FaceDetection(box: Self.box(20), score: 0.9, keypoints: [])
+        let plain = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-face-left"), mirrored: false))
+        let mirrored = try #require(RegressorFaceVerifier(regressor: try Self.regressor("toy-orn-face-left")))
+        #expect(mirrored.mirrored)
+        let direct = try #require(try plain.faceScore(of: half, in: frame))
+        let mean = try #require(try mirrored.faceScore(of: half, in: frame))
+        #expect(direct > 0.95)
+        #expect(abs(mean - 0.5) < 0.1, "mean of ~1 and ~0: \(mean)")
+        // At the default minimum face score (0.8) the mirrored verifier refuses what one pass would confirm.
+        #expect(try FaceTracker(detector: ScriptedDetector([half]), verifier: plain).process(frame).count == 1)
+        #expect(try FaceTracker(detector: ScriptedDetector([half]), verifier: mirrored).process(frame).isEmpty)
+    }
 }
