@@ -24,7 +24,10 @@ from did (0: occluded from the first step), and `lr_schedule`: "cosine" over the
 same 100-step warm-up), and `weight_average`: {"start": fraction of the budget, "decay": d} keeps an average of the
 network's weights and BatchNorm statistics from that point on — an exponential one when 0 < d < 1, an equal-weight one
 (stochastic weight averaging) when d is 0 — because an average over a converged run's last steps lies nearer the middle
-of the minimum than any one step; it is saved as ckpt-average.pt, a checkpoint every other tool reads like ckpt.pt.
+of the minimum than any one step; it is saved as ckpt-average.pt, a checkpoint every other tool reads like ckpt.pt,
+and `trainable`: "all" (the default) or "face": only the face output's row of the head learns (every other weight and
+every BatchNorm statistic stays as `init` left it, so the landmarks cannot move), for retuning the face score of a
+network whose landmarks are worth keeping.
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -46,7 +49,7 @@ DEFAULTS = dict(
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
     negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
-    lr_schedule="cosine", weight_average=None)
+    lr_schedule="cosine", weight_average=None, trainable="all")
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -65,6 +68,8 @@ def load_config(path=None, **overrides) -> dict:
             cfg[k] = v
     if cfg["mode"] == "baseline":
         cfg["copies"], cfg["occlude_p"], cfg["clean_anchor"] = 1, 0.0, False
+    if cfg["trainable"] not in ("all", "face"):
+        raise ValueError(f"trainable must be 'all' or 'face', not {cfg['trainable']!r}")
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
         raise ValueError("weights.anchor > 0 needs clean_anchor: true and copies >= 2 (a clean first copy per face)")
     return cfg
@@ -112,6 +117,30 @@ class WeightAverage:
         return dict(count=self.count, average=self.average)
 
 
+def train_face_row_only(model: ORN) -> list:
+    """Freezes everything but the face output's row of the head (its weights and bias) and returns the parameters to
+    optimise. Other rows of the head get zero gradients, which an Adam step without weight decay leaves unchanged."""
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    face = sum(model.sizes[:-1])
+    rows = torch.zeros(sum(model.sizes), 1)
+    rows[face:] = 1.0
+    model.head.weight.requires_grad_(True)
+    model.head.bias.requires_grad_(True)
+    model.head.weight.register_hook(lambda grad: grad * rows.to(grad.device))
+    model.head.bias.register_hook(lambda grad: grad * rows[:, 0].to(grad.device))
+    return [model.head.weight, model.head.bias]
+
+
+def set_training(model: ORN, cfg: dict) -> None:
+    """Training mode, except that a face-row-only run keeps every BatchNorm in evaluation mode (its statistics fixed)."""
+    model.train()
+    if cfg["trainable"] == "face":
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.eval()
+
+
 def to_tensors(batch, device):
     return {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in batch.items()}
 
@@ -125,7 +154,7 @@ def evaluate(model, geo, images, lab, idx, flip_expr, cfg, device, occlude_p):
         b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, 1, occlude_p, coverage=tuple(cfg["coverage"]),
                                        augment=False, out=cfg["model"]["input"]), device)
         terms = losses.per_sample(model(b["image"]), b, geo, w)
-    model.train()
+    set_training(model, cfg)
     return {k: float(v.mean()) for k, v in terms.items()}
 
 
@@ -148,7 +177,10 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     definition = paths.TRAINING / cfg["landmark_definition"] if cfg["landmark_definition"] else None
     geo = losses.Geometry(fm, definition=definition).to(device)
     model = ORN(ModelConfig(**cfg["model"])).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    if cfg["trainable"] == "face":
+        opt = torch.optim.AdamW(train_face_row_only(model), lr=cfg["lr"], weight_decay=0.0)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     state = dict(step=0, elapsed=0.0)
     ckpt = out / "ckpt.pt"
     averaging = cfg["weight_average"]
@@ -193,7 +225,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
                         average=average.state() if average else None), out / "ckpt.tmp")
         (out / "ckpt.tmp").replace(ckpt)
 
-    model.train()
+    set_training(model, cfg)
     while state["step"] < cfg["max_steps"] and time.time() - t_start < budget:
         frac = min(1.0, (time.time() - t_start) / budget)
         lr = learning_rate(cfg, state["step"], frac)

@@ -65,3 +65,31 @@ def test_exponential_average_weights_recent_states_by_its_decay():
     assert torch.allclose(average.average["0.weight"], expected, atol=1e-6)
     with pytest.raises(ValueError, match="decay"):
         train.WeightAverage(network(), 1.0)
+
+
+def test_face_row_only_training_moves_nothing_but_the_face_row():
+    from orn.model import ORN, ModelConfig
+    torch.manual_seed(0)
+    model = ORN(ModelConfig(K=8, width=0.35, input=64, feature=32))
+    with torch.no_grad():
+        model.head.weight.normal_(0, 0.1)
+    cfg = train.load_config(None, trainable="face")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    optimiser = torch.optim.AdamW(train.train_face_row_only(model), lr=1e-2, weight_decay=0.0)
+    train.set_training(model, cfg)
+    for _ in range(3):
+        outputs = model(torch.randn(4, 3, 64, 64))
+        loss = sum(output.square().mean() for output in outputs)  # every output pulls; only the face row may move
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    after = model.state_dict()
+    face = sum(model.sizes[:-1])
+    for key, value in before.items():
+        if key in ("head.weight", "head.bias"):
+            assert torch.equal(after[key][:face], value[:face]), key
+            assert not torch.equal(after[key][face:], value[face:]), key
+        else:
+            assert torch.equal(after[key], value), key  # weights and BatchNorm statistics alike
+    with pytest.raises(ValueError, match="trainable"):
+        train.load_config(None, trainable="backbone")
