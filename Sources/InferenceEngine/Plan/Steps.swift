@@ -249,10 +249,10 @@ struct DepthwiseConvolutionStep: ExecutionStep {
 }
 
 /// An inverted residual block's 1×1 expansion and the depthwise convolution that alone reads its output, run band by
-/// band on one thread: each band of depthwise output rows first has the expansion produce the input rows it needs
-/// that are not yet there, then convolves them while they are still in L2. Run apart, the expansion wrote maps of
-/// 1–5 MB (MobileNetV2's 112×112×96 and 56×56×144) that the depthwise step then read back from beyond L2. With several
-/// threads each runs the bands of its own share of the output rows.
+/// band: each band of depthwise output rows first has the expansion produce the input rows it needs that are not yet
+/// there, then convolves them while they are still in L2. Run apart, the expansion wrote maps of 1–5 MB (MobileNetV2's
+/// 112×112×96 and 56×56×144) that the depthwise step then read back from beyond L2. With several threads each runs
+/// the bands of its own share of the output rows on its own core.
 struct ExpansionThenDepthwiseStep: ExecutionStep {
     let expansion: PackedGEMMStep
     let depthwise: DepthwiseConvolutionStep
