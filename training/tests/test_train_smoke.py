@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,6 +142,28 @@ def test_predictor_reads_out_through_the_definition_its_checkpoint_trained_with(
     assert torch.allclose(LandmarkPredictor(own).geometry.lm_mean, expected)
     assert not torch.allclose(LandmarkPredictor(ckpt).geometry.lm_mean, expected)
     assert torch.allclose(LandmarkPredictor(ckpt, landmark_definition=other).geometry.lm_mean, expected)
+
+
+def test_export_writes_the_definition_its_checkpoint_reads_out_with(exported, tmp_path):
+    """A candidate exported before its readout is copied into the assets carries its own definition in the sidecar
+    (the one the daemon checks against the face-model file), not the shipped model's."""
+    from orn import export, facemodel
+    committed = facemodel.landmark_definition()
+    other = tmp_path / "other-definition.npz"
+    np.savez(other, vertices=committed["vertices"][::-1].copy(), weights=committed["weights"][::-1].copy())
+    checkpoint = torch.load(exported[2])
+    checkpoint["meta"]["config"]["landmark_definition"] = str(other)
+    own = tmp_path / "own-definition.pt"
+    torch.save(checkpoint, own)
+    _, json_path = export.export(own, tmp_path / "own.onnx", tmp_path / "own.json")
+    written = json.loads(Path(json_path).read_text())["landmark_definition"]
+    assert written["vertices"] == committed["vertices"][::-1].tolist()
+    _, json_path = export.export(exported[2], tmp_path / "plain.onnx", tmp_path / "plain.json")
+    assert json.loads(Path(json_path).read_text())["landmark_definition"]["vertices"] == committed["vertices"].tolist()
+    checkpoint["meta"]["config"]["landmark_definition"] = str(tmp_path / "missing.npz")
+    torch.save(checkpoint, own)
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        export.export(own, tmp_path / "gone.onnx", tmp_path / "gone.json")
 
 
 def test_a_wider_run_starts_from_a_narrower_checkpoint(exported, tiny_dataset, tmp_path):
