@@ -59,10 +59,12 @@ enum OfflineJSON {
         "[" + points.map { "[\(number($0.x)), \(number($0.y))]" }.joined(separator: ", ") + "]"
     }
 
-    /// `occlumesh landmarks`: `{"source", "frame", "faces": [{"box", "landmarks68", "visibility68", "face_score"}]}`.
+    /// `occlumesh landmarks`: `{"source", "frame", "faces": [{"box", "confidence", "landmarks68", "visibility68",
+    /// "face_score"}]}`.
     static func landmarksLine(source: String, frame: ProcessedFrame) -> String {
         let faces = frame.faces.map { face in
-            #"{"box": \#(box(face.box)), "landmarks68": \#(landmarks(face.published.landmarks)), "#
+            #"{"box": \#(box(face.box)), "confidence": \#(number(face.published.confidence, digits: 4)), "#
+                + #""landmarks68": \#(landmarks(face.published.landmarks)), "#
                 + #""visibility68": \#(list(face.published.landmarkVisibility, digits: 3)), "face_score": \#(score(face.faceScore))}"#
         }.joined(separator: ", ")
         return #"{"source": \#(quoted(source)), "frame": \#(frame.index), "faces": [\#(faces)]}"#

@@ -58,8 +58,9 @@ struct LandmarksCommand: ParsableCommand {
         commandName: "landmarks",
         abstract: "Print the 68 landmarks and their visibility of each face in an image, a folder of images or a video.",
         discussion: """
-            Each line: {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], "landmarks68": \
-            [[x, y], …], "visibility68": [...], "face_score": 0.98}]}, in image pixels; face_score is the regressor's \
+            Each line: {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], "confidence": 0.93, \
+            "landmarks68": [[x, y], …], "visibility68": [...], "face_score": 0.98}]}, in image pixels; confidence is the \
+            detector's score for the face's box (1 for a box given with --boxes); face_score is the regressor's \
             face probability on the crop framed on the face's box, the one tracking.min_face_score is compared with \
             (null for regressors without one). With --boxes (a JSON object from image file name to \
             [x0, y0, x1, y1]) detection is skipped and each image's face is cropped on its given box, as benchmarks \

@@ -33,12 +33,13 @@ struct RunCommandTests {
     struct LandmarksLine: Decodable {
         struct Face: Decodable {
             let box: [Float]
+            let confidence: Float
             let landmarks68: [[Float]]
             let visibility68: [Float]
             let faceScore: Float?
 
             enum CodingKeys: String, CodingKey {
-                case box, landmarks68, visibility68, faceScore = "face_score"
+                case box, confidence, landmarks68, visibility68, faceScore = "face_score"
             }
         }
         let source: String
@@ -156,6 +157,7 @@ struct RunCommandTests {
             #expect(face.landmarks68.count == 68 && face.visibility68.count == 68)
             #expect(face.visibility68.allSatisfy { $0 >= 0 && $0 <= 1 })
             #expect((face.faceScore ?? 0) >= 0.9, "the shipped regressor's face score of a clear face")
+            #expect(face.confidence >= 0.5 && face.confidence < 1, "the detector's score: \(face.confidence)")
         }
         let boxes = folder.appendingPathComponent("boxes.json").path
         try #"{"face01.png": [100, 170, 365, 435], "face02.png": [90, 150, 370, 440]}"#.write(toFile: boxes, atomically: true, encoding: .utf8)
@@ -163,6 +165,7 @@ struct RunCommandTests {
         #expect(given.status == 0, "\(given.errors)")
         let boxed = try given.output.split(separator: "\n").map { try JSONDecoder().decode(LandmarksLine.self, from: Data($0.utf8)) }
         #expect(boxed.map { $0.faces.map(\.box) } == [[[100, 170, 365, 435]], [[90, 150, 370, 440]]])
+        #expect(boxed.allSatisfy { $0.faces.allSatisfy { $0.confidence == 1 } }, "a given box is certain")
         try #"{"face01.png": [100, 170, 365, 435]}"#.write(toFile: boxes, atomically: true, encoding: .utf8)
         let missing = try ProbeCommandTests.run(["landmarks", images.path, "--boxes", boxes, "--models", models])
         #expect(missing.status == 1 && missing.errors.contains("face02.png: no box"), "\(missing.errors)")
