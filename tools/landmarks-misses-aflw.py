@@ -61,6 +61,11 @@ def main() -> int:
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--min-confidence", type=float, default=0.5, help="tracking.min_confidence (the detector's threshold)")
     ap.add_argument("--mirror-average", action="store_true", help="model.mirror_average = true (two regressor runs a face)")
+    ap.add_argument("--min-face-score", type=float, default=0.0,
+                    help="tracking.min_face_score of the runs: 0 (the default) keeps every detection and --thresholds "
+                         "sort the reported scores; T lets the daemon's verifier decide (then use --thresholds 0)")
+    ap.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+                    help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
     ap.add_argument("--faces", help="a folder: write each level's reported faces there (FOLDER/LEVEL.json), or read "
                                     "them from there when present instead of running occlumesh again")
     args = ap.parse_args()
@@ -92,7 +97,9 @@ def run_level(args, level, index, labels, points):
     """Per image name: the faces `occlumesh landmarks` reports on the image at `level`, every detection kept."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "keep-all.toml"
-        config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n"
+        config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = {args.min_face_score}\n"
+                          + "lost_face_score = 0.0\n" + "".join(f"{key.strip()} = {value.strip()}\n" for key, value in
+                                                                (item.split("=", 1) for item in args.tracking))
                           + ("[model]\nmirror_average = true\n" if args.mirror_average else ""))
         images = Path(folder) / "images"
         images.mkdir()

@@ -216,13 +216,21 @@ def main():
                         help="instead: occlumesh run on the clips and on face-free video, every new detection a track")
     parser.add_argument("--min-confidence", type=float, default=0.5,
                         help="tracking.min_confidence: the detector score a detection needs to be verified at all")
+    parser.add_argument("--min-face-score", type=float, default=0.0,
+                        help="tracking.min_face_score: 0 (the default) keeps every detection and the tables threshold "
+                             "the reported scores; T lets the daemon's verifier decide, so 'with a detection' counts "
+                             "what it reports at T (what a second look changes)")
+    parser.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+                        help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
     parser.add_argument("--mirror-average", action="store_true",
                         help="[model] mirror_average = true: each face score the mean of the crop's and its mirror's")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="face-score-"))
     config = work / "keep-all.toml"
     work.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = 0.0\nlost_face_score = 0.0\n"
+    config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = {args.min_face_score}\n"
+                      + "lost_face_score = 0.0\n" + "".join(f"{key.strip()} = {value.strip()}\n" for key, value in
+                                                            (item.split("=", 1) for item in args.tracking))
                       + ("[model]\nmirror_average = true\n" if args.mirror_average else ""))
 
     if args.videos:

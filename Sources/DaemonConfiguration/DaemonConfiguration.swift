@@ -168,6 +168,10 @@ extension DaemonConfiguration {
         /// more regressor run per new detection), which separates heavily covered faces from background better
         /// than either alone (`docs/face-tracking.md`, session 22).
         public var mirrorFaceScore = true
+        /// With a face score: a new detection whose crop scores below `minimumFaceScore` gets a second look, on a crop
+        /// framed on the landmarks the regressor found in the first (as a tracked face's next crop is framed), and
+        /// keeps the better score: a detector box that sits off a covered face costs the face less often.
+        public var reframeFaceScore = false
         /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).
         public var fullRangeInterval = 10
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).

@@ -7,31 +7,79 @@ import VideoIngest
 /// with `mirrored`, the mean of that crop's score and its mirror image's. The network is not mirror-symmetric, and
 /// the two answers err apart: on the validation faces the mean keeps 550 of 559 heavily covered faces at 0.8 where
 /// one pass keeps 547, and lets 22 of 1,363 black-banded background crops through where one pass lets 35.
+/// With `reframing`, a detection scoring below its threshold gets a second look (`Reframing`).
 /// Only for regressors with the sixth output `face`; one per tracking stage, not thread-safe.
 public final class RegressorFaceVerifier: FaceVerifying {
+    /// The second look for a detection whose crop fails: the regressor's landmarks in that crop frame a new crop
+    /// (the landmarks framing a tracked face's next crop gets), which is scored the same way; the detection keeps
+    /// the better of the two scores. A detector box off a covered face's centre, or too large or small for it, gives
+    /// a crop unlike the training crops, and the face in it may score low; the regressor still places the face, and
+    /// the crop on its landmarks is framed as training framed faces. Costs three regressor runs more, only for
+    /// detections that fail.
+    public struct Reframing {
+        /// Regresses the 68 landmarks of the first crop (its own regressor, without mirror averaging).
+        let stage: RegressionStage
+        /// The framing of a crop on a landmark box.
+        let framing: CropFramings
+        /// Scores at or above this need no second look (the tracker's `minimumFaceScore`).
+        let threshold: Float
+
+        /// A second look with `stage`'s landmarks, framed by `framing`, for scores below `threshold`.
+        public init(stage: RegressionStage, framing: CropFramings, threshold: Float) {
+            self.stage = stage
+            self.framing = framing
+            self.threshold = threshold
+        }
+    }
+
     private let regressor: FaceRegressor
     /// Whether each score is the mean over the crop and its mirror image.
     public let mirrored: Bool
+    /// The second look for detections that fail; nil for none.
+    public let reframing: Reframing?
     /// Checks whose regressor outputs were no face's (`FaceRegressionError.unusableOutput`), scored 0.
     public private(set) var unusableOutputs = 0
+    /// Detections whose second look passed where their first crop failed.
+    public private(set) var reframedPasses = 0
 
     /// A verifier running `regressor` on crops cut as its sidecar's crop convention says; nil when the regressor has
     /// no face score.
-    public init?(regressor: FaceRegressor, mirrored: Bool = true) {
+    public init?(regressor: FaceRegressor, mirrored: Bool = true, reframing: Reframing? = nil) {
         guard regressor.specification.hasFaceScore else { return nil }
         self.regressor = regressor
         self.mirrored = mirrored
+        self.reframing = reframing
     }
 
     /// The face score of `detection`'s crop in `frame` (with `mirrored`, the mean with its mirror image's; where
-    /// only the mirror image's outputs are unusable, the crop's own score).
+    /// only the mirror image's outputs are unusable, the crop's own score); with `reframing` and a score below its
+    /// threshold, the better of that and the score of the crop framed on the landmarks regressed in it.
     public func faceScore(of detection: FaceDetection, in frame: VideoFrame) throws(FaceTrackingError) -> Float? {
         let region = regressor.specification.crop.framing.region(detection: detection.box)
-        let transform = regressor.cropper.transform(for: region)
-        guard let direct = try score(frame, transform) else {
+        guard let first = try score(frame, region) else {
             unusableOutputs += 1
             return 0   // outputs that are no face's: not a face
         }
+        guard let reframing, first < reframing.threshold else { return first }
+        let landmarks: [SIMD2<Float>]
+        do {
+            landmarks = try reframing.stage.regress(frame, region: region).1
+        } catch .unusableRegression {
+            return first   // no usable landmarks in the crop: nothing to reframe on
+        } catch {
+            throw .verificationFailed(reason: "\(error)")
+        }
+        guard let framed = reframing.framing.region(landmarks: landmarks),
+              let second = try score(frame, framed), second > first else { return first }
+        if second >= reframing.threshold { reframedPasses += 1 }
+        return second
+    }
+
+    /// The face score of the crop of `region` (with `mirrored`, the mean with its mirror image's); nil when the
+    /// crop's own outputs are no face's.
+    private func score(_ frame: VideoFrame, _ region: CropRegion) throws(FaceTrackingError) -> Float? {
+        let transform = regressor.cropper.transform(for: region)
+        guard let direct = try score(frame, transform) else { return nil }
         guard mirrored, let reflected = try score(frame, transform.mirrored(side: regressor.specification.crop.size))
         else { return direct }
         return (direct + reflected) / 2

@@ -34,13 +34,16 @@ public struct PipelineSettings: Sendable {
     public var mirrorAverage: Bool
     /// Score a new detection by the mean of its crop's face score and its mirrored crop's (`RegressorFaceVerifier`).
     public var mirrorFaceScore: Bool
+    /// Give a new detection that fails the face score a second look on a crop framed on its regressed landmarks
+    /// (`RegressorFaceVerifier.Reframing`).
+    public var reframeFaceScore: Bool
 
     /// Settings from their parts.
     public init(regressorPath: String, regressorSidecarPath: String, faceModelPath: String, detectorSidecarPath: String,
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
                 smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
                 fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false,
-                mirrorFaceScore: Bool = true) {
+                mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -55,6 +58,7 @@ public struct PipelineSettings: Sendable {
         self.smoothingEnabled = smoothingEnabled
         self.mirrorAverage = mirrorAverage
         self.mirrorFaceScore = mirrorFaceScore
+        self.reframeFaceScore = reframeFaceScore
     }
 
     /// The settings the daemon config asks for.
@@ -69,7 +73,8 @@ public struct PipelineSettings: Sendable {
             smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
             followLandmarks: tracking.followLandmarks,
             fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath,
-            mirrorAverage: configuration.model.mirrorAverage, mirrorFaceScore: tracking.mirrorFaceScore)
+            mirrorAverage: configuration.model.mirrorAverage, mirrorFaceScore: tracking.mirrorFaceScore,
+            reframeFaceScore: tracking.reframeFaceScore)
     }
 }
 

@@ -15,12 +15,14 @@ struct NewFaceKeysTests {
             lost_face_score = 0.2
             full_range_interval = 0
             mirror_face_score = false
+            reframe_face_score = true
             [smoothing.rotation]
             prediction = 2.5
             """)
         #expect(configuration.tracking.instantNewFaceScore == 0.9 && configuration.tracking.minimumFaceScore == 0.6)
         #expect(configuration.tracking.lostFaceScore == 0.2 && configuration.tracking.fullRangeInterval == 0)
         #expect(!configuration.tracking.mirrorFaceScore && DaemonConfiguration().tracking.mirrorFaceScore)
+        #expect(configuration.tracking.reframeFaceScore && !DaemonConfiguration().tracking.reframeFaceScore)
         #expect(configuration.smoothing.rotation.prediction == 2.5 && configuration.smoothing.expression.prediction == 0)
         #expect(configuration.model.fullRangeDetectorPath == "/opt/m/face_detection_full_range.json")
         #expect(try DaemonConfiguration.parse("[model]\nfull_range_detector = \"\"\n").model.fullRangeDetectorPath == nil)
@@ -33,6 +35,7 @@ struct NewFaceKeysTests {
         ("[tracking]\ninstant_new_face_score = -0.1\n", "tracking.instant_new_face_score"),
         ("[tracking]\nfull_range_interval = -1\n", "tracking.full_range_interval"),
         ("[tracking]\nmirror_face_score = 1\n", "tracking.mirror_face_score"),
+        ("[tracking]\nreframe_face_score = \"yes\"\n", "tracking.reframe_face_score"),
         ("[smoothing.expression]\nprediction = 11.0\n", "smoothing.expression.prediction"),
     ])
     func badValuesAreRefused(text: String, key: String) {
