@@ -1,6 +1,7 @@
 import DaemonConfiguration
 import FaceSmoothing
 import FaceTracking
+import Foundation
 
 /// What the pipeline is built from: model files, tracking and smoothing settings, and how frames flow.
 public struct PipelineSettings: Sendable {
@@ -75,6 +76,25 @@ public struct PipelineSettings: Sendable {
             fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath,
             mirrorAverage: configuration.model.mirrorAverage, mirrorFaceScore: tracking.mirrorFaceScore,
             reframeFaceScore: tracking.reframeFaceScore)
+    }
+}
+
+extension PipelineSettings {
+    /// Settings for the model files in `folder` (orn.onnx + orn.json, ict-face-model.ocfm, the short-range detector,
+    /// and the full-range one where it lies there and the config does not turn it off), with every other setting
+    /// from `configuration` except its source's pace: what the offline commands run, so that a config measured with
+    /// them means what it means to the daemon.
+    public init(_ configuration: DaemonConfiguration, modelFolder folder: String) {
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        self.init(configuration)
+        regressorPath = path("orn.onnx")
+        regressorSidecarPath = path("orn.json")
+        faceModelPath = path("ict-face-model.ocfm")
+        detectorSidecarPath = path("face_detection_short_range.json")
+        let fullRange = path("face_detection_full_range.json")
+        fallbackDetectorSidecarPath = configuration.model.fullRangeDetector.isEmpty
+            || !FileManager.default.fileExists(atPath: fullRange) ? nil : fullRange
+        realtime = false
     }
 }
 

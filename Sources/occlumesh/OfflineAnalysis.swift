@@ -11,26 +11,13 @@ struct OfflineAnalysis {
     let settings: PipelineSettings
     let models: PipelineModels
 
-    /// Settings for the model files in `folder` (orn.onnx + orn.json, ict-face-model.ocfm, the short-range detector,
-    /// and the full-range one where it lies there), with the `[tracking]` and `[smoothing.*]` tables and `model.mirror_average` of the
-    /// daemon config at `configPath` when given; `smoothing` false turns the per-track filters off.
+    /// Settings for the model files in `folder` with the daemon config at `configPath` when given
+    /// (`PipelineSettings(_:modelFolder:)`); `smoothing` false turns the per-track filters off.
     init(modelFolder folder: String, maximumFaces: Int, configPath: String? = nil, smoothing: Bool = true) throws {
-        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        let fullRange = path("face_detection_full_range.json")
-        var settings = PipelineSettings(regressorPath: path("orn.onnx"), regressorSidecarPath: path("orn.json"),
-                                        faceModelPath: path("ict-face-model.ocfm"),
-                                        detectorSidecarPath: path("face_detection_short_range.json"), maximumFaces: maximumFaces,
-                                        fallbackDetectorSidecarPath: FileManager.default.fileExists(atPath: fullRange) ? fullRange : nil,
-                                        smoothingEnabled: smoothing)
-        if let configPath {
-            let configuration = try DaemonConfiguration.load(path: configPath)
-            settings.tracker = TrackerConfiguration(configuration.tracking)
-            settings.minimumDetectionScore = Float(configuration.tracking.minimumConfidence)
-            settings.followLandmarks = configuration.tracking.followLandmarks
-            settings.smoothing = SmoothingSettings(configuration.smoothing)
-            if configuration.model.fullRangeDetector.isEmpty { settings.fallbackDetectorSidecarPath = nil }
-            settings.mirrorAverage = configuration.model.mirrorAverage
-        }
+        let configuration = try configPath.map { try DaemonConfiguration.load(path: $0) } ?? DaemonConfiguration()
+        var settings = PipelineSettings(configuration, modelFolder: folder)
+        settings.maximumFaces = maximumFaces
+        settings.smoothingEnabled = smoothing
         self.settings = settings
         models = try PipelineModels(settings: settings)
     }

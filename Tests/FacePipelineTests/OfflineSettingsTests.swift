@@ -1,0 +1,35 @@
+import DaemonConfiguration
+import FacePipeline
+import Foundation
+import Testing
+
+/// The settings the offline commands (`occlumesh run`, `landmarks`) build from a daemon config and a model folder.
+@Suite("offline settings")
+struct OfflineSettingsTests {
+    @Test("every switch of the config comes through; the models come from the folder and the pace is the file's")
+    func configSwitchesComeThrough() throws {
+        let configuration = try DaemonConfiguration.parse("""
+            [source]
+            realtime = true
+            [model]
+            regressor = "/elsewhere/orn.onnx"
+            mirror_average = true
+            full_range_detector = ""
+            [tracking]
+            min_face_score = 0.6
+            mirror_face_score = false
+            reframe_face_score = true
+            follow_landmarks = true
+            """)
+        let settings = PipelineSettings(configuration, modelFolder: "/m")
+        #expect(!settings.mirrorFaceScore && settings.reframeFaceScore && settings.mirrorAverage && settings.followLandmarks)
+        #expect(settings.tracker.minimumFaceScore == 0.6)
+        #expect(settings.regressorPath == "/m/orn.onnx" && settings.regressorSidecarPath == "/m/orn.json")
+        #expect(settings.faceModelPath == "/m/ict-face-model.ocfm" && settings.detectorSidecarPath == "/m/face_detection_short_range.json")
+        #expect(settings.fallbackDetectorSidecarPath == nil, "turned off in the config")
+        #expect(!settings.realtime, "offline commands read files as fast as they can")
+        let plain = PipelineSettings(DaemonConfiguration(), modelFolder: "/m")
+        #expect(plain.mirrorFaceScore && !plain.reframeFaceScore && !plain.mirrorAverage)
+        #expect(plain.fallbackDetectorSidecarPath == nil, "no full-range detector in /m")
+    }
+}
