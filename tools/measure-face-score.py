@@ -5,7 +5,10 @@
 
 Everything goes through `occlumesh landmarks` (the real Swift path: detector, full-range fallback, crop framed on the
 detector box, regressor), with a config that keeps every detection (`min_face_score = 0`), and reads the `face_score`
-each face line carries (the score the tracker's verifier compares with min_face_score). Images are made here, in a
+each face line carries (the regression stage's one-pass score on the crop the verifier scores; the verifier's own
+decision also takes the mirrored mean, `tracking.mirror_face_score`). With `--min-face-score T` the verifier decides
+instead, and "with a detection" counts what the daemon reports at T; `--tracking KEY=VALUE` adds [tracking] keys
+(e.g. reframe_face_score=true). Images are made here, in a
 temporary folder (never committed), from:
 
 Background, no face in the picture (`--count` images per kind):
