@@ -3,7 +3,7 @@
 occluded, per yaw bin, at several tracking.min_face_score values.
 
     training/.venv/bin/python tools/landmarks-misses-aflw.py [--binary .build/debug/occlumesh] [--stride 1]
-        [--thresholds 0.3,0.5] [--levels clean,heavy,second_heavy]
+        [--thresholds 0.3,0.5] [--levels clean,heavy,second_heavy] [--min-face-score T] [--tracking KEY=VALUE]
 
 Levels: clean; heavy, the training occlusion generator at 40-60 % of the face (all eight families, fixed seeds, as
 tools/detector-under-occlusion.py); second_heavy, the second occlusion test that training never sees (orn.second_test,
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "training"))
 
 from orn import occlusion, paths, second_test  # noqa: E402
+from keep_all_config import keep_all_config, tracking_option  # noqa: E402
 
 LEVELS = {"clean": None, "heavy": (0.4, 0.6), "second_heavy": (0.4, 0.5)}
 BINS = ((0, 30), (30, 60), (60, 90))
@@ -59,19 +60,21 @@ def main() -> int:
     ap.add_argument("--stride", type=int, default=1, help="every N-th image")
     ap.add_argument("--models", default=str(ROOT / "models"),
                     help="folder holding the models to measure (default: the repository's models/)")
-    ap.add_argument("--thresholds", default="0.3,0.5")
+    ap.add_argument("--thresholds", default=None,
+                    help="reported scores to threshold at (default 0.3,0.5; 0 with --min-face-score)")
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--min-confidence", type=float, default=0.5, help="tracking.min_confidence (the detector's threshold)")
     ap.add_argument("--mirror-average", action="store_true", help="model.mirror_average = true (two regressor runs a face)")
     ap.add_argument("--min-face-score", type=float, default=0.0,
                     help="tracking.min_face_score of the runs: 0 (the default) keeps every detection and --thresholds "
-                         "sort the reported scores; T lets the daemon's verifier decide (then use --thresholds 0)")
-    ap.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+                         "sort the reported scores; T lets the daemon's verifier decide (--thresholds then defaults to "
+                         "0, and the table's min_face_score column names T)")
+    ap.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE", type=tracking_option,
                     help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
     ap.add_argument("--faces", help="a folder: write each level's reported faces there (FOLDER/LEVEL.json), or read "
                                     "them from there when present instead of running occlumesh again")
     args = ap.parse_args()
-    thresholds = [float(t) for t in args.thresholds.split(",")]
+    thresholds = [float(t) for t in (args.thresholds or ("0" if args.min_face_score > 0 else "0.3,0.5")).split(",")]
     labels = np.load(paths.AFLW2000 / "labels.npz")
     index = np.arange(0, len(labels["names"]), args.stride)
     points = labels["pts68"][:, :2].transpose(0, 2, 1).astype(np.float64)
@@ -91,7 +94,7 @@ def main() -> int:
             if saved:
                 saved.parent.mkdir(parents=True, exist_ok=True)
                 saved.write_text(json.dumps(faces))
-        report(level, faces, thresholds, bins, truth, marks)
+        report(level, faces, thresholds, bins, truth, marks, args.min_face_score)
     return 0
 
 
@@ -99,10 +102,7 @@ def run_level(args, level, index, labels, points):
     """Per image name: the faces `occlumesh landmarks` reports on the image at `level`, every detection kept."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "keep-all.toml"
-        config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = {args.min_face_score}\n"
-                          + "lost_face_score = 0.0\n" + "".join(f"{key.strip()} = {value.strip()}\n" for key, value in
-                                                                (item.split("=", 1) for item in args.tracking))
-                          + ("[model]\nmirror_average = true\n" if args.mirror_average else ""))
+        config.write_text(keep_all_config(args.min_confidence, args.min_face_score, args.tracking, args.mirror_average))
         images = Path(folder) / "images"
         images.mkdir()
         for i in index:
@@ -110,8 +110,10 @@ def run_level(args, level, index, labels, points):
             image = np.asarray(Image.open(paths.AFLW2000 / "images" / name).convert("RGB"))
             Image.fromarray(occluded(level, image, points[i], 30_000 + int(i))).save(images / (Path(name).stem + ".png"))
         out = Path(folder) / "out.jsonl"
-        subprocess.run([args.binary, "landmarks", str(images), "--jsonl", str(out), "--models", args.models,
-                        "--config", str(config)], check=True, stderr=subprocess.DEVNULL)
+        run = subprocess.run([args.binary, "landmarks", str(images), "--jsonl", str(out), "--models", args.models,
+                              "--config", str(config)], stderr=subprocess.PIPE, text=True)
+        if run.returncode:
+            raise SystemExit(f"occlumesh landmarks failed ({run.returncode}): {run.stderr.strip()}")
         faces = {}
         for line in out.read_text().splitlines():
             record = json.loads(line)
@@ -125,8 +127,9 @@ def nme(reported, points) -> float:
     return float(np.linalg.norm(np.asarray(reported, np.float64) - points, axis=1).mean() / size)
 
 
-def report(level, faces, thresholds, bins, truth, marks):
-    """One table row per threshold."""
+def report(level, faces, thresholds, bins, truth, marks, verifier_threshold=0.0):
+    """One table row per threshold (named by the verifier's, `verifier_threshold`, where it decided and the row's
+    own is 0)."""
     for threshold in thresholds:
         missed, unmatched = np.zeros(3, int), 0
         counts = np.zeros(3, int)
@@ -145,7 +148,8 @@ def report(level, faces, thresholds, bins, truth, marks):
         cells = " | ".join(f"{m} / {c} ({m / c:.1%})" for m, c in zip(missed, counts))
         means = [100 * np.mean(e) if e else float("nan") for e in errors]
         accuracy = " / ".join(f"{m:.2f}" for m in means) + f", {np.mean(means):.2f}"
-        print(f"| {level} | {threshold} | {missed.sum()} / {total} ({missed.sum() / total:.2%}) | {cells} | "
+        label = f"{verifier_threshold} (verifier)" if verifier_threshold > 0 and threshold == 0 else threshold
+        print(f"| {level} | {label} | {missed.sum()} / {total} ({missed.sum() / total:.2%}) | {cells} | "
               f"{unmatched} ({unmatched / total:.2%}) | {accuracy} |", flush=True)
 
 

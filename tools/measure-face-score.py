@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from orn import negatives, occlusion, paths  # noqa: E402
 from orn.validate import LEVELS, occluded, validation_crops  # noqa: E402
+from keep_all_config import keep_all_config, tracking_option  # noqa: E402
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SIDE = 256
@@ -165,7 +166,9 @@ def landmarks(binary, models, folder: Path, config: Path, boxes=None):
                "--config", str(config)]
     if boxes:
         command += ["--boxes", str(boxes)]
-    subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+    run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+    if run.returncode:
+        raise SystemExit(f"occlumesh landmarks failed ({run.returncode}): {run.stderr.strip()}")
     scores = {}
     for line in out.read_text().splitlines():
         record = json.loads(line)
@@ -223,7 +226,7 @@ def main():
                         help="tracking.min_face_score: 0 (the default) keeps every detection and the tables threshold "
                              "the reported scores; T lets the daemon's verifier decide, so 'with a detection' counts "
                              "what it reports at T (what a second look changes)")
-    parser.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+    parser.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE", type=tracking_option,
                         help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
     parser.add_argument("--mirror-average", action="store_true",
                         help="[model] mirror_average = true: each face score the mean of the crop's and its mirror's")
@@ -231,10 +234,7 @@ def main():
     work = Path(args.work or tempfile.mkdtemp(prefix="face-score-"))
     config = work / "keep-all.toml"
     work.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"[tracking]\nmin_confidence = {args.min_confidence}\nmin_face_score = {args.min_face_score}\n"
-                      + "lost_face_score = 0.0\n" + "".join(f"{key.strip()} = {value.strip()}\n" for key, value in
-                                                            (item.split("=", 1) for item in args.tracking))
-                      + ("[model]\nmirror_average = true\n" if args.mirror_average else ""))
+    config.write_text(keep_all_config(args.min_confidence, args.min_face_score, args.tracking, args.mirror_average))
 
     if args.videos:
         videos(args.binary, args.models, work, config)

@@ -1,0 +1,31 @@
+"""The daemon config the face-score tools run `occlumesh landmarks` with, and their `--tracking KEY=VALUE` option.
+
+Shared by tools/measure-face-score.py and tools/landmarks-misses-aflw.py, so that both write the same config.
+"""
+import argparse
+import re
+
+# The [tracking] keys the tools set themselves; --tracking may not set them again (a TOML key twice is an error).
+WRITTEN = ("min_confidence", "min_face_score", "lost_face_score")
+
+
+def tracking_option(text: str) -> tuple[str, str]:
+    """argparse type of `--tracking KEY=VALUE`: one more [tracking] key, its value written as TOML as given."""
+    key, equals, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not equals or not re.fullmatch(r"[a-z_]+", key) or not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. reframe_face_score=true)")
+    if key in WRITTEN:
+        raise argparse.ArgumentTypeError(f"tracking.{key} is set by its own option")
+    return key, value
+
+
+def keep_all_config(min_confidence: float, min_face_score: float, tracking: list[tuple[str, str]],
+                    mirror_average: bool) -> str:
+    """The config text: every detection at `min_confidence` kept unless `min_face_score` > 0 lets the verifier
+    decide, tracks never ended by the face score, the `tracking` keys, and `[model] mirror_average`."""
+    lines = ["[tracking]", f"min_confidence = {min_confidence}", f"min_face_score = {min_face_score}",
+             "lost_face_score = 0.0"] + [f"{key} = {value}" for key, value in tracking]
+    if mirror_average:
+        lines += ["[model]", "mirror_average = true"]
+    return "\n".join(lines) + "\n"
