@@ -72,7 +72,8 @@ def main() -> int:
     ap.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE", type=tracking_option,
                     help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
     ap.add_argument("--faces", help="a folder: write each level's reported faces there (FOLDER/LEVEL.json), or read "
-                                    "them from there when present instead of running occlumesh again")
+                                    "them from there instead of running occlumesh again when they were made with the "
+                                    "same config, binary, models and stride")
     args = ap.parse_args()
     thresholds = [float(t) for t in (args.thresholds or ("0" if args.min_face_score > 0 else "0.3,0.5")).split(",")]
     labels = np.load(paths.AFLW2000 / "labels.npz")
@@ -85,15 +86,21 @@ def main() -> int:
     print("| level | min_face_score | missed (no face) | [0,30] | (30,60] | (60,90] | missed or no match | NME % of matched, "
           "bins, mean |")
     print("|---|---|---|---|---|---|---|---|")
+    # A saved run is reused only when it was made with the same config, binary, models and images.
+    run_key = dict(config=keep_all_config(args.min_confidence, args.min_face_score, args.tracking, args.mirror_average),
+                   binary=str(Path(args.binary).resolve()), models=str(Path(args.models).resolve()), stride=args.stride)
     for level in args.levels.split(","):
         saved = Path(args.faces) / f"{level}.json" if args.faces else None
-        if saved and saved.exists():
-            faces = json.loads(saved.read_text())
+        record = json.loads(saved.read_text()) if saved and saved.exists() else {}
+        if record.get("run") == run_key:
+            faces = record["faces"]
         else:
+            if record:
+                print(f"{saved}: made with other settings, measured again", file=sys.stderr)
             faces = run_level(args, level, index, labels, points)
             if saved:
                 saved.parent.mkdir(parents=True, exist_ok=True)
-                saved.write_text(json.dumps(faces))
+                saved.write_text(json.dumps(dict(run=run_key, faces=faces)))
         report(level, faces, thresholds, bins, truth, marks, args.min_face_score)
     return 0
 
