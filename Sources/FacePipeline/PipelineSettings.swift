@@ -81,9 +81,9 @@ public struct PipelineSettings: Sendable {
 
 extension PipelineSettings {
     /// Settings for the model files in `folder` (orn.onnx + orn.json, ict-face-model.ocfm, the short-range detector,
-    /// and the full-range one where it lies there and the config does not turn it off), with every other setting
-    /// from `configuration` except its source's pace: what the offline commands run, so that a config measured with
-    /// them means what it means to the daemon.
+    /// and the full-range one where it lies there and the config does not turn it off), with the tracking,
+    /// smoothing and model switches of `configuration` (not its source's pace): what the offline commands run, so
+    /// that a config measured with them, or the defaults, mean what they mean to the daemon.
     public init(_ configuration: DaemonConfiguration, modelFolder folder: String) {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         self.init(configuration)

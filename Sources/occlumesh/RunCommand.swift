@@ -108,6 +108,6 @@ struct OfflineAnalysisOptions: ParsableArguments {
     @Option(help: "Most faces per frame.")
     var maxFaces: Int = 4
 
-    @Option(help: "A daemon config file whose [tracking] and [smoothing.*] tables to use (its [model] paths are not used).")
+    @Option(help: "A daemon config file whose [tracking], [smoothing.*] and [model] switches to use (not its model paths, which --models gives, nor tracking.max_faces, which --max-faces gives).")
     var config: String?
 }

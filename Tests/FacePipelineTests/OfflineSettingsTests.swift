@@ -1,5 +1,7 @@
 import DaemonConfiguration
 import FacePipeline
+import FaceSmoothing
+import FaceTracking
 import Foundation
 import Testing
 
@@ -29,6 +31,10 @@ struct OfflineSettingsTests {
         #expect(settings.fallbackDetectorSidecarPath == nil, "turned off in the config")
         #expect(!settings.realtime, "offline commands read files as fast as they can")
         let plain = PipelineSettings(DaemonConfiguration(), modelFolder: "/m")
+        // Without a config the offline commands track as the daemon does with its defaults (before session 23 they
+        // took TrackerConfiguration()'s, whose minimum confidence is 0.5 where the daemon's minimum_visibility is 0.3).
+        #expect(plain.tracker == TrackerConfiguration(DaemonConfiguration().tracking))
+        #expect(plain.smoothing == SmoothingSettings(DaemonConfiguration().smoothing))
         #expect(plain.mirrorFaceScore && !plain.reframeFaceScore && !plain.mirrorAverage)
         #expect(plain.fallbackDetectorSidecarPath == nil, "no full-range detector in /m")
     }
