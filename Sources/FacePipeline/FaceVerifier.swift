@@ -14,8 +14,8 @@ public final class RegressorFaceVerifier: FaceVerifying {
     /// (the landmarks framing a tracked face's next crop gets), which is scored the same way; the detection keeps
     /// the better of the two scores. A detector box off a covered face's centre, or too large or small for it, gives
     /// a crop unlike the training crops, and the face in it may score low; the regressor still places the face, and
-    /// the crop on its landmarks is framed as training framed faces. Costs three regressor runs more, only for
-    /// detections that fail.
+    /// the crop on its landmarks is framed as training framed faces. Costs three regressor runs more (two without
+    /// the mirrored score), only for detections that fail.
     public struct Reframing {
         /// Regresses the 68 landmarks of the first crop (its own regressor, without mirror averaging).
         let stage: RegressionStage

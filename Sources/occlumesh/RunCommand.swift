@@ -60,8 +60,10 @@ struct LandmarksCommand: ParsableCommand {
         discussion: """
             Each line: {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], "confidence": 0.93, \
             "landmarks68": [[x, y], …], "visibility68": [...], "face_score": 0.98}]}, in image pixels; confidence is the \
-            detector's score for the face's box (1 for a box given with --boxes); face_score is the regressor's \
-            face probability on the crop framed on the face's box, the one tracking.min_face_score is compared with \
+            detector's score for the face's box in an image (1 for a box given with --boxes) and, in a video, the \
+            track's: the detector's score where it ran, the last regressed mean visibility between its runs; \
+            face_score is the regressor's face probability on the crop framed on the face's box, in one pass (the \
+            check against tracking.min_face_score also scores the mirrored crop by default, and takes the mean) \
             (null for regressors without one). With --boxes (a JSON object from image file name to \
             [x0, y0, x1, y1]) detection is skipped and each image's face is cropped on its given box, as benchmarks \
             with ground-truth boxes require.
