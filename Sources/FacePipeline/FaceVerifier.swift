@@ -39,8 +39,8 @@ public final class RegressorFaceVerifier: FaceVerifying {
     public let reframing: Reframing?
     /// Checks whose regressor outputs were no face's (`FaceRegressionError.unusableOutput`), scored 0.
     public private(set) var unusableOutputs = 0
-    /// Detections whose second look passed where their first crop failed.
-    public private(set) var reframedPasses = 0
+    /// Detections given a second look (`reframing`), and those of them that passed on it.
+    public private(set) var secondLooks = 0, reframedPasses = 0
 
     /// A verifier running `regressor` on crops cut as its sidecar's crop convention says; nil when the regressor has
     /// no face score.
@@ -61,6 +61,7 @@ public final class RegressorFaceVerifier: FaceVerifying {
             return 0   // outputs that are no face's: not a face
         }
         guard let reframing, first < reframing.threshold else { return first }
+        secondLooks += 1
         let landmarks: [SIMD2<Float>]
         do {
             landmarks = try reframing.stage.regress(frame, region: region).1
