@@ -112,4 +112,9 @@ struct OfflineAnalysisOptions: ParsableArguments {
 
     @Option(help: "A daemon config file whose [tracking], [smoothing.*] and [model] switches to use (not its model paths, which --models gives, nor tracking.max_faces, which --max-faces gives).")
     var config: String?
+
+    func validate() throws {
+        // The daemon's tracking.max_faces range: a count that sizes per-frame work.
+        guard (1...64).contains(maxFaces) else { throw ValidationError("--max-faces must be from 1 to 64") }
+    }
 }

@@ -141,6 +141,12 @@ struct RunCommandTests {
         #expect(withFaces.isEmpty, "\(withFaces.count) frames with a face, the first: \(withFaces.first ?? "")")
     }
 
+    @Test("a face count outside 1…64 is a usage error naming --max-faces, before anything is read", arguments: ["-1", "0", "65"])
+    func maximumFacesIsChecked(count: String) throws {
+        let result = try ProbeCommandTests.run(["landmarks", "/nonexistent", "--max-faces=\(count)"])
+        #expect(result.status == 64 && result.errors.contains("--max-faces must be from 1 to 64"), "\(result.status): \(result.errors)")
+    }
+
     @Test("landmarks: a folder of images, detected or on the boxes given; an image without a box is an error")
     func landmarksOnImages() throws {
         let folder = try DetectCommandTests.temporaryFolder("landmarks")
