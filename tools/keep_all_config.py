@@ -20,6 +20,18 @@ def tracking_option(text: str) -> tuple[str, str]:
     return key, value
 
 
+def add_config_options(parser: argparse.ArgumentParser, min_face_score_help: str) -> None:
+    """The options that shape the config: --min-confidence, --min-face-score, --tracking and --mirror-average."""
+    parser.add_argument("--min-confidence", type=float, default=0.5,
+                        help="tracking.min_confidence: the detector score a detection needs to be verified at all")
+    parser.add_argument("--min-face-score", type=float, default=0.0, help=min_face_score_help)
+    parser.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE", type=tracking_option,
+                        help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
+    parser.add_argument("--mirror-average", action="store_true",
+                        help="[model] mirror_average = true: each face regressed twice, the mean of the crop's and "
+                             "its mirror's answers")
+
+
 def keep_all_config(min_confidence: float, min_face_score: float, tracking: list[tuple[str, str]],
                     mirror_average: bool) -> str:
     """The config text: every detection at `min_confidence` kept unless `min_face_score` > 0 lets the verifier

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "training"))
 
 from orn import occlusion, paths, second_test  # noqa: E402
-from keep_all_config import keep_all_config, tracking_option  # noqa: E402
+from keep_all_config import add_config_options, keep_all_config  # noqa: E402
 
 LEVELS = {"clean": None, "heavy": (0.4, 0.6), "second_heavy": (0.4, 0.5)}
 BINS = ((0, 30), (30, 60), (60, 90))
@@ -63,14 +63,9 @@ def main() -> int:
     ap.add_argument("--thresholds", default=None,
                     help="reported scores to threshold at (default 0.3,0.5; 0 with --min-face-score)")
     ap.add_argument("--levels", default=",".join(LEVELS))
-    ap.add_argument("--min-confidence", type=float, default=0.5, help="tracking.min_confidence (the detector's threshold)")
-    ap.add_argument("--mirror-average", action="store_true", help="model.mirror_average = true (two regressor runs a face)")
-    ap.add_argument("--min-face-score", type=float, default=0.0,
-                    help="tracking.min_face_score of the runs: 0 (the default) keeps every detection and --thresholds "
-                         "sort the reported scores; T lets the daemon's verifier decide (--thresholds then defaults to "
-                         "0, and the table's min_face_score column names T)")
-    ap.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE", type=tracking_option,
-                    help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
+    add_config_options(ap, "tracking.min_face_score of the runs: 0 (the default) keeps every detection and "
+                           "--thresholds sort the reported scores; T lets the daemon's verifier decide (--thresholds "
+                           "then defaults to 0, and the table's min_face_score column names T)")
     ap.add_argument("--faces", help="a folder: write each level's reported faces there (FOLDER/LEVEL.json), or read "
                                     "them from there instead of running occlumesh again when they were made with the "
                                     "same config, binary, models and stride")

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from orn import negatives, occlusion, paths  # noqa: E402
 from orn.validate import LEVELS, occluded, validation_crops  # noqa: E402
-from keep_all_config import keep_all_config, tracking_option  # noqa: E402
+from keep_all_config import add_config_options, keep_all_config  # noqa: E402
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SIDE = 256
@@ -220,16 +220,9 @@ def main():
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--videos", action="store_true",
                         help="instead: occlumesh run on the clips and on face-free video, every new detection a track")
-    parser.add_argument("--min-confidence", type=float, default=0.5,
-                        help="tracking.min_confidence: the detector score a detection needs to be verified at all")
-    parser.add_argument("--min-face-score", type=float, default=0.0,
-                        help="tracking.min_face_score: 0 (the default) keeps every detection and the tables threshold "
-                             "the reported scores; T lets the daemon's verifier decide, so 'with a detection' counts "
-                             "what it reports at T (what a second look changes)")
-    parser.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE", type=tracking_option,
-                        help="another [tracking] key for the runs, e.g. reframe_face_score=true (repeatable)")
-    parser.add_argument("--mirror-average", action="store_true",
-                        help="[model] mirror_average = true: each face score the mean of the crop's and its mirror's")
+    add_config_options(parser, "tracking.min_face_score: 0 (the default) keeps every detection and the tables "
+                               "threshold the reported scores; T lets the daemon's verifier decide, so 'with a "
+                               "detection' counts what it reports at T (what a second look changes)")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="face-score-"))
     config = work / "keep-all.toml"
