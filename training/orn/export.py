@@ -32,20 +32,6 @@ def load_model(ckpt_path):
     return model.eval(), c
 
 
-def readout_definition(cfg: dict) -> Path | None:
-    """The 68-landmark definition a checkpoint reads out with, as orn.predict does: its config's
-    `landmark_definition` when set (a candidate calibrated before it ships), else None for the committed asset. The
-    sidecar must carry this one: the daemon refuses a face-model file whose definition differs, and a candidate
-    exported before its readout is copied to the assets would otherwise carry the shipped model's."""
-    if not cfg.get("landmark_definition"):
-        return None
-    path = paths.TRAINING / cfg["landmark_definition"]
-    if not path.exists():
-        raise FileNotFoundError(f"the checkpoint reads out with {path}, which is missing: restore it or clear the "
-                                "config's landmark_definition to export with the committed asset")
-    return path
-
-
 def sidecar(c: dict, onnx_file: Path) -> dict:
     meta, cfg = c["meta"], c["meta"]["config"]
     S, K = cfg["model"]["input"], cfg["model"]["K"]
@@ -88,7 +74,7 @@ def sidecar(c: dict, onnx_file: Path) -> dict:
                         "landmark j = sum_i weights[j][i] * vertex vertices[j][i]"
                         if meta.get("landmarks") == "calibrated" else "ICT vertex indices landmarks68 of the face model"),
         **({"landmark_definition": {key: value.tolist() for key, value in facemodel.landmark_definition(
-            readout_definition(cfg)).items()}} if meta.get("landmarks") == "calibrated" else {}),
+            facemodel.readout_definition(cfg)).items()}} if meta.get("landmarks") == "calibrated" else {}),
         "occlusion_families_trained": list(occlusion.TRAIN_FAMILIES) if cfg["mode"] == "student" else [],
         "occlusion_families_held_out": list(occlusion.HELD_OUT_FAMILIES),
         "training": {"config": cfg, "steps": c["state"]["step"], "minutes": round(c["state"]["elapsed"] / 60, 1),

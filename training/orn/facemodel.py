@@ -145,6 +145,20 @@ class FaceModel:
 LANDMARK_DEFINITION = paths.ASSETS / "landmarks68_ict.npz"
 
 
+def readout_definition(cfg: dict):
+    """The 68-landmark definition file a run trains and reads out with: its config's `landmark_definition` when set
+    (a candidate calibrated before it ships), else None for the committed asset. Training, prediction and export all
+    take it from here, so an exported sidecar carries the definition its checkpoint was judged with (the daemon
+    refuses a face-model file whose definition differs)."""
+    if not cfg.get("landmark_definition"):
+        return None
+    path = paths.TRAINING / cfg["landmark_definition"]
+    if not path.exists():
+        raise FileNotFoundError(f"the checkpoint reads out with {path}, which is missing: restore it or clear the "
+                                "config's landmark_definition to use the committed asset")
+    return path
+
+
 def landmark_definition(path=None) -> dict:
     """The calibrated 68 landmarks: `vertices` (68, 3) ICT vertex indices and `weights` (68, 3) barycentric weights."""
     d = np.load(path or LANDMARK_DEFINITION)

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from . import data, facemodel, losses, paths
+from . import data, facemodel, losses
 from .export import load_model
 from .model import rotation_from_6d
 
@@ -20,8 +20,8 @@ class LandmarkPredictor:
         # checkpoints from before the calibrated landmarks say nothing: they were trained on ICT's own vertices
         face_model = facemodel.load(config["model"]["K"])
         landmarks = checkpoint["meta"].get("landmarks", "ict")
-        if landmark_definition is None and config.get("landmark_definition"):
-            landmark_definition = paths.TRAINING / config["landmark_definition"]
+        if landmark_definition is None:
+            landmark_definition = facemodel.readout_definition(config)
         self.geometry = losses.Geometry(face_model, landmarks="symmetric" if symmetric_readout and landmarks == "calibrated"
                                         else landmarks, definition=landmark_definition)
         # expression i of a mirrored face is expression flip_expression[i] of the original

@@ -174,8 +174,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     fm = facemodel.load(cfg["model"]["K"])
     flip_expr = facemodel.flip_permutation(fm.expression_names)
     # the readout: a definition file of the run's own (relative to training/) or the committed asset
-    definition = paths.TRAINING / cfg["landmark_definition"] if cfg["landmark_definition"] else None
-    geo = losses.Geometry(fm, definition=definition).to(device)
+    geo = losses.Geometry(fm, definition=facemodel.readout_definition(cfg)).to(device)
     model = ORN(ModelConfig(**cfg["model"])).to(device)
     if cfg["trainable"] == "face":
         opt = torch.optim.AdamW(train_face_row_only(model), lr=cfg["lr"], weight_decay=0.0)
