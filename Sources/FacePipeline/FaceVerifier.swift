@@ -14,10 +14,12 @@ public final class RegressorFaceVerifier: FaceVerifying {
     /// (the landmarks framing a tracked face's next crop gets), which is scored the same way; the detection keeps
     /// the better of the two scores. A detector box off a covered face's centre, or too large or small for it, gives
     /// a crop unlike the training crops, and the face in it may score low; the regressor still places the face, and
-    /// the crop on its landmarks is framed as training framed faces. Costs three regressor runs more (two without
-    /// the mirrored score), only for detections that fail.
+    /// the crop on its landmarks is framed as training framed faces. The first crop's one pass goes through the
+    /// stage, which reads its landmarks out too; a detection that fails costs two regressor runs more (one without
+    /// the mirrored score).
     public struct Reframing {
-        /// Regresses the 68 landmarks of the first crop (its own regressor, without mirror averaging).
+        /// Regresses the first crop in one pass, with its 68 landmarks (without mirror averaging); the verifier
+        /// runs its regressor.
         let stage: RegressionStage
         /// The framing of a crop on a landmark box.
         let framing: CropFramings
@@ -29,6 +31,19 @@ public final class RegressorFaceVerifier: FaceVerifying {
             self.stage = stage
             self.framing = framing
             self.threshold = threshold
+        }
+
+        /// The one-pass face score of the crop of `region` and the landmarks regressed in it; nil when the
+        /// regressor's outputs are no face's.
+        func look(_ frame: VideoFrame, _ region: CropRegion) throws(FaceTrackingError) -> (score: Float, landmarks: [SIMD2<Float>])? {
+            do {
+                let (face, landmarks) = try stage.regress(frame, region: region)
+                return (face.faceScore ?? 0, landmarks)
+            } catch .unusableRegression {
+                return nil
+            } catch {
+                throw .verificationFailed(reason: "\(error)")
+            }
         }
     }
 
@@ -44,9 +59,17 @@ public final class RegressorFaceVerifier: FaceVerifying {
 
     /// A verifier running `regressor` on crops cut as its sidecar's crop convention says; nil when the regressor has
     /// no face score.
-    public init?(regressor: FaceRegressor, mirrored: Bool = true, reframing: Reframing? = nil) {
+    public init?(regressor: FaceRegressor, mirrored: Bool = true) {
         guard regressor.specification.hasFaceScore else { return nil }
         self.regressor = regressor
+        self.mirrored = mirrored
+        reframing = nil
+    }
+
+    /// A verifier that gives detections which fail a second look, running `reframing`'s stage's regressor.
+    public init?(reframing: Reframing, mirrored: Bool = true) {
+        guard reframing.stage.regressor.specification.hasFaceScore else { return nil }
+        regressor = reframing.stage.regressor
         self.mirrored = mirrored
         self.reframing = reframing
     }
@@ -56,20 +79,23 @@ public final class RegressorFaceVerifier: FaceVerifying {
     /// threshold, the better of that and the score of the crop framed on the landmarks regressed in it.
     public func faceScore(of detection: FaceDetection, in frame: VideoFrame) throws(FaceTrackingError) -> Float? {
         let region = regressor.specification.crop.framing.region(detection: detection.box)
-        guard let first = try score(frame, region) else {
+        let transform = regressor.cropper.transform(for: region)
+        var landmarks: [SIMD2<Float>]?
+        let direct: Float?
+        if let reframing {
+            let look = try reframing.look(frame, region)
+            direct = look?.score
+            landmarks = look?.landmarks
+        } else {
+            direct = try score(frame, transform)
+        }
+        guard let direct else {
             unusableOutputs += 1
             return 0   // outputs that are no face's: not a face
         }
-        guard let reframing, first < reframing.threshold else { return first }
+        let first = try withMirror(direct, frame, transform)
+        guard let reframing, let landmarks, first < reframing.threshold else { return first }
         secondLooks += 1
-        let landmarks: [SIMD2<Float>]
-        do {
-            landmarks = try reframing.stage.regress(frame, region: region).1
-        } catch .unusableRegression {
-            return first   // no usable landmarks in the crop: nothing to reframe on
-        } catch {
-            throw .verificationFailed(reason: "\(error)")
-        }
         guard let framed = reframing.framing.region(landmarks: landmarks),
               let second = try score(frame, framed), second > first else { return first }
         if second >= reframing.threshold { reframedPasses += 1 }
@@ -81,6 +107,12 @@ public final class RegressorFaceVerifier: FaceVerifying {
     private func score(_ frame: VideoFrame, _ region: CropRegion) throws(FaceTrackingError) -> Float? {
         let transform = regressor.cropper.transform(for: region)
         guard let direct = try score(frame, transform) else { return nil }
+        return try withMirror(direct, frame, transform)
+    }
+
+    /// `direct`, the score of the crop under `transform`; with `mirrored`, its mean with the mirror image's (where
+    /// that one's outputs are unusable, `direct` alone).
+    private func withMirror(_ direct: Float, _ frame: VideoFrame, _ transform: CropTransform) throws(FaceTrackingError) -> Float {
         guard mirrored, let reflected = try score(frame, transform.mirrored(side: regressor.specification.crop.size))
         else { return direct }
         return (direct + reflected) / 2

@@ -49,19 +49,21 @@ public final class TrackingStage {
         fallbackDetector = try settings.fallbackDetectorSidecarPath.map { path throws(PipelineError) in try Self.loadDetector(path) }
         fallbackDetector?.minimumScore = settings.minimumDetectionScore
         if models.specification.hasFaceScore {
-            var reframing: RegressorFaceVerifier.Reframing?
             if settings.reframeFaceScore {
                 var plain = settings
                 plain.mirrorAverage = false  // landmarks to frame a crop on: one pass is enough
-                reframing = .init(stage: try RegressionStage(settings: plain, model: models.model),
-                                  framing: models.convention.framing, threshold: settings.tracker.minimumFaceScore)
-            }
-            do {
                 verifier = RegressorFaceVerifier(
-                    regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath),
-                    mirrored: settings.mirrorFaceScore, reframing: reframing)
-            } catch {
-                throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
+                    reframing: .init(stage: try RegressionStage(settings: plain, model: models.model),
+                                     framing: models.convention.framing, threshold: settings.tracker.minimumFaceScore),
+                    mirrored: settings.mirrorFaceScore)
+            } else {
+                do {
+                    verifier = RegressorFaceVerifier(
+                        regressor: try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath),
+                        mirrored: settings.mirrorFaceScore)
+                } catch {
+                    throw .modelUnavailable(path: settings.regressorPath, reason: "\(error)")
+                }
             }
         } else {
             verifier = nil

@@ -31,8 +31,7 @@ struct ReframedFaceScoreTests {
         let regressor = try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath)
         let reframing = RegressorFaceVerifier.Reframing(stage: try RegressionStage(settings: settings, model: models.model),
                                                         framing: models.convention.framing, threshold: threshold)
-        return (try #require(RegressorFaceVerifier(regressor: regressor)),
-                try #require(RegressorFaceVerifier(regressor: regressor, reframing: reframing)))
+        return (try #require(RegressorFaceVerifier(regressor: regressor)), try #require(RegressorFaceVerifier(reframing: reframing)))
     }
 
     /// A square detection of half side `half` centred at (`x`, `y`).
