@@ -81,19 +81,19 @@ public struct PipelineSettings: Sendable {
 
 extension PipelineSettings {
     /// Settings for the model files in `folder` (orn.onnx + orn.json, ict-face-model.ocfm, the short-range detector,
-    /// and the full-range one where it lies there and the config does not turn it off), with the tracking,
+    /// and the config's `full_range_detector` resolved beside it where that file exists), with the tracking,
     /// smoothing and model switches of `configuration` (not its source's pace): what the offline commands run, so
     /// that a config measured with them, or the defaults, mean what they mean to the daemon.
     public init(_ configuration: DaemonConfiguration, modelFolder folder: String) {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        var configuration = configuration
+        configuration.model.regressor = path("orn.onnx")
+        configuration.model.faceModel = path("ict-face-model.ocfm")
+        configuration.model.detector = path("face_detection_short_range.json")
         self.init(configuration)
-        regressorPath = path("orn.onnx")
-        regressorSidecarPath = path("orn.json")
-        faceModelPath = path("ict-face-model.ocfm")
-        detectorSidecarPath = path("face_detection_short_range.json")
-        let fullRange = path("face_detection_full_range.json")
-        fallbackDetectorSidecarPath = configuration.model.fullRangeDetector.isEmpty
-            || !FileManager.default.fileExists(atPath: fullRange) ? nil : fullRange
+        if let fullRange = fallbackDetectorSidecarPath, !FileManager.default.fileExists(atPath: fullRange) {
+            fallbackDetectorSidecarPath = nil
+        }
         realtime = false
     }
 }
