@@ -11,8 +11,8 @@ import VideoIngest
 /// Only for regressors with the sixth output `face`; one per tracking stage, not thread-safe.
 public final class RegressorFaceVerifier: FaceVerifying {
     /// The second look for a detection whose crop fails: the regressor's landmarks in that crop frame a new crop
-    /// (the landmarks framing a tracked face's next crop gets), which is scored the same way; the detection keeps
-    /// the better of the two scores. A detector box off a covered face's centre, or too large or small for it, gives
+    /// (the landmarks framing a tracked face's next crop gets), which is scored the same way; the detection takes
+    /// that score when it reaches `passing`, and keeps its first otherwise. A detector box off a covered face's centre, or too large or small for it, gives
     /// a crop unlike the training crops, and the face in it may score low; the regressor still places the face, and
     /// the crop on its landmarks is framed as training framed faces. The first crop's one pass goes through the
     /// stage, which reads its landmarks out too; a detection that fails costs two regressor runs more (one without
@@ -25,12 +25,17 @@ public final class RegressorFaceVerifier: FaceVerifying {
         let framing: CropFramings
         /// Scores at or above this need no second look (the tracker's `minimumFaceScore`).
         let threshold: Float
+        /// The score the second look must reach to count. Two looks give background two chances, so this may be
+        /// stricter than `threshold`; below `threshold` it would count a look that the tracker then refuses.
+        let passing: Float
 
-        /// A second look with `stage`'s landmarks, framed by `framing`, for scores below `threshold`.
-        public init(stage: RegressionStage, framing: CropFramings, threshold: Float) {
+        /// A second look with `stage`'s landmarks, framed by `framing`, for scores below `threshold`, counting when
+        /// it reaches `passing` (nil: `threshold`; a value below `threshold` counts as `threshold`).
+        public init(stage: RegressionStage, framing: CropFramings, threshold: Float, passing: Float? = nil) {
             self.stage = stage
             self.framing = framing
             self.threshold = threshold
+            self.passing = max(threshold, passing ?? threshold)
         }
 
         /// The one-pass face score of the crop of `region` and the landmarks regressed in it; nil when the
@@ -76,7 +81,7 @@ public final class RegressorFaceVerifier: FaceVerifying {
 
     /// The face score of `detection`'s crop in `frame` (with `mirrored`, the mean with its mirror image's; where
     /// only the mirror image's outputs are unusable, the crop's own score); with `reframing` and a score below its
-    /// threshold, the better of that and the score of the crop framed on the landmarks regressed in it.
+    /// threshold, the score of the crop framed on the landmarks regressed in it where that reaches its `passing`.
     public func faceScore(of detection: FaceDetection, in frame: VideoFrame) throws(FaceTrackingError) -> Float? {
         let region = regressor.specification.crop.framing.region(detection: detection.box)
         let transform = regressor.cropper.transform(for: region)
@@ -97,8 +102,8 @@ public final class RegressorFaceVerifier: FaceVerifying {
         guard let reframing, let landmarks, first < reframing.threshold else { return first }
         secondLooks += 1
         guard let framed = reframing.framing.region(landmarks: landmarks),
-              let second = try score(frame, framed), second > first else { return first }
-        if second >= reframing.threshold { reframedPasses += 1 }
+              let second = try score(frame, framed), second >= reframing.passing else { return first }
+        reframedPasses += 1
         return second
     }
 

@@ -38,13 +38,15 @@ public struct PipelineSettings: Sendable {
     /// Give a new detection that fails the face score a second look on a crop framed on its regressed landmarks
     /// (`RegressorFaceVerifier.Reframing`).
     public var reframeFaceScore: Bool
+    /// The score that second look must reach to count (`RegressorFaceVerifier.Reframing.passing`).
+    public var reframeMinimumFaceScore: Float
 
     /// Settings from their parts.
     public init(regressorPath: String, regressorSidecarPath: String, faceModelPath: String, detectorSidecarPath: String,
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
                 smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
                 fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false,
-                mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false) {
+                mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false, reframeMinimumFaceScore: Float = 0.8) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -60,6 +62,7 @@ public struct PipelineSettings: Sendable {
         self.mirrorAverage = mirrorAverage
         self.mirrorFaceScore = mirrorFaceScore
         self.reframeFaceScore = reframeFaceScore
+        self.reframeMinimumFaceScore = reframeMinimumFaceScore
     }
 
     /// The settings the daemon config asks for.
@@ -75,7 +78,8 @@ public struct PipelineSettings: Sendable {
             followLandmarks: tracking.followLandmarks,
             fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath,
             mirrorAverage: configuration.model.mirrorAverage, mirrorFaceScore: tracking.mirrorFaceScore,
-            reframeFaceScore: tracking.reframeFaceScore)
+            reframeFaceScore: tracking.reframeFaceScore,
+            reframeMinimumFaceScore: Float(tracking.reframeMinimumFaceScore))
     }
 }
 

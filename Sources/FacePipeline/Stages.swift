@@ -54,7 +54,8 @@ public final class TrackingStage {
                 plain.mirrorAverage = false  // landmarks to frame a crop on: one pass is enough
                 verifier = RegressorFaceVerifier(
                     reframing: .init(stage: try RegressionStage(settings: plain, model: models.model),
-                                     framing: models.convention.framing, threshold: settings.tracker.minimumFaceScore),
+                                     framing: models.convention.framing, threshold: settings.tracker.minimumFaceScore,
+                                     passing: settings.reframeMinimumFaceScore),
                     mirrored: settings.mirrorFaceScore)
             } else {
                 do {

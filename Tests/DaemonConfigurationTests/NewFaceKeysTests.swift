@@ -16,6 +16,7 @@ struct NewFaceKeysTests {
             full_range_interval = 0
             mirror_face_score = false
             reframe_face_score = true
+            reframe_min_face_score = 0.93
             [smoothing.rotation]
             prediction = 2.5
             """)
@@ -23,6 +24,7 @@ struct NewFaceKeysTests {
         #expect(configuration.tracking.lostFaceScore == 0.2 && configuration.tracking.fullRangeInterval == 0)
         #expect(!configuration.tracking.mirrorFaceScore && DaemonConfiguration().tracking.mirrorFaceScore)
         #expect(configuration.tracking.reframeFaceScore && !DaemonConfiguration().tracking.reframeFaceScore)
+        #expect(configuration.tracking.reframeMinimumFaceScore == 0.93)
         #expect(configuration.smoothing.rotation.prediction == 2.5 && configuration.smoothing.expression.prediction == 0)
         #expect(configuration.model.fullRangeDetectorPath == "/opt/m/face_detection_full_range.json")
         #expect(try DaemonConfiguration.parse("[model]\nfull_range_detector = \"\"\n").model.fullRangeDetectorPath == nil)
@@ -36,6 +38,7 @@ struct NewFaceKeysTests {
         ("[tracking]\nfull_range_interval = -1\n", "tracking.full_range_interval"),
         ("[tracking]\nmirror_face_score = 1\n", "tracking.mirror_face_score"),
         ("[tracking]\nreframe_face_score = \"yes\"\n", "tracking.reframe_face_score"),
+        ("[tracking]\nreframe_min_face_score = 1.01\n", "tracking.reframe_min_face_score"),
         ("[smoothing.expression]\nprediction = 11.0\n", "smoothing.expression.prediction"),
     ])
     func badValuesAreRefused(text: String, key: String) {

@@ -24,13 +24,15 @@ struct ReframedFaceScoreTests {
                           layout: frame.layout, bytesPerRow: frame.bytesPerRow, pixels: pixels)
     }
 
-    /// The shipped regressor, a verifier with one look and one with the second look at `threshold`.
-    static func verifiers(threshold: Float = 0.8) throws -> (plain: RegressorFaceVerifier, reframing: RegressorFaceVerifier) {
+    /// The shipped regressor, a verifier with one look and one with the second look below `threshold`, counting
+    /// at `passing`.
+    static func verifiers(threshold: Float = 0.8, passing: Float? = nil) throws -> (plain: RegressorFaceVerifier, reframing: RegressorFaceVerifier) {
         let settings = try PipelineTests.settings()
         let models = try PipelineModels(settings: settings)
         let regressor = try FaceRegressor(modelPath: settings.regressorPath, specificationPath: settings.regressorSidecarPath)
         let reframing = RegressorFaceVerifier.Reframing(stage: try RegressionStage(settings: settings, model: models.model),
-                                                        framing: models.convention.framing, threshold: threshold)
+                                                        framing: models.convention.framing, threshold: threshold,
+                                                        passing: passing)
         return (try #require(RegressorFaceVerifier(regressor: regressor)), try #require(RegressorFaceVerifier(reframing: reframing)))
     }
 
@@ -52,6 +54,12 @@ struct ReframedFaceScoreTests {
         let tracker = try FaceTracker(detector: FixedDetections([low]), verifier: reframing)
         #expect(try tracker.process(frame).count == 1, "a track on the first frame")
         #expect(try FaceTracker(detector: FixedDetections([low]), verifier: plain).process(frame).isEmpty)
+
+        // A second look that falls short of its own bar counts for nothing: the first score stands.
+        let strict = try Self.verifiers(passing: twice.nextUp).reframing
+        #expect(try strict.faceScore(of: low, in: frame) == once)
+        #expect(strict.secondLooks == 1 && strict.reframedPasses == 0)
+        #expect(try FaceTracker(detector: FixedDetections([low]), verifier: strict).process(frame).isEmpty)
     }
 
     @Test("background stays background, and a crop that passes gets no second look")

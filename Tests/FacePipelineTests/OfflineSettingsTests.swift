@@ -21,11 +21,12 @@ struct OfflineSettingsTests {
             min_face_score = 0.6
             mirror_face_score = false
             reframe_face_score = true
+            reframe_min_face_score = 0.93
             follow_landmarks = true
             """)
         let settings = PipelineSettings(configuration, modelFolder: "/m")
         #expect(!settings.mirrorFaceScore && settings.reframeFaceScore && settings.mirrorAverage && settings.followLandmarks)
-        #expect(settings.tracker.minimumFaceScore == 0.6)
+        #expect(settings.tracker.minimumFaceScore == 0.6 && settings.reframeMinimumFaceScore == 0.93)
         #expect(settings.regressorPath == "/m/orn.onnx" && settings.regressorSidecarPath == "/m/orn.json")
         #expect(settings.faceModelPath == "/m/ict-face-model.ocfm" && settings.detectorSidecarPath == "/m/face_detection_short_range.json")
         #expect(settings.fallbackDetectorSidecarPath == nil, "turned off in the config")
@@ -36,6 +37,7 @@ struct OfflineSettingsTests {
         #expect(plain.tracker == TrackerConfiguration(DaemonConfiguration().tracking))
         #expect(plain.smoothing == SmoothingSettings(DaemonConfiguration().smoothing))
         #expect(plain.mirrorFaceScore && !plain.reframeFaceScore && !plain.mirrorAverage)
+        #expect(plain.reframeMinimumFaceScore == Float(DaemonConfiguration().tracking.reframeMinimumFaceScore))
         #expect(plain.fallbackDetectorSidecarPath == nil, "no full-range detector in /m")
     }
 }
