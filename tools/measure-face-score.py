@@ -31,7 +31,9 @@ session 14 the box was sized by the framing of session 10, and every box-driven 
 
 Faces: the AFLW training crops of the validation split (orn.validate.validation_crops("fused"), never trained on),
 clean and under the occlusion generator's heavy level (40-60 % of the face covered, all eight families, fixed seeds).
-A face is found when the detector finds it; its face score is then the verifier's.
+A face is found when the detector finds it; its face score is then the verifier's. The same faces are also put into
+400-px pictures (`picture_sets`: pasted on clip background, and extended by their own blurred edges), where the face is
+a third of the picture as in a photo and the detector's box can sit off it; those go through detector-driven only.
 
 Prints, per set, how many images gave a detection and the share of those (and of all images) whose face score
 reaches each threshold, and writes every score to DIR/scores.json.
