@@ -190,9 +190,15 @@ class Geometry:
         return A, b
 
 
-def random_geometry(rng, strength=1.0) -> Geometry:
-    return Geometry(k=float(np.exp(rng.uniform(-0.1, 0.1) * strength)), theta=float(np.radians(rng.uniform(-15, 15) * strength)),
-                    d=(rng.uniform(-0.05, 0.05, 2) * strength).astype(np.float32), flip=bool(rng.uniform() < 0.5 * strength))
+FRAMING = (0.1, 0.05)  # log-scale and per-axis shift (crop fractions) of the training framing's jitter
+
+
+def random_geometry(rng, strength=1.0, framing=FRAMING) -> Geometry:
+    """A random augmentation: zoom exp(±framing[0]), rotation ±15°, shift ±framing[1] of the crop per axis, a mirror
+    half the time (all scaled by `strength`)."""
+    scale, shift = framing
+    return Geometry(k=float(np.exp(rng.uniform(-scale, scale) * strength)), theta=float(np.radians(rng.uniform(-15, 15) * strength)),
+                    d=(rng.uniform(-shift, shift, 2) * strength).astype(np.float32), flip=bool(rng.uniform() < 0.5 * strength))
 
 
 IDENTITY_GEOMETRY = Geometry(1.0, 0.0, np.zeros(2, np.float32), False)
@@ -253,15 +259,16 @@ def in_crop(lm: np.ndarray) -> np.ndarray:
 
 def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlude_p: float = 0.0,
                families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT,
-               clean_first: bool = False, edge_bands: float = 0.0) -> dict:
+               clean_first: bool = False, edge_bands: float = 0.0, framing=FRAMING) -> dict:
     """A batch of len(idx) * copies samples, copies of one face adjacent (group g = rows g*copies ... +copies-1).
     Copies share geometry (so they share every label) and differ in occlusion and photometrics. With `clean_first`
     the first copy of each face is never occluded (the clean anchor of losses.anchor). An `edge_bands` share of the
     copies that may be occluded also gets black bands along its edges (`occlusion.frame_edge_bands`: a face at the
-    frame's edge, as the daemon crops it); landmarks under a band are not visible."""
+    frame's edge, as the daemon crops it); landmarks under a band are not visible. `framing` sets how far the crop's
+    zoom and shift are jittered (`random_geometry`)."""
     xs, vis, targets = [], [], []
     for i in idx:
-        g = random_geometry(rng) if augment else IDENTITY_GEOMETRY
+        g = random_geometry(rng, framing=framing) if augment else IDENTITY_GEOMETRY
         base = warp(images[i], g, out)
         t = transform_labels(lab, i, g, flip_expr)
         px = t["lm68"] * out
