@@ -185,3 +185,23 @@ def test_fused_labels_gate_identity_on_mediapipe_only_where_its_points_shaped_th
     _, keypoint_shaped, _, _ = data.load_dataset(3.0, labels_folder="fused-keypoints")
     assert dense_shaped.known.tolist() == [1.0, 0.0, 1.0, 1.0]
     assert keypoint_shaped.known.tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_framing_sets_how_far_zoom_and_shift_are_jittered():
+    rng = np.random.default_rng(0)
+    default = [data.random_geometry(rng) for _ in range(400)]
+    wide = [data.random_geometry(rng, framing=(0.3, 0.15)) for _ in range(400)]
+    for geometries, (scale, shift) in ((default, data.FRAMING), (wide, (0.3, 0.15))):
+        zooms = np.log([g.k for g in geometries])
+        shifts = np.abs(np.stack([g.d for g in geometries]))
+        assert zooms.min() >= -scale and zooms.max() <= scale and shifts.max() <= shift
+        assert zooms.max() > 0.9 * scale and shifts.max() > 0.9 * shift, "the whole range is drawn"
+    still = data.random_geometry(rng, framing=(0.0, 0.0))
+    assert still.k == 1.0 and not still.d.any()
+
+
+def test_a_framing_out_of_range_is_refused():
+    from orn import train
+    assert train.load_config(None)["framing"] == {"scale": data.FRAMING[0], "shift": data.FRAMING[1]}
+    with pytest.raises(ValueError, match="framing"):
+        train.load_config(None, framing={"shift": 0.8})
