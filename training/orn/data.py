@@ -204,14 +204,21 @@ def random_geometry(rng, strength=1.0, framing=FRAMING) -> Geometry:
 IDENTITY_GEOMETRY = Geometry(1.0, 0.0, np.zeros(2, np.float32), False)
 
 
-def warp(image: np.ndarray, g: Geometry, out: int = INPUT) -> np.ndarray:
-    """Resample a square crop under the geometry into out x out (PIL samples at pixel centres)."""
+def warp(image: np.ndarray, g: Geometry, out: int = INPUT, fill: str = "black") -> np.ndarray:
+    """Resample a square crop under the geometry into out x out (PIL samples at pixel centres). What lies outside the
+    crop is black, or with `fill` "reflect" the crop mirrored at its edges (up to half its side)."""
     n = image.shape[0]
     A, b = g.matrix()
     Ai = np.linalg.inv(A)
     # output pixel (x, y) -> fraction q = (x, y)/out -> p = Ai (q - b) -> input pixel p * n
     M = Ai * (n / out)
     off = -Ai @ b * n
+    if fill == "reflect":
+        margin = n // 2
+        image = np.pad(image, ((margin, margin), (margin, margin), (0, 0)), mode="symmetric")
+        off = off + margin
+    elif fill != "black":
+        raise ValueError(f"fill must be 'black' or 'reflect', not {fill!r}")
     data = (M[0, 0], M[0, 1], off[0], M[1, 0], M[1, 1], off[1])
     return np.asarray(Image.fromarray(image).transform((out, out), Image.AFFINE, data, resample=Image.BILINEAR))
 
@@ -259,17 +266,17 @@ def in_crop(lm: np.ndarray) -> np.ndarray:
 
 def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlude_p: float = 0.0,
                families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT,
-               clean_first: bool = False, edge_bands: float = 0.0, framing=FRAMING) -> dict:
+               clean_first: bool = False, edge_bands: float = 0.0, framing=FRAMING, fill: str = "black") -> dict:
     """A batch of len(idx) * copies samples, copies of one face adjacent (group g = rows g*copies ... +copies-1).
     Copies share geometry (so they share every label) and differ in occlusion and photometrics. With `clean_first`
     the first copy of each face is never occluded (the clean anchor of losses.anchor). An `edge_bands` share of the
     copies that may be occluded also gets black bands along its edges (`occlusion.frame_edge_bands`: a face at the
     frame's edge, as the daemon crops it); landmarks under a band are not visible. `framing` sets how far the crop's
-    zoom and shift are jittered (`random_geometry`)."""
+    zoom and shift are jittered (`random_geometry`), `fill` what the crop shows beyond the photo's crop (`warp`)."""
     xs, vis, targets = [], [], []
     for i in idx:
         g = random_geometry(rng, framing=framing) if augment else IDENTITY_GEOMETRY
-        base = warp(images[i], g, out)
+        base = warp(images[i], g, out, fill)
         t = transform_labels(lab, i, g, flip_expr)
         px = t["lm68"] * out
         for c in range(copies):

@@ -27,8 +27,9 @@ network's weights and BatchNorm statistics from that point on — an exponential
 of the minimum than any one step; it is saved as ckpt-average.pt, a checkpoint every other tool reads like ckpt.pt,
 and `trainable`: "all" (the default) or "face": only the face output's row of the head learns (every other weight and
 every BatchNorm statistic stays as `init` left it, so the landmarks cannot move), for retuning the face score of a
-network whose landmarks are worth keeping, and `framing`: {"scale": s, "shift": d}, how far each training crop's zoom
-(exp(±s)) and shift (±d of the crop per axis) are jittered — the daemon frames a new face on the detector's box, which on
+network whose landmarks are worth keeping, and `framing`: {"scale": s, "shift": d, "fill": f}, how far each training
+crop's zoom (exp(±s)) and shift (±d of the crop per axis) are jittered, and whether what a zoomed-out or shifted crop
+shows beyond the photo's crop is black or the crop mirrored at its edges ("reflect") — the daemon frames a new face on the detector's box, which on
 a covered face in a whole picture sits further off than the default (0.1, 0.05) reaches (docs/face-tracking.md).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
@@ -51,7 +52,7 @@ DEFAULTS = dict(
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
     negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
-    lr_schedule="cosine", weight_average=None, trainable="all", framing=dict(scale=data.FRAMING[0], shift=data.FRAMING[1]))
+    lr_schedule="cosine", weight_average=None, trainable="all", framing=dict(scale=data.FRAMING[0], shift=data.FRAMING[1], fill="black"))
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -70,7 +71,8 @@ def load_config(path=None, **overrides) -> dict:
             cfg[k] = v
     if cfg["mode"] == "baseline":
         cfg["copies"], cfg["occlude_p"], cfg["clean_anchor"] = 1, 0.0, False
-    if not (0 <= cfg["framing"]["scale"] <= 1 and 0 <= cfg["framing"]["shift"] <= 0.5):
+    if not (0 <= cfg["framing"]["scale"] <= 1 and 0 <= cfg["framing"]["shift"] <= 0.5
+            and cfg["framing"]["fill"] in ("black", "reflect")):
         raise ValueError(f"framing needs 0 <= scale <= 1 and 0 <= shift <= 0.5, not {cfg['framing']}")
     if cfg["trainable"] not in ("all", "face"):
         raise ValueError(f"trainable must be 'all' or 'face', not {cfg['trainable']!r}")
@@ -239,7 +241,8 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], occlude_p, families,
                                        tuple(cfg["coverage"]), out=cfg["model"]["input"],
                                        clean_first=cfg["clean_anchor"], edge_bands=cfg["positives_banded"],
-                                       framing=(cfg["framing"]["scale"], cfg["framing"]["shift"])), device)
+                                       framing=(cfg["framing"]["scale"], cfg["framing"]["shift"]),
+                                       fill=cfg["framing"]["fill"]), device)
         x = b["image"]
         if cfg["negatives"]:  # background crops, for the face score only
             sources = images[rng.choice(train_idx, 8)]

@@ -202,6 +202,20 @@ def test_framing_sets_how_far_zoom_and_shift_are_jittered():
 
 def test_a_framing_out_of_range_is_refused():
     from orn import train
-    assert train.load_config(None)["framing"] == {"scale": data.FRAMING[0], "shift": data.FRAMING[1]}
+    assert train.load_config(None)["framing"] == {"scale": data.FRAMING[0], "shift": data.FRAMING[1], "fill": "black"}
     with pytest.raises(ValueError, match="framing"):
         train.load_config(None, framing={"shift": 0.8})
+    with pytest.raises(ValueError, match="framing"):
+        train.load_config(None, framing={"fill": "edge"})
+
+
+def test_reflect_fill_mirrors_the_crop_where_black_would_be():
+    rng = np.random.default_rng(1)
+    img = rng.integers(1, 255, (120, 120, 3)).astype(np.uint8)
+    g = data.Geometry(k=0.8, theta=0.0, d=np.array([0.1, 0.0], np.float32), flip=False)  # zoomed out, shifted right
+    black, mirrored = data.warp(img, g, 120), data.warp(img, g, 120, "reflect")
+    outside = black.max(axis=2) == 0
+    assert outside.mean() > 0.2 and not (mirrored.max(axis=2) == 0).any()
+    assert np.array_equal(black[~outside][:100], mirrored[~outside][:100]), "inside the crop both agree"
+    with pytest.raises(ValueError, match="fill"):
+        data.warp(img, g, 120, "edge")
