@@ -156,6 +156,7 @@ def background_sets(binary, count, faces, label68, seed):
 
 
 PICTURE = 400
+PICTURE_BACKGROUNDS = 90  # clip squares the faces are pasted on, 30 per clip
 
 
 def paste(face: np.ndarray, background: np.ndarray, rng) -> np.ndarray:
@@ -195,7 +196,7 @@ def picture_sets(face_sets: dict, backgrounds: list, seed: int) -> dict:
     pasted on a clip background, and extended by its own blurred edges. Two constructions with different flaws (a
     blended edge on a foreign background; a streaked surround): a decision should hold on both. (Reflecting the crop
     outwards was tried and left: at this size it repeats the face, mirrored, around it.)"""
-    rng = np.random.default_rng(seed + 1)
+    rng = np.random.default_rng(seed + 2)
     sets = {}
     for name, faces in face_sets.items():
         sets[f"{name}, pasted"] = [paste(face, backgrounds[int(rng.integers(len(backgrounds)))], rng) for face in faces]
@@ -292,7 +293,9 @@ def main():
     results = {}
     print("\nDetector-driven (as the tracker verifies a new detection):\n" + header)
     print("|" + "---|" * (len(THRESHOLDS) + 3))
-    pictures = picture_sets(face_sets, backgrounds["clip"], args.seed)
+    # Backgrounds of their own, so that the pictures are the same whatever --count is.
+    pictures = picture_sets(face_sets, clip_squares(args.binary, PICTURE_BACKGROUNDS, np.random.default_rng(args.seed + 1)),
+                            args.seed)
     for name, images in list(face_sets.items()) + list(pictures.items()) + list(backgrounds.items()):
         folder = work / name.replace(" ", "-").replace(",", "")
         write(folder, images)
