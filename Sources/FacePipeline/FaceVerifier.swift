@@ -12,11 +12,11 @@ import VideoIngest
 public final class RegressorFaceVerifier: FaceVerifying {
     /// The second look for a detection whose crop fails: the regressor's landmarks in that crop frame a new crop
     /// (the landmarks framing a tracked face's next crop gets), which is scored the same way; the detection takes
-    /// that score when it reaches `passing`, and keeps its first otherwise. A detector box off a covered face's centre, or too large or small for it, gives
-    /// a crop unlike the training crops, and the face in it may score low; the regressor still places the face, and
-    /// the crop on its landmarks is framed as training framed faces. The first crop's one pass goes through the
-    /// stage, which reads its landmarks out too; a detection that fails costs two regressor runs more (one without
-    /// the mirrored score).
+    /// that score when it reaches `passing`, and keeps its first otherwise. A detector box off a covered face's
+    /// centre, or too large or small for it, gives a crop unlike the training crops, and the face in it may score
+    /// low; the regressor still places the face, and the crop on its landmarks is framed as training framed faces.
+    /// The first crop's one pass goes through the stage, which reads its landmarks out too; a detection that fails
+    /// costs two regressor runs more (one without the mirrored score).
     public struct Reframing {
         /// Regresses the first crop in one pass, with its 68 landmarks (without mirror averaging); the verifier
         /// runs its regressor.
