@@ -30,7 +30,9 @@ every BatchNorm statistic stays as `init` left it, so the landmarks cannot move)
 network whose landmarks are worth keeping, and `framing`: {"scale": s, "shift": d, "fill": f}, how far each training
 crop's zoom (exp(±s)) and shift (±d of the crop per axis) are jittered, and whether what a zoomed-out or shifted crop
 shows beyond the photo's crop is black or the crop mirrored at its edges ("reflect") — the daemon frames a new face on the detector's box, which on
-a covered face in a whole picture sits further off than the default (0.1, 0.05) reaches (docs/face-tracking.md).
+a covered face in a whole picture sits further off than the default (0.1, 0.05) reaches (docs/face-tracking.md), and
+`negatives_framed`: the background crops get the same zoom, shift and fill as the faces (otherwise only a mirror), so
+that a wider framing cannot become a sign of a face.
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -52,7 +54,7 @@ DEFAULTS = dict(
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
     negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
-    lr_schedule="cosine", weight_average=None, trainable="all", framing=dict(scale=data.FRAMING[0], shift=data.FRAMING[1], fill="black"))
+    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=dict(scale=data.FRAMING[0], shift=data.FRAMING[1], fill="black"))
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -248,6 +250,10 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
             sources = images[rng.choice(train_idx, 8)]
             crops = negatives.make(sources, background, cfg["negatives"], rng, cfg["model"]["input"],
                                    cfg["negatives_defocused"], layout, cfg["negatives_banded"])
+            if cfg["negatives_framed"]:
+                framing = (cfg["framing"]["scale"], cfg["framing"]["shift"])
+                crops = [data.warp(np.ascontiguousarray(c), data.random_geometry(rng, framing=framing),
+                                   cfg["model"]["input"], cfg["framing"]["fill"]) for c in crops]
             x = torch.cat([x, torch.from_numpy(data.normalise(np.stack([data.photometric(c, rng) for c in crops])))
                            .to(device)])
         pred = model(x)

@@ -183,3 +183,20 @@ def test_a_wider_run_starts_from_a_narrower_checkpoint(exported, tiny_dataset, t
     widened = [name for name in narrow if narrow[name].shape != wide[name].shape]
     assert res["steps"] == 2 and widened  # it trained, and on a wider network
     assert all(wide[name].dim() == narrow[name].dim() for name in narrow)
+
+
+def test_a_run_frames_faces_and_background_alike(tiny_dataset, tmp_path):
+    """A few steps with the wide framing, mirrored fill and framed negatives train and log a face-score loss."""
+    from orn import paths, train
+    saved = paths.RUNS
+    paths.RUNS = tmp_path
+    try:
+        cfg = train.load_config(None, mode="student", faces=2, copies=3, minutes=30.0, max_steps=4, val_every=10 ** 6,
+                                log_every=1, model=dict(K=40, width=0.35, input=128, feature=128), negatives=4,
+                                framing=dict(scale=0.3, shift=0.15, fill="reflect"), negatives_framed=True)
+        result = train.train(cfg, "framed", dataset=tiny_dataset)
+    finally:
+        paths.RUNS = saved
+    assert result["steps"] == 4
+    logged = [json.loads(line) for line in (tmp_path / "framed" / "log.jsonl").read_text().splitlines()]
+    assert any("face" in record for record in logged)
