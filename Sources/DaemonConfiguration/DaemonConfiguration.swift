@@ -172,9 +172,10 @@ extension DaemonConfiguration {
         /// framed on the landmarks the regressor found in the first (as a tracked face's next crop is framed), and
         /// keeps the better score: a detector box that sits off a covered face costs the face less often.
         public var reframeFaceScore = false
-        /// With `reframeFaceScore`: the score the second look must reach to count (at least `minimumFaceScore`); a
-        /// second chance for every failing detection is a second chance for background too.
-        public var reframeMinimumFaceScore = 0.8
+        /// With `reframeFaceScore`: the score the second look must reach to count; a value below `minimumFaceScore`
+        /// (the default 0) means `minimumFaceScore`. A second chance for every failing detection is a second chance
+        /// for background too, so this may be stricter.
+        public var reframeMinimumFaceScore = 0.0
         /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).
         public var fullRangeInterval = 10
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).

@@ -38,7 +38,8 @@ public struct PipelineSettings: Sendable {
     /// Give a new detection that fails the face score a second look on a crop framed on its regressed landmarks
     /// (`RegressorFaceVerifier.Reframing`).
     public var reframeFaceScore: Bool
-    /// The score that second look must reach to count (`RegressorFaceVerifier.Reframing.passing`).
+    /// The score that second look must reach to count (`RegressorFaceVerifier.Reframing.passing`; below the tracker's
+    /// `minimumFaceScore`, that).
     public var reframeMinimumFaceScore: Float
 
     /// Settings from their parts.
@@ -46,7 +47,7 @@ public struct PipelineSettings: Sendable {
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
                 smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
                 fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false,
-                mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false, reframeMinimumFaceScore: Float = 0.8) {
+                mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false, reframeMinimumFaceScore: Float = 0) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath

@@ -55,6 +55,8 @@ struct ReframedFaceScoreTests {
         #expect(try tracker.process(frame).count == 1, "a track on the first frame")
         #expect(try FaceTracker(detector: FixedDetections([low]), verifier: plain).process(frame).isEmpty)
 
+        // A bar below the tracker's (the config's default 0) is the tracker's: the second look counts as before.
+        #expect(try Self.verifiers(passing: 0).reframing.faceScore(of: low, in: frame) == twice)
         // A second look that falls short of its own bar counts for nothing: the first score stands.
         let strict = try Self.verifiers(passing: twice.nextUp).reframing
         #expect(try strict.faceScore(of: low, in: frame) == once)
@@ -70,6 +72,8 @@ struct ReframedFaceScoreTests {
         let score = try #require(try reframing.faceScore(of: corner, in: frame))
         #expect(score < 0.5, "background after a second look: \(score)")
         #expect(reframing.secondLooks == 1 && reframing.reframedPasses == 0)
+        // With the bar at 0 (the tracker's, then) a failed second look still leaves the first score.
+        #expect(try Self.verifiers(passing: 0).reframing.faceScore(of: corner, in: frame) == plain.faceScore(of: corner, in: frame))
         let face = Self.detection(232, 302, half: 130)  // the detector's box
         let once = try #require(try plain.faceScore(of: face, in: frame))
         #expect(once >= 0.8, "the covered face on its detector box: \(once)")
