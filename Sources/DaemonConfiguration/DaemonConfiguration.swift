@@ -169,8 +169,9 @@ extension DaemonConfiguration {
         /// than either alone (`docs/face-tracking.md`, session 22).
         public var mirrorFaceScore = true
         /// With a face score: a new detection whose crop scores below `minimumFaceScore` gets a second look, on a crop
-        /// framed on the landmarks the regressor found in the first (as a tracked face's next crop is framed), and
-        /// keeps the better score: a detector box that sits off a covered face costs the face less often.
+        /// framed on the landmarks the regressor found in the first (as a tracked face's next crop is framed), whose
+        /// score counts when it reaches `reframeMinimumFaceScore`: a detector box that sits off a covered face costs
+        /// the face less often.
         public var reframeFaceScore = false
         /// With `reframeFaceScore`: the score the second look must reach to count; a value below `minimumFaceScore`
         /// (the default 0) means `minimumFaceScore`. A second chance for every failing detection is a second chance
