@@ -206,7 +206,7 @@ IDENTITY_GEOMETRY = Geometry(1.0, 0.0, np.zeros(2, np.float32), False)
 
 def warp(image: np.ndarray, g: Geometry, out: int = INPUT, fill: str = "black") -> np.ndarray:
     """Resample a square crop under the geometry into out x out (PIL samples at pixel centres). What lies outside the
-    crop is black, or with `fill` "reflect" the crop mirrored at its edges (up to half its side)."""
+    crop is black, or with `fill` "reflect" the crop mirrored at its edges as far as the output's corners reach."""
     n = image.shape[0]
     A, b = g.matrix()
     Ai = np.linalg.inv(A)
@@ -214,7 +214,8 @@ def warp(image: np.ndarray, g: Geometry, out: int = INPUT, fill: str = "black") 
     M = Ai * (n / out)
     off = -Ai @ b * n
     if fill == "reflect":
-        margin = n // 2
+        corners = Ai @ (np.array([[0, 1, 0, 1], [0, 0, 1, 1]], np.float32) - b[:, None])  # input fractions
+        margin = int(np.ceil(max(0.0, -corners.min(), corners.max() - 1) * n)) + 2
         image = np.pad(image, ((margin, margin), (margin, margin), (0, 0)), mode="symmetric")
         off = off + margin
     elif fill != "black":

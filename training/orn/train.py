@@ -73,9 +73,10 @@ def load_config(path=None, **overrides) -> dict:
             cfg[k] = v
     if cfg["mode"] == "baseline":
         cfg["copies"], cfg["occlude_p"], cfg["clean_anchor"] = 1, 0.0, False
-    if not (0 <= cfg["framing"]["scale"] <= 1 and 0 <= cfg["framing"]["shift"] <= 0.5
+    if not (0 <= cfg["framing"]["scale"] <= 0.5 and 0 <= cfg["framing"]["shift"] <= 0.25
             and cfg["framing"]["fill"] in ("black", "reflect")):
-        raise ValueError(f"framing needs 0 <= scale <= 1 and 0 <= shift <= 0.5, not {cfg['framing']}")
+        raise ValueError(f"framing needs 0 <= scale <= 0.5, 0 <= shift <= 0.25 and fill black or reflect, "
+                         f"not {cfg['framing']}")
     if cfg["trainable"] not in ("all", "face"):
         raise ValueError(f"trainable must be 'all' or 'face', not {cfg['trainable']!r}")
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
