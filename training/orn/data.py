@@ -281,7 +281,8 @@ def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlud
         t = transform_labels(lab, i, g, flip_expr)
         px = t["lm68"] * out
         for c in range(copies):
-            img, v = base, in_crop(t["lm68"])
+            # A landmark outside the photo's crop lands, zoomed out, on black or mirrored pixels: not visible.
+            img, v = base, in_crop(t["lm68"]) & in_crop(lab.lm68[i])
             if occlude_p and not (clean_first and c == 0) and rng.uniform() < occlude_p:
                 try:
                     o = occlusion.occlude(base, px, rng, families=families, coverage=coverage)

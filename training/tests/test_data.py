@@ -226,3 +226,15 @@ def test_reflect_fill_reaches_as_far_as_the_widest_framing_allowed():
     img = np.full((120, 120, 3), 200, np.uint8)
     widest = data.Geometry(k=float(np.exp(-0.5)), theta=np.radians(15), d=np.array([0.25, 0.25], np.float32), flip=False)
     assert data.warp(img, widest, 128, "reflect").min() > 0, "no black corner"
+
+
+def test_a_landmark_outside_the_photos_crop_stays_hidden_when_zoomed_out():
+    model = tiny_model(K=4, V=120)
+    lab = labels_for(model, np.random.default_rng(1))
+    lab.lm68[0, 8] = (0.5, 1.05)  # the chin just below the crop, as in 320 of the fused training crops
+    images = np.random.default_rng(2).integers(60, 200, (3, 120, 120, 3), dtype=np.uint8)
+    b = data.make_batch(images, lab, [0] * 32, np.random.default_rng(3), np.arange(53), copies=1, out=120,
+                        framing=(0.5, 0.0), fill="reflect")
+    zoomed_in_crop = data.in_crop(b["lm68"][:, 8])
+    assert zoomed_in_crop.any(), "some zoom-outs bring the chin into the output"
+    assert not b["visible"][:, 8].any(), "on mirrored pixels it is not visible"
