@@ -249,12 +249,14 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         x = b["image"]
         if cfg["negatives"]:  # background crops, for the face score only
             sources = images[rng.choice(train_idx, 8)]
+            framed = cfg["negatives_framed"]
             crops = negatives.make(sources, background, cfg["negatives"], rng, cfg["model"]["input"],
-                                   cfg["negatives_defocused"], layout, cfg["negatives_banded"])
-            if cfg["negatives_framed"]:
+                                   cfg["negatives_defocused"], layout, 0.0 if framed else cfg["negatives_banded"])
+            if framed:  # framed first, then banded at the crop's edges, as the faces are
                 framing = (cfg["framing"]["scale"], cfg["framing"]["shift"])
                 crops = [data.warp(np.ascontiguousarray(c), data.random_geometry(rng, framing=framing),
                                    cfg["model"]["input"], cfg["framing"]["fill"]) for c in crops]
+                crops = [negatives.black_bands(c, rng) if rng.uniform() < cfg["negatives_banded"] else c for c in crops]
             x = torch.cat([x, torch.from_numpy(data.normalise(np.stack([data.photometric(c, rng) for c in crops])))
                            .to(device)])
         pred = model(x)

@@ -187,16 +187,32 @@ def test_a_wider_run_starts_from_a_narrower_checkpoint(exported, tiny_dataset, t
 
 def test_a_run_frames_faces_and_background_alike(tiny_dataset, tmp_path):
     """A few steps with the wide framing, mirrored fill and framed negatives train and log a face-score loss."""
-    from orn import paths, train
-    saved = paths.RUNS
+    from orn import data, negatives, paths, train
+    saved, warp, bands = paths.RUNS, data.warp, negatives.black_bands
     paths.RUNS = tmp_path
+    calls = []  # ("warp", fill, side of the image warped) and ("bands",) in the order they ran
+
+    def recording_warp(image, geometry, out=data.INPUT, fill="black"):
+        calls.append(("warp", fill, image.shape[0]))
+        return warp(image, geometry, out, fill)
+
+    def recording_bands(image, rng, widest=0.25):
+        calls.append(("bands",))
+        return bands(image, rng, widest)
+    data.warp, negatives.black_bands = recording_warp, recording_bands
     try:
         cfg = train.load_config(None, mode="student", faces=2, copies=3, minutes=30.0, max_steps=4, val_every=10 ** 6,
                                 log_every=1, model=dict(K=40, width=0.35, input=128, feature=128), negatives=4,
-                                framing=dict(scale=0.3, shift=0.15, fill="reflect"), negatives_framed=True)
+                                negatives_banded=1.0, framing=dict(scale=0.3, shift=0.15, fill="reflect"),
+                                negatives_framed=True)
         result = train.train(cfg, "framed", dataset=tiny_dataset)
     finally:
-        paths.RUNS = saved
+        paths.RUNS, data.warp, negatives.black_bands = saved, warp, bands
     assert result["steps"] == 4
+    # Per step the faces (120-px crops) are warped, then the four negatives (made at the input's 128 px) warped with
+    # the same fill and only then banded, all of them at 1.0.
+    negative_then_bands = [("warp", "reflect", 128)] * 4 + [("bands",)] * 4
+    runs = [calls[i:i + 8] == negative_then_bands for i in range(len(calls))]
+    assert sum(runs) == 4 and calls.count(("bands",)) == 16
     logged = [json.loads(line) for line in (tmp_path / "framed" / "log.jsonl").read_text().splitlines()]
     assert any("face" in record for record in logged)
