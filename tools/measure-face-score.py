@@ -33,7 +33,8 @@ Faces: the AFLW training crops of the validation split (orn.validate.validation_
 clean and under the occlusion generator's heavy level (40-60 % of the face covered, all eight families, fixed seeds).
 A face is found when the detector finds it; its face score is then the verifier's. The same faces are also put into
 400-px pictures (`picture_sets`: pasted on clip background, and extended by their own blurred edges), where the face is
-a third of the picture as in a photo and the detector's box can sit off it; those go through detector-driven only.
+a third of the picture as in a photo and the detector's box can sit off it; those go through detector-driven only, and
+a face there counts only when its box is centred in the square where the face was put.
 
 Prints, per set, how many images gave a detection and the share of those (and of all images) whose face score
 reaches each threshold, and writes every score to DIR/scores.json.
@@ -159,9 +160,10 @@ PICTURE = 400
 PICTURE_BACKGROUNDS = 90  # clip squares the faces are pasted on, 30 per clip
 
 
-def paste(face: np.ndarray, background: np.ndarray, rng) -> np.ndarray:
+def paste(face: np.ndarray, background: np.ndarray, rng) -> tuple[np.ndarray, tuple]:
     """`face` (a square crop) scaled to 30-50 % of a PICTURE-px copy of `background` at a random place, its edges
-    feathered over the outer 15 % and its black (outside-the-photo) parts left out, so that no square seam is drawn."""
+    feathered over the outer 15 % and its black (outside-the-photo) parts left out, so that no square seam is drawn;
+    and the square (x0, y0, x1, y1) the crop covers."""
     canvas = np.asarray(Image.fromarray(background).resize((PICTURE, PICTURE), Image.BILINEAR), np.float32)
     side = int(rng.uniform(0.3, 0.5) * PICTURE)
     scaled = np.asarray(Image.fromarray(face).resize((side, side), Image.BILINEAR), np.float32)
@@ -173,13 +175,13 @@ def paste(face: np.ndarray, background: np.ndarray, rng) -> np.ndarray:
     x0, y0 = (int(v) for v in rng.integers(0, PICTURE - side + 1, 2))
     region = canvas[y0:y0 + side, x0:x0 + side]
     canvas[y0:y0 + side, x0:x0 + side] = alpha * scaled + (1 - alpha) * region
-    return np.clip(canvas, 0, 255).astype(np.uint8)
+    return np.clip(canvas, 0, 255).astype(np.uint8), (x0, y0, x0 + side, y0 + side)
 
 
-def extend(face: np.ndarray, rng) -> np.ndarray:
+def extend(face: np.ndarray, rng) -> tuple[np.ndarray, tuple]:
     """`face` continued into a PICTURE-px picture, at a random place, by its own edge pixels drawn outwards and blurred
     (a defocused surround in the crop's colours), the crop blended in over its outer 15 %: no foreign background and
-    no seam, but a surround of streaks no photo has."""
+    no seam, but a surround of streaks no photo has; and the square (x0, y0, x1, y1) the crop covers."""
     spare, side = PICTURE - face.shape[0], face.shape[0]
     left, top = (int(v) for v in rng.integers(spare // 5, spare - spare // 5 + 1, 2))
     padded = np.pad(face, ((top, spare - top), (left, spare - left), (0, 0)), mode="edge")
@@ -188,11 +190,12 @@ def extend(face: np.ndarray, rng) -> np.ndarray:
     alpha = np.minimum.outer(ramp, ramp)[..., None]
     region = surround[top:top + side, left:left + side]
     surround[top:top + side, left:left + side] = alpha * face + (1 - alpha) * region
-    return np.clip(surround, 0, 255).astype(np.uint8)
+    return np.clip(surround, 0, 255).astype(np.uint8), (left, top, left + side, top + side)
 
 
 def picture_sets(face_sets: dict, backgrounds: list, seed: int) -> dict:
-    """Each face set's faces inside whole pictures (a face a third of the picture, as in a photo, not filling it):
+    """Each face set's faces inside whole pictures, as (picture, the square the face's crop covers) pairs (a face a
+    third of the picture, as in a photo, not filling it):
     pasted on a clip background, and extended by its own blurred edges. Two constructions with different flaws (a
     blended edge on a foreign background; a streaked surround): a decision should hold on both. (Reflecting the crop
     outwards was tried and left: at this size it repeats the face, mirrored, around it.)"""
@@ -210,8 +213,9 @@ def write(folder: Path, images):
         Image.fromarray(np.ascontiguousarray(image)).save(folder / f"{i:05d}.png")
 
 
-def landmarks(binary, models, folder: Path, config: Path, boxes=None):
-    """Per image file name: the face scores of the faces `occlumesh landmarks` reports."""
+def landmarks(binary, models, folder: Path, config: Path, boxes=None, inside=None):
+    """Per image file name: the face scores of the faces `occlumesh landmarks` reports; with `inside` (file name ->
+    square x0, y0, x1, y1), only those whose box is centred in the file's square."""
     out = folder.parent / f"{Path(boxes).stem if boxes else folder.name}.jsonl"
     command = [binary, "landmarks", str(folder), "--jsonl", str(out), "--models", str(models),
                "--config", str(config)]
@@ -223,7 +227,12 @@ def landmarks(binary, models, folder: Path, config: Path, boxes=None):
     scores = {}
     for line in out.read_text().splitlines():
         record = json.loads(line)
-        scores[record["source"]] = [face["face_score"] for face in record["faces"]]
+        faces = record["faces"]
+        if inside is not None:
+            x0, y0, x1, y1 = inside[record["source"]]
+            centres = [((f["box"][0] + f["box"][2]) / 2, (f["box"][1] + f["box"][3]) / 2) for f in faces]
+            faces = [f for f, (x, y) in zip(faces, centres) if x0 <= x < x1 and y0 <= y < y1]
+        scores[record["source"]] = [face["face_score"] for face in faces]
     return scores
 
 
@@ -296,10 +305,13 @@ def main():
     # Backgrounds of their own, so that the pictures are the same whatever --count is.
     pictures = picture_sets(face_sets, clip_squares(args.binary, PICTURE_BACKGROUNDS, np.random.default_rng(args.seed + 1)),
                             args.seed)
+    squares = {name: {f"{i:05d}.png": square for i, (_, square) in enumerate(pairs)} for name, pairs in pictures.items()}
+    pictures = {name: [picture for picture, _ in pairs] for name, pairs in pictures.items()}
     for name, images in list(face_sets.items()) + list(pictures.items()) + list(backgrounds.items()):
         folder = work / name.replace(" ", "-").replace(",", "")
         write(folder, images)
-        scores = landmarks(args.binary, args.models, folder, config)
+        # In a picture, a face counts only where it was put: a detection elsewhere is the background's.
+        scores = landmarks(args.binary, args.models, folder, config, inside=squares.get(name))
         results[name] = [max(s) if s else None for s in scores.values()]
         summary(name, scores, len(images))
 
