@@ -160,6 +160,12 @@ PICTURE = 400
 PICTURE_BACKGROUNDS = 90  # clip squares the faces are pasted on, 30 per clip
 
 
+def feather(side: int) -> np.ndarray:
+    """(side, side) blending weights: 1 inside, falling linearly to 0 over the outer 15 % of each edge."""
+    ramp = np.clip(np.minimum(np.arange(side), np.arange(side)[::-1]) / (0.15 * side), 0, 1)
+    return np.minimum.outer(ramp, ramp)
+
+
 def paste(face: np.ndarray, background: np.ndarray, rng) -> tuple[np.ndarray, tuple]:
     """`face` (a square crop) scaled to 30-50 % of a PICTURE-px copy of `background` at a random place, its edges
     feathered over the outer 15 % and its black (outside-the-photo) parts left out, so that no square seam is drawn;
@@ -167,11 +173,9 @@ def paste(face: np.ndarray, background: np.ndarray, rng) -> tuple[np.ndarray, tu
     canvas = np.asarray(Image.fromarray(background).resize((PICTURE, PICTURE), Image.BILINEAR), np.float32)
     side = int(rng.uniform(0.3, 0.5) * PICTURE)
     scaled = np.asarray(Image.fromarray(face).resize((side, side), Image.BILINEAR), np.float32)
-    ramp = np.clip(np.minimum(np.arange(side), np.arange(side)[::-1]) / (0.15 * side), 0, 1)
-    alpha = np.minimum.outer(ramp, ramp)
     photo = np.asarray(Image.fromarray((scaled.max(axis=2) > 8).astype(np.uint8) * 255).filter(
         ImageFilter.GaussianBlur(2)), np.float32) / 255
-    alpha = (alpha * photo)[..., None]
+    alpha = (feather(side) * photo)[..., None]
     x0, y0 = (int(v) for v in rng.integers(0, PICTURE - side + 1, 2))
     region = canvas[y0:y0 + side, x0:x0 + side]
     canvas[y0:y0 + side, x0:x0 + side] = alpha * scaled + (1 - alpha) * region
@@ -186,8 +190,7 @@ def extend(face: np.ndarray, rng) -> tuple[np.ndarray, tuple]:
     left, top = (int(v) for v in rng.integers(spare // 5, spare - spare // 5 + 1, 2))
     padded = np.pad(face, ((top, spare - top), (left, spare - left), (0, 0)), mode="edge")
     surround = np.asarray(Image.fromarray(padded).filter(ImageFilter.GaussianBlur(8)), np.float32)
-    ramp = np.clip(np.minimum(np.arange(side), np.arange(side)[::-1]) / (0.15 * side), 0, 1)
-    alpha = np.minimum.outer(ramp, ramp)[..., None]
+    alpha = feather(side)[..., None]
     region = surround[top:top + side, left:left + side]
     surround[top:top + side, left:left + side] = alpha * face + (1 - alpha) * region
     return np.clip(surround, 0, 255).astype(np.uint8), (left, top, left + side, top + side)
