@@ -10,13 +10,13 @@ tools/detector-under-occlusion.py); second_heavy, the second occlusion test that
 40-50 %). The images go to a temporary folder and `occlumesh landmarks` runs once per level with a config keeping every
 detection (min_face_score = 0); each face line carries the one-pass face score of the crop the verifier scores, so the
 faces reported at a threshold T are those scoring at least T (what a run with min_face_score = T reports, up to the
-four-face limit, except that the verifier scores the mean of the crop and its mirror image). With `--min-face-score T --thresholds 0` the verifier
-decides, as the daemon does; `--tracking KEY=VALUE` adds [tracking] keys (e.g. reframe_face_score=true). An image is
-missed when no face is reported; "no match" also counts a reported face whose box overlaps the 68 ground-truth
-landmarks' box with IoU < 0.5 as a miss. Yaw bins as the benchmark: [0, 30], (30, 60], (60, 90] degrees. The last
-column is the accuracy of what is reported: the 68-point NME (normalised by sqrt(w h) of the ground-truth landmark box,
-mean of the three yaw bins) of the best-overlapping matched face, over the images that have one, the issue's "its own
-detector" row.
+four-face limit, except that the verifier scores the mean of the crop and its mirror image). With `--min-face-score T
+--thresholds 0` the verifier decides, as the daemon does; `--tracking KEY=VALUE` adds [tracking] keys (e.g.
+reframe_face_score=true). An image is missed when no face is reported; "no match" also counts a reported face whose
+box overlaps the 68 ground-truth landmarks' box with IoU < 0.5 as a miss. Yaw bins as the benchmark: [0, 30], (30,
+60], (60, 90] degrees. The last column is the accuracy of what is reported: the 68-point NME (normalised by sqrt(w h)
+of the ground-truth landmark box, mean of the three yaw bins) of the best-overlapping matched face, over the images
+that have one, the issue's "its own detector" row.
 """
 import argparse
 import json

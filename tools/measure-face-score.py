@@ -197,9 +197,9 @@ def extend(face: np.ndarray, rng) -> tuple[np.ndarray, tuple]:
 
 
 def picture_sets(face_sets: dict, backgrounds: list, seed: int) -> dict:
-    """Each face set's faces inside whole pictures, as (picture, the square the face's crop covers) pairs (a face a
-    third of the picture, as in a photo, not filling it):
-    pasted on a clip background, and extended by its own blurred edges. Two constructions with different flaws (a
+    """Each face set's faces inside whole pictures (a face a third of the picture, as in a photo, not filling it), as
+    (picture, the square the face's crop covers) pairs: pasted on a clip background, and extended by its own blurred
+    edges. Two constructions with different flaws (a
     blended edge on a foreign background; a streaked surround): a decision should hold on both. (Reflecting the crop
     outwards was tried and left: at this size it repeats the face, mirrored, around it.)"""
     rng = np.random.default_rng(seed + 2)

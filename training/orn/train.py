@@ -29,8 +29,9 @@ and `trainable`: "all" (the default) or "face": only the face output's row of th
 every BatchNorm statistic stays as `init` left it, so the landmarks cannot move), for retuning the face score of a
 network whose landmarks are worth keeping, and `framing`: {"scale": s, "shift": d, "fill": f}, how far each training
 crop's zoom (exp(±s)) and shift (±d of the crop per axis) are jittered, and whether what a zoomed-out or shifted crop
-shows beyond the photo's crop is black or the crop mirrored at its edges ("reflect") — the daemon frames a new face on the detector's box, which on
-a covered face in a whole picture sits further off than the default (0.1, 0.05) reaches (docs/face-tracking.md), and
+shows beyond the photo's crop is black or the crop mirrored at its edges ("reflect") — the daemon frames a new face on
+the detector's box, which on a covered face in a whole picture sits further off than the default (0.1, 0.05) reaches
+(docs/face-tracking.md), and
 `negatives_framed`: the background crops get the same zoom, shift and fill as the faces (otherwise only a mirror), so
 that a wider framing cannot become a sign of a face.
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
