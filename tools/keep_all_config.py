@@ -1,9 +1,14 @@
-"""The daemon config the face-score tools run `occlumesh landmarks` with, and their `--tracking KEY=VALUE` option.
+"""The daemon config the face-score tools run `occlumesh landmarks` with, their `--tracking KEY=VALUE` option, and
+the run itself.
 
-Shared by tools/measure-face-score.py and tools/landmarks-misses-aflw.py, so that both write the same config.
+Shared by tools/measure-face-score.py and tools/landmarks-misses-aflw.py, so that both write the same config and read
+the same output.
 """
 import argparse
+import json
 import re
+import subprocess
+from pathlib import Path
 
 # The [tracking] keys the tools set themselves; --tracking may not set them again (a TOML key twice is an error).
 WRITTEN = ("min_confidence", "min_face_score", "lost_face_score")
@@ -41,3 +46,16 @@ def keep_all_config(min_confidence: float, min_face_score: float, tracking: list
     if mirror_average:
         lines += ["[model]", "mirror_average = true"]
     return "\n".join(lines) + "\n"
+
+
+def run_landmarks(binary, models, images: Path, config: Path, out: Path, boxes=None) -> list[dict]:
+    """`occlumesh landmarks` on the folder `images` with `config` (and `--boxes` where given), its JSON lines
+    written to `out` and returned, one record per image; exits with the tool's error when it fails."""
+    command = [str(binary), "landmarks", str(images), "--jsonl", str(out), "--models", str(models),
+               "--config", str(config)]
+    if boxes:
+        command += ["--boxes", str(boxes)]
+    run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+    if run.returncode:
+        raise SystemExit(f"occlumesh landmarks failed ({run.returncode}): {run.stderr.strip()}")
+    return [json.loads(line) for line in Path(out).read_text().splitlines()]

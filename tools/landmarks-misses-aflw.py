@@ -20,7 +20,6 @@ that have one, the issue's "its own detector" row.
 """
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "training"))
 
 from orn import occlusion, paths, second_test  # noqa: E402
-from keep_all_config import add_config_options, keep_all_config  # noqa: E402
+from keep_all_config import add_config_options, keep_all_config, run_landmarks  # noqa: E402
 
 LEVELS = {"clean": None, "heavy": (0.4, 0.6), "second_heavy": (0.4, 0.5)}
 BINS = ((0, 30), (30, 60), (60, 90))
@@ -111,15 +110,8 @@ def run_level(args, level, index, labels, points):
             name = str(labels["names"][i])
             image = np.asarray(Image.open(paths.AFLW2000 / "images" / name).convert("RGB"))
             Image.fromarray(occluded(level, image, points[i], 30_000 + int(i))).save(images / (Path(name).stem + ".png"))
-        out = Path(folder) / "out.jsonl"
-        run = subprocess.run([args.binary, "landmarks", str(images), "--jsonl", str(out), "--models", args.models,
-                              "--config", str(config)], stderr=subprocess.PIPE, text=True)
-        if run.returncode:
-            raise SystemExit(f"occlumesh landmarks failed ({run.returncode}): {run.stderr.strip()}")
-        faces = {}
-        for line in out.read_text().splitlines():
-            record = json.loads(line)
-            faces[Path(record["source"]).stem + ".jpg"] = record["faces"]
+        records = run_landmarks(args.binary, args.models, images, config, Path(folder) / "out.jsonl")
+        faces = {Path(record["source"]).stem + ".jpg": record["faces"] for record in records}
     return faces
 
 

@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from orn import negatives, occlusion, paths  # noqa: E402
 from orn.validate import LEVELS, occluded, validation_crops  # noqa: E402
-from keep_all_config import add_config_options, keep_all_config  # noqa: E402
+from keep_all_config import add_config_options, keep_all_config, run_landmarks  # noqa: E402
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SIDE = 256
@@ -220,16 +220,8 @@ def landmarks(binary, models, folder: Path, config: Path, boxes=None, inside=Non
     """Per image file name: the face scores of the faces `occlumesh landmarks` reports; with `inside` (file name ->
     square x0, y0, x1, y1), only those whose box is centred in the file's square."""
     out = folder.parent / f"{Path(boxes).stem if boxes else folder.name}.jsonl"
-    command = [binary, "landmarks", str(folder), "--jsonl", str(out), "--models", str(models),
-               "--config", str(config)]
-    if boxes:
-        command += ["--boxes", str(boxes)]
-    run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
-    if run.returncode:
-        raise SystemExit(f"occlumesh landmarks failed ({run.returncode}): {run.stderr.strip()}")
     scores = {}
-    for line in out.read_text().splitlines():
-        record = json.loads(line)
+    for record in run_landmarks(binary, models, folder, config, out, boxes):
         faces = record["faces"]
         if inside is not None:
             x0, y0, x1, y1 = inside[record["source"]]
