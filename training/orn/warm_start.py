@@ -8,10 +8,13 @@ sqrt(sigma^2 + eps) and bias = mu + the folded bias. In eval mode BN(x) = x + bi
 training mode, on batches like the calibration batch, nearly so. Outputs the file lacks (a head row added since,
 e.g. `face`) keep their fresh initialisation.
 """
+import os
+
 import numpy as np
 import torch
 from torch import nn
 
+from . import paths
 from .model import ORN
 
 
@@ -85,12 +88,21 @@ def max_difference(model: ORN, onnx_path, inputs: np.ndarray) -> float:
 def checkpoint_from_onnx(onnx_path, sidecar_path, out_path) -> None:
     """A training checkpoint (model weights and meta, no optimizer) holding an exported model, so that validation
     and evaluation score a shipped model whose checkpoint is gone through the same code as a new one. The meta says
-    which landmark definition it was trained with (models before the calibration: ICT's own vertices)."""
+    which landmark definition it was trained with (models before the calibration: ICT's own vertices). The landmark
+    definition the sidecar carries is written beside the checkpoint (`landmarks68.npz`) and named in its config, so
+    the checkpoint reads out as the shipped model does even where the run's own definition file is gone."""
+    import copy
     import json
     from pathlib import Path
     from .model import ModelConfig
     sidecar = json.load(open(sidecar_path))
-    training = sidecar["training"]
+    training = copy.deepcopy(sidecar["training"])
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    if "landmark_definition" in sidecar:
+        definition = Path(out_path).resolve().parent / "landmarks68.npz"
+        np.savez(definition, vertices=np.asarray(sidecar["landmark_definition"]["vertices"], np.int64),
+                 weights=np.asarray(sidecar["landmark_definition"]["weights"], np.float32))
+        training["config"]["landmark_definition"] = os.path.relpath(definition, paths.TRAINING)
     model = ORN(ModelConfig(**training["config"]["model"]))
     size = training["config"]["model"]["input"]
     load_onnx(model, onnx_path, torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (8, 3, size, size))
@@ -99,7 +111,6 @@ def checkpoint_from_onnx(onnx_path, sidecar_path, out_path) -> None:
     meta = dict(config=training["config"], data_hash=sidecar.get("data_hash"), landmarks=landmarks,
                 params=training.get("params"), macs=training.get("macs"), train_images=training.get("train_images"),
                 source=str(onnx_path))
-    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     torch.save(dict(model=model.state_dict(), state=dict(step=training.get("steps", 0), elapsed=0.0), meta=meta),
                out_path)
 

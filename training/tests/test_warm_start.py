@@ -47,3 +47,16 @@ def test_checkpoint_from_onnx_scores_like_the_file(tmp_path):
     assert checkpoint["meta"]["landmarks"] in ("ict", "calibrated")
     x = np.random.default_rng(3).uniform(-1, 1, (2, 3, 128, 128)).astype(np.float32)
     assert warm_start.max_difference(model, ONNX, x) < 1e-4
+
+
+def test_checkpoint_from_onnx_reads_out_with_the_sidecars_definition(tmp_path):
+    """The run that trained a shipped model may be gone with its definition file; the checkpoint made from the
+    export must still read its landmarks out as the sidecar says."""
+    from orn import facemodel
+    out = tmp_path / "ckpt.pt"
+    warm_start.checkpoint_from_onnx(ONNX, ONNX.with_suffix(".json"), out)
+    config = torch.load(out, map_location="cpu", weights_only=False)["meta"]["config"]
+    definition = facemodel.landmark_definition(facemodel.readout_definition(config))
+    shipped = json.loads(ONNX.with_suffix(".json").read_text())["landmark_definition"]
+    assert np.array_equal(definition["vertices"], np.asarray(shipped["vertices"]))
+    assert np.allclose(definition["weights"], np.asarray(shipped["weights"]))
