@@ -11,7 +11,9 @@ struct DetectCommand: ParsableCommand {
         abstract: "Find faces in an image, a folder of images, or a video, one line per image or frame.",
         discussion: """
             With --json each line is {"source": "image00002.jpg", "frame": 0, "faces": [{"box": [x0, y0, x1, y1], \
-            "score": 0.98}]}: boxes in image pixels, best face first, source the file name. Faces come from BlazeFace \
+            "score": 0.98, "keypoints": [[x, y], …]}]}: boxes and keypoints in image pixels, best face first, source \
+            the file name; the keypoints are the detector's six (the subject's right eye, left eye, nose tip, mouth \
+            centre, right ear tragion, left ear tragion, as its sidecar names them). Faces come from BlazeFace \
             (the short-range network fine-tuned for occluded faces, or MediaPipe's full-range one) run by occlumesh's own \
             inference engine.
             """)
@@ -90,13 +92,15 @@ struct DetectCommand: ParsableCommand {
         }
     }
 
-    /// `{"source": …, "frame": …, "faces": [{"box": [x0, y0, x1, y1], "score": …}]}`, keys in that order.
+    /// `{"source": …, "frame": …, "faces": [{"box": [x0, y0, x1, y1], "score": …, "keypoints": [[x, y], …]}]}`, keys
+    /// in that order.
     static func jsonLine(source: String, frame: Int, faces: [FaceDetection]) -> String {
         let quoted = String(decoding: (try? JSONEncoder().encode(source)) ?? Data("\"\"".utf8), as: UTF8.self)
         let list = faces.map { face in
             let box = [face.box.minimum.x, face.box.minimum.y, face.box.maximum.x, face.box.maximum.y]
                 .map { String(format: "%.1f", $0) }.joined(separator: ", ")
-            return #"{"box": [\#(box)], "score": \#(String(format: "%.4f", face.score))}"#
+            let keypoints = face.keypoints.map { String(format: "[%.1f, %.1f]", $0.x, $0.y) }.joined(separator: ", ")
+            return #"{"box": [\#(box)], "score": \#(String(format: "%.4f", face.score)), "keypoints": [\#(keypoints)]}"#
         }.joined(separator: ", ")
         return #"{"source": \#(quoted), "frame": \#(frame), "faces": [\#(list)]}"#
     }

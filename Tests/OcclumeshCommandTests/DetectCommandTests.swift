@@ -11,6 +11,7 @@ struct DetectCommandTests {
         struct Face: Decodable, Equatable {
             let box: [Float]
             let score: Float
+            let keypoints: [[Float]]
         }
         let source: String
         let frame: Int
@@ -67,6 +68,14 @@ struct DetectCommandTests {
         let box = try #require(lines.first?.faces.first?.box)
         #expect(box[0] < 233 && 233 < box[2] && box[1] < 271 && 271 < box[3], "\(box)")
         #expect(lines[0].faces[0].score >= 0.5)
+        // Its eye centres (means of landmarks 36–41 and 42–47), nose tip (30) and mouth centre (48–67): the detector's
+        // first four keypoints, in that order, within a tenth of the landmarks' span (223 × 208 px) of each.
+        let keypoints = lines[0].faces[0].keypoints
+        #expect(keypoints.count == 6 && keypoints.allSatisfy { $0.count == 2 }, "\(keypoints)")
+        let truth: [[Float]] = [[181.1, 203.1], [282.3, 212.8], [225.1, 281.8], [217.5, 319.6]]
+        for (point, expected) in zip(keypoints, truth) {
+            #expect(hypot(point[0] - expected[0], point[1] - expected[1]) < 21, "\(point) against \(expected)")
+        }
     }
 
     @Test("a video gives one line per frame, numbered from 0",
