@@ -255,7 +255,9 @@ public final class Pipeline: Sendable {
             // Files: the observations of the frame two back decide this frame's crops and track ends, on every run alike.
             return (frame, isLive || !usesFeedback ? feedback.drain() : feedback.drain(waitingFor: frame.index - 2))
         }, process: { (frame, observations) throws(PipelineError) in
-            [try stage.process(frame, observations: observations)]
+            let tracked = try stage.process(frame, observations: observations)
+            recorder.tracking(stage.work)
+            return [tracked]
         })
     }
 

@@ -20,6 +20,26 @@ public enum PipelineStage: Int, CaseIterable, Sendable {
     public var name: String { String(describing: self) }
 }
 
+/// The detector and regressor runs the tracking stage spent on finding and confirming faces, since the pipeline
+/// started: the work behind a tracking stage that costs more than usual (a scene without faces, where the extra views
+/// and the full-range detector are tried; many new detections, each checked by the regressor).
+public struct TrackingWork: Sendable, Equatable {
+    /// Frames the short-range detector ran on.
+    public var detectorRuns: UInt64 = 0
+    /// Detector runs on other views of a frame (its mirror image, the frame turned) where it found nothing.
+    public var secondLookRuns: UInt64 = 0
+    /// Runs of the full-range detector, tried after those views.
+    public var fallbackRuns: UInt64 = 0
+    /// New detections whose crops the regressor scored (`tracking.min_face_score`).
+    public var faceChecks: UInt64 = 0
+    /// Of them, those scored again on the crop framed on their regressed landmarks (`tracking.reframe_face_score`),
+    /// and those that passed on that second look.
+    public var faceSecondLooks: UInt64 = 0, faceSecondLookPasses: UInt64 = 0
+
+    /// No work yet.
+    public init() {}
+}
+
 /// The pipeline's counters: frames in, out and dropped, time spent per stage, capture→publish latency.
 public struct PipelineStatistics: Sendable, Equatable {
     /// Frames the decode stage handed on to tracking (a frame read while a stop ended its pacing wait is not one).
@@ -38,6 +58,8 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var stageFrames = [UInt64](repeating: 0, count: PipelineStage.allCases.count)
     /// Recent capture→sink latencies in seconds (the last `latencyWindow`).
     public var recentLatencies: [Double] = []
+    /// What finding and confirming faces took so far.
+    public var tracking = TrackingWork()
     /// Monotonic time the first frame was handed on to tracking, and the last one reached the sink (0 before).
     public var firstFrameTime = 0.0, lastFrameTime = 0.0
 
@@ -62,8 +84,10 @@ public struct PipelineStatistics: Sendable, Equatable {
         return stageFrames[index] == 0 ? 0 : 1000 * stageSeconds[index] / Double(stageFrames[index])
     }
 
-    /// The counters of the status message (`frames_in`, `frames_out`, `frames_dropped`, `stage_<name>_ms`,
-    /// `latency_p50_ms`, `latency_p99_ms`, and `fps` given by the caller, who knows the interval).
+    /// The counters of the status message (`frames_in`, `frames_out`, `frames_dropped`, `faces_rejected`,
+    /// `stage_<name>_ms`, `latency_p50_ms`, `latency_p99_ms`, the tracking work's `detector_runs`,
+    /// `detector_second_look_runs`, `detector_fallback_runs`, `face_checks`, `face_second_looks` and
+    /// `face_second_look_passes`, and `fps` given by the caller, who knows the interval).
     public func counters(framesPerSecond: Double) -> [StatusCounter] {
         var counters = [
             StatusCounter("frames_in", Double(framesIn)), StatusCounter("frames_out", Double(framesOut)),
@@ -75,6 +99,14 @@ public struct PipelineStatistics: Sendable, Equatable {
         }
         counters.append(StatusCounter("latency_p50_ms", 1000 * latencyQuantile(0.5)))
         counters.append(StatusCounter("latency_p99_ms", 1000 * latencyQuantile(0.99)))
+        counters += [
+            StatusCounter("detector_runs", Double(tracking.detectorRuns)),
+            StatusCounter("detector_second_look_runs", Double(tracking.secondLookRuns)),
+            StatusCounter("detector_fallback_runs", Double(tracking.fallbackRuns)),
+            StatusCounter("face_checks", Double(tracking.faceChecks)),
+            StatusCounter("face_second_looks", Double(tracking.faceSecondLooks)),
+            StatusCounter("face_second_look_passes", Double(tracking.faceSecondLookPasses)),
+        ]
         return counters
     }
 
@@ -83,7 +115,9 @@ public struct PipelineStatistics: Sendable, Equatable {
         let stages = PipelineStage.allCases.map { "\($0.name) \(format(stageMilliseconds($0)))" }.joined(separator: ", ")
         let rejected = facesRejected > 0 ? " (\(facesRejected) skipped: regressor output unusable)" : ""
         return "frames in \(framesIn), out \(framesOut), dropped \(framesDropped), faces \(facesOut)\(rejected), \(format(framesPerSecond)) fps; "
-            + "ms per frame: \(stages); latency p50 \(format(1000 * latencyQuantile(0.5))) ms, p99 \(format(1000 * latencyQuantile(0.99))) ms"
+            + "ms per frame: \(stages); latency p50 \(format(1000 * latencyQuantile(0.5))) ms, p99 \(format(1000 * latencyQuantile(0.99))) ms; "
+            + "detector runs \(tracking.detectorRuns) (other views \(tracking.secondLookRuns), full range \(tracking.fallbackRuns)), "
+            + "face checks \(tracking.faceChecks) (second looks \(tracking.faceSecondLooks), \(tracking.faceSecondLookPasses) passed)"
     }
 
     private func format(_ value: Double) -> String {
@@ -118,6 +152,10 @@ final class StatisticsRecorder: Sendable {
     func facesRejected(_ count: Int) {
         guard count > 0 else { return }
         state.withLock { $0.facesRejected += UInt64(count) }
+    }
+
+    func tracking(_ work: TrackingWork) {
+        state.withLock { $0.tracking = work }
     }
 
     func frameOut(latency: Double, faces: Int) {

@@ -92,6 +92,18 @@ public final class TrackingStage {
     /// Whether new faces are checked with the regressor's face score.
     public var verifiesFaces: Bool { verifier != nil }
 
+    /// The detector and regressor runs spent on finding and confirming faces so far.
+    public var work: TrackingWork {
+        var work = TrackingWork()
+        work.detectorRuns = UInt64(tracker.detectorRuns)
+        work.secondLookRuns = UInt64(tracker.secondLookRuns)
+        work.fallbackRuns = UInt64(tracker.fallbackRuns)
+        work.faceChecks = UInt64(tracker.verifications)
+        work.faceSecondLooks = UInt64(verifier?.secondLooks ?? 0)
+        work.faceSecondLookPasses = UInt64(verifier?.reframedPasses ?? 0)
+        return work
+    }
+
     /// Changes the detectors' minimum score (a reload).
     public func update(minimumDetectionScore: Float) {
         detector.minimumScore = minimumDetectionScore

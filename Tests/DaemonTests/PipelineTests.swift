@@ -2,6 +2,7 @@ import FaceModel
 import FacePipeline
 import FaceTracking
 import Foundation
+import MeshProtocol
 import Synchronization
 import Testing
 import VideoIngest
@@ -46,6 +47,8 @@ struct PipelineTests {
         let withFaces = frames.filter { !$0.faces.isEmpty }
         #expect(withFaces.count == 30, "faces in \(withFaces.count) of 30 frames")
         #expect(Set(withFaces.flatMap { $0.published.faces.map(\.trackIdentifier) }) == [1])
+        // The detector ran on frame 0 at least, and the regressor checked the face it found before it became a track.
+        #expect(statistics.tracking.detectorRuns >= 1 && statistics.tracking.faceChecks >= 1, "\(statistics.tracking)")
         for frame in withFaces {
             let face = frame.published.faces[0]
             #expect(face.landmarks.count == 68 && face.landmarkVisibility.count == 68 && face.vertices.count == 11248)
@@ -61,6 +64,28 @@ struct PipelineTests {
         let again = try Self.run(clip, live: false).frames
         let same = again.map(\.published.faces) == frames.map(\.published.faces)
         #expect(same, "file output is deterministic")
+    }
+
+    @Test("a clip without a face: the other views and the full-range detector are tried, and the counters say so")
+    func faceFreeClipCountsTheExtraLooks() throws {
+        var settings = try Self.settings()
+        settings.fallbackDetectorSidecarPath = TestResources.models.appendingPathComponent("face_detection_full_range.json").path
+        let sink = CollectingSink()
+        let path = TestResources.repositoryRoot.appendingPathComponent("samples/sample.mp4").path
+        let pipeline = try Pipeline(source: try FFmpegSource(input: path), inputName: path, settings: settings,
+                                    models: try PipelineModels(settings: settings), sink: sink)
+        pipeline.run()
+        if let failure = pipeline.wait() { throw failure }
+        let frames = sink.frames.withLock { $0 }, statistics = pipeline.statistics
+        #expect(frames.count == 50 && frames.allSatisfy(\.faces.isEmpty))
+        let work = statistics.tracking
+        #expect(work.detectorRuns >= 1 && work.secondLookRuns >= work.fallbackRuns && work.fallbackRuns >= 1, "\(work)")
+        let counters = Dictionary(uniqueKeysWithValues: statistics.counters(framesPerSecond: 0).map { ($0.name, $0.value) })
+        #expect(counters["detector_runs"] == Double(work.detectorRuns))
+        #expect(counters["detector_second_look_runs"] == Double(work.secondLookRuns))
+        #expect(counters["detector_fallback_runs"] == Double(work.fallbackRuns))
+        #expect(counters["face_checks"] == Double(work.faceChecks))
+        #expect(statistics.summary(framesPerSecond: 0).contains("full range \(work.fallbackRuns)"))
     }
 
     @Test("the face's box keeps its size through 120 frames (no drift of the crop from frame to frame)")
