@@ -190,13 +190,33 @@ class Geometry:
         return A, b
 
 
-FRAMING = (0.1, 0.05)  # log-scale and per-axis shift (crop fractions) of the training framing's jitter
+@dataclass(frozen=True)
+class Framing:
+    """How a training crop is framed: its zoom jittered by exp(±scale), its centre shifted by up to ±shift of the crop
+    per axis (with a rotation of ±15° and a mirror half the time, `random_geometry`), and what it shows beyond the
+    photo's crop, `fill` "black" or "reflect" (`warp`). One value per run, used for faces and, where a config frames
+    them too, for background crops, so that the framing itself is no sign of a face."""
+    scale: float = 0.1
+    shift: float = 0.05
+    fill: str = "black"
+
+    def __post_init__(self):
+        if not (0 <= self.scale <= 0.5 and 0 <= self.shift <= 0.25 and self.fill in ("black", "reflect")):
+            raise ValueError(f"framing needs 0 <= scale <= 0.5, 0 <= shift <= 0.25 and fill black or reflect, "
+                             f"not {self}")
+
+    def frame(self, image: np.ndarray, rng, out: int = INPUT) -> np.ndarray:
+        """`image` (a square crop) under a random geometry of this framing, out x out."""
+        return warp(np.ascontiguousarray(image), random_geometry(rng, framing=self), out, self.fill)
 
 
-def random_geometry(rng, strength=1.0, framing=FRAMING) -> Geometry:
-    """A random augmentation: zoom exp(±framing[0]), rotation ±15°, shift ±framing[1] of the crop per axis, a mirror
-    half the time (all scaled by `strength`)."""
-    scale, shift = framing
+FRAMING = Framing()  # the training framing's jitter unless a config sets another
+
+
+def random_geometry(rng, strength=1.0, framing: Framing = FRAMING) -> Geometry:
+    """A random augmentation: zoom exp(±framing.scale), rotation ±15°, shift ±framing.shift of the crop per axis, a
+    mirror half the time (all scaled by `strength`)."""
+    scale, shift = framing.scale, framing.shift
     return Geometry(k=float(np.exp(rng.uniform(-scale, scale) * strength)), theta=float(np.radians(rng.uniform(-15, 15) * strength)),
                     d=(rng.uniform(-shift, shift, 2) * strength).astype(np.float32), flip=bool(rng.uniform() < 0.5 * strength))
 
@@ -267,17 +287,17 @@ def in_crop(lm: np.ndarray) -> np.ndarray:
 
 def make_batch(images, lab: Labels, idx, rng, flip_expr, copies: int = 1, occlude_p: float = 0.0,
                families=occlusion.TRAIN_FAMILIES, coverage=(0.1, 0.6), augment: bool = True, out: int = INPUT,
-               clean_first: bool = False, edge_bands: float = 0.0, framing=FRAMING, fill: str = "black") -> dict:
+               clean_first: bool = False, edge_bands: float = 0.0, framing: Framing = FRAMING) -> dict:
     """A batch of len(idx) * copies samples, copies of one face adjacent (group g = rows g*copies ... +copies-1).
     Copies share geometry (so they share every label) and differ in occlusion and photometrics. With `clean_first`
     the first copy of each face is never occluded (the clean anchor of losses.anchor). An `edge_bands` share of the
     copies that may be occluded also gets black bands along its edges (`occlusion.frame_edge_bands`: a face at the
     frame's edge, as the daemon crops it); landmarks under a band are not visible. `framing` sets how far the crop's
-    zoom and shift are jittered (`random_geometry`), `fill` what the crop shows beyond the photo's crop (`warp`)."""
+    zoom and shift are jittered and what it shows beyond the photo's crop (`Framing`)."""
     xs, vis, targets = [], [], []
     for i in idx:
         g = random_geometry(rng, framing=framing) if augment else IDENTITY_GEOMETRY
-        base = warp(images[i], g, out, fill)
+        base = warp(images[i], g, out, framing.fill)
         t = transform_labels(lab, i, g, flip_expr)
         px = t["lm68"] * out
         for c in range(copies):

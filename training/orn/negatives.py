@@ -209,11 +209,12 @@ def black_bands(image: np.ndarray, rng, widest: float = 0.25) -> np.ndarray:
 
 
 def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.INPUT,
-         defocused: float = 0.0, layout: np.ndarray | None = None, banded: float = 0.0) -> np.ndarray:
+         defocused: float = 0.0, layout: np.ndarray | None = None, banded: float = 0.0,
+         framing: data.Framing | None = None) -> np.ndarray:
     """`count` background images (count, out, out, 3) uint8, each from a random source (`video` only when video
-    crops are given, `hands` only when a face `layout` is), a `defocused` share of them blurred (`defocus`, 1-4 px)
-    and a `banded` share given black edge bands (`black_bands`); `faces` are the face crops the other sources cut
-    from (never whole faces)."""
+    crops are given, `hands` only when a face `layout` is), with `framing` framed as the faces of a batch are
+    (`data.Framing.frame`), then a `defocused` share of them blurred (`defocus`, 1-4 px) and a `banded` share given
+    black edge bands (`black_bands`); `faces` are the face crops the other sources cut from (never whole faces)."""
     kinds = (KINDS if len(video) else KINDS[1:]) + (("hands",) if layout is not None else ())
     images = []
     for _ in range(count):
@@ -235,6 +236,8 @@ def make(faces: np.ndarray, video: np.ndarray, count: int, rng, out: int = data.
             image = clutter(rng, out)
         if rng.uniform() < 0.5:
             image = image[:, ::-1]
+        if framing is not None:
+            image = framing.frame(image, rng, out)
         if defocused > 0 and rng.uniform() < defocused:
             image = defocus(np.ascontiguousarray(image), rng)
         if banded > 0 and rng.uniform() < banded:

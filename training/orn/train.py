@@ -55,7 +55,7 @@ DEFAULTS = dict(
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
     negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
-    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=dict(scale=data.FRAMING[0], shift=data.FRAMING[1], fill="black"))
+    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=dict(scale=data.FRAMING.scale, shift=data.FRAMING.shift, fill=data.FRAMING.fill))
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -74,10 +74,7 @@ def load_config(path=None, **overrides) -> dict:
             cfg[k] = v
     if cfg["mode"] == "baseline":
         cfg["copies"], cfg["occlude_p"], cfg["clean_anchor"] = 1, 0.0, False
-    if not (0 <= cfg["framing"]["scale"] <= 0.5 and 0 <= cfg["framing"]["shift"] <= 0.25
-            and cfg["framing"]["fill"] in ("black", "reflect")):
-        raise ValueError(f"framing needs 0 <= scale <= 0.5, 0 <= shift <= 0.25 and fill black or reflect, "
-                         f"not {cfg['framing']}")
+    data.Framing(**cfg["framing"])  # refuses a framing out of range before anything is loaded
     if cfg["trainable"] not in ("all", "face"):
         raise ValueError(f"trainable must be 'all' or 'face', not {cfg['trainable']!r}")
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
@@ -227,6 +224,7 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     families = occlusion.TRAIN_FAMILIES
     background = negatives.load_video("train") if cfg["negatives"] else None
     layout = negatives.mean_layout(lab.lm68[train_idx]) if cfg["negatives_hands"] else None
+    framing = data.Framing(**cfg["framing"])
 
     def save():
         state["elapsed"] = time.time() - t_start
@@ -245,19 +243,13 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], occlude_p, families,
                                        tuple(cfg["coverage"]), out=cfg["model"]["input"],
                                        clean_first=cfg["clean_anchor"], edge_bands=cfg["positives_banded"],
-                                       framing=(cfg["framing"]["scale"], cfg["framing"]["shift"]),
-                                       fill=cfg["framing"]["fill"]), device)
+                                       framing=framing), device)
         x = b["image"]
         if cfg["negatives"]:  # background crops, for the face score only
             sources = images[rng.choice(train_idx, 8)]
-            framed = cfg["negatives_framed"]
             crops = negatives.make(sources, background, cfg["negatives"], rng, cfg["model"]["input"],
-                                   cfg["negatives_defocused"], layout, 0.0 if framed else cfg["negatives_banded"])
-            if framed:  # framed first, then banded at the crop's edges, as the faces are
-                framing = (cfg["framing"]["scale"], cfg["framing"]["shift"])
-                crops = [data.warp(np.ascontiguousarray(c), data.random_geometry(rng, framing=framing),
-                                   cfg["model"]["input"], cfg["framing"]["fill"]) for c in crops]
-                crops = [negatives.black_bands(c, rng) if rng.uniform() < cfg["negatives_banded"] else c for c in crops]
+                                   cfg["negatives_defocused"], layout, cfg["negatives_banded"],
+                                   framing if cfg["negatives_framed"] else None)
             x = torch.cat([x, torch.from_numpy(data.normalise(np.stack([data.photometric(c, rng) for c in crops])))
                            .to(device)])
         pred = model(x)

@@ -190,19 +190,19 @@ def test_fused_labels_gate_identity_on_mediapipe_only_where_its_points_shaped_th
 def test_framing_sets_how_far_zoom_and_shift_are_jittered():
     rng = np.random.default_rng(0)
     default = [data.random_geometry(rng) for _ in range(400)]
-    wide = [data.random_geometry(rng, framing=(0.3, 0.15)) for _ in range(400)]
-    for geometries, (scale, shift) in ((default, data.FRAMING), (wide, (0.3, 0.15))):
+    wide = [data.random_geometry(rng, framing=data.Framing(0.3, 0.15)) for _ in range(400)]
+    for geometries, (scale, shift) in ((default, (data.FRAMING.scale, data.FRAMING.shift)), (wide, (0.3, 0.15))):
         zooms = np.log([g.k for g in geometries])
         shifts = np.abs(np.stack([g.d for g in geometries]))
         assert zooms.min() >= -scale and zooms.max() <= scale and shifts.max() <= shift
         assert zooms.max() > 0.9 * scale and shifts.max() > 0.9 * shift, "the whole range is drawn"
-    still = data.random_geometry(rng, framing=(0.0, 0.0))
+    still = data.random_geometry(rng, framing=data.Framing(0.0, 0.0))
     assert still.k == 1.0 and not still.d.any()
 
 
 def test_a_framing_out_of_range_is_refused():
     from orn import train
-    assert train.load_config(None)["framing"] == {"scale": data.FRAMING[0], "shift": data.FRAMING[1], "fill": "black"}
+    assert train.load_config(None)["framing"] == {"scale": data.FRAMING.scale, "shift": data.FRAMING.shift, "fill": "black"}
     with pytest.raises(ValueError, match="framing"):
         train.load_config(None, framing={"shift": 0.8})
     with pytest.raises(ValueError, match="framing"):
@@ -234,7 +234,7 @@ def test_a_landmark_outside_the_photos_crop_stays_hidden_when_zoomed_out():
     lab.lm68[0, 8] = (0.5, 1.05)  # the chin just below the crop, as in 320 of the fused training crops
     images = np.random.default_rng(2).integers(60, 200, (3, 120, 120, 3), dtype=np.uint8)
     b = data.make_batch(images, lab, [0] * 32, np.random.default_rng(3), np.arange(53), copies=1, out=120,
-                        framing=(0.5, 0.0), fill="reflect")
+                        framing=data.Framing(0.5, 0.0, "reflect"))
     zoomed_in_crop = data.in_crop(b["lm68"][:, 8])
     assert zoomed_in_crop.any(), "some zoom-outs bring the chin into the output"
     assert not b["visible"][:, 8].any(), "on mirrored pixels it is not visible"

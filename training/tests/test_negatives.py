@@ -1,7 +1,7 @@
 """Background crops for the face score, and the ROC summary, on made-up images and scores."""
 import numpy as np
 
-from orn import face_score, negatives
+from orn import data, face_score, negatives
 
 
 def face_like(n=4, side=120, seed=0):
@@ -30,6 +30,23 @@ def test_defocused_negatives_lose_their_fine_detail():
     sharp = negatives.make(faces, face_like(2, seed=5), 20, np.random.default_rng(4), out=120)
     blurred = negatives.make(faces, face_like(2, seed=5), 20, np.random.default_rng(4), out=120, defocused=1.0)
     assert roughness(blurred) < 0.5 * roughness(sharp)
+
+
+def test_framed_negatives_show_the_framings_fill_beyond_their_crop():
+    """With a framing, each background crop is zoomed, turned and shifted as the faces are: the same draws with a
+    black and a mirrored fill differ only where the crop was left (and along its edge, where sampling mixes the two),
+    and there the black one is black."""
+    faces = face_like()
+
+    def framed(fill):
+        return negatives.make(faces, face_like(2, seed=5), 20, np.random.default_rng(4), out=128,
+                              framing=data.Framing(0.5, 0.25, fill))
+    black, mirrored = framed("black"), framed("reflect")
+    beyond = (black != mirrored).any(-1)
+    assert beyond.any(axis=(1, 2)).mean() > 0.5, "most crops reach beyond their source"
+    assert (black[beyond] == 0).all(-1).mean() > 0.9
+    unframed = negatives.make(faces, face_like(2, seed=5), 20, np.random.default_rng(4), out=128)
+    assert (unframed != black).any()
 
 
 def test_mosaic_keeps_the_pixels_and_moves_them():

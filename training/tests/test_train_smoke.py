@@ -209,9 +209,9 @@ def test_a_run_frames_faces_and_background_alike(tiny_dataset, tmp_path):
     finally:
         paths.RUNS, data.warp, negatives.black_bands = saved, warp, bands
     assert result["steps"] == 4
-    # Per step the faces (120-px crops) are warped, then the four negatives (made at the input's 128 px) warped with
-    # the same fill and only then banded, all of them at 1.0.
-    negative_then_bands = [("warp", "reflect", 128)] * 4 + [("bands",)] * 4
+    # Per step the faces (120-px crops) are warped, then each of the four negatives (made at the input's 128 px) is
+    # warped with the same fill and only then banded, all of them at 1.0.
+    negative_then_bands = [("warp", "reflect", 128), ("bands",)] * 4
     runs = [calls[i:i + 8] == negative_then_bands for i in range(len(calls))]
     assert sum(runs) == 4 and calls.count(("bands",)) == 16
     logged = [json.loads(line) for line in (tmp_path / "framed" / "log.jsonl").read_text().splitlines()]
