@@ -109,7 +109,8 @@ extension TrackerConfiguration {
         self.init(detectionInterval: tracking.detectorInterval, maximumUnseenFrames: tracking.trackLossFrames,
                   minimumConfidence: Float(tracking.minimumVisibility), minimumNewFaceScore: Float(tracking.minimumNewFaceScore),
                   instantNewFaceScore: Float(tracking.instantNewFaceScore), minimumFaceScore: Float(tracking.minimumFaceScore),
-                  lostFaceScore: Float(tracking.lostFaceScore), fallbackInterval: tracking.fullRangeInterval)
+                  lostFaceScore: Float(tracking.lostFaceScore), fallbackInterval: tracking.fullRangeInterval,
+                  tiledLook: tracking.tiledLook, tiledMinimumFaceScore: Float(tracking.tiledMinimumFaceScore))
     }
 }
 

@@ -30,6 +30,8 @@ public struct TrackingWork: Sendable, Equatable {
     public var secondLookRuns: UInt64 = 0
     /// Runs of the full-range detector, tried after those views.
     public var fallbackRuns: UInt64 = 0
+    /// Detector runs on the frame's corner tiles, tried last (`tracking.tiled_look`).
+    public var tileRuns: UInt64 = 0
     /// New detections whose crops the regressor scored (`tracking.min_face_score`).
     public var faceChecks: UInt64 = 0
     /// Of them, those scored again on the crop framed on their regressed landmarks (`tracking.reframe_face_score`),
@@ -86,7 +88,7 @@ public struct PipelineStatistics: Sendable, Equatable {
 
     /// The counters of the status message (`frames_in`, `frames_out`, `frames_dropped`, `faces_rejected`,
     /// `stage_<name>_ms`, `latency_p50_ms`, `latency_p99_ms`, the tracking work's `detector_runs`,
-    /// `detector_second_look_runs`, `detector_fallback_runs`, `face_checks`, `face_second_looks` and
+    /// `detector_second_look_runs`, `detector_fallback_runs`, `detector_tile_runs`, `face_checks`, `face_second_looks` and
     /// `face_second_look_passes`, and `fps` given by the caller, who knows the interval).
     public func counters(framesPerSecond: Double) -> [StatusCounter] {
         var counters = [
@@ -103,6 +105,7 @@ public struct PipelineStatistics: Sendable, Equatable {
             StatusCounter("detector_runs", Double(tracking.detectorRuns)),
             StatusCounter("detector_second_look_runs", Double(tracking.secondLookRuns)),
             StatusCounter("detector_fallback_runs", Double(tracking.fallbackRuns)),
+            StatusCounter("detector_tile_runs", Double(tracking.tileRuns)),
             StatusCounter("face_checks", Double(tracking.faceChecks)),
             StatusCounter("face_second_looks", Double(tracking.faceSecondLooks)),
             StatusCounter("face_second_look_passes", Double(tracking.faceSecondLookPasses)),
@@ -116,7 +119,7 @@ public struct PipelineStatistics: Sendable, Equatable {
         let rejected = facesRejected > 0 ? " (\(facesRejected) skipped: regressor output unusable)" : ""
         return "frames in \(framesIn), out \(framesOut), dropped \(framesDropped), faces \(facesOut)\(rejected), \(format(framesPerSecond)) fps; "
             + "ms per frame: \(stages); latency p50 \(format(1000 * latencyQuantile(0.5))) ms, p99 \(format(1000 * latencyQuantile(0.99))) ms; "
-            + "detector runs \(tracking.detectorRuns) (other views \(tracking.secondLookRuns), full range \(tracking.fallbackRuns)), "
+            + "detector runs \(tracking.detectorRuns) (other views \(tracking.secondLookRuns), full range \(tracking.fallbackRuns), tiles \(tracking.tileRuns)), "
             + "face checks \(tracking.faceChecks) (second looks \(tracking.faceSecondLooks), \(tracking.faceSecondLookPasses) passed)"
     }
 

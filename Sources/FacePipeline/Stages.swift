@@ -98,6 +98,7 @@ public final class TrackingStage {
         work.detectorRuns = UInt64(tracker.detectorRuns)
         work.secondLookRuns = UInt64(tracker.secondLookRuns)
         work.fallbackRuns = UInt64(tracker.fallbackRuns)
+        work.tileRuns = UInt64(tracker.tileRuns)
         work.faceChecks = UInt64(tracker.verifications)
         work.faceSecondLooks = UInt64(verifier?.secondLooks ?? 0)
         work.faceSecondLookPasses = UInt64(verifier?.reframedPasses ?? 0)
@@ -169,9 +170,14 @@ public final class TrackingStage {
         do {
             detections = try detector.detect(in: frame)
             if detections.isEmpty { detections = try tracker.lookAgain(in: frame) }
+            var bar = minimumFaceScore
+            if detections.isEmpty {
+                detections = try tracker.lookInTiles(frame)
+                bar = tracker.state.configuration.tiledFaceScoreBar
+            }
             if let verifier {
                 detections = try detections.filter { detection throws(FaceTrackingError) in
-                    try (verifier.faceScore(of: detection, in: frame) ?? 1) >= minimumFaceScore
+                    try (verifier.faceScore(of: detection, in: frame) ?? 1) >= bar
                 }
             }
         } catch {

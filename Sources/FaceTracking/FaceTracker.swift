@@ -25,6 +25,8 @@ public final class FaceTracker {
     public private(set) var secondLookRuns = 0
     /// Number of frames on which the fallback detector ran.
     public private(set) var fallbackRuns = 0
+    /// Number of detector runs on the frame's tiles (`lookInTiles`).
+    public private(set) var tileRuns = 0
     /// Number of detections the verifier was asked about.
     public private(set) var verifications = 0
     private let detector: any FaceDetecting
@@ -57,19 +59,27 @@ public final class FaceTracker {
     @discardableResult
     public func process(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceTrack] {
         var detections: [FaceDetection]?
+        var fromTiles = false
         if state.needsDetection(frame: frame.index) {
             var found = try detector.detect(in: frame)
             detectorRuns += 1
             if found.isEmpty, fallbackDue(frame: frame.index) {
                 lastFallbackFrame = frame.index
                 found = try lookAgain(in: frame)
+                if found.isEmpty {
+                    found = try lookInTiles(frame)
+                    fromTiles = !found.isEmpty
+                }
             }
             detections = found
         }
+        let configuration = state.configuration
         try state.advance(frame: frame.index, detections: detections) { detection throws(FaceTrackingError) -> Float? in
             guard let verifier else { return nil }
             verifications += 1
-            return try verifier.faceScore(of: detection, in: frame)
+            guard let score = try verifier.faceScore(of: detection, in: frame) else { return nil }
+            // A face found only in a tile must reach the tiles' own bar; below it, it counts as no face.
+            return fromTiles && score < configuration.tiledFaceScoreBar ? 0 : score
         }
         return state.tracks
     }
@@ -87,6 +97,39 @@ public final class FaceTracker {
         fallbackRuns += 1
         return try fallbackDetector.detect(in: frame)
     }
+
+    /// The last fallback, with `TrackerConfiguration.tiledLook`, for a frame on which nothing else found a face: the
+    /// detector on each corner rectangle of `tileFraction` of the frame's width and height, its faces mapped back
+    /// onto the frame, those that two tiles both found counted once (the better one). The detector sees the whole
+    /// frame shrunk to its input, so a small face (a person further off, a face a fifth of a photo) falls below the
+    /// sizes it finds reliably; in a tile it is seen 1 / `tileFraction` times as large. Neighbouring tiles overlap
+    /// by 2 · `tileFraction` − 1 of the frame, so a face up to that size lies whole in one of them. Each run counted.
+    public func lookInTiles(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
+        guard state.configuration.tiledLook else { return [] }
+        let tileWidth = Int((Float(frame.width) * Self.tileFraction).rounded())
+        let tileHeight = Int((Float(frame.height) * Self.tileFraction).rounded())
+        guard tileWidth >= 1, tileHeight >= 1 else { return [] }
+        var found: [FaceDetection] = []
+        for (x, y) in [(0, 0), (frame.width - tileWidth, 0), (0, frame.height - tileHeight),
+                       (frame.width - tileWidth, frame.height - tileHeight)] {
+            tileRuns += 1
+            let origin = SIMD2(Float(x), Float(y))
+            for detection in try detector.detect(in: frame.tile(x: x, y: y, width: tileWidth, height: tileHeight)) {
+                found.append(FaceDetection(box: BoundingBox(minimum: detection.box.minimum + origin,
+                                                            maximum: detection.box.maximum + origin),
+                                           score: detection.score, keypoints: detection.keypoints.map { $0 + origin }))
+            }
+        }
+        var kept: [FaceDetection] = []
+        for detection in found.sorted(by: { $0.score > $1.score })
+        where !kept.contains(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
+            kept.append(detection)
+        }
+        return kept
+    }
+
+    /// The share of the frame's width and height each tile of `lookInTiles` covers.
+    public static let tileFraction: Float = 0.6
 
     /// Whether the fallbacks may run on `frame`: never tried yet, or `fallbackInterval` frames since.
     private func fallbackDue(frame: Int) -> Bool {
@@ -107,5 +150,22 @@ public final class FaceTracker {
     @discardableResult
     public func observe(id: Int, frame: Int, landmarks: [SIMD2<Float>]?, confidence: Float, faceScore: Float?) -> Bool {
         state.observe(id: id, frame: frame, landmarks: landmarks, confidence: confidence, faceScore: faceScore)
+    }
+}
+
+extension VideoFrame {
+    /// The rectangle of `width × height` pixels at (`x`, `y`) as a frame of its own (its pixels copied, rows
+    /// packed), with this frame's index and times; the rectangle is clipped to the frame.
+    func tile(x: Int, y: Int, width: Int, height: Int) -> VideoFrame {
+        let left = min(max(0, x), self.width), top = min(max(0, y), self.height)
+        let columns = min(width, self.width - left), rows = min(height, self.height - top)
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(columns * rows * 3)
+        for row in top..<(top + rows) {
+            let start = row * bytesPerRow + left * 3
+            pixels.append(contentsOf: self.pixels[start..<(start + columns * 3)])
+        }
+        return VideoFrame(index: index, presentationTime: presentationTime, captureTime: captureTime, width: columns,
+                          height: rows, layout: layout, bytesPerRow: columns * 3, pixels: pixels)
     }
 }

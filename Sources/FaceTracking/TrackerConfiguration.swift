@@ -34,11 +34,19 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// frame (`FaceTracker.secondLooks`), then the fallback (full-range) detector; 0 never tries them. The first detector run that finds
     /// nothing always tries them.
     public var fallbackInterval: Int
+    /// Whether the fallbacks end with the detector on the frame's four corner tiles (`FaceTracker.lookInTiles`),
+    /// where a small face is seen larger than in the whole frame.
+    public var tiledLook: Bool
+    /// With a face score: the score a face found in a tile needs to become a track or be reported, at least
+    /// `minimumFaceScore` (below it, `minimumFaceScore` counts). A frame with nothing in it gets the tiles' four
+    /// more detector runs, so background gets more chances than a face already found in the frame.
+    public var tiledMinimumFaceScore: Float
 
     /// A configuration; the defaults suit 25–30 fps video.
     public init(detectionInterval: Int = 10, maximumUnseenFrames: Int = 15, minimumConfidence: Float = 0.5,
                 matchingOverlap: Float = 0.3, minimumNewFaceScore: Float = 0.7, instantNewFaceScore: Float = 0.8,
-                minimumFaceScore: Float = 0.8, lostFaceScore: Float = 0.3, fallbackInterval: Int = 10) {
+                minimumFaceScore: Float = 0.8, lostFaceScore: Float = 0.3, fallbackInterval: Int = 10,
+                tiledLook: Bool = false, tiledMinimumFaceScore: Float = 0) {
         self.detectionInterval = detectionInterval
         self.maximumUnseenFrames = maximumUnseenFrames
         self.minimumConfidence = minimumConfidence
@@ -48,7 +56,12 @@ public struct TrackerConfiguration: Sendable, Equatable {
         self.minimumFaceScore = minimumFaceScore
         self.lostFaceScore = lostFaceScore
         self.fallbackInterval = fallbackInterval
+        self.tiledLook = tiledLook
+        self.tiledMinimumFaceScore = tiledMinimumFaceScore
     }
+
+    /// The face score a face found in a tile needs: `tiledMinimumFaceScore`, at least `minimumFaceScore`.
+    public var tiledFaceScoreBar: Float { max(minimumFaceScore, tiledMinimumFaceScore) }
 
     /// Throws when the settings cannot work together.
     public func validate() throws(FaceTrackingError) {
@@ -68,6 +81,9 @@ public struct TrackerConfiguration: Sendable, Equatable {
         }
         guard fallbackInterval >= 0 else {
             throw .invalidTrackerConfiguration(reason: "fallback interval \(fallbackInterval) must not be negative")
+        }
+        guard tiledMinimumFaceScore >= 0, tiledMinimumFaceScore <= 1 else {
+            throw .invalidTrackerConfiguration(reason: "tiled minimum face score \(tiledMinimumFaceScore) must lie in [0, 1]")
         }
     }
 }

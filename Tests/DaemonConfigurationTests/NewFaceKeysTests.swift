@@ -17,6 +17,8 @@ struct NewFaceKeysTests {
             mirror_face_score = false
             reframe_face_score = true
             reframe_min_face_score = 0.93
+            tiled_look = true
+            tiled_min_face_score = 0.95
             [smoothing.rotation]
             prediction = 2.5
             """)
@@ -25,6 +27,8 @@ struct NewFaceKeysTests {
         #expect(!configuration.tracking.mirrorFaceScore && DaemonConfiguration().tracking.mirrorFaceScore)
         #expect(configuration.tracking.reframeFaceScore && !DaemonConfiguration().tracking.reframeFaceScore)
         #expect(configuration.tracking.reframeMinimumFaceScore == 0.93)
+        #expect(configuration.tracking.tiledLook && configuration.tracking.tiledMinimumFaceScore == 0.95)
+        #expect(!DaemonConfiguration().tracking.tiledLook)
         #expect(configuration.smoothing.rotation.prediction == 2.5 && configuration.smoothing.expression.prediction == 0)
         #expect(configuration.model.fullRangeDetectorPath == "/opt/m/face_detection_full_range.json")
         #expect(try DaemonConfiguration.parse("[model]\nfull_range_detector = \"\"\n").model.fullRangeDetectorPath == nil)
@@ -39,6 +43,8 @@ struct NewFaceKeysTests {
         ("[tracking]\nmirror_face_score = 1\n", "tracking.mirror_face_score"),
         ("[tracking]\nreframe_face_score = \"yes\"\n", "tracking.reframe_face_score"),
         ("[tracking]\nreframe_min_face_score = 1.01\n", "tracking.reframe_min_face_score"),
+        ("[tracking]\ntiled_look = \"on\"\n", "tracking.tiled_look"),
+        ("[tracking]\ntiled_min_face_score = -0.5\n", "tracking.tiled_min_face_score"),
         ("[smoothing.expression]\nprediction = 11.0\n", "smoothing.expression.prediction"),
     ])
     func badValuesAreRefused(text: String, key: String) {

@@ -23,10 +23,13 @@ struct OfflineSettingsTests {
             reframe_face_score = true
             reframe_min_face_score = 0.93
             follow_landmarks = true
+            tiled_look = true
+            tiled_min_face_score = 0.97
             """)
         let settings = PipelineSettings(configuration, modelFolder: "/m")
         #expect(!settings.mirrorFaceScore && settings.reframeFaceScore && settings.mirrorAverage && settings.followLandmarks)
         #expect(settings.tracker.minimumFaceScore == 0.6 && settings.reframeMinimumFaceScore == 0.93)
+        #expect(settings.tracker.tiledLook && settings.tracker.tiledMinimumFaceScore == 0.97)
         #expect(settings.regressorPath == "/m/orn.onnx" && settings.regressorSidecarPath == "/m/orn.json")
         #expect(settings.faceModelPath == "/m/ict-face-model.ocfm" && settings.detectorSidecarPath == "/m/face_detection_short_range.json")
         #expect(settings.fallbackDetectorSidecarPath == nil, "turned off in the config")

@@ -237,4 +237,48 @@ struct NewFaceTests {
         #expect(try without.process(frame).isEmpty)
         #expect(never.looks == [.upright], "fallbackInterval 0 turns the second looks off")
     }
+
+    /// Where nothing else finds a face, `tiled_look` asks the detector about the frame's four corner tiles, maps
+    /// what a tile finds back onto the frame, and a face found only there becomes a track only at the tiles' own
+    /// face-score bar. The scripted detector answers only on frames the size of a tile, with a face inside the
+    /// bottom-right tile; the scripted verifier gives every face 0.85.
+    @Test("tiles: the detector on the corner tiles last, faces mapped back, their own face-score bar")
+    func tiledLookFindsSmallFaces() throws {
+        final class TileDetector: FaceDetecting {
+            var sizes: [SIMD2<Int>] = [], tilePixels: [UInt8] = []
+            func detect(in frame: VideoFrame, view: DetectorView) -> [FaceDetection] {
+                sizes.append(SIMD2(frame.width, frame.height))
+                guard view == .upright, frame.width == 192, frame.height == 144, frame.pixels.first == 200 else { return [] }
+                tilePixels = Array(frame.pixels.prefix(3))
+                return [FaceDetection(box: BoundingBox(minimum: SIMD2(100, 60), maximum: SIMD2(140, 100)), score: 0.9,
+                                      keypoints: [SIMD2(110, 75)])]
+            }
+        }
+        final class FixedScore: FaceVerifying {
+            func faceScore(of detection: FaceDetection, in frame: VideoFrame) -> Float? { 0.85 }
+        }
+        // 320 × 240: tiles of 192 × 144 at x 0 / 128 and y 0 / 96; only the bottom-right one starts with a 200.
+        var pixels = [UInt8](repeating: 0, count: 960 * 240)
+        pixels[96 * 960 + 128 * 3] = 200
+        let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 320, height: 240, layout: .rgb24,
+                               bytesPerRow: 960, pixels: pixels)
+        let detector = TileDetector()
+        let tiled = try FaceTracker(detector: detector, verifier: FixedScore(),
+                                    configuration: TrackerConfiguration(tiledLook: true, tiledMinimumFaceScore: 0.8))
+        let tracks = try tiled.process(frame)
+        #expect(tracks.count == 1 && tiled.tileRuns == 4)
+        #expect(tracks.first.map { $0.box.minimum == SIMD2(228, 156) && $0.box.maximum == SIMD2(268, 196) } == true,
+                "\(String(describing: tracks.first?.box))")
+        #expect(detector.sizes.suffix(4) == Array(repeating: SIMD2(192, 144), count: 4))
+        #expect(detector.tilePixels == [200, 0, 0], "the tile's pixels are the frame's at its corner")
+
+        let strict = try FaceTracker(detector: TileDetector(), verifier: FixedScore(),
+                                     configuration: TrackerConfiguration(tiledLook: true, tiledMinimumFaceScore: 0.9))
+        #expect(try strict.process(frame).isEmpty, "0.85 is below the tiles' bar")
+        let off = try FaceTracker(detector: TileDetector(), verifier: FixedScore())
+        #expect(try off.process(frame).isEmpty && off.tileRuns == 0, "tiles are off by default")
+        #expect(throws: FaceTrackingError.self) {
+            try TrackerConfiguration(tiledMinimumFaceScore: 1.5).validate()
+        }
+    }
 }
