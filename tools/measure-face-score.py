@@ -273,6 +273,8 @@ def main():
     parser.add_argument("--work", help="folder for the made images and outputs (default: a temporary one)")
     parser.add_argument("--count", type=int, default=500, help="background images per kind")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--detector-driven-only", action="store_true",
+                        help="stop after the detector-driven table (what a change to the detector's looks moves)")
     parser.add_argument("--videos", action="store_true",
                         help="instead: occlumesh run on the clips and on face-free video, every new detection a track")
     add_config_options(parser, "tracking.min_face_score: 0 (the default) keeps every detection and the tables "
@@ -310,6 +312,8 @@ def main():
         results[name] = [max(s) if s else None for s in scores.values()]
         summary(name, scores, len(images))
 
+    if args.detector_driven_only:
+        return 0
     # The box whose crop (the regressor sidecar's detection framing) is exactly the image, and one 4 % larger, whose
     # crop reaches past the image into black bands, as a detection at the frame's edge does.
     framing = json.loads((Path(args.models) / "orn.json").read_text())["crop"]["framing"]["detection"]
