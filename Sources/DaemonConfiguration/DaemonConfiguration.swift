@@ -180,12 +180,12 @@ extension DaemonConfiguration {
         /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).
         public var fullRangeInterval = 10
         /// Whether those tries end with the detector on the frame's four corner tiles, where a small face is seen
-        /// larger (`FaceTracker.lookInTiles`).
-        public var tiledLook = false
+        /// larger (`FaceTracker.lookInTiles`; on by default since its rule was measured, docs/face-tracking.md).
+        public var tiledLook = true
         /// With `tiledLook` and a face score: the score a face found in a tile needs; a value below
-        /// `minimumFaceScore` (the default 0) means `minimumFaceScore`. Four more detector runs on a frame with
-        /// nothing in it are four more chances for background, so this may be stricter.
-        public var tiledMinimumFaceScore = 0.0
+        /// `minimumFaceScore` means `minimumFaceScore`. Four more detector runs on a frame with nothing in it are
+        /// four more chances for background, so this is stricter: 0.95, the lowest bar that passed the rule.
+        public var tiledMinimumFaceScore = 0.95
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).
         public var trackLossFrames = 15
         /// Whether each face's next crop is framed on its regressed landmarks (and those count as seeing the

@@ -17,8 +17,8 @@ struct NewFaceKeysTests {
             mirror_face_score = false
             reframe_face_score = true
             reframe_min_face_score = 0.93
-            tiled_look = true
-            tiled_min_face_score = 0.95
+            tiled_look = false
+            tiled_min_face_score = 0.97
             [smoothing.rotation]
             prediction = 2.5
             """)
@@ -27,8 +27,8 @@ struct NewFaceKeysTests {
         #expect(!configuration.tracking.mirrorFaceScore && DaemonConfiguration().tracking.mirrorFaceScore)
         #expect(configuration.tracking.reframeFaceScore && !DaemonConfiguration().tracking.reframeFaceScore)
         #expect(configuration.tracking.reframeMinimumFaceScore == 0.93)
-        #expect(configuration.tracking.tiledLook && configuration.tracking.tiledMinimumFaceScore == 0.95)
-        #expect(!DaemonConfiguration().tracking.tiledLook)
+        #expect(!configuration.tracking.tiledLook && configuration.tracking.tiledMinimumFaceScore == 0.97)
+        #expect(DaemonConfiguration().tracking.tiledLook && DaemonConfiguration().tracking.tiledMinimumFaceScore == 0.95)
         #expect(configuration.smoothing.rotation.prediction == 2.5 && configuration.smoothing.expression.prediction == 0)
         #expect(configuration.model.fullRangeDetectorPath == "/opt/m/face_detection_full_range.json")
         #expect(try DaemonConfiguration.parse("[model]\nfull_range_detector = \"\"\n").model.fullRangeDetectorPath == nil)

@@ -275,8 +275,10 @@ struct NewFaceTests {
         let strict = try FaceTracker(detector: TileDetector(), verifier: FixedScore(),
                                      configuration: TrackerConfiguration(tiledLook: true, tiledMinimumFaceScore: 0.9))
         #expect(try strict.process(frame).isEmpty, "0.85 is below the tiles' bar")
-        let off = try FaceTracker(detector: TileDetector(), verifier: FixedScore())
-        #expect(try off.process(frame).isEmpty && off.tileRuns == 0, "tiles are off by default")
+        let off = try FaceTracker(detector: TileDetector(), verifier: FixedScore(),
+                                  configuration: TrackerConfiguration(tiledLook: false))
+        #expect(try off.process(frame).isEmpty && off.tileRuns == 0, "tiled_look = false turns the tiles off")
+        #expect(TrackerConfiguration().tiledLook && TrackerConfiguration().tiledFaceScoreBar == 0.95, "on by default, at 0.95")
         #expect(throws: FaceTrackingError.self) {
             try TrackerConfiguration(tiledMinimumFaceScore: 1.5).validate()
         }
