@@ -12,8 +12,9 @@ public protocol FaceVerifying: AnyObject {
 /// confidence falls, or while no face is tracked), keeps an id per face, and says where each face's crop goes.
 /// When the detector finds nothing on a frame it ran on, it looks again at other views of the frame (`secondLooks`:
 /// the mirror image, then the frame tilted either way; occluded, turned and tilted faces it misses one way round it
-/// often finds another), then a fallback detector (the full-range BlazeFace, for small and far faces) is tried; all
-/// at most every `fallbackInterval` frames. New faces are confirmed by the verifier's face score where it has one.
+/// often finds another), then a fallback detector (the full-range BlazeFace, for small and far faces) is tried, then
+/// the detector on the frame's corner tiles (`lookInTiles`, where a small face is seen larger); all at most every
+/// `fallbackInterval` frames. New faces are confirmed by the verifier's face score where it has one.
 /// The regressor's landmarks come back through `observe`, and the next crop follows them. One per stream; not
 /// thread-safe.
 public final class FaceTracker {
@@ -55,7 +56,8 @@ public final class FaceTracker {
     public var tracks: [FaceTrack] { state.tracks }
 
     /// Takes the next frame: detects if due (when the detector finds nothing and a try is due, with the detector on
-    /// the second looks' views, then the fallback detector), updates and ends tracks; returns the live tracks.
+    /// the second looks' views, then the fallback detector, then the tiles), updates and ends tracks; returns the
+    /// live tracks.
     @discardableResult
     public func process(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceTrack] {
         var detections: [FaceDetection]?
