@@ -80,8 +80,9 @@ public final class FaceTracker {
             guard let verifier else { return nil }
             verifications += 1
             guard let score = try verifier.faceScore(of: detection, in: frame) else { return nil }
-            // A face found only in a tile must reach the tiles' own bar; below it, it counts as no face.
-            return fromTiles && score < configuration.tiledFaceScoreBar ? 0 : score
+            // A face found only in a tile must reach the tiles' own bar; below it, a score no threshold passes
+            // (0 would pass a `minimumFaceScore` of 0).
+            return fromTiles && score < configuration.tiledFaceScoreBar ? -.infinity : score
         }
         return state.tracks
     }

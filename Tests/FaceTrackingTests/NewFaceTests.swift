@@ -275,6 +275,10 @@ struct NewFaceTests {
         let strict = try FaceTracker(detector: TileDetector(), verifier: FixedScore(),
                                      configuration: TrackerConfiguration(tiledLook: true, tiledMinimumFaceScore: 0.9))
         #expect(try strict.process(frame).isEmpty, "0.85 is below the tiles' bar")
+        let keepAll = try FaceTracker(detector: TileDetector(), verifier: FixedScore(),
+                                      configuration: TrackerConfiguration(minimumFaceScore: 0, lostFaceScore: 0,
+                                                                           tiledMinimumFaceScore: 0.9))
+        #expect(try keepAll.process(frame).isEmpty, "the tiles' bar holds when min_face_score is 0")
         let off = try FaceTracker(detector: TileDetector(), verifier: FixedScore(),
                                   configuration: TrackerConfiguration(tiledLook: false))
         #expect(try off.process(frame).isEmpty && off.tileRuns == 0, "tiled_look = false turns the tiles off")
