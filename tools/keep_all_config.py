@@ -39,10 +39,13 @@ def add_config_options(parser: argparse.ArgumentParser, min_face_score_help: str
 
 def keep_all_config(min_confidence: float, min_face_score: float, tracking: list[tuple[str, str]],
                     mirror_average: bool) -> str:
-    """The config text: every detection at `min_confidence` kept unless `min_face_score` > 0 lets the verifier
-    decide, tracks never ended by the face score, the `tracking` keys, and `[model] mirror_average`."""
+    """The config text: every detection at `min_confidence` kept (those found in the frame's tiles too, whose own
+    bar is lowered to 0) unless `min_face_score` > 0 lets the verifier decide, tracks never ended by the face score,
+    the `tracking` keys, and `[model] mirror_average`."""
     lines = ["[tracking]", f"min_confidence = {min_confidence}", f"min_face_score = {min_face_score}",
              "lost_face_score = 0.0"] + [f"{key} = {value}" for key, value in tracking]
+    if min_face_score == 0 and "tiled_min_face_score" not in dict(tracking):
+        lines.append("tiled_min_face_score = 0.0")  # faces found in the frame's tiles are kept too
     if mirror_average:
         lines += ["[model]", "mirror_average = true"]
     return "\n".join(lines) + "\n"
