@@ -22,6 +22,14 @@ public struct BoundingBox: Sendable, Equatable {
         BoundingBox(minimum: pointwiseMax(minimum, other.minimum), maximum: pointwiseMin(maximum, other.maximum)).area > 0
     }
 
+    /// The share of the smaller of the two boxes that lies inside the other (0 when either is empty): 1 when one
+    /// holds the other, as a face cut off at a tile's edge is held by the same face found whole in the next tile.
+    public func overlapOfSmaller(_ other: BoundingBox) -> Float {
+        let low = pointwiseMax(minimum, other.minimum), high = pointwiseMin(maximum, other.maximum)
+        let smaller = min(area, other.area)
+        return smaller > 0 ? BoundingBox(minimum: low, maximum: high).area / smaller : 0
+    }
+
     /// Intersection over union with `other` (0 when either is empty).
     public func intersectionOverUnion(_ other: BoundingBox) -> Float {
         let low = pointwiseMax(minimum, other.minimum), high = pointwiseMin(maximum, other.maximum)

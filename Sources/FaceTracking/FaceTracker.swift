@@ -103,7 +103,8 @@ public final class FaceTracker {
 
     /// The last fallback, with `TrackerConfiguration.tiledLook`, for a frame on which nothing else found a face: the
     /// detector on each corner rectangle of `tileFraction` of the frame's width and height, its faces mapped back
-    /// onto the frame, those that two tiles both found counted once (the better one). The detector sees the whole
+    /// onto the frame, those that two tiles both found counted once (the better one; a face cut off at one tile's
+    /// inner edge and whole in the next is one face when half the smaller box lies in the other). The detector sees the whole
     /// frame shrunk to its input, so a small face (a person further off, a face a fifth of a photo) falls below the
     /// sizes it finds reliably; in a tile it is seen 1 / `tileFraction` times as large. Neighbouring tiles overlap
     /// by 2 · `tileFraction` − 1 of the frame, so a face up to that size lies whole in one of them. Each run counted.
@@ -125,7 +126,7 @@ public final class FaceTracker {
         }
         var kept: [FaceDetection] = []
         for detection in found.sorted(by: { $0.score > $1.score })
-        where !kept.contains(where: { $0.box.intersectionOverUnion(detection.box) > 0.5 }) {
+        where !kept.contains(where: { $0.box.overlapOfSmaller(detection.box) > 0.5 }) {
             kept.append(detection)
         }
         return kept

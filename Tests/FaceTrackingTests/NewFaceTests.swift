@@ -287,4 +287,30 @@ struct NewFaceTests {
             try TrackerConfiguration(tiledMinimumFaceScore: 1.5).validate()
         }
     }
+
+    /// A face across the line between two tiles comes back cut off from one and whole from the other; it is one
+    /// face, the better-scored one, not two.
+    @Test("tiles: a face two tiles both find, one of them cut off, is one face")
+    func tilesMergeAFaceCutAtTheirEdge() throws {
+        final class TwoTiles: FaceDetecting {
+            func detect(in frame: VideoFrame, view: DetectorView) -> [FaceDetection] {
+                // 200 × 100 frame: tiles of 120 × 60 at x 0 and 80. The face spans x 100–140 of the frame.
+                // Only the top tiles (their first pixel's green is 7) answer.
+                guard view == .upright, frame.width == 120, frame.height == 60, frame.pixels[1] == 7 else { return [] }
+                let cutOff = frame.pixels.first == 0
+                let box = cutOff ? BoundingBox(minimum: SIMD2(100, 10), maximum: SIMD2(120, 50))
+                                 : BoundingBox(minimum: SIMD2(20, 10), maximum: SIMD2(60, 50))
+                return [FaceDetection(box: box, score: cutOff ? 0.6 : 0.9, keypoints: [])]
+            }
+        }
+        var pixels = [UInt8](repeating: 0, count: 600 * 100)
+        for row in 0..<100 { pixels[row * 600 + 80 * 3] = 9 }  // the right-hand tiles start with a 9
+        pixels[1] = 7
+        pixels[80 * 3 + 1] = 7
+        let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 200, height: 100, layout: .rgb24,
+                               bytesPerRow: 600, pixels: pixels)
+        let faces = try FaceTracker(detector: TwoTiles()).lookInTiles(frame)
+        #expect(faces.count == 1, "\(faces)")
+        #expect(faces.first?.score == 0.9 && faces.first?.box == BoundingBox(minimum: SIMD2(100, 10), maximum: SIMD2(140, 50)))
+    }
 }
