@@ -113,9 +113,11 @@ public final class FaceTracker {
         let tileWidth = Int((Float(frame.width) * Self.tileFraction).rounded())
         let tileHeight = Int((Float(frame.height) * Self.tileFraction).rounded())
         guard tileWidth >= 1, tileHeight >= 1 else { return [] }
-        var found: [FaceDetection] = []
-        for (x, y) in [(0, 0), (frame.width - tileWidth, 0), (0, frame.height - tileHeight),
-                       (frame.width - tileWidth, frame.height - tileHeight)] {
+        var found: [FaceDetection] = [], origins: [SIMD2<Int>] = []
+        for origin in [SIMD2(0, 0), SIMD2(frame.width - tileWidth, 0), SIMD2(0, frame.height - tileHeight),
+                       SIMD2(frame.width - tileWidth, frame.height - tileHeight)] where !origins.contains(origin) {
+            origins.append(origin)  // a frame a pixel or two across has fewer distinct tiles
+            let (x, y) = (origin.x, origin.y)
             tileRuns += 1
             let origin = SIMD2(Float(x), Float(y))
             for detection in try detector.detect(in: frame.tile(x: x, y: y, width: tileWidth, height: tileHeight)) {

@@ -312,5 +312,9 @@ struct NewFaceTests {
         let faces = try FaceTracker(detector: TwoTiles()).lookInTiles(frame)
         #expect(faces.count == 1, "\(faces)")
         #expect(faces.first?.score == 0.9 && faces.first?.box == BoundingBox(minimum: SIMD2(100, 10), maximum: SIMD2(140, 50)))
+        let speck = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 1, height: 1, layout: .rgb24,
+                               bytesPerRow: 3, pixels: [0, 0, 0])
+        let tracker = try FaceTracker(detector: TwoTiles())
+        #expect(try tracker.lookInTiles(speck).isEmpty && tracker.tileRuns == 1, "a 1-pixel frame has one tile")
     }
 }
