@@ -89,7 +89,8 @@ def checkpoint_from_onnx(onnx_path, sidecar_path, out_path) -> None:
     """A training checkpoint (model weights and meta, no optimizer) holding an exported model, so that validation
     and evaluation score a shipped model whose checkpoint is gone through the same code as a new one. The meta says
     which landmark definition it was trained with (models before the calibration: ICT's own vertices). The landmark
-    definition the sidecar carries is written beside the checkpoint (`landmarks68.npz`) and named in its config, so
+    definition the sidecar carries is written beside the checkpoint (CKPT.landmarks68.npz, named after it so that it
+    overwrites no run's calibrated `landmarks68.npz` nor another checkpoint's) and named in its config, so
     the checkpoint reads out as the shipped model does even where the run's own definition file is gone."""
     import copy
     import json
@@ -99,7 +100,7 @@ def checkpoint_from_onnx(onnx_path, sidecar_path, out_path) -> None:
     training = copy.deepcopy(sidecar["training"])
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     if "landmark_definition" in sidecar:
-        definition = Path(out_path).resolve().parent / "landmarks68.npz"
+        definition = Path(out_path).resolve().with_suffix(".landmarks68.npz")
         np.savez(definition, vertices=np.asarray(sidecar["landmark_definition"]["vertices"], np.int64),
                  weights=np.asarray(sidecar["landmark_definition"]["weights"], np.float32))
         training["config"]["landmark_definition"] = os.path.relpath(definition, paths.TRAINING)
