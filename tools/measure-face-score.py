@@ -313,6 +313,7 @@ def main():
         summary(name, scores, len(images))
 
     if args.detector_driven_only:
+        (work / "scores.json").write_text(json.dumps(results))
         return 0
     # The box whose crop (the regressor sidecar's detection framing) is exactly the image, and one 4 % larger, whose
     # crop reaches past the image into black bands, as a detection at the frame's edge does.
