@@ -63,7 +63,7 @@ public struct TrackerConfiguration: Sendable, Equatable {
         self.tiledMinimumFaceScore = tiledMinimumFaceScore
     }
 
-    /// The face score a face found in a tile needs: `tiledMinimumFaceScore`, at least `minimumFaceScore`.
+    /// The face score a face found only in a tile needs: never less than a face found in the whole frame needs.
     public var tiledFaceScoreBar: Float { max(minimumFaceScore, tiledMinimumFaceScore) }
 
     /// Throws when the settings cannot work together.
