@@ -170,12 +170,8 @@ public final class TrackingStage {
         let unusableBefore = verifier?.unusableOutputs ?? 0
         do {
             detections = try detector.detect(in: frame)
-            if detections.isEmpty { detections = try tracker.lookAgain(in: frame) }
             var bar = minimumFaceScore
-            if detections.isEmpty {
-                detections = try tracker.lookInTiles(frame)
-                bar = tracker.state.configuration.tiledFaceScoreBar
-            }
+            if detections.isEmpty { (detections, bar) = try tracker.lookAgain(in: frame) }
             if let verifier {
                 detections = try detections.filter { detection throws(FaceTrackingError) in
                     try (verifier.faceScore(of: detection, in: frame) ?? 1) >= bar

@@ -61,44 +61,44 @@ public final class FaceTracker {
     @discardableResult
     public func process(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceTrack] {
         var detections: [FaceDetection]?
-        var fromTiles = false
+        var faceScoreBar = state.configuration.minimumFaceScore
         if state.needsDetection(frame: frame.index) {
             var found = try detector.detect(in: frame)
             detectorRuns += 1
             if found.isEmpty, fallbackDue(frame: frame.index) {
                 lastFallbackFrame = frame.index
-                found = try lookAgain(in: frame)
-                if found.isEmpty {
-                    found = try lookInTiles(frame)
-                    fromTiles = !found.isEmpty
-                }
+                (found, faceScoreBar) = try lookAgain(in: frame)
             }
             detections = found
         }
-        let configuration = state.configuration
-        try state.advance(frame: frame.index, detections: detections) { detection throws(FaceTrackingError) -> Float? in
+        try state.advance(frame: frame.index, detections: detections, faceScoreBar: faceScoreBar) {
+            detection throws(FaceTrackingError) -> Float? in
             guard let verifier else { return nil }
             verifications += 1
-            guard let score = try verifier.faceScore(of: detection, in: frame) else { return nil }
-            // A face found only in a tile must reach the tiles' own bar; below it, a score no threshold passes
-            // (0 would pass a `minimumFaceScore` of 0).
-            return fromTiles && score < configuration.tiledFaceScoreBar ? -.infinity : score
+            return try verifier.faceScore(of: detection, in: frame)
         }
         return state.tracks
     }
 
     /// The fallbacks, for a frame on which the detector found nothing: the detector on each of `secondLooks` until
-    /// one finds a face, then (if none does) the fallback detector; each run counted. `process` calls it on the
-    /// `fallbackInterval` schedule; a still image, having no next frame, calls it whenever the detector finds nothing.
-    public func lookAgain(in frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
+    /// one finds a face, then (if none does) the fallback detector, then (if that finds none either) the tiles
+    /// (`lookInTiles`); each run counted. Returns what the first of them that found anything found, and the face
+    /// score a new face among it needs: `minimumFaceScore`, or for faces found only in the tiles `tiledFaceScoreBar`.
+    /// `process` calls it on the `fallbackInterval` schedule; a still image, having no next frame, calls it whenever
+    /// the detector finds nothing.
+    public func lookAgain(in frame: VideoFrame) throws(FaceTrackingError) -> (detections: [FaceDetection], faceScoreBar: Float) {
+        let configuration = state.configuration
         for view in Self.secondLooks {
             secondLookRuns += 1
             let found = try detector.detect(in: frame, view: view)
-            if !found.isEmpty { return found }
+            if !found.isEmpty { return (found, configuration.minimumFaceScore) }
         }
-        guard let fallbackDetector else { return [] }
-        fallbackRuns += 1
-        return try fallbackDetector.detect(in: frame)
+        if let fallbackDetector {
+            fallbackRuns += 1
+            let found = try fallbackDetector.detect(in: frame)
+            if !found.isEmpty { return (found, configuration.minimumFaceScore) }
+        }
+        return (try lookInTiles(frame), configuration.tiledFaceScoreBar)
     }
 
     /// The last fallback, with `TrackerConfiguration.tiledLook`, for a frame on which nothing else found a face: the

@@ -38,7 +38,8 @@ public struct TrackState: Sendable {
     /// continues the unmatched track it overlaps most (IoU ≥ `matchingOverlap`, best pairs first). A detection
     /// that continues none is a new face: `faceScore` is asked for the face score of its crop, and
     ///
-    /// - with a score, the detection becomes a track at once when it reaches `minimumFaceScore` and is dropped
+    /// - with a score, the detection becomes a track at once when it reaches `faceScoreBar` (nil:
+    ///   `minimumFaceScore`; faces only the detector's last fallback found need more) and is dropped
     ///   as background otherwise, whatever the detector's score; a detection whose crop reaches a track's box needs
     ///   `minimumNewFaceScore` from the detector as well (its crop holds part of the tracked face, which the face
     ///   score would vouch for), and is dropped without asking for a face score below it;
@@ -48,10 +49,11 @@ public struct TrackState: Sendable {
     ///   single weak false detection, or a run of them, begins no track.
     ///
     /// Then tracks unseen for `maximumUnseenFrames`, or whose face score says they are gone, end.
-    public mutating func advance<Failure: Error>(frame: Int, detections: [FaceDetection]?,
+    public mutating func advance<Failure: Error>(frame: Int, detections: [FaceDetection]?, faceScoreBar: Float? = nil,
                                                  faceScore: (FaceDetection) throws(Failure) -> Float?) throws(Failure) {
         if let detections {
-            try match(detections, frame: frame, faceScore: faceScore)
+            try match(detections, frame: frame, faceScoreBar: faceScoreBar ?? configuration.minimumFaceScore,
+                      faceScore: faceScore)
         }
         let limit = configuration.maximumUnseenFrames
         func ends(_ track: FaceTrack) -> Bool { track.isLost || track.unseenFrames(at: frame) >= limit }
@@ -60,7 +62,7 @@ public struct TrackState: Sendable {
 
     /// Continues tracks and candidates with the detections on `frame`; unmatched candidates are dropped,
     /// unmatched detections become tracks, candidates or nothing (see `advance`).
-    private mutating func match<Failure: Error>(_ detections: [FaceDetection], frame: Int,
+    private mutating func match<Failure: Error>(_ detections: [FaceDetection], frame: Int, faceScoreBar: Float,
                                                 faceScore: (FaceDetection) throws(Failure) -> Float?) throws(Failure) {
         var tracks = self.tracks + candidates
         lastDetectionFrame = frame
@@ -96,7 +98,7 @@ public struct TrackState: Sendable {
                 && confirmed.contains { $0.box.intersects(Self.cropReach(of: detection.box)) }
             if besideTrack { continue }
             if let score = try faceScore(detection) {
-                guard score >= configuration.minimumFaceScore else { continue }
+                guard score >= faceScoreBar else { continue }
                 var track = FaceTrack(candidate: detection, frame: frame, faceScore: score)
                 track.confirm(id: nextID)
                 nextID += 1
