@@ -17,23 +17,24 @@ public struct BoundingBox: Sendable, Equatable {
         return max(size.x, 0) * max(size.y, 0)
     }
 
-    /// Whether the two boxes share some area.
-    public func intersects(_ other: BoundingBox) -> Bool {
-        BoundingBox(minimum: pointwiseMax(minimum, other.minimum), maximum: pointwiseMin(maximum, other.maximum)).area > 0
+    /// The area the two boxes share.
+    private func sharedArea(_ other: BoundingBox) -> Float {
+        BoundingBox(minimum: pointwiseMax(minimum, other.minimum), maximum: pointwiseMin(maximum, other.maximum)).area
     }
+
+    /// Whether the two boxes share some area.
+    public func intersects(_ other: BoundingBox) -> Bool { sharedArea(other) > 0 }
 
     /// The share of the smaller of the two boxes that lies inside the other (0 when either is empty): 1 when one
     /// holds the other, as a face cut off at a tile's edge is held by the same face found whole in the next tile.
     public func overlapOfSmaller(_ other: BoundingBox) -> Float {
-        let low = pointwiseMax(minimum, other.minimum), high = pointwiseMin(maximum, other.maximum)
         let smaller = min(area, other.area)
-        return smaller > 0 ? BoundingBox(minimum: low, maximum: high).area / smaller : 0
+        return smaller > 0 ? sharedArea(other) / smaller : 0
     }
 
     /// Intersection over union with `other` (0 when either is empty).
     public func intersectionOverUnion(_ other: BoundingBox) -> Float {
-        let low = pointwiseMax(minimum, other.minimum), high = pointwiseMin(maximum, other.maximum)
-        let overlap = BoundingBox(minimum: low, maximum: high).area
+        let overlap = sharedArea(other)
         let union = area + other.area - overlap
         return union > 0 ? overlap / union : 0
     }
