@@ -117,13 +117,13 @@ public final class FaceTracker {
         for origin in [SIMD2(0, 0), SIMD2(frame.width - tileWidth, 0), SIMD2(0, frame.height - tileHeight),
                        SIMD2(frame.width - tileWidth, frame.height - tileHeight)] where !origins.contains(origin) {
             origins.append(origin)  // a frame a pixel or two across has fewer distinct tiles
-            let (x, y) = (origin.x, origin.y)
             tileRuns += 1
-            let origin = SIMD2(Float(x), Float(y))
-            for detection in try detector.detect(in: frame.tile(x: x, y: y, width: tileWidth, height: tileHeight)) {
-                found.append(FaceDetection(box: BoundingBox(minimum: detection.box.minimum + origin,
-                                                            maximum: detection.box.maximum + origin),
-                                           score: detection.score, keypoints: detection.keypoints.map { $0 + origin }))
+            let tile = frame.tile(x: origin.x, y: origin.y, width: tileWidth, height: tileHeight)
+            let offset = SIMD2<Float>(origin)
+            for detection in try detector.detect(in: tile) {
+                found.append(FaceDetection(box: BoundingBox(minimum: detection.box.minimum + offset,
+                                                            maximum: detection.box.maximum + offset),
+                                           score: detection.score, keypoints: detection.keypoints.map { $0 + offset }))
             }
         }
         var kept: [FaceDetection] = []
