@@ -165,6 +165,12 @@ def landmark_definition(path=None) -> dict:
     return dict(vertices=d["vertices"].astype(np.int64), weights=d["weights"].astype(np.float32))
 
 
+def save_landmark_definition(path, vertices, weights) -> None:
+    """Writes a 68-landmark definition in the form `landmark_definition` reads and the committed asset has:
+    `vertices` (68, 3) int32 ICT vertex indices, `weights` (68, 3) float32 barycentric weights."""
+    np.savez(path, vertices=np.asarray(vertices, np.int32), weights=np.asarray(weights, np.float32))
+
+
 def load(K: int = 40, path=None) -> FaceModel:
     d = np.load(path or paths.FACE_MODEL)
     return FaceModel(d["neutral"].astype(np.float32), d["identity_basis"][:K].astype(np.float32),

@@ -273,7 +273,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ASSET))
     args = ap.parse_args(argv)
     result = (calibrate_symmetric if args.symmetric else calibrate)(args.crops_per_bin, checkpoint=args.checkpoint)
-    np.savez(args.out, vertices=result["vertices"].astype(np.int32), weights=result["weights"])
+    facemodel.save_landmark_definition(args.out, result["vertices"], result["weights"])
     summary = {key: round(float(np.mean(result[key])), 3) for key in ("rms_old_px", "rms_vertex_px", "rms_px")}
     jaw = slice(0, 17)
     summary.update({f"{key}_jaw": round(float(np.mean(result[key][jaw])), 3) for key in ("rms_old_px", "rms_px")})

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import paths
+from . import facemodel, paths
 from .model import ORN
 
 
@@ -101,8 +101,8 @@ def checkpoint_from_onnx(onnx_path, sidecar_path, out_path) -> None:
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     if "landmark_definition" in sidecar:
         definition = Path(out_path).resolve().with_suffix(".landmarks68.npz")
-        np.savez(definition, vertices=np.asarray(sidecar["landmark_definition"]["vertices"], np.int64),
-                 weights=np.asarray(sidecar["landmark_definition"]["weights"], np.float32))
+        facemodel.save_landmark_definition(definition, sidecar["landmark_definition"]["vertices"],
+                                           sidecar["landmark_definition"]["weights"])
         training["config"]["landmark_definition"] = os.path.relpath(definition, paths.TRAINING)
     model = ORN(ModelConfig(**training["config"]["model"]))
     size = training["config"]["model"]["input"]
