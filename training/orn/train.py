@@ -55,7 +55,7 @@ DEFAULTS = dict(
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
     negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
-    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=dict(scale=data.FRAMING.scale, shift=data.FRAMING.shift, fill=data.FRAMING.fill))
+    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=asdict(data.FRAMING))
 
 
 def load_config(path=None, **overrides) -> dict:
