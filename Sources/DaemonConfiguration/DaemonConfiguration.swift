@@ -179,13 +179,16 @@ extension DaemonConfiguration {
         public var reframeMinimumFaceScore = 0.0
         /// Frames between two tries of the full-range detector where the detector finds nothing (0: never).
         public var fullRangeInterval = 10
-        /// Whether those tries end with the detector on the frame's four corner tiles, where a small face is seen
+        /// Whether those tries end with the detector on tiles of the frame (`tileGrid`), where a small face is seen
         /// larger (`FaceTracker.lookInTiles`; on by default since its rule was measured, docs/face-tracking.md).
         public var tiledLook = true
         /// With `tiledLook` and a face score: the score a face found in a tile needs; a value below
         /// `minimumFaceScore` means `minimumFaceScore`. Four more detector runs on a frame with nothing in it are
         /// four more chances for background, so this is stricter: 0.95, the lowest bar that passed the rule.
         public var tiledMinimumFaceScore = 0.95
+        /// With `tiledLook`: tiles per row and column, spread from edge to edge (2: the four corners; 3: also the
+        /// edges' middles and the centre, nine detector runs; `TrackerConfiguration.tileGrids`).
+        public var tileGrid = 2
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).
         public var trackLossFrames = 15
         /// Whether each face's next crop is framed on its regressed landmarks (and those count as seeing the

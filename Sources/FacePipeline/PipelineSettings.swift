@@ -110,7 +110,8 @@ extension TrackerConfiguration {
                   minimumConfidence: Float(tracking.minimumVisibility), minimumNewFaceScore: Float(tracking.minimumNewFaceScore),
                   instantNewFaceScore: Float(tracking.instantNewFaceScore), minimumFaceScore: Float(tracking.minimumFaceScore),
                   lostFaceScore: Float(tracking.lostFaceScore), fallbackInterval: tracking.fullRangeInterval,
-                  tiledLook: tracking.tiledLook, tiledMinimumFaceScore: Float(tracking.tiledMinimumFaceScore))
+                  tiledLook: tracking.tiledLook, tiledMinimumFaceScore: Float(tracking.tiledMinimumFaceScore),
+                  tileGrid: tracking.tileGrid)
     }
 }
 

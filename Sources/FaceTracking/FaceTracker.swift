@@ -102,28 +102,32 @@ public final class FaceTracker {
     }
 
     /// The last fallback, with `TrackerConfiguration.tiledLook`, for a frame on which nothing else found a face: the
-    /// detector on each corner rectangle of `tileFraction` of the frame's width and height, its faces mapped back
-    /// onto the frame, those that two tiles both found counted once (the better one; a face cut off at one tile's
-    /// inner edge and whole in the next is one face when half the smaller box lies in the other). The detector sees the whole
-    /// frame shrunk to its input, so a small face (a person further off, a face a fifth of a photo) falls below the
-    /// sizes it finds reliably; in a tile it is seen 1 / `tileFraction` times as large. Neighbouring tiles overlap
-    /// by 2 · `tileFraction` − 1 of the frame, so a face up to that size lies whole in one of them. Each run counted.
+    /// detector on each rectangle of `tileFraction` of the frame's width and height in a `tileGrid` × `tileGrid`
+    /// grid spread from edge to edge (2: the four corners), its faces mapped back onto the frame, those that two
+    /// tiles both found counted once (the better one; a face cut off at one tile's inner edge and whole in the next is
+    /// one face when half the smaller box lies in the other). The detector sees the whole frame shrunk to its input,
+    /// so a small face (a person further off, a face a fifth of a photo) falls below the sizes it finds reliably; in
+    /// a tile it is seen 1 / `tileFraction` times as large. Each run counted.
     public func lookInTiles(_ frame: VideoFrame) throws(FaceTrackingError) -> [FaceDetection] {
         guard state.configuration.tiledLook else { return [] }
         let tileWidth = Int((Float(frame.width) * Self.tileFraction).rounded())
         let tileHeight = Int((Float(frame.height) * Self.tileFraction).rounded())
         guard tileWidth >= 1, tileHeight >= 1 else { return [] }
+        let grid = state.configuration.tileGrid
+        let lefts = Self.spread(grid, over: frame.width - tileWidth)
+        let tops = Self.spread(grid, over: frame.height - tileHeight)
         var found: [FaceDetection] = [], origins: [SIMD2<Int>] = []
-        for origin in [SIMD2(0, 0), SIMD2(frame.width - tileWidth, 0), SIMD2(0, frame.height - tileHeight),
-                       SIMD2(frame.width - tileWidth, frame.height - tileHeight)] where !origins.contains(origin) {
-            origins.append(origin)  // a frame a pixel or two across has fewer distinct tiles
-            tileRuns += 1
-            let tile = frame.tile(x: origin.x, y: origin.y, width: tileWidth, height: tileHeight)
-            let offset = SIMD2<Float>(origin)
-            for detection in try detector.detect(in: tile) {
-                found.append(FaceDetection(box: BoundingBox(minimum: detection.box.minimum + offset,
-                                                            maximum: detection.box.maximum + offset),
-                                           score: detection.score, keypoints: detection.keypoints.map { $0 + offset }))
+        for top in tops {
+            for left in lefts where !origins.contains(SIMD2(left, top)) {
+                origins.append(SIMD2(left, top))  // a frame a pixel or two across has fewer distinct tiles
+                tileRuns += 1
+                let tile = frame.tile(x: left, y: top, width: tileWidth, height: tileHeight)
+                let offset = SIMD2<Float>(Float(left), Float(top))
+                for detection in try detector.detect(in: tile) {
+                    found.append(FaceDetection(box: BoundingBox(minimum: detection.box.minimum + offset,
+                                                                maximum: detection.box.maximum + offset),
+                                               score: detection.score, keypoints: detection.keypoints.map { $0 + offset }))
+                }
             }
         }
         var kept: [FaceDetection] = []
@@ -136,6 +140,11 @@ public final class FaceTracker {
 
     /// The share of the frame's width and height each tile of `lookInTiles` covers.
     public static let tileFraction: Float = 0.6
+
+    /// `count` origins from 0 to `room` (the frame's size less the tile's), evenly spaced and rounded.
+    private static func spread(_ count: Int, over room: Int) -> [Int] {
+        (0..<count).map { Int((Float(room) * Float($0) / Float(count - 1)).rounded()) }
+    }
 
     /// Whether the fallbacks may run on `frame`: never tried yet, or `fallbackInterval` frames since.
     private func fallbackDue(frame: Int) -> Bool {

@@ -34,7 +34,7 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// frame (`FaceTracker.secondLooks`), then the fallback (full-range) detector; 0 never tries them. The first detector run that finds
     /// nothing always tries them.
     public var fallbackInterval: Int
-    /// Whether the fallbacks end with the detector on the frame's four corner tiles (`FaceTracker.lookInTiles`),
+    /// Whether the fallbacks end with the detector on tiles of the frame (`tileGrid`, `FaceTracker.lookInTiles`),
     /// where a small face is seen larger than in the whole frame. On by default since session 25: with the default
     /// bar it found 70 more of the 559 heavily covered validation faces put small into whole pictures, for 5 more of
     /// 1,363 background images (docs/face-tracking.md, "Session 25").
@@ -44,12 +44,16 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// more detector runs, so background gets more chances than a face already found in the frame: 0.95 is the
     /// lowest bar of 0.8, 0.9, 0.95 and 0.98 that let no more than 5 more background images through.
     public var tiledMinimumFaceScore: Float
+    /// With `tiledLook`: tiles per row and per column (2…4), their origins spread evenly from the frame's left and
+    /// top edges to its right and bottom. 2 is the four corners; 3 adds the middles of the edges and the centre, so
+    /// a face up to a third of the frame across lies whole in one tile wherever it is, for nine detector runs.
+    public var tileGrid: Int
 
     /// A configuration; the defaults suit 25–30 fps video.
     public init(detectionInterval: Int = 10, maximumUnseenFrames: Int = 15, minimumConfidence: Float = 0.5,
                 matchingOverlap: Float = 0.3, minimumNewFaceScore: Float = 0.7, instantNewFaceScore: Float = 0.8,
                 minimumFaceScore: Float = 0.8, lostFaceScore: Float = 0.3, fallbackInterval: Int = 10,
-                tiledLook: Bool = true, tiledMinimumFaceScore: Float = 0.95) {
+                tiledLook: Bool = true, tiledMinimumFaceScore: Float = 0.95, tileGrid: Int = 2) {
         self.detectionInterval = detectionInterval
         self.maximumUnseenFrames = maximumUnseenFrames
         self.minimumConfidence = minimumConfidence
@@ -61,7 +65,12 @@ public struct TrackerConfiguration: Sendable, Equatable {
         self.fallbackInterval = fallbackInterval
         self.tiledLook = tiledLook
         self.tiledMinimumFaceScore = tiledMinimumFaceScore
+        self.tileGrid = tileGrid
     }
+
+    /// The tile grids `lookInTiles` supports: one tile per row would be the whole frame again, and beyond four a
+    /// frame with nothing in it costs more detector runs than the search is worth.
+    public static let tileGrids: ClosedRange<Int> = 2...4
 
     /// The face score a face found only in a tile needs: never less than a face found in the whole frame needs.
     public var tiledFaceScoreBar: Float { max(minimumFaceScore, tiledMinimumFaceScore) }
@@ -87,6 +96,9 @@ public struct TrackerConfiguration: Sendable, Equatable {
         }
         guard tiledMinimumFaceScore >= 0, tiledMinimumFaceScore <= 1 else {
             throw .invalidTrackerConfiguration(reason: "tiled minimum face score \(tiledMinimumFaceScore) must lie in [0, 1]")
+        }
+        guard Self.tileGrids.contains(tileGrid) else {
+            throw .invalidTrackerConfiguration(reason: "tile grid \(tileGrid) must lie in \(Self.tileGrids)")
         }
     }
 }

@@ -288,6 +288,44 @@ struct NewFaceTests {
         }
     }
 
+    /// `tile_grid = 3` spreads three tiles along each axis: the corners' tiles, and between them the edges' middles
+    /// and the centre, where a face a third of the frame across, whole in none of the corners, lies whole. The
+    /// scripted detector answers only on the tile whose first pixel is marked: the centre one.
+    @Test("tiles: a 3 × 3 grid adds the edges' middles and the centre")
+    func tileGridOfThreeReachesTheCentre() throws {
+        final class CentreDetector: FaceDetecting {
+            var origins: [UInt8] = []
+            func detect(in frame: VideoFrame, view: DetectorView) -> [FaceDetection] {
+                guard view == .upright, frame.width == 192, frame.height == 144 else { return [] }
+                origins.append(frame.pixels[0])
+                guard frame.pixels[0] == 5 else { return [] }
+                return [FaceDetection(box: BoundingBox(minimum: SIMD2(50, 30), maximum: SIMD2(142, 114)), score: 0.9,
+                                      keypoints: [])]
+            }
+        }
+        // 320 × 240: tiles of 192 × 144 at x 0 / 64 / 128 and y 0 / 48 / 96; each tile's first pixel says which.
+        var pixels = [UInt8](repeating: 0, count: 960 * 240)
+        for (row, top) in [0, 48, 96].enumerated() {
+            for (column, left) in [0, 64, 128].enumerated() { pixels[top * 960 + left * 3] = UInt8(row * 3 + column + 1) }
+        }
+        let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 320, height: 240, layout: .rgb24,
+                               bytesPerRow: 960, pixels: pixels)
+        let detector = CentreDetector()
+        let grid = try FaceTracker(detector: detector, configuration: TrackerConfiguration(tileGrid: 3))
+        let faces = try grid.lookInTiles(frame)
+        #expect(grid.tileRuns == 9 && detector.origins == Array(1...9), "\(detector.origins)")
+        #expect(faces.map(\.box) == [BoundingBox(minimum: SIMD2(114, 78), maximum: SIMD2(206, 162))], "\(faces)")
+
+        let corners = CentreDetector()
+        let cornerTracker = try FaceTracker(detector: corners)
+        #expect(try cornerTracker.lookInTiles(frame).isEmpty, "the corners alone cut the face")
+        #expect(cornerTracker.tileRuns == 4 && corners.origins == [1, 3, 7, 9], "\(corners.origins)")
+        #expect(TrackerConfiguration().tileGrid == 2)
+        for outside in [1, 5] {
+            #expect(throws: FaceTrackingError.self) { try TrackerConfiguration(tileGrid: outside).validate() }
+        }
+    }
+
     /// A face across the line between two tiles comes back cut off from one and whole from the other; it is one
     /// face, the better-scored one, not two.
     @Test("tiles: a face two tiles both find, one of them cut off, is one face")
