@@ -187,8 +187,9 @@ extension DaemonConfiguration {
         /// four more chances for background, so this is stricter: 0.95, the lowest bar that passed the rule.
         public var tiledMinimumFaceScore = 0.95
         /// With `tiledLook`: tiles per row and column, spread from edge to edge (2: the four corners; 3: also the
-        /// edges' middles and the centre, nine detector runs; `TrackerConfiguration.tileGrids`).
-        public var tileGrid = 2
+        /// edges' middles and the centre, nine detector runs, the default since its rule was measured;
+        /// `TrackerConfiguration.tileGrids`).
+        public var tileGrid = 3
         /// Frames a track survives unseen before it ends (at least `detectorInterval`).
         public var trackLossFrames = 15
         /// Whether each face's next crop is framed on its regressed landmarks (and those count as seeing the

@@ -46,14 +46,16 @@ public struct TrackerConfiguration: Sendable, Equatable {
     public var tiledMinimumFaceScore: Float
     /// With `tiledLook`: tiles per row and per column (2…4), their origins spread evenly from the frame's left and
     /// top edges to its right and bottom. 2 is the four corners; 3 adds the middles of the edges and the centre, so
-    /// a face up to a third of the frame across lies whole in one tile wherever it is, for nine detector runs.
+    /// a face up to a third of the frame across lies whole in one tile wherever it is, for nine detector runs. 3 by
+    /// default since session 26: 15 more of 559 heavily covered validation faces in whole pictures than 2, no more
+    /// background (docs/face-tracking.md, "Session 26").
     public var tileGrid: Int
 
     /// A configuration; the defaults suit 25–30 fps video.
     public init(detectionInterval: Int = 10, maximumUnseenFrames: Int = 15, minimumConfidence: Float = 0.5,
                 matchingOverlap: Float = 0.3, minimumNewFaceScore: Float = 0.7, instantNewFaceScore: Float = 0.8,
                 minimumFaceScore: Float = 0.8, lostFaceScore: Float = 0.3, fallbackInterval: Int = 10,
-                tiledLook: Bool = true, tiledMinimumFaceScore: Float = 0.95, tileGrid: Int = 2) {
+                tiledLook: Bool = true, tiledMinimumFaceScore: Float = 0.95, tileGrid: Int = 3) {
         self.detectionInterval = detectionInterval
         self.maximumUnseenFrames = maximumUnseenFrames
         self.minimumConfidence = minimumConfidence

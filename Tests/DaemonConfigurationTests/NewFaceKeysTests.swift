@@ -19,7 +19,7 @@ struct NewFaceKeysTests {
             reframe_min_face_score = 0.93
             tiled_look = false
             tiled_min_face_score = 0.97
-            tile_grid = 3
+            tile_grid = 2
             [smoothing.rotation]
             prediction = 2.5
             """)
@@ -30,7 +30,7 @@ struct NewFaceKeysTests {
         #expect(configuration.tracking.reframeMinimumFaceScore == 0.93)
         #expect(!configuration.tracking.tiledLook && configuration.tracking.tiledMinimumFaceScore == 0.97)
         #expect(DaemonConfiguration().tracking.tiledLook && DaemonConfiguration().tracking.tiledMinimumFaceScore == 0.95)
-        #expect(configuration.tracking.tileGrid == 3 && DaemonConfiguration().tracking.tileGrid == 2)
+        #expect(configuration.tracking.tileGrid == 2 && DaemonConfiguration().tracking.tileGrid == 3)
         #expect(throws: ConfigurationError.self) { try DaemonConfiguration.parse("[tracking]\ntile_grid = 9\n") }
         #expect(configuration.smoothing.rotation.prediction == 2.5 && configuration.smoothing.expression.prediction == 0)
         #expect(configuration.model.fullRangeDetectorPath == "/opt/m/face_detection_full_range.json")

@@ -264,7 +264,8 @@ struct NewFaceTests {
                                bytesPerRow: 960, pixels: pixels)
         let detector = TileDetector()
         let tiled = try FaceTracker(detector: detector, verifier: FixedScore(),
-                                    configuration: TrackerConfiguration(tiledLook: true, tiledMinimumFaceScore: 0.8))
+                                    configuration: TrackerConfiguration(tiledLook: true, tiledMinimumFaceScore: 0.8,
+                                                                        tileGrid: 2))
         let tracks = try tiled.process(frame)
         #expect(tracks.count == 1 && tiled.tileRuns == 4)
         #expect(tracks.first.map { $0.box.minimum == SIMD2(228, 156) && $0.box.maximum == SIMD2(268, 196) } == true,
@@ -288,7 +289,7 @@ struct NewFaceTests {
         }
     }
 
-    /// `tile_grid = 3` spreads three tiles along each axis: the corners' tiles, and between them the edges' middles
+    /// `tile_grid = 3` (the default) spreads three tiles along each axis: the corners' tiles, and between them the edges' middles
     /// and the centre, where a face a third of the frame across, whole in none of the corners, lies whole. The
     /// scripted detector answers only on the tile whose first pixel is marked: the centre one.
     @Test("tiles: a 3 × 3 grid adds the edges' middles and the centre")
@@ -311,16 +312,16 @@ struct NewFaceTests {
         let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 320, height: 240, layout: .rgb24,
                                bytesPerRow: 960, pixels: pixels)
         let detector = CentreDetector()
-        let grid = try FaceTracker(detector: detector, configuration: TrackerConfiguration(tileGrid: 3))
+        let grid = try FaceTracker(detector: detector)
         let faces = try grid.lookInTiles(frame)
         #expect(grid.tileRuns == 9 && detector.origins == Array(1...9), "\(detector.origins)")
         #expect(faces.map(\.box) == [BoundingBox(minimum: SIMD2(114, 78), maximum: SIMD2(206, 162))], "\(faces)")
 
         let corners = CentreDetector()
-        let cornerTracker = try FaceTracker(detector: corners)
+        let cornerTracker = try FaceTracker(detector: corners, configuration: TrackerConfiguration(tileGrid: 2))
         #expect(try cornerTracker.lookInTiles(frame).isEmpty, "the corners alone cut the face")
         #expect(cornerTracker.tileRuns == 4 && corners.origins == [1, 3, 7, 9], "\(corners.origins)")
-        #expect(TrackerConfiguration().tileGrid == 2)
+        #expect(TrackerConfiguration().tileGrid == 3, "3 by default")
         for outside in [1, 5] {
             #expect(throws: FaceTrackingError.self) { try TrackerConfiguration(tileGrid: outside).validate() }
         }
