@@ -7,7 +7,7 @@ Scenes of 2-5 seconds, each a canvas twice the frame's size that the camera pans
 anew every frame. A canvas is the negatives' clutter (`orn.negatives.clutter`: shapes, lines, stripes, polygons over a
 gradient), half of them with hands drawn where a face would be but with no face (the occlusion generator's hand
 families, `orn.negatives.hands`, on the 68-point layout of the ICT mean face), a third of them defocused. Frames go to
-the ffmpeg tool as raw RGB (libx264, yuv420p, 30 fps). Needs numpy, scipy, Pillow and ../shared/data's face model
+the ffmpeg tool as raw RGB (libx264 on one thread, so the same seed gives the same file on any machine; yuv420p, 30 fps). Needs numpy, scipy, Pillow and ../shared/data's face model
 (the training environment has them).
 """
 import argparse
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     layout = face_layout()
     encoder = subprocess.Popen(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
                                 f"{width}x{height}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-preset", "veryfast",
-                                "-pix_fmt", "yuv420p", args.output], stdin=subprocess.PIPE)
+                                "-threads", "1", "-pix_fmt", "yuv420p", args.output], stdin=subprocess.PIPE)
     remaining = int(round(args.seconds * FPS))
     while remaining > 0:
         frames = min(remaining, int(rng.integers(2 * FPS, 5 * FPS + 1)))
