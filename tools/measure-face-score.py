@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT / "training"))
 from orn import negatives, occlusion, paths  # noqa: E402
 from orn.validate import LEVELS, occluded, validation_crops  # noqa: E402
 from keep_all_config import add_config_options, keep_all_config, run_landmarks  # noqa: E402
+from video_guard import face_free_cuts  # noqa: E402
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 SIDE = 256
@@ -245,11 +246,7 @@ def videos(binary, models, work: Path, config: Path):
     (`config`): the face scores a false track would have."""
     import subprocess as sp
     sources = {clip.stem: clip for clip in sorted(paths.VIDEOS.glob("*.mp4"))}
-    for name, crop in (("s18-left", "crop=480:720:0:0"), ("s18-right", "crop=304:720:976:0")):
-        target = work / f"{name}.mp4"
-        sp.run(["ffmpeg", "-v", "error", "-y", "-i", str(paths.VIDEOS / "s18.mp4"), "-vf", crop, "-c:v", "libx264",
-                "-crf", "18", str(target)], check=True)
-        sources[name] = target
+    sources.update(face_free_cuts(work))
     sources["sample"] = ROOT / "samples" / "sample.mp4"
     print("\n| video | frames | tracks | frames with a face | face score of the tracked faces: min / 1 % / median |")
     print("|---|---|---|---|---|")
