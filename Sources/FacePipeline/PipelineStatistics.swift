@@ -30,7 +30,7 @@ public struct TrackingWork: Sendable, Equatable {
     public var secondLookRuns: UInt64 = 0
     /// Runs of the full-range detector, tried after those views.
     public var fallbackRuns: UInt64 = 0
-    /// Detector runs on the frame's corner tiles, tried last (`tracking.tiled_look`).
+    /// Detector runs on the frame's tiles, tried last (`tracking.tiled_look`, `tracking.tile_grid`).
     public var tileRuns: UInt64 = 0
     /// New detections whose crops the regressor scored (`tracking.min_face_score`).
     public var faceChecks: UInt64 = 0

@@ -13,7 +13,7 @@ public protocol FaceVerifying: AnyObject {
 /// When the detector finds nothing on a frame it ran on, it looks again at other views of the frame (`secondLooks`:
 /// the mirror image, then the frame tilted either way; occluded, turned and tilted faces it misses one way round it
 /// often finds another), then a fallback detector (the full-range BlazeFace, for small and far faces) is tried, then
-/// the detector on the frame's corner tiles (`lookInTiles`, where a small face is seen larger); all at most every
+/// the detector on tiles of the frame (`lookInTiles`, where a small face is seen larger); all at most every
 /// `fallbackInterval` frames. New faces are confirmed by the verifier's face score where it has one.
 /// The regressor's landmarks come back through `observe`, and the next crop follows them. One per stream; not
 /// thread-safe.

@@ -238,7 +238,7 @@ struct NewFaceTests {
         #expect(never.looks == [.upright], "fallbackInterval 0 turns the second looks off")
     }
 
-    /// Where nothing else finds a face, `tiled_look` asks the detector about the frame's four corner tiles, maps
+    /// Where nothing else finds a face, `tiled_look` asks the detector about the frame's tiles (here the four corners), maps
     /// what a tile finds back onto the frame, and a face found only there becomes a track only at the tiles' own
     /// face-score bar. The scripted detector answers only on frames the size of a tile, with a face inside the
     /// bottom-right tile; the scripted verifier gives every face 0.85.
