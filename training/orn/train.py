@@ -33,7 +33,9 @@ shows beyond the photo's crop is black or the crop mirrored at its edges ("refle
 the detector's box, which on a covered face in a whole picture sits further off than the default (0.1, 0.05) reaches
 (docs/face-tracking.md), and
 `negatives_framed`: the background crops get the same zoom, shift and fill as the faces (otherwise only a mirror), so
-that a wider framing cannot become a sign of a face.
+that a wider framing cannot become a sign of a face, and `data_workers`: 0 (the default) draws each step's batch in the
+training process; 1 draws it in a worker process a step or two ahead (`StepData`), the same batches in the same
+order, so that a run given a second core spends its own on the network (a quarter of a step is drawing the batch).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -55,7 +57,8 @@ DEFAULTS = dict(
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
     negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
-    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=asdict(data.FRAMING))
+    lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=asdict(data.FRAMING),
+    data_workers=0)
 
 
 def load_config(path=None, **overrides) -> dict:
@@ -77,6 +80,8 @@ def load_config(path=None, **overrides) -> dict:
     data.Framing(**cfg["framing"])  # refuses a framing out of range before anything is loaded
     if cfg["trainable"] not in ("all", "face"):
         raise ValueError(f"trainable must be 'all' or 'face', not {cfg['trainable']!r}")
+    if cfg["data_workers"] not in (0, 1):
+        raise ValueError(f"data_workers must be 0 or 1, not {cfg['data_workers']!r}")
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
         raise ValueError("weights.anchor > 0 needs clean_anchor: true and copies >= 2 (a clean first copy per face)")
     return cfg
@@ -149,7 +154,54 @@ def set_training(model: ORN, cfg: dict) -> None:
 
 
 def to_tensors(batch, device):
-    return {k: torch.from_numpy(np.ascontiguousarray(v)).to(device) for k, v in batch.items()}
+    return {k: torch.as_tensor(np.ascontiguousarray(v) if isinstance(v, np.ndarray) else v).to(device)
+            for k, v in batch.items()}
+
+
+class StepData(torch.utils.data.IterableDataset):
+    """The data of each training step, drawn from one generator in a fixed order (the faces, their occluded copies,
+    the background crops), so that drawing in a worker process (`data_workers` 1) gives the batches the training
+    process would have drawn itself. Each item: (the faces' batch, the background crops' normalised images or None,
+    the occlusion probability it was drawn at)."""
+
+    def __init__(self, cfg: dict, images, lab, train_idx, flip_expr, background, layout, seed: int, t_start: float):
+        super().__init__()
+        self.cfg, self.images, self.lab, self.train_idx, self.flip_expr = cfg, images, lab, train_idx, flip_expr
+        self.background, self.layout, self.seed, self.t_start = background, layout, seed, t_start
+        self.framing = data.Framing(**cfg["framing"])
+
+    def __iter__(self):
+        rng = np.random.default_rng(self.seed)
+        while True:
+            yield self.draw(rng)
+
+    def draw(self, rng):
+        """One step's data from `rng`; the occlusion probability follows the time budget as of now."""
+        cfg = self.cfg
+        frac = min(1.0, (time.time() - self.t_start) / (cfg["minutes"] * 60))
+        idx = rng.choice(self.train_idx, cfg["faces"], replace=len(self.train_idx) < cfg["faces"])
+        occlude_p = occlusion_probability(cfg, frac)
+        batch = data.make_batch(self.images, self.lab, idx, rng, self.flip_expr, cfg["copies"], occlude_p,
+                                occlusion.TRAIN_FAMILIES, tuple(cfg["coverage"]), out=cfg["model"]["input"],
+                                clean_first=cfg["clean_anchor"], edge_bands=cfg["positives_banded"], framing=self.framing)
+        background_images = None
+        if cfg["negatives"]:  # background crops, for the face score only
+            sources = self.images[rng.choice(self.train_idx, 8)]
+            crops = negatives.make(sources, self.background, cfg["negatives"], rng, cfg["model"]["input"],
+                                   cfg["negatives_defocused"], self.layout, cfg["negatives_banded"],
+                                   self.framing if cfg["negatives_framed"] else None)
+            background_images = data.normalise(np.stack([data.photometric(c, rng) for c in crops]))
+        return batch, background_images, occlude_p
+
+
+def step_data_stream(step_data: StepData, workers: int):
+    """The endless stream of `step_data`'s items: drawn here (0 workers) or in one worker process a step or two ahead."""
+    if workers == 0:
+        rng = np.random.default_rng(step_data.seed)
+        while True:
+            yield step_data.draw(rng)
+    # batch_size None: each item passes as drawn, its arrays as tensors in shared memory
+    yield from torch.utils.data.DataLoader(step_data, batch_size=None, num_workers=workers, prefetch_factor=2)
 
 
 def evaluate(model, geo, images, lab, idx, flip_expr, cfg, device, occlude_p):
@@ -213,7 +265,6 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         calibration = data.make_batch(images, lab, train_idx[:64], np.random.default_rng(0), flip_expr)["image"]
         warm_start.load_onnx(model, paths.TRAINING / cfg["init_onnx"], torch.from_numpy(calibration))
         print(f"{run} starts from the exported network {cfg['init_onnx']}", flush=True)
-    rng = np.random.default_rng(cfg["seed"] + state["step"])
     meta = dict(config=cfg, data_hash=data_hash, landmarks="calibrated", train_images=len(train_idx), val_images=len(val_idx),
                 params=sum(p.numel() for p in model.parameters()), macs=count_macs(model), device=str(device))
     json.dump(meta, open(out / "config.json", "w"), indent=1)
@@ -221,10 +272,10 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
     budget = cfg["minutes"] * 60
     log = open(out / "log.jsonl", "a")
     t_start, t_ckpt = time.time() - state["elapsed"], time.time()
-    families = occlusion.TRAIN_FAMILIES
     background = negatives.load_video("train") if cfg["negatives"] else None
     layout = negatives.mean_layout(lab.lm68[train_idx]) if cfg["negatives_hands"] else None
-    framing = data.Framing(**cfg["framing"])
+    step_data = StepData(cfg, images, lab, train_idx, flip_expr, background, layout, cfg["seed"] + state["step"], t_start)
+    stream = step_data_stream(step_data, cfg["data_workers"])
 
     def save():
         state["elapsed"] = time.time() - t_start
@@ -238,20 +289,11 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         lr = learning_rate(cfg, state["step"], frac)
         for g in opt.param_groups:
             g["lr"] = lr
-        idx = rng.choice(train_idx, cfg["faces"], replace=len(train_idx) < cfg["faces"])
-        occlude_p = occlusion_probability(cfg, frac)
-        b = to_tensors(data.make_batch(images, lab, idx, rng, flip_expr, cfg["copies"], occlude_p, families,
-                                       tuple(cfg["coverage"]), out=cfg["model"]["input"],
-                                       clean_first=cfg["clean_anchor"], edge_bands=cfg["positives_banded"],
-                                       framing=framing), device)
+        batch, background_images, occlude_p = next(stream)
+        b = to_tensors(batch, device)
         x = b["image"]
-        if cfg["negatives"]:  # background crops, for the face score only
-            sources = images[rng.choice(train_idx, 8)]
-            crops = negatives.make(sources, background, cfg["negatives"], rng, cfg["model"]["input"],
-                                   cfg["negatives_defocused"], layout, cfg["negatives_banded"],
-                                   framing if cfg["negatives_framed"] else None)
-            x = torch.cat([x, torch.from_numpy(data.normalise(np.stack([data.photometric(c, rng) for c in crops])))
-                           .to(device)])
+        if background_images is not None:
+            x = torch.cat([x, torch.as_tensor(background_images).to(device)])
         pred = model(x)
         rows = b["image"].shape[0]
         loss, logs = losses.total(tuple(p[:rows] for p in pred), b, geo, w, cfg["copies"])

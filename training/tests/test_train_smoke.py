@@ -216,3 +216,25 @@ def test_a_run_frames_faces_and_background_alike(tiny_dataset, tmp_path):
     assert sum(runs) == 4 and calls.count(("bands",)) == 16
     logged = [json.loads(line) for line in (tmp_path / "framed" / "log.jsonl").read_text().splitlines()]
     assert any("face" in record for record in logged)
+
+
+def test_a_data_worker_draws_the_batches_the_training_process_would(tiny_dataset):
+    """`data_workers` 1 moves the drawing into a worker process without changing a single batch: the same faces,
+    occluded copies and background crops, in the same order, as drawn in the training process."""
+    from orn import data, facemodel, negatives, train
+    images, lab, names, _ = tiny_dataset
+    train_idx, _ = data.split(names)
+    cfg = train.load_config(None, faces=3, copies=3, negatives=4, negatives_hands=True, clean_anchor=True,
+                            model=dict(K=40, width=0.35, input=128, feature=128))
+    flip_expr = facemodel.flip_permutation(facemodel.load(40).expression_names)
+    step_data = train.StepData(cfg, images, lab, train_idx, flip_expr, negatives.load_video("train"),
+                               negatives.mean_layout(lab.lm68[train_idx]), seed=7, t_start=0.0)
+    here, worker = train.step_data_stream(step_data, 0), train.step_data_stream(step_data, 1)
+    for _ in range(3):
+        (batch, background, p), (batch_w, background_w, p_w) = next(here), next(worker)
+        assert batch.keys() == batch_w.keys() and p == p_w
+        for key in batch:
+            assert np.array_equal(batch[key], np.asarray(batch_w[key])), key
+        assert background.shape == (4, 3, 128, 128) and np.array_equal(background, np.asarray(background_w))
+    with pytest.raises(ValueError, match="data_workers"):
+        train.load_config(None, data_workers=2)
