@@ -35,7 +35,8 @@ the detector's box, which on a covered face in a whole picture sits further off 
 `negatives_framed`: the background crops get the same zoom, shift and fill as the faces (otherwise only a mirror), so
 that a wider framing cannot become a sign of a face, and `data_workers`: 0 (the default) draws each step's batch in the
 training process; 1 draws it in a worker process a step or two ahead (`StepData`), the same batches in the same
-order, so that a run given a second core spends its own on the network (a quarter of a step is drawing the batch).
+order (the occlusion probability read from the clock a step or two early, which only an `occlusion_warmup` would
+notice), so that a run given a second core spends its own on the network (a quarter of a step is drawing the batch).
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
@@ -80,7 +81,7 @@ def load_config(path=None, **overrides) -> dict:
     data.Framing(**cfg["framing"])  # refuses a framing out of range before anything is loaded
     if cfg["trainable"] not in ("all", "face"):
         raise ValueError(f"trainable must be 'all' or 'face', not {cfg['trainable']!r}")
-    if cfg["data_workers"] not in (0, 1):
+    if type(cfg["data_workers"]) is not int or cfg["data_workers"] not in (0, 1):
         raise ValueError(f"data_workers must be 0 or 1, not {cfg['data_workers']!r}")
     if cfg["weights"]["anchor"] > 0 and not (cfg["clean_anchor"] and cfg["copies"] >= 2):
         raise ValueError("weights.anchor > 0 needs clean_anchor: true and copies >= 2 (a clean first copy per face)")
@@ -284,46 +285,49 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         (out / "ckpt.tmp").replace(ckpt)
 
     set_training(model, cfg)
-    while state["step"] < cfg["max_steps"] and time.time() - t_start < budget:
-        frac = min(1.0, (time.time() - t_start) / budget)
-        lr = learning_rate(cfg, state["step"], frac)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        batch, background_images, occlude_p = next(stream)
-        b = to_tensors(batch, device)
-        x = b["image"]
-        if background_images is not None:
-            x = torch.cat([x, torch.as_tensor(background_images).to(device)])
-        pred = model(x)
-        rows = b["image"].shape[0]
-        loss, logs = losses.total(tuple(p[:rows] for p in pred), b, geo, w, cfg["copies"])
-        if cfg["negatives"] and w.face > 0:
-            is_face = torch.cat([torch.ones(rows), torch.zeros(x.shape[0] - rows)]).to(device)
-            face = losses.face_score(pred[5], is_face)
-            loss = loss + w.face * face
-            logs["face"], logs["loss"] = float(face), float(loss)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        state["step"] += 1
-        if averaging and frac >= averaging["start"]:
-            average = average or WeightAverage(model, averaging["decay"])
-            average.update(model)
-        if state["step"] % cfg["log_every"] == 0 or state["step"] == 1:
-            rec = dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, occlude_p=round(occlude_p, 3),
-                       **{k: round(v, 5) for k, v in logs.items()})
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
-            print(json.dumps(rec), flush=True)
-        if state["step"] % cfg["val_every"] == 0:
-            for name, p in (("clean", 0.0), ("occluded", 1.0)):
-                v = evaluate(model, geo, images, lab, val_idx, flip_expr, cfg, device, p)
-                log.write(json.dumps(dict(step=state["step"], val=name, **{k: round(x, 5) for k, x in v.items()})) + "\n")
-            log.flush()
-        if time.time() - t_ckpt > cfg["checkpoint_minutes"] * 60:
-            save()
-            t_ckpt = time.time()
+    try:
+        while state["step"] < cfg["max_steps"] and time.time() - t_start < budget:
+            frac = min(1.0, (time.time() - t_start) / budget)
+            lr = learning_rate(cfg, state["step"], frac)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            batch, background_images, occlude_p = next(stream)
+            b = to_tensors(batch, device)
+            x = b["image"]
+            if background_images is not None:
+                x = torch.cat([x, torch.as_tensor(background_images).to(device)])
+            pred = model(x)
+            rows = b["image"].shape[0]
+            loss, logs = losses.total(tuple(p[:rows] for p in pred), b, geo, w, cfg["copies"])
+            if cfg["negatives"] and w.face > 0:
+                is_face = torch.cat([torch.ones(rows), torch.zeros(x.shape[0] - rows)]).to(device)
+                face = losses.face_score(pred[5], is_face)
+                loss = loss + w.face * face
+                logs["face"], logs["loss"] = float(face), float(loss)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            state["step"] += 1
+            if averaging and frac >= averaging["start"]:
+                average = average or WeightAverage(model, averaging["decay"])
+                average.update(model)
+            if state["step"] % cfg["log_every"] == 0 or state["step"] == 1:
+                rec = dict(step=state["step"], t=round(time.time() - t_start, 1), lr=lr, occlude_p=round(occlude_p, 3),
+                           **{k: round(v, 5) for k, v in logs.items()})
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+                print(json.dumps(rec), flush=True)
+            if state["step"] % cfg["val_every"] == 0:
+                for name, p in (("clean", 0.0), ("occluded", 1.0)):
+                    v = evaluate(model, geo, images, lab, val_idx, flip_expr, cfg, device, p)
+                    log.write(json.dumps(dict(step=state["step"], val=name, **{k: round(x, 5) for k, x in v.items()})) + "\n")
+                log.flush()
+            if time.time() - t_ckpt > cfg["checkpoint_minutes"] * 60:
+                save()
+                t_ckpt = time.time()
+    finally:
+        stream.close()  # ends the worker process, if any, and drops the batches it drew ahead
     save()
     final = {name: evaluate(model, geo, images, lab, val_idx, flip_expr, cfg, device, p) for name, p in (("clean", 0.0), ("occluded", 1.0))}
     log.write(json.dumps(dict(step=state["step"], final=final)) + "\n")

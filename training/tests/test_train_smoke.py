@@ -49,6 +49,7 @@ def exported(tiny_dataset, tmp_path):
                                 weight_average=dict(start=0.0, decay=0.0))
         res = train.train(cfg, "smoke", dataset=tiny_dataset)
         cfg["max_steps"] = res["steps"] + 3
+        cfg["data_workers"] = 1  # the resumed steps draw their batches in a worker process
         res2 = train.train(cfg, "smoke", dataset=tiny_dataset)
     finally:
         paths.RUNS = saved
@@ -236,5 +237,6 @@ def test_a_data_worker_draws_the_batches_the_training_process_would(tiny_dataset
         for key in batch:
             assert np.array_equal(batch[key], np.asarray(batch_w[key])), key
         assert background.shape == (4, 3, 128, 128) and np.array_equal(background, np.asarray(background_w))
-    with pytest.raises(ValueError, match="data_workers"):
-        train.load_config(None, data_workers=2)
+    for refused in (2, True, 1.0):
+        with pytest.raises(ValueError, match="data_workers"):
+            train.load_config(None, data_workers=refused)
