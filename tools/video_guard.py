@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VIDEOS = ROOT.parent / "shared" / "data" / "videos"
 CLIPS = ("d10", "d6", "s18")
 S18_CUTS = {"s18-left": "crop=480:720:0:0", "s18-right": "crop=304:720:976:0"}
+CUT_SUFFIX = "-lossless.mp4"  # not the name of the lossy cuts older tools left in work folders
 CLUTTER_SECONDS = 60
 
 
@@ -37,21 +38,27 @@ def face_free_cuts(work: Path) -> dict:
     the daemon's count of frames with a face moved with them (24 and 35 frames from two encodes of one crop)."""
     cuts = {}
     for name, crop in S18_CUTS.items():
-        target = work / f"{name}.mp4"
-        if not target.exists():
-            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / "s18.mp4"), "-vf", crop, "-an", "-c:v",
-                            "libx264", "-qp", "0", str(target)], check=True)
-        cuts[name] = target
+        cuts[name] = made_once(work / f"{name}{CUT_SUFFIX}", lambda partial, crop=crop: subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / "s18.mp4"), "-vf", crop, "-an", "-c:v", "libx264",
+             "-qp", "0", str(partial)], check=True))
     return cuts
+
+
+def made_once(target: Path, make) -> Path:
+    """`target`, made by `make(partial path)` unless a finished one is there: written beside it and renamed when
+    complete, so an interrupted run leaves nothing a later one would take for finished."""
+    if not target.exists():
+        partial = target.with_name(f"partial-{target.name}")
+        make(partial)
+        partial.replace(target)
+    return target
 
 
 def clutter_clip(work: Path) -> Path:
     """`CLUTTER_SECONDS` of synthetic clutter with no face (made once per folder)."""
-    target = work / "clutter.mp4"
-    if not target.exists():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "make-clutter-clip.py"), str(target),
-                        "--seconds", str(CLUTTER_SECONDS)], check=True)
-    return target
+    return made_once(work / "clutter.mp4", lambda partial: subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make-clutter-clip.py"), str(partial), "--seconds", str(CLUTTER_SECONDS)],
+        check=True))
 
 
 def run(binary: str, models: str, config, video: Path, out: Path) -> list:
@@ -59,19 +66,22 @@ def run(binary: str, models: str, config, video: Path, out: Path) -> list:
     command = [binary, "run", str(video), "--jsonl", str(out), "--models", models]
     if config:
         command += ["--config", str(config)]
-    subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+    finished = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+    if finished.returncode != 0:
+        raise RuntimeError(f"occlumesh run {video.name} exited {finished.returncode}: {finished.stderr.strip()[-500:]}")
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def verdict(name: str, records: list, right_of_face_limit) -> tuple:
-    """(tracks, frames with a face, first, last, holds) for one video under the guard's rule for it."""
+    """(tracks, frames with a face, first, last, holds) for one video under the guard's rule for it; holds is None
+    for s18's right part without a limit (reported, not judged)."""
     with_face = [record["frame"] for record in records if record["faces"]]
     tracks = {face["track"] for record in records for face in record["faces"]}
     first, last = (with_face[0], with_face[-1]) if with_face else (None, None)
     if name in CLIPS:
         holds = len(tracks) == 1 and len(with_face) == len(records) and first == 0
     elif name == "s18-right":
-        holds = right_of_face_limit is None or len(with_face) <= right_of_face_limit
+        holds = None if right_of_face_limit is None else len(with_face) <= right_of_face_limit
     else:
         holds = not with_face
     return len(tracks), len(with_face), first, last, holds
@@ -90,6 +100,7 @@ def main() -> int:
         parser.error("--right-of-face-limit must not be negative")
     work = Path(args.work or tempfile.mkdtemp(prefix="video-guard-"))
     work.mkdir(parents=True, exist_ok=True)
+    print(f"videos and outputs in {work}")
     try:
         videos = {name: VIDEOS / f"{name}.mp4" for name in CLIPS}
         videos.update(face_free_cuts(work))
@@ -101,9 +112,10 @@ def main() -> int:
             records = run(args.binary, args.models, args.config, path, work / f"run-{name}.jsonl")
             tracks, frames, first, last, holds = verdict(name, records, args.right_of_face_limit)
             span = f" ({first}–{last})" if frames else ""
-            print(f"| {name} | {len(records)} | {tracks} | {frames}{span} | {'yes' if holds else 'NO'} |", flush=True)
-            holds_all &= holds
-    except (subprocess.CalledProcessError, OSError) as error:
+            judged = {True: "yes", False: "NO", None: "not judged"}[holds]
+            print(f"| {name} | {len(records)} | {tracks} | {frames}{span} | {judged} |", flush=True)
+            holds_all &= holds is not False
+    except (subprocess.CalledProcessError, RuntimeError, OSError) as error:
         print(f"video_guard: {error}", file=sys.stderr)
         return 2
     print("the guard holds" if holds_all else "the guard does not hold")

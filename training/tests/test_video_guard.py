@@ -23,5 +23,5 @@ def test_face_free_video_holds_only_with_no_face_and_the_right_part_by_its_limit
     assert video_guard.verdict("clutter", records(4, {}), None) == (0, 0, None, None, True)
     assert not video_guard.verdict("sample", records(4, {2: [7]}), None)[4]
     right = records(10, {f: [1] for f in range(3, 6)})
-    assert video_guard.verdict("s18-right", right, None)[4], "only reported without a limit"
+    assert video_guard.verdict("s18-right", right, None)[4] is None, "only reported without a limit"
     assert video_guard.verdict("s18-right", right, 3)[4] and not video_guard.verdict("s18-right", right, 2)[4]
