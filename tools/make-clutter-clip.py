@@ -7,8 +7,9 @@ Scenes of 2-5 seconds, each a canvas twice the frame's size that the camera pans
 anew every frame. A canvas is the negatives' clutter (`orn.negatives.clutter`: shapes, lines, stripes, polygons over a
 gradient), half of them with hands drawn where a face would be but with no face (the occlusion generator's hand
 families, `orn.negatives.hands`, on the 68-point layout of the ICT mean face), a third of them defocused. Frames go to
-the ffmpeg tool as raw RGB (libx264 on one thread, so the same seed gives the same file on any machine; yuv420p, 30 fps). Needs numpy, scipy, Pillow and ../shared/data's face model
-(the training environment has them).
+the ffmpeg tool as raw RGB (libx264, yuv420p, 30 fps; on one thread, so that a seed gives one file whatever CPUs the
+process may use, with the same ffmpeg and numpy). Needs numpy, scipy, Pillow and ../shared/data's face model (the
+training environment has them).
 """
 import argparse
 import subprocess

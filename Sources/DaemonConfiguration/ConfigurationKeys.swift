@@ -81,7 +81,7 @@ enum ConfigurationKeys {
         "tracking.full_range_interval": { $0.tracking.fullRangeInterval = try $1.integer(0...10000) },
         "tracking.tiled_look": { $0.tracking.tiledLook = try $1.boolean() },
         "tracking.tiled_min_face_score": { $0.tracking.tiledMinimumFaceScore = try $1.number(0...1) },
-        "tracking.tile_grid": { $0.tracking.tileGrid = try $1.integer(2...4) },
+        "tracking.tile_grid": { $0.tracking.tileGrid = try $1.integer(2...4) },  // TrackerConfiguration.tileGrids
         "smoothing.expression.min_cutoff": { $0.smoothing.expression.minimumCutoff = try $1.number(0.000_001...1000) },
         "smoothing.expression.beta": { $0.smoothing.expression.beta = try $1.number(0...10000) },
         "smoothing.expression.derivative_cutoff": { $0.smoothing.expression.derivativeCutoff = try $1.number(0.000_001...1000) },

@@ -183,8 +183,8 @@ extension DaemonConfiguration {
         /// larger (`FaceTracker.lookInTiles`; on by default since its rule was measured, docs/face-tracking.md).
         public var tiledLook = true
         /// With `tiledLook` and a face score: the score a face found in a tile needs; a value below
-        /// `minimumFaceScore` means `minimumFaceScore`. Four more detector runs on a frame with nothing in it are
-        /// four more chances for background, so this is stricter: 0.95, the lowest bar that passed the rule.
+        /// `minimumFaceScore` means `minimumFaceScore`. `tileGrid`² more detector runs on a frame with nothing in it
+        /// are as many more chances for background, so this is stricter: 0.95, the lowest bar that passed the rule.
         public var tiledMinimumFaceScore = 0.95
         /// With `tiledLook`: tiles per row and column, spread from edge to edge (2: the four corners; 3: also the
         /// edges' middles and the centre, nine detector runs, the default since its rule was measured;

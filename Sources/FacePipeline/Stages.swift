@@ -162,7 +162,7 @@ public final class TrackingStage {
 
     /// Faces in a still image: every detection (best first, up to the maximum) is a face of its own, numbered
     /// from 1, since a single picture cannot confirm a track. Where the detector finds nothing it looks again at
-    /// other views of the image (`FaceTracker.secondLooks`), then the full-range detector, then the image's corner
+    /// other views of the image (`FaceTracker.secondLooks`), then the full-range detector, then the image's
     /// tiles (`FaceTracker.lookInTiles`, whose faces need the tiles' own face-score bar); with the face score,
     /// detections whose crop is not a face are dropped.
     public func detectStill(_ frame: VideoFrame) throws(PipelineError) -> TrackedFrame {

@@ -40,13 +40,14 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// 1,363 background images (docs/face-tracking.md, "Session 25").
     public var tiledLook: Bool
     /// With a face score: the score a face found in a tile needs to become a track or be reported, at least
-    /// `minimumFaceScore` (below it, `minimumFaceScore` counts). A frame with nothing in it gets the tiles' four
-    /// more detector runs, so background gets more chances than a face already found in the frame: 0.95 is the
-    /// lowest bar of 0.8, 0.9, 0.95 and 0.98 that let no more than 5 more background images through.
+    /// `minimumFaceScore` (below it, `minimumFaceScore` counts). A frame with nothing in it gets `tileGrid`² more
+    /// detector runs, so background gets more chances than a face already found in the frame: 0.95 is the lowest
+    /// bar of 0.8, 0.9, 0.95 and 0.98 that let no more than 5 more background images through (with the four corners).
     public var tiledMinimumFaceScore: Float
     /// With `tiledLook`: tiles per row and per column (2…4), their origins spread evenly from the frame's left and
     /// top edges to its right and bottom. 2 is the four corners; 3 adds the middles of the edges and the centre, so
-    /// a face up to a third of the frame across lies whole in one tile wherever it is, for nine detector runs. 3 by
+    /// a face up to 0.4 of the frame across (the neighbours' overlap) lies whole in one tile wherever it is, for nine
+    /// detector runs. 3 by
     /// default since session 26: 15 more of 559 heavily covered validation faces in whole pictures than 2, no more
     /// background (docs/face-tracking.md, "Session 26").
     public var tileGrid: Int

@@ -48,6 +48,7 @@ struct NewFaceKeysTests {
         ("[tracking]\nreframe_min_face_score = 1.01\n", "tracking.reframe_min_face_score"),
         ("[tracking]\ntiled_look = \"on\"\n", "tracking.tiled_look"),
         ("[tracking]\ntiled_min_face_score = -0.5\n", "tracking.tiled_min_face_score"),
+        ("[tracking]\ntile_grid = 1\n", "tracking.tile_grid"),
         ("[smoothing.expression]\nprediction = 11.0\n", "smoothing.expression.prediction"),
     ])
     func badValuesAreRefused(text: String, key: String) {

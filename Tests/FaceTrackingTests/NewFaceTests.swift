@@ -348,12 +348,15 @@ struct NewFaceTests {
         pixels[80 * 3 + 1] = 7
         let frame = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 200, height: 100, layout: .rgb24,
                                bytesPerRow: 600, pixels: pixels)
-        let faces = try FaceTracker(detector: TwoTiles()).lookInTiles(frame)
+        let corners = TrackerConfiguration(tileGrid: 2)
+        let faces = try FaceTracker(detector: TwoTiles(), configuration: corners).lookInTiles(frame)
         #expect(faces.count == 1, "\(faces)")
         #expect(faces.first?.score == 0.9 && faces.first?.box == BoundingBox(minimum: SIMD2(100, 10), maximum: SIMD2(140, 50)))
         let speck = VideoFrame(index: 0, presentationTime: 0, captureTime: 0, width: 1, height: 1, layout: .rgb24,
                                bytesPerRow: 3, pixels: [0, 0, 0])
-        let tracker = try FaceTracker(detector: TwoTiles())
-        #expect(try tracker.lookInTiles(speck).isEmpty && tracker.tileRuns == 1, "a 1-pixel frame has one tile")
+        for grid in TrackerConfiguration.tileGrids {
+            let tracker = try FaceTracker(detector: TwoTiles(), configuration: TrackerConfiguration(tileGrid: grid))
+            #expect(try tracker.lookInTiles(speck).isEmpty && tracker.tileRuns == 1, "a 1-pixel frame has one tile")
+        }
     }
 }
