@@ -65,6 +65,7 @@ enum ConfigurationKeys {
         "model.detector": { $0.model.detector = try $1.string(nonEmpty: true) },
         "model.full_range_detector": { $0.model.fullRangeDetector = try $1.string() },
         "model.mirror_average": { $0.model.mirrorAverage = try $1.boolean() },
+        "model.mirror_average_stills": { $0.model.mirrorAverageStills = try $1.boolean() },
         "tracking.max_faces": { $0.tracking.maximumFaces = try $1.integer(1...64) },
         "tracking.detector_interval": { $0.tracking.detectorInterval = try $1.integer(1...10000) },
         "tracking.min_confidence": { $0.tracking.minimumConfidence = try $1.number(0...1) },

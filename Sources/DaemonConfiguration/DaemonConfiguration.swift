@@ -127,6 +127,10 @@ extension DaemonConfiguration {
         /// Whether each face is also regressed from its mirrored crop and the two answers averaged: landmarks
         /// closer to the truth under occlusion for twice the regressor's time per face.
         public var mirrorAverage = false
+        /// Whether the faces of still images (`occlumesh landmarks`) are mirror-averaged even with `mirrorAverage`
+        /// off: no camera paces them, and on the validation pictures it lowered the landmark error of every face
+        /// reported on all four sets (docs/face-tracking.md, "Session 26").
+        public var mirrorAverageStills = true
 
         /// The full-range detector's sidecar path (`fullRangeDetector` resolved beside `detector`), or nil for none.
         public var fullRangeDetectorPath: String? {

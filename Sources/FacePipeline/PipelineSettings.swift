@@ -33,6 +33,9 @@ public struct PipelineSettings: Sendable {
     /// Regress each face from its crop and from the crop's mirror image and average the two (`MirrorAveraging`):
     /// closer landmarks under occlusion for twice the regressor's time.
     public var mirrorAverage: Bool
+    /// Mirror-average the faces of still images (`StillImageAnalyzer`) whatever `mirrorAverage` says: a still is
+    /// not paced by a camera, so the second regressor run costs only time per image.
+    public var mirrorAverageStills: Bool
     /// Score a new detection by the mean of its crop's face score and its mirrored crop's (`RegressorFaceVerifier`).
     public var mirrorFaceScore: Bool
     /// Give a new detection that fails the face score a second look on a crop framed on its regressed landmarks
@@ -47,7 +50,8 @@ public struct PipelineSettings: Sendable {
                 maximumFaces: Int = 4, tracker: TrackerConfiguration = TrackerConfiguration(), minimumDetectionScore: Float = 0.5,
                 smoothing: SmoothingSettings = SmoothingSettings(), realtime: Bool = false, followLandmarks: Bool = false,
                 fallbackDetectorSidecarPath: String? = nil, smoothingEnabled: Bool = true, mirrorAverage: Bool = false,
-                mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false, reframeMinimumFaceScore: Float = 0) {
+                mirrorAverageStills: Bool = true, mirrorFaceScore: Bool = true, reframeFaceScore: Bool = false,
+                reframeMinimumFaceScore: Float = 0) {
         self.regressorPath = regressorPath
         self.regressorSidecarPath = regressorSidecarPath
         self.faceModelPath = faceModelPath
@@ -61,6 +65,7 @@ public struct PipelineSettings: Sendable {
         self.fallbackDetectorSidecarPath = fallbackDetectorSidecarPath
         self.smoothingEnabled = smoothingEnabled
         self.mirrorAverage = mirrorAverage
+        self.mirrorAverageStills = mirrorAverageStills
         self.mirrorFaceScore = mirrorFaceScore
         self.reframeFaceScore = reframeFaceScore
         self.reframeMinimumFaceScore = reframeMinimumFaceScore
@@ -78,7 +83,8 @@ public struct PipelineSettings: Sendable {
             smoothing: SmoothingSettings(configuration.smoothing), realtime: configuration.source.realtime,
             followLandmarks: tracking.followLandmarks,
             fallbackDetectorSidecarPath: configuration.model.fullRangeDetectorPath,
-            mirrorAverage: configuration.model.mirrorAverage, mirrorFaceScore: tracking.mirrorFaceScore,
+            mirrorAverage: configuration.model.mirrorAverage,
+            mirrorAverageStills: configuration.model.mirrorAverageStills, mirrorFaceScore: tracking.mirrorFaceScore,
             reframeFaceScore: tracking.reframeFaceScore,
             reframeMinimumFaceScore: Float(tracking.reframeMinimumFaceScore))
     }

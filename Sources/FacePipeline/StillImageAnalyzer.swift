@@ -4,8 +4,9 @@ import VideoIngest
 /// Faces in unrelated still images (photos, benchmark sets), one image at a time on the caller's thread.
 ///
 /// Each face is cropped on its detector box (or a given box), regressed, then cropped again on the landmarks of
-/// that first pass, framed as the regressor's training crops are, and regressed once more. Nothing is smoothed
-/// across images.
+/// that first pass, framed as the regressor's training crops are, and regressed once more; with
+/// `PipelineSettings.mirrorAverageStills` (the default) both passes average the crop's and its mirror image's
+/// answers. Nothing is smoothed across images.
 public final class StillImageAnalyzer {
     private let tracking: TrackingStage
     private let regression: RegressionStage
@@ -17,7 +18,9 @@ public final class StillImageAnalyzer {
     public init(settings: PipelineSettings, models: PipelineModels) throws(PipelineError) {
         self.models = models
         tracking = try TrackingStage(settings: settings, models: models)
-        regression = try RegressionStage(settings: settings, model: models.model)
+        var stillSettings = settings
+        stillSettings.mirrorAverage = settings.mirrorAverage || settings.mirrorAverageStills
+        regression = try RegressionStage(settings: stillSettings, model: models.model)
         mesh = MeshStage(model: models.model, settings: settings.smoothing)
     }
 

@@ -133,6 +133,30 @@ struct PipelineTests {
         #expect(distance < 15, "the refined landmarks agree whichever box started them (mean \(distance) px)")
     }
 
+    /// Still images are mirror-averaged by default (`mirrorAverageStills`), as the whole pipeline is with
+    /// `mirrorAverage`; video is not.
+    @Test("still images are mirror-averaged by default, and only where the switch says")
+    func stillImagesAreMirrorAveraged() throws {
+        let folder = TestResources.temporaryFolder("still-mirror")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = try TestResources.clip(frames: 1, in: folder)
+        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
+        let given = BoundingBox(minimum: SIMD2(100, 170), maximum: SIMD2(365, 435))
+        func landmarks(mirrorAverage: Bool, stills: Bool) throws -> [SIMD2<Float>] {
+            var settings = try Self.settings()
+            settings.mirrorAverage = mirrorAverage
+            settings.mirrorAverageStills = stills
+            let analyzer = try StillImageAnalyzer(settings: settings, models: try PipelineModels(settings: settings))
+            return try #require(try analyzer.analyze(frame, boxes: [given]).faces.first?.published.landmarks)
+        }
+        #expect(try Self.settings().mirrorAverageStills && !Self.settings().mirrorAverage, "stills on, video off")
+        let stills = try landmarks(mirrorAverage: false, stills: true)
+        #expect(try stills == landmarks(mirrorAverage: true, stills: false), "the same average either way")
+        let plain = try landmarks(mirrorAverage: false, stills: false)
+        let moved = zip(stills, plain).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.max() ?? 0
+        #expect(moved > 0.01, "one pass answers otherwise (largest difference \(moved) px)")
+    }
+
     @Test("mirror averaging answers a mirrored picture with the mirror of its answer")
     func mirrorAveragingIsMirrorSymmetric() throws {
         let folder = TestResources.temporaryFolder("mirror")

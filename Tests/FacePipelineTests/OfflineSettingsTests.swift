@@ -16,6 +16,7 @@ struct OfflineSettingsTests {
             [model]
             regressor = "/elsewhere/orn.onnx"
             mirror_average = true
+            mirror_average_stills = false
             full_range_detector = ""
             [tracking]
             min_face_score = 0.6
@@ -28,6 +29,7 @@ struct OfflineSettingsTests {
             """)
         let settings = PipelineSettings(configuration, modelFolder: "/m")
         #expect(!settings.mirrorFaceScore && settings.reframeFaceScore && settings.mirrorAverage && settings.followLandmarks)
+        #expect(!settings.mirrorAverageStills)
         #expect(settings.tracker.minimumFaceScore == 0.6 && settings.reframeMinimumFaceScore == 0.93)
         #expect(settings.tracker.tiledLook && settings.tracker.tiledMinimumFaceScore == 0.97)
         #expect(settings.regressorPath == "/m/orn.onnx" && settings.regressorSidecarPath == "/m/orn.json")
@@ -39,7 +41,7 @@ struct OfflineSettingsTests {
         // took TrackerConfiguration()'s, whose minimum confidence is 0.5 where the daemon's minimum_visibility is 0.3).
         #expect(plain.tracker == TrackerConfiguration(DaemonConfiguration().tracking))
         #expect(plain.smoothing == SmoothingSettings(DaemonConfiguration().smoothing))
-        #expect(plain.mirrorFaceScore && !plain.reframeFaceScore && !plain.mirrorAverage)
+        #expect(plain.mirrorFaceScore && !plain.reframeFaceScore && !plain.mirrorAverage && plain.mirrorAverageStills)
         #expect(plain.reframeMinimumFaceScore == Float(DaemonConfiguration().tracking.reframeMinimumFaceScore))
         #expect(plain.fallbackDetectorSidecarPath == nil, "no full-range detector in /m")
     }
