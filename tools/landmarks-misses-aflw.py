@@ -20,6 +20,7 @@ whose best face is matched, and over every image with a face reported at all (a 
 system finds, as issue 12's "its own detector" row, counts the unmatched ones too).
 """
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -81,9 +82,11 @@ def main() -> int:
     print("| level | min_face_score | missed (no face) | [0,30] | (30,60] | (60,90] | missed or no match | NME % of matched, "
           "bins, mean | NME % of every face reported, bins, mean |")
     print("|---|---|---|---|---|---|---|---|---|")
-    # A saved run is reused only when it was made with the same config, binary, models and images.
+    # A saved run is reused only when it was made with the same config, binary (by content: a rebuild keeps the path),
+    # models and images.
     run_key = dict(config=keep_all_config(args.min_confidence, args.min_face_score, args.tracking, args.mirror_average),
-                   binary=str(Path(args.binary).resolve()), models=str(Path(args.models).resolve()), stride=args.stride)
+                   binary=str(Path(args.binary).resolve()), binary_sha256=file_digest(args.binary),
+                   models=str(Path(args.models).resolve()), stride=args.stride)
     for level in args.levels.split(","):
         saved = Path(args.faces) / f"{level}.json" if args.faces else None
         record = json.loads(saved.read_text()) if saved and saved.exists() else {}
@@ -98,6 +101,12 @@ def main() -> int:
                 saved.write_text(json.dumps(dict(run=run_key, faces=faces)))
         report(level, faces, thresholds, bins, truth, marks, args.min_face_score)
     return 0
+
+
+def file_digest(path) -> str:
+    """The SHA-256 of the file at `path`, in hex."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def run_level(args, level, index, labels, points):
