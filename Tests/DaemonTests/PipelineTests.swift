@@ -24,6 +24,13 @@ struct PipelineTests {
             detectorSidecarPath: models.appendingPathComponent("face_detection_short_range.json").path)
     }
 
+    /// The first frame of a one-frame test clip made in a temporary folder, which the caller removes.
+    static func stillFrame(_ name: String) throws -> (frame: VideoFrame, folder: URL) {
+        let folder = TestResources.temporaryFolder(name)
+        let clip = try TestResources.clip(frames: 1, in: folder)
+        return (try #require(try FFmpegSource(input: clip).nextFrame()), folder)
+    }
+
     static func run(_ path: String, live: Bool) throws -> (frames: [ProcessedFrame], statistics: PipelineStatistics) {
         let settings = try settings()
         let sink = CollectingSink()
@@ -117,12 +124,10 @@ struct PipelineTests {
 
     @Test("a still image: the detected face with landmarks, or the face on a given box")
     func stillImage() throws {
-        let folder = TestResources.temporaryFolder("still")
+        let (frame, folder) = try Self.stillFrame("still")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let clip = try TestResources.clip(frames: 1, in: folder)
         let settings = try Self.settings()
         let analyzer = try StillImageAnalyzer(settings: settings, models: try PipelineModels(settings: settings))
-        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
         let detected = try analyzer.analyze(frame)
         #expect(detected.faces.count == 1)
         let given = BoundingBox(minimum: SIMD2(100, 170), maximum: SIMD2(365, 435))
@@ -137,10 +142,8 @@ struct PipelineTests {
     /// `mirrorAverage`; video is not.
     @Test("still images are mirror-averaged by default, and only where the switch says")
     func stillImagesAreMirrorAveraged() throws {
-        let folder = TestResources.temporaryFolder("still-mirror")
+        let (frame, folder) = try Self.stillFrame("still-mirror")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let clip = try TestResources.clip(frames: 1, in: folder)
-        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
         let given = BoundingBox(minimum: SIMD2(100, 170), maximum: SIMD2(365, 435))
         func landmarks(mirrorAverage: Bool, stills: Bool) throws -> [SIMD2<Float>] {
             var settings = try Self.settings()
@@ -159,10 +162,8 @@ struct PipelineTests {
 
     @Test("mirror averaging answers a mirrored picture with the mirror of its answer")
     func mirrorAveragingIsMirrorSymmetric() throws {
-        let folder = TestResources.temporaryFolder("mirror")
+        let (frame, folder) = try Self.stillFrame("mirror")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let clip = try TestResources.clip(frames: 1, in: folder)
-        let frame = try #require(try FFmpegSource(input: clip).nextFrame())
         var pixels = frame.pixels
         for row in 0..<frame.height {
             for column in 0..<frame.width {
