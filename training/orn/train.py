@@ -197,12 +197,9 @@ class StepData(torch.utils.data.IterableDataset):
 
 def step_data_stream(step_data: StepData, workers: int):
     """The endless stream of `step_data`'s items: drawn here (0 workers) or in one worker process a step or two ahead."""
-    if workers == 0:
-        rng = np.random.default_rng(step_data.seed)
-        while True:
-            yield step_data.draw(rng)
     # batch_size None: each item passes as drawn, its arrays as tensors in shared memory
-    yield from torch.utils.data.DataLoader(step_data, batch_size=None, num_workers=workers, prefetch_factor=2)
+    yield from (step_data if workers == 0 else
+                torch.utils.data.DataLoader(step_data, batch_size=None, num_workers=workers, prefetch_factor=2))
 
 
 def evaluate(model, geo, images, lab, idx, flip_expr, cfg, device, occlude_p):
