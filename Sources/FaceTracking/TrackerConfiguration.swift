@@ -47,9 +47,8 @@ public struct TrackerConfiguration: Sendable, Equatable {
     /// With `tiledLook`: tiles per row and per column (2…4), their origins spread evenly from the frame's left and
     /// top edges to its right and bottom. 2 is the four corners; 3 adds the middles of the edges and the centre, so
     /// a face up to 0.4 of the frame across (the neighbours' overlap) lies whole in one tile wherever it is, for nine
-    /// detector runs. 3 by
-    /// default since session 26: 15 more of 559 heavily covered validation faces in whole pictures than 2, no more
-    /// background (docs/face-tracking.md, "Session 26").
+    /// detector runs. 3 by default since session 26: 15 more of 559 heavily covered validation faces in whole
+    /// pictures than 2, no more background (docs/face-tracking.md, "Session 26").
     public var tileGrid: Int
 
     /// A configuration; the defaults suit 25–30 fps video.
