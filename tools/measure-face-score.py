@@ -217,17 +217,20 @@ def write(folder: Path, images):
         Image.fromarray(np.ascontiguousarray(image)).save(folder / f"{i:05d}.png")
 
 
+def on_square(faces: list, square) -> list:
+    """The reported faces whose box is centred in `square` (x0, y0, x1, y1): in a picture, a face counts only where
+    it was put; a detection elsewhere is the background's."""
+    x0, y0, x1, y1 = square
+    return [f for f in faces if x0 <= (f["box"][0] + f["box"][2]) / 2 < x1 and y0 <= (f["box"][1] + f["box"][3]) / 2 < y1]
+
+
 def landmarks(binary, models, folder: Path, config: Path, boxes=None, inside=None):
     """Per image file name: the face scores of the faces `occlumesh landmarks` reports; with `inside` (file name ->
     square x0, y0, x1, y1), only those whose box is centred in the file's square."""
     out = folder.parent / f"{Path(boxes).stem if boxes else folder.name}.jsonl"
     scores = {}
     for record in run_landmarks(binary, models, folder, config, out, boxes):
-        faces = record["faces"]
-        if inside is not None:
-            x0, y0, x1, y1 = inside[record["source"]]
-            centres = [((f["box"][0] + f["box"][2]) / 2, (f["box"][1] + f["box"][3]) / 2) for f in faces]
-            faces = [f for f, (x, y) in zip(faces, centres) if x0 <= x < x1 and y0 <= y < y1]
+        faces = record["faces"] if inside is None else on_square(record["faces"], inside[record["source"]])
         scores[record["source"]] = [face["face_score"] for face in faces]
     return scores
 

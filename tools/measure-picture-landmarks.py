@@ -31,18 +31,17 @@ sys.path.insert(0, str(ROOT / "tools"))
 from keep_all_config import add_config_options, keep_all_config, run_landmarks  # noqa: E402
 from orn.validate import LEVELS, occluded, validation_crops  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("measure_face_score", ROOT / "tools" / "measure-face-score.py")
-face_score_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(face_score_tool)
+
+def tool(name: str, file: str):
+    """Another tool of this folder (their file names are not module names), for the pieces it already has."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def iou(a, b) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+face_score_tool = tool("measure_face_score", "measure-face-score.py")  # the pictures, the square a face counts on
+misses_tool = tool("landmarks_misses_aflw", "landmarks-misses-aflw.py")  # box IoU and the 68-point NME
 
 
 def placed(landmarks: np.ndarray, crop_side: int, square) -> np.ndarray:
@@ -57,17 +56,14 @@ def score(records: list, references: dict, squares: dict) -> dict:
     every, of_matched = [], []
     for record in records:
         name = record["source"]
-        reference, (x0, y0, x1, y1) = references[name], squares[name]
+        reference = references[name]
         truth = [*reference.min(0), *reference.max(0)]
-        faces = [f for f in record["faces"]
-                 if x0 <= (f["box"][0] + f["box"][2]) / 2 < x1 and y0 <= (f["box"][1] + f["box"][3]) / 2 < y1]
+        faces = face_score_tool.on_square(record["faces"], squares[name])
         if not faces:
             continue
         found += 1
-        overlaps = [iou(f["box"], truth) for f in faces]
-        best = faces[int(np.argmax(overlaps))]
-        error = float(np.linalg.norm(np.asarray(best["landmarks68"]) - reference, axis=1).mean()
-                      / np.sqrt(np.prod(reference.max(0) - reference.min(0))))
+        overlaps = [misses_tool.iou(f["box"], truth) for f in faces]
+        error = misses_tool.nme(faces[int(np.argmax(overlaps))]["landmarks68"], reference)
         every.append(error)
         if max(overlaps) >= 0.5:
             matched += 1
