@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `occlumesh` executable as a user would and checks its output and exit status.
 @Suite("occlumesh probe")
@@ -23,7 +24,7 @@ struct ProbeCommandTests {
         let process = Process()
         if let user {
             // The build folder may sit where the other user cannot reach: run a copy from /tmp.
-            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-\(getpid())-\(user)").path
+            let copy = ProcessTemporaryFolder.url.appendingPathComponent("occlumesh-\(user)").path
             if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: executable, toPath: copy) }
             chmod(copy, 0o755)
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")

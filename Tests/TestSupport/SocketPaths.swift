@@ -2,11 +2,9 @@ import Foundation
 
 /// Paths for the Unix sockets tests create.
 public enum SocketPaths {
-    /// `name` in a fresh folder directly under /tmp: short enough for `sockaddr_un.sun_path` (107 bytes) wherever
-    /// `TMPDIR` points.
+    /// `name` in a fresh folder of the process's temporary folder (removed when the tests end): short enough for
+    /// `sockaddr_un.sun_path` (107 bytes) wherever `TMPDIR` points.
     public static func fresh(_ name: String = "mesh.sock") -> String {
-        let folder = "/tmp/ocm-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder + "/" + name
+        ProcessTemporaryFolder.freshFolder().path + "/" + name
     }
 }

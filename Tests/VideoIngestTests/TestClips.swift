@@ -2,13 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Clips made with the ffmpeg command line for the tests, once per test process, in a temporary folder.
+/// Clips made with the ffmpeg command line for the tests, once per test process, in the process's temporary folder.
 enum TestClips {
-    static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-ingest-\(getpid())")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    static let directory = ProcessTemporaryFolder.freshFolder()
 
     /// Tests run in parallel; a clip is made by the first test that needs it while the others wait.
     private static let creationLock = NSLock()
