@@ -197,7 +197,7 @@ struct AttackMemoryTests {
 
     @Test("each attack family grows resident memory, during and after, by no more than the per-client limits × max_clients")
     func memoryStaysBounded() throws {
-        let folder = TestResources.temporaryFolder("attack-memory")
+        let folder = try Repository.temporaryFolder("attack-memory")
         defer { try? FileManager.default.removeItem(at: folder) }
         // The bundled clip looped to 60 s, played at its own pace.
         let clip = folder.appendingPathComponent("looped.mp4").path

@@ -3,6 +3,7 @@ import MeshProtocol
 import OcclumeshClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// occlumeshd end to end: the built daemon on a real clip, clients on its real socket, signals, config errors.
 @Suite("occlumeshd end to end", .enabled(if: TestResources.available, TestResources.skipReason), .serialized)
@@ -86,7 +87,7 @@ struct DaemonEndToEndTests {
 
     @Test("good clients get every frame of the file in order, with faces; a stalled, a junk and a half-message client do not matter")
     func clientsOverTheSocket() throws {
-        let folder = TestResources.temporaryFolder("e2e")
+        let folder = try Repository.temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let frameCount = 40
         let clip = try TestResources.clip(frames: frameCount, in: folder)
@@ -131,7 +132,7 @@ struct DaemonEndToEndTests {
 
     @Test("SIGHUP reloads, SIGTERM stops gracefully: clients are told, the socket is removed, exit 0")
     func signals() throws {
-        let folder = TestResources.temporaryFolder("signals")
+        let folder = try Repository.temporaryFolder("signals")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = try TestResources.clip(frames: 150, in: folder)
         let (config, socket) = try Self.writeConfig(in: folder, clip: clip)
@@ -169,7 +170,7 @@ struct DaemonEndToEndTests {
 
     @Test("SIGHUP while the daemon starts does not kill it, and a reload made before the pipeline exists is applied to it")
     func reloadWhileStarting() throws {
-        let folder = TestResources.temporaryFolder("early-hup")
+        let folder = try Repository.temporaryFolder("early-hup")
         defer { try? FileManager.default.removeItem(at: folder) }
         // A FIFO source holds the daemon in its start (opening the source) until the test writes the stream.
         let (bytes, fifo) = try TestResources.streamAndFIFO(frames: 20, in: folder)
@@ -202,7 +203,7 @@ struct DaemonEndToEndTests {
 
     @Test("SIGTERM while a live source has gone quiet: the daemon stops at once instead of waiting for input")
     func stopWhileLiveSourceIsQuiet() throws {
-        let folder = TestResources.temporaryFolder("quiet")
+        let folder = try Repository.temporaryFolder("quiet")
         defer { try? FileManager.default.removeItem(at: folder) }
         // Long enough (over FFmpeg's 5 s probing window) that the daemon is streaming, not still probing, when the feed hangs.
         let (bytes, fifo) = try TestResources.streamAndFIFO(frames: 200, in: folder)
@@ -246,7 +247,7 @@ struct DaemonEndToEndTests {
 
     @Test("an invalid config or flag stops the daemon with one line naming the key, exit 78; a missing model, exit 69")
     func configurationErrors() throws {
-        let folder = TestResources.temporaryFolder("config")
+        let folder = try Repository.temporaryFolder("config")
         defer { try? FileManager.default.removeItem(at: folder) }
         let cases: [(String, String)] = [
             ("[tracking]\ntrack_loss_frames = 3\n", "tracking.track_loss_frames"),

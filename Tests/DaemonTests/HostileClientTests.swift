@@ -87,7 +87,7 @@ struct HostileClientTests {
 
     @Test("known attacks and 3,000 fuzzed messages: good clients get every frame in order, the daemon survives, descriptors return")
     func hostileClients() throws {
-        let folder = TestResources.temporaryFolder("hostile-clients")
+        let folder = try Repository.temporaryFolder("hostile-clients")
         defer { try? FileManager.default.removeItem(at: folder) }
         let frameCount = 150
         let clip = try TestResources.clip(frames: frameCount, in: folder)

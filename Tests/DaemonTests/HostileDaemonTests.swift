@@ -3,6 +3,7 @@ import MeshProtocol
 import OcclumeshClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// occlumeshd against hostile files and clients: every failure is one line and its documented exit code, and a
 /// running daemon survives what it is sent.
@@ -21,7 +22,7 @@ struct HostileDaemonTests {
 
     @Test("an unloadable or hostile detector sidecar ends with one line and exit 69, not a trap")
     func unloadableDetector() throws {
-        let folder = TestResources.temporaryFolder("bad-detector")
+        let folder = try Repository.temporaryFolder("bad-detector")
         defer { try? FileManager.default.removeItem(at: folder) }
         let models = TestResources.models
         // A sidecar beside the real network whose keypoint count is 2^63 - 1.
@@ -52,7 +53,7 @@ struct HostileDaemonTests {
 
     @Test("a file whose video stream yields no frame is an error: the daemon exits 1 naming the input")
     func noFrameFile() throws {
-        let folder = TestResources.temporaryFolder("no-frames")
+        let folder = try Repository.temporaryFolder("no-frames")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = try Self.clipWithoutFrames(in: folder)
         let (config, _) = try DaemonEndToEndTests.writeConfig(in: folder, clip: clip)
@@ -63,7 +64,7 @@ struct HostileDaemonTests {
 
     @Test("--wait-for-clients 2 waits for two distinct clients, not one client subscribing twice")
     func waitCountsDistinctClients() throws {
-        let folder = TestResources.temporaryFolder("wait2")
+        let folder = try Repository.temporaryFolder("wait2")
         defer { try? FileManager.default.removeItem(at: folder) }
         let frameCount = 20
         let clip = try TestResources.clip(frames: frameCount, in: folder)
@@ -102,7 +103,7 @@ struct HostileDaemonTests {
 
     @Test("a SIGHUP reload of a config nested 30,000 deep is refused and the daemon keeps serving")
     func deeplyNestedReload() throws {
-        let folder = TestResources.temporaryFolder("deep-reload")
+        let folder = try Repository.temporaryFolder("deep-reload")
         defer { try? FileManager.default.removeItem(at: folder) }
         let frameCount = 60
         let clip = try TestResources.clip(frames: frameCount, in: folder)

@@ -1,6 +1,7 @@
 import FaceModel
 import Foundation
 import Testing
+import TestSupport
 @testable import FacePipeline
 
 /// The regressor's sidecar and the face-model file must agree on the calibrated landmark definition, and the
@@ -26,7 +27,7 @@ struct LandmarkDefinitionCheckTests {
 
     @Test("a sidecar trained on the file's definition, or on none, loads; another definition is refused in one line")
     func definitionsMustAgree() throws {
-        let folder = TestResources.temporaryFolder("landmark-definition")
+        let folder = try Repository.temporaryFolder("landmark-definition")
         defer { try? FileManager.default.removeItem(at: folder) }
         var settings = try PipelineTests.settings()
         let fileDefinition = try #require(try MorphableModel(path: settings.faceModelPath).landmarkDefinition,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FacePipeline
 
 /// The regressor's weights are checked against the digest `orn.json` records.
@@ -15,7 +16,7 @@ struct ModelChecksumTests {
 
     @Test("damaged weights are refused at load with one line naming the file", .enabled(if: TestResources.available, TestResources.skipReason))
     func damagedWeights() throws {
-        let folder = TestResources.temporaryFolder("checksum")
+        let folder = try Repository.temporaryFolder("checksum")
         defer { try? FileManager.default.removeItem(at: folder) }
         var weights = [UInt8](try Data(contentsOf: TestResources.models.appendingPathComponent("orn.onnx")))
         weights[weights.count - 1000] ^= 0x01  // one bit of one weight near the end of the file

@@ -5,6 +5,7 @@ import Foundation
 import MeshProtocol
 import Synchronization
 import Testing
+import TestSupport
 import VideoIngest
 
 /// Collects what the pipeline delivers.
@@ -26,7 +27,7 @@ struct PipelineTests {
 
     /// The first frame of a one-frame test clip made in a temporary folder, which the caller removes.
     static func stillFrame(_ name: String) throws -> (frame: VideoFrame, folder: URL) {
-        let folder = TestResources.temporaryFolder(name)
+        let folder = try Repository.temporaryFolder(name)
         let clip = try TestResources.clip(frames: 1, in: folder)
         return (try #require(try FFmpegSource(input: clip).nextFrame()), folder)
     }
@@ -43,7 +44,7 @@ struct PipelineTests {
 
     @Test("a file: every frame in order, one track on the talking face, landmarks on it; the same output on every run")
     func fileSource() throws {
-        let folder = TestResources.temporaryFolder("file")
+        let folder = try Repository.temporaryFolder("file")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = try TestResources.clip(frames: 30, in: folder)
         let (frames, statistics) = try Self.run(clip, live: false)
@@ -97,7 +98,7 @@ struct PipelineTests {
 
     @Test("the face's box keeps its size through 120 frames (no drift of the crop from frame to frame)")
     func boxKeepsItsSize() throws {
-        let folder = TestResources.temporaryFolder("drift")
+        let folder = try Repository.temporaryFolder("drift")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = try TestResources.clip(frames: 120, in: folder)
         let (frames, _) = try Self.run(clip, live: false)
@@ -110,7 +111,7 @@ struct PipelineTests {
 
     @Test("a live source never queues: frames out plus frames dropped make frames in, in increasing order")
     func liveSource() throws {
-        let folder = TestResources.temporaryFolder("live")
+        let folder = try Repository.temporaryFolder("live")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = try TestResources.clip(frames: 60, in: folder)
         let (frames, statistics) = try Self.run(clip, live: true)

@@ -4,6 +4,7 @@ import FaceRegression
 import FaceTracking
 import Foundation
 import Testing
+import TestSupport
 import VideoIngest
 
 /// The verifier's second look (`RegressorFaceVerifier.Reframing`) with the shipped regressor on a real frame.
@@ -11,7 +12,7 @@ import VideoIngest
 struct ReframedFaceScoreTests {
     /// d6's first frame with a grey block over the face below `top` (image rows), as a hand or a mask covers it.
     static func coveredFrame(top: Int) throws -> VideoFrame {
-        let folder = TestResources.temporaryFolder("reframe")
+        let folder = try Repository.temporaryFolder("reframe")
         defer { try? FileManager.default.removeItem(at: folder) }
         let frame = try #require(try FFmpegSource(input: try TestResources.clip(frames: 1, in: folder)).nextFrame())
         var pixels = frame.pixels

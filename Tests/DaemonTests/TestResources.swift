@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 /// Files the pipeline tests need: the trained regressor, the face model, the detector and a short real clip.
 enum TestResources {
@@ -30,19 +31,12 @@ enum TestResources {
             if let path { return path }
             var result = models.appendingPathComponent("ict-face-model.ocfm").path
             if !FileManager.default.fileExists(atPath: result) {
-                result = temporaryFolder("face-model").appendingPathComponent("ict-face-model.ocfm").path
+                result = ProcessTemporaryFolder.freshFolder().appendingPathComponent("ict-face-model.ocfm").path
                 try run("/bin/bash", [repositoryRoot.appendingPathComponent("tools/setup-face-model.sh").path, "--output", result])
             }
             path = result
             return result
         }
-    }
-
-    /// A folder for one test (removed by the caller).
-    static func temporaryFolder(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-daemon-\(getpid())-\(name)-\(UUID().uuidString.prefix(8))")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 
     /// The first `frames` frames of the 480×480 talking-face clip d6.mp4, re-encoded into `folder`.

@@ -19,7 +19,7 @@ final class SampleDaemon {
     /// Starts occlumeshd on `source` (default samples/face.mp4) in real time, waiting for one client before the first
     /// frame, on `socket` (default: mesh.sock in a folder of its own).
     init(_ name: String, source: String? = nil, socket: String? = nil) throws {
-        folder = try DetectCommandTests.temporaryFolder(name)
+        folder = try Repository.temporaryFolder(name)
         self.socket = socket ?? folder.appendingPathComponent("mesh.sock").path
         let config = try String(contentsOf: Self.root.appendingPathComponent("config/occlumesh.toml"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/share/occlumesh", with: Self.root.appendingPathComponent("models").path)
@@ -52,7 +52,7 @@ final class LiveSampleDaemon {
 
     /// Makes the FIFO in a folder named after `name`, starts writing the sample into it, then starts the daemon.
     init(_ name: String) throws {
-        folder = try DetectCommandTests.temporaryFolder("\(name)-feed")
+        folder = try Repository.temporaryFolder("\(name)-feed")
         let fifo = folder.appendingPathComponent("camera.fifo").path
         guard mkfifo(fifo, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: fifo]) }
         feeder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -235,7 +235,7 @@ struct BridgeCommandTests {
 
     @Test("a bad calibration file is one line naming the key, exit status 78; a bad destination exits 1")
     func badInput() throws {
-        let folder = try DetectCommandTests.temporaryFolder("bridge-calibration")
+        let folder = try Repository.temporaryFolder("bridge-calibration")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("avatar.toml").path
         try "[jawOpen]\ngain = 1e12\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs `occlumesh detect` as a user would: JSON lines per image or frame, folders, videos and bad input.
 @Suite("occlumesh detect")
@@ -22,16 +23,9 @@ struct DetectCommandTests {
         try output.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
     }
 
-    /// A temporary folder for one test, removed by the caller.
-    static func temporaryFolder(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("occlumesh-detect-\(getpid())-\(name)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test("a picture without a face gives one line with no faces, keys in the documented order")
     func pictureWithoutFace() throws {
-        let folder = try Self.temporaryFolder("blank")
+        let folder = try Repository.temporaryFolder("blank")
         defer { try? FileManager.default.removeItem(at: folder) }
         let image = folder.appendingPathComponent("grey.png").path
         let maker = Process()
@@ -53,7 +47,7 @@ struct DetectCommandTests {
           .enabled(if: dataPresent("aflw2000-3d/images"), "skipped: ../shared/data/aflw2000-3d (third-party data) is absent"))
     func folderOfPhotographs() throws {
         let images = Self.data.appendingPathComponent("aflw2000-3d/images")
-        let folder = try Self.temporaryFolder("folder")
+        let folder = try Repository.temporaryFolder("folder")
         defer { try? FileManager.default.removeItem(at: folder) }
         for name in ["image00006.jpg", "image00002.jpg", "image00004.jpg"] {
             try FileManager.default.copyItem(at: images.appendingPathComponent(name), to: folder.appendingPathComponent(name))

@@ -11,9 +11,9 @@ struct InstallScriptTests {
 
     @Test("stages the daemon, the command beside it, both units, the config and the models; keeps an edited config")
     func stagesEverything() throws {
-        let stage = try DetectCommandTests.temporaryFolder("install-stage")
+        let stage = try Repository.temporaryFolder("install-stage")
         defer { try? FileManager.default.removeItem(at: stage) }
-        let models = try DetectCommandTests.temporaryFolder("install-models")
+        let models = try Repository.temporaryFolder("install-models")
         defer { try? FileManager.default.removeItem(at: models) }
         try "{}".write(to: models.appendingPathComponent("orn.json"), atomically: true, encoding: .utf8)
         let script = Self.root.appendingPathComponent("scripts/install.sh").path

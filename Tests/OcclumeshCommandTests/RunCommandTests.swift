@@ -49,7 +49,7 @@ struct RunCommandTests {
 
     @Test("--jsonl writes into the path it is given: a FIFO stays a FIFO and its reader gets every line")
     func jsonLinesIntoAFIFO() throws {
-        let folder = try DetectCommandTests.temporaryFolder("run-fifo")
+        let folder = try Repository.temporaryFolder("run-fifo")
         defer { try? FileManager.default.removeItem(at: folder) }
         let fifo = folder.appendingPathComponent("lines").path
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -71,7 +71,7 @@ struct RunCommandTests {
 
     @Test("run: one line per frame, in order, with pose, expressions and landmarks; one OBJ per frame and face")
     func runOnVideo() throws {
-        let folder = try DetectCommandTests.temporaryFolder("run")
+        let folder = try Repository.temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = folder.appendingPathComponent("clip.mp4").path
         try Self.ffmpeg(["-i", Self.clipSource, "-frames:v", "12", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
@@ -103,7 +103,7 @@ struct RunCommandTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: OSCReceiver.python), "skipped: needs training/.venv"),
           arguments: [("identity", "nan"), ("translation_scale", "1e30")])
     func divergedRegressor(output: String, value: String) throws {
-        let folder = try DetectCommandTests.temporaryFolder("run-diverged")
+        let folder = try Repository.temporaryFolder("run-diverged")
         defer { try? FileManager.default.removeItem(at: folder) }
         let models = folder.appendingPathComponent("models")
         let script = Self.root.appendingPathComponent("Tests/OcclumeshCommandTests/Fixtures/diverged_regressor.py").path
@@ -126,7 +126,7 @@ struct RunCommandTests {
     @Test("run on a face-free clip of synthetic clutter reports no face",
           .enabled(if: FileManager.default.isExecutableFile(atPath: OSCReceiver.python), "skipped: needs training/.venv"))
     func noFaceInClutter() throws {
-        let folder = try DetectCommandTests.temporaryFolder("run-clutter")
+        let folder = try Repository.temporaryFolder("run-clutter")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clip = folder.appendingPathComponent("clutter.mp4").path
         let made = try Subprocess.run(OSCReceiver.python, [Self.root.appendingPathComponent("tools/make-clutter-clip.py").path,
@@ -149,7 +149,7 @@ struct RunCommandTests {
 
     @Test("landmarks: a folder of images, detected or on the boxes given; an image without a box is an error")
     func landmarksOnImages() throws {
-        let folder = try DetectCommandTests.temporaryFolder("landmarks")
+        let folder = try Repository.temporaryFolder("landmarks")
         defer { try? FileManager.default.removeItem(at: folder) }
         let images = folder.appendingPathComponent("images")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `occlumesh view` in a real browser: headless Chromium (through Fixtures/browser_check.py and the DevTools protocol)
 /// on the page, fed by the daemon on the bundled sample, stopped and started again.
@@ -52,7 +53,7 @@ struct ViewCommandTests {
 
     @Test("the page draws the face, takes frames in order, says when the daemon stops and recovers when it restarts")
     func browser() throws {
-        let folder = try DetectCommandTests.temporaryFolder("view")
+        let folder = try Repository.temporaryFolder("view")
         defer { try? FileManager.default.removeItem(at: folder) }
         // Nine times the 3-second sample (27 s), so each daemon run outlasts a software-rendering browser that needs
         // 30 drawn frames while the rest of the suite loads both cores (9 s was too short once in CI-like runs); the
