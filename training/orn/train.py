@@ -37,12 +37,16 @@ that a wider framing cannot become a sign of a face, and `data_workers`: 0 (the 
 training process; 1 draws it in a worker process a step or two ahead (`StepData`), the same batches in the same
 order (the occlusion probability read from the clock a step or two early, which only an `occlusion_warmup` would
 notice), so that a run given a second core spends its own on the network (a quarter of a step is drawing the batch).
+`continues`: the checkpoint (path relative to training/) of a run this config carries on — its optimizer, weights,
+step count and weight average — copied into the run's folder when that holds no checkpoint yet; the run refuses to
+start when it is missing, rather than begin a chain that is judged as a continuation somewhere else.
 Runs write to training/runs/NAME/: ckpt.pt (every `checkpoint_minutes` and at the end; a restart resumes from it),
 log.jsonl, config.json. CPU by default; CUDA when available (never required).
 """
 import argparse
 import json
 import math
+import shutil
 import time
 from dataclasses import asdict
 
@@ -57,7 +61,7 @@ DEFAULTS = dict(
     weights=asdict(losses.LossWeights()), lr=2e-3, weight_decay=1e-4, minutes=60.0, max_steps=10 ** 9,
     checkpoint_minutes=5.0, log_every=20, val_every=300, val_faces=96, max_rms_px=3.0, seed=0, limit=None, threads=1,
     init=None, labels="fit", teacher_misses=False, clean_anchor=False, occlusion_warmup=0.0, negatives=0,
-    negatives_defocused=0.0, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
+    negatives_defocused=0.0, continues=None, negatives_hands=False, negatives_banded=0.0, positives_banded=0.0, init_onnx=None, landmark_definition=None,
     lr_schedule="cosine", weight_average=None, trainable="all", negatives_framed=False, framing=asdict(data.FRAMING),
     data_workers=0)
 
@@ -239,6 +243,11 @@ def train(cfg: dict, run: str, dataset=None) -> dict:
         opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     state = dict(step=0, elapsed=0.0)
     ckpt = out / "ckpt.pt"
+    if cfg["continues"] and not ckpt.exists():
+        source = paths.TRAINING / cfg["continues"]
+        if not source.exists():
+            raise FileNotFoundError(f"{source}: no such checkpoint, and {run} continues that run")
+        shutil.copyfile(source, ckpt)
     averaging = cfg["weight_average"]
     average = None
     if ckpt.exists():

@@ -240,3 +240,22 @@ def test_a_data_worker_draws_the_batches_the_training_process_would(tiny_dataset
     for refused in (2, True, 1.0):
         with pytest.raises(ValueError, match="data_workers"):
             train.load_config(None, data_workers=refused)
+
+
+def test_a_config_continues_another_run_from_a_copy_of_its_checkpoint(exported, tiny_dataset, tmp_path):
+    from orn import paths, train
+    _, _, ckpt, _, res2 = exported
+    saved = paths.RUNS
+    paths.RUNS = tmp_path
+    try:
+        cfg = train.load_config(None, **torch.load(ckpt)["meta"]["config"])
+        cfg.update(continues=str(ckpt), max_steps=res2["steps"] + 2)
+        assert train.train(cfg, "continued", dataset=tiny_dataset)["steps"] == res2["steps"] + 2
+        logged = [json.loads(line)["step"] for line in open(tmp_path / "continued" / "log.jsonl")]
+        assert min(logged) > res2["steps"], "the two steps followed the copied checkpoint's, not a new start"
+        assert torch.load(ckpt)["state"]["step"] == res2["steps"]  # the run it continues is left as it was
+        cfg["continues"] = str(tmp_path / "no-such-run" / "ckpt.pt")
+        with pytest.raises(FileNotFoundError, match="no-such-run"):
+            train.train(cfg, "continued-from-nothing", dataset=tiny_dataset)
+    finally:
+        paths.RUNS = saved
